@@ -1,0 +1,188 @@
+import type { DomainEvent } from '../shared/event';
+import type {
+  Audience,
+  Channel,
+  CompensationKind,
+  CustomerKind,
+  HoldReason,
+  Level,
+  Priority,
+  SlaTargetKind,
+  Tier,
+  Visibility,
+} from '../shared/vocabulary';
+
+/**
+ * The SLA a request is measured against, fixed at opening. Due times are null
+ * when the department has no target for this priority and audience, and
+ * while the clock is paused. `pausedMinutes` are business minutes the clock
+ * stood still (awaiting the requester, time spent resolved before a reopen).
+ */
+export interface SlaTerms {
+  departmentId: string;
+  standardVersion: number;
+  firstResponseMinutes: number | null;
+  resolutionMinutes: number | null;
+  firstResponseDueAt: string | null;
+  resolutionDueAt: string | null;
+}
+
+export type RequestOpened = DomainEvent<
+  'RequestOpened',
+  {
+    requestId: string;
+    requesterId: string;
+    audience: Audience;
+    requesterKind: CustomerKind;
+    /** Raised by a customer-facing employee: exposed to external customers without an explicit link. */
+    exposedToExternal: boolean;
+    departmentId: string;
+    subject: string;
+    description: string;
+    priority: Priority;
+    impact: Level | null;
+    urgency: Level | null;
+    channel: Channel;
+    category: string | null;
+    tier: Tier;
+    openedAt: string;
+    /** Null when the department has no service standard at all. */
+    sla: SlaTerms | null;
+  }
+>;
+
+export type RequestAssigned = DomainEvent<
+  'RequestAssigned',
+  { requestId: string; agentId: string; previousAgentId: string | null }
+>;
+
+export type RequestWorkStarted = DomainEvent<'RequestWorkStarted', { requestId: string; agentId: string }>;
+
+export type RequestPutOnHold = DomainEvent<
+  'RequestPutOnHold',
+  {
+    requestId: string;
+    reason: HoldReason;
+    note: string | null;
+    blockingRequestId: string | null;
+    /** True when awaiting the requester: the SLA clock stops until resumed. */
+    clockPaused: boolean;
+  }
+>;
+
+export type RequestResumed = DomainEvent<
+  'RequestResumed',
+  {
+    requestId: string;
+    /** Business minutes this hold paused the clock (0 when it did not). */
+    pausedMinutes: number;
+    firstResponseDueAt: string | null;
+    resolutionDueAt: string | null;
+  }
+>;
+
+export type RequestResolved = DomainEvent<
+  'RequestResolved',
+  { requestId: string; resolution: string; resolvedBy: string }
+>;
+
+export type RequestClosed = DomainEvent<
+  'RequestClosed',
+  { requestId: string; closedBy: 'requester' | 'agent' | 'system' }
+>;
+
+export type RequestCancelled = DomainEvent<'RequestCancelled', { requestId: string; reason: string }>;
+
+export type RequestReopened = DomainEvent<
+  'RequestReopened',
+  {
+    requestId: string;
+    reason: string;
+    /** Business minutes spent resolved, excluded from the clock. */
+    pausedMinutes: number;
+    firstResponseDueAt: string | null;
+    resolutionDueAt: string | null;
+  }
+>;
+
+/** Back to `new` in the other department's queue; the SLA promised to the requester stays as it was. */
+export type RequestTransferred = DomainEvent<
+  'RequestTransferred',
+  { requestId: string; fromDepartmentId: string; toDepartmentId: string; reason: string }
+>;
+
+export type RequestEscalated = DomainEvent<
+  'RequestEscalated',
+  { requestId: string; fromTier: Tier; toTier: Tier; reason: string }
+>;
+
+export type RequestPriorityChanged = DomainEvent<
+  'RequestPriorityChanged',
+  {
+    requestId: string;
+    from: Priority;
+    to: Priority;
+    impact: Level | null;
+    urgency: Level | null;
+    reason: string;
+    /** Re-targeted against the same standard version, for the new priority. */
+    firstResponseMinutes: number | null;
+    resolutionMinutes: number | null;
+    firstResponseDueAt: string | null;
+    resolutionDueAt: string | null;
+  }
+>;
+
+export type CommentAdded = DomainEvent<
+  'CommentAdded',
+  { requestId: string; commentId: string; authorId: string; authorRole: string; body: string; visibility: Visibility }
+>;
+
+/** The first public reply by someone working the request. */
+export type FirstResponseGiven = DomainEvent<
+  'FirstResponseGiven',
+  { requestId: string; agentId: string; respondedAt: string; dueAt: string | null; withinTarget: boolean | null }
+>;
+
+export type SatisfactionRated = DomainEvent<
+  'SatisfactionRated',
+  { requestId: string; requesterId: string; audience: Audience; score: number; comment: string | null }
+>;
+
+export type CompensationOffered = DomainEvent<
+  'CompensationOffered',
+  {
+    requestId: string;
+    compensationId: string;
+    kind: CompensationKind;
+    amount: number;
+    currency: string;
+    note: string | null;
+    offeredBy: string;
+  }
+>;
+
+/** Recorded once per target and request, whoever notices it first. */
+export type SlaBreached = DomainEvent<
+  'SlaBreached',
+  { requestId: string; target: SlaTargetKind; dueAt: string; breachedAt: string; standardVersion: number }
+>;
+
+export type RequestEvent =
+  | RequestOpened
+  | RequestAssigned
+  | RequestWorkStarted
+  | RequestPutOnHold
+  | RequestResumed
+  | RequestResolved
+  | RequestClosed
+  | RequestCancelled
+  | RequestReopened
+  | RequestTransferred
+  | RequestEscalated
+  | RequestPriorityChanged
+  | CommentAdded
+  | FirstResponseGiven
+  | SatisfactionRated
+  | CompensationOffered
+  | SlaBreached;
