@@ -25,13 +25,14 @@ export interface BusinessCalendar {
   holidays: string[];
 }
 
-export interface ServiceStandard {
+/** A type alias, not an interface: event data must stay assignable to Record<string, unknown>. */
+export type ServiceStandard = {
   /** 1, 2, 3… per department; a request records the version it is measured against. */
   version: number;
   targets: SlaTarget[];
   calendar: BusinessCalendar | null;
   publishedAt: string;
-}
+};
 
 export type DepartmentRegistered = DomainEvent<
   'DepartmentRegistered',

@@ -14,9 +14,15 @@ import type {
 
 /**
  * The SLA a request is measured against, fixed at opening. Due times are null
- * when the department has no target for this priority and audience, and
- * while the clock is paused. `pausedMinutes` are business minutes the clock
- * stood still (awaiting the requester, time spent resolved before a reopen).
+ * when the department has no target for this priority and audience.
+ *
+ * The clock stops while the request is on hold awaiting the requester and
+ * while it is resolved. While it is stopped, due times stand as they were
+ * when it stopped (flagged by the hold's `clockPaused` / by the resolution);
+ * the event that restarts it (RequestResumed, RequestReopened, or the
+ * RequestResumed a transfer of a held request starts with) carries the
+ * business minutes it stood still and the moved due times:
+ * due = openedAt + target + all paused minutes, in business time.
  */
 export interface SlaTerms {
   departmentId: string;
@@ -67,6 +73,8 @@ export type RequestPutOnHold = DomainEvent<
     blockingRequestId: string | null;
     /** True when awaiting the requester: the SLA clock stops until resumed. */
     clockPaused: boolean;
+    /** When the hold began (business time): the paused minutes are counted from here on resume. */
+    heldAt: string;
   }
 >;
 
@@ -83,7 +91,13 @@ export type RequestResumed = DomainEvent<
 
 export type RequestResolved = DomainEvent<
   'RequestResolved',
-  { requestId: string; resolution: string; resolvedBy: string }
+  {
+    requestId: string;
+    resolution: string;
+    resolvedBy: string;
+    /** When it was resolved (business time): time spent resolved is excluded from the clock if it is reopened. */
+    resolvedAt: string;
+  }
 >;
 
 export type RequestClosed = DomainEvent<
@@ -98,7 +112,7 @@ export type RequestReopened = DomainEvent<
   {
     requestId: string;
     reason: string;
-    /** Business minutes spent resolved, excluded from the clock. */
+    /** Business minutes the clock stood still, excluded from it: time spent resolved (and on a hold awaiting the requester that the resolution ended). */
     pausedMinutes: number;
     firstResponseDueAt: string | null;
     resolutionDueAt: string | null;
@@ -125,7 +139,11 @@ export type RequestPriorityChanged = DomainEvent<
     impact: Level | null;
     urgency: Level | null;
     reason: string;
-    /** Re-targeted against the same standard version, for the new priority. */
+    /**
+     * Re-targeted against the same standard version, for the new priority.
+     * Once a first response was given its target and due time stay as they were.
+     * While the clock is stopped these are the due times as of the moment it stopped.
+     */
     firstResponseMinutes: number | null;
     resolutionMinutes: number | null;
     firstResponseDueAt: string | null;
@@ -162,7 +180,7 @@ export type CompensationOffered = DomainEvent<
   }
 >;
 
-/** Recorded once per target and request, whoever notices it first. */
+/** Recorded once per target and request, whoever notices it first. `breachedAt` is when it was noticed; the breach itself happened at `dueAt`. */
 export type SlaBreached = DomainEvent<
   'SlaBreached',
   { requestId: string; target: SlaTargetKind; dueAt: string; breachedAt: string; standardVersion: number }

@@ -1,0 +1,26 @@
+import { EVENT_SCHEMA_VERSIONS, EVENT_TYPES } from './event-catalog';
+import * as domain from './index';
+
+describe('the event catalog', () => {
+  it('versions every event type, all at 1 for now', () => {
+    expect(EVENT_TYPES).toHaveLength(22);
+    expect(new Set(Object.values(EVENT_SCHEMA_VERSIONS))).toEqual(new Set([1]));
+  });
+
+  it('names streams after their aggregate', () => {
+    expect(domain.requestStream('r-1')).toBe('request-r-1');
+    expect(domain.departmentStream('it')).toBe('department-it');
+    expect(domain.customerStream('c-1')).toBe('customer-c-1');
+    expect(domain.IMPACT_GRAPH_STREAM).toBe('impact-graph');
+  });
+
+  it('exports the deciders and their lookups from the package root', () => {
+    for (const decider of [domain.requestDecider, domain.departmentDecider, domain.customerDecider, domain.impactDecider]) {
+      expect(decider).toEqual({ decide: expect.any(Function), evolve: expect.any(Function), initialState: { status: 'absent' } });
+    }
+    expect(domain.requestLookups).toEqual(expect.any(Function));
+    expect(domain.customerLookups).toEqual(expect.any(Function));
+    expect(domain.impactLookups).toEqual(expect.any(Function));
+    expect(domain.addBusinessMinutes).toEqual(expect.any(Function));
+  });
+});

@@ -1,0 +1,32 @@
+export * from './shared/event';
+export * from './shared/errors';
+export * from './shared/vocabulary';
+export * from './shared/streams';
+export * from './shared/roles';
+export * from './event-catalog';
+
+export * from './sla/business-calendar';
+
+export * from './department/department.events';
+export * from './department/department.commands';
+export * from './department/department.state';
+export * from './department/department.decide';
+export * from './department/department.decider';
+
+export * from './customer/customer.events';
+export * from './customer/customer.commands';
+export * from './customer/customer.state';
+export * from './customer/customer.decide';
+export * from './customer/customer.decider';
+
+export * from './request/request.events';
+export * from './request/request.commands';
+export * from './request/request.state';
+export * from './request/request.decide';
+export * from './request/request.decider';
+
+export * from './impact/impact.events';
+export * from './impact/impact.commands';
+export * from './impact/impact.state';
+export * from './impact/impact.decide';
+export * from './impact/impact.decider';

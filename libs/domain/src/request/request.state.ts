@@ -1,0 +1,208 @@
+import type {
+  Audience,
+  Channel,
+  CustomerKind,
+  HoldReason,
+  Level,
+  Priority,
+  RequestStatus,
+  SlaTargetKind,
+  Tier,
+} from '../shared/vocabulary';
+import type { RequestEvent, SlaTerms } from './request.events';
+
+/**
+ * The SLA as the request lives it: the terms fixed at opening (re-targeted by
+ * priority changes, moved by pauses) and the clock's own bookkeeping.
+ *
+ * Paused-clock representation: due times are never nulled while the clock
+ * is stopped; `clockStoppedSince` flags the pause instead. The due times then
+ * read "as of the moment the clock stopped": comparing them with
+ * `clockStoppedSince` tells whether a target was already missed before the
+ * pause, and restarting the clock moves them by the paused business minutes.
+ */
+export interface RequestSla extends SlaTerms {
+  /** Business minutes the clock stood still so far (holds awaiting the requester, time spent resolved). */
+  pausedMinutes: number;
+  /** When the clock stopped (hold awaiting the requester, or resolution); null while it runs. */
+  clockStoppedSince: string | null;
+}
+
+export interface RequestHold {
+  reason: HoldReason;
+  note: string | null;
+  blockingRequestId: string | null;
+  clockPaused: boolean;
+  heldAt: string;
+}
+
+export interface FirstResponse {
+  agentId: string;
+  respondedAt: string;
+  /** Null when there was no first-response target. */
+  withinTarget: boolean | null;
+}
+
+export interface OpenedRequest {
+  status: RequestStatus;
+  requestId: string;
+  requesterId: string;
+  audience: Audience;
+  requesterKind: CustomerKind;
+  exposedToExternal: boolean;
+  /** The department whose queue holds it now (changes on transfer; the SLA's department does not). */
+  departmentId: string;
+  subject: string;
+  description: string;
+  priority: Priority;
+  impact: Level | null;
+  urgency: Level | null;
+  channel: Channel;
+  category: string | null;
+  tier: Tier;
+  openedAt: string;
+  assigneeId: string | null;
+  hold: RequestHold | null;
+  resolution: string | null;
+  resolvedBy: string | null;
+  resolvedAt: string | null;
+  closedBy: 'requester' | 'agent' | 'system' | null;
+  cancelReason: string | null;
+  reopenCount: number;
+  /** Null when the department had no service standard when the request was opened. */
+  sla: RequestSla | null;
+  firstResponse: FirstResponse | null;
+  satisfaction: { score: number; comment: string | null } | null;
+  /** Targets whose breach is recorded (each at most once). */
+  breaches: readonly SlaTargetKind[];
+  commentIds: readonly string[];
+  compensationIds: readonly string[];
+}
+
+export type RequestState = { status: 'absent' } | OpenedRequest;
+
+export const initialRequestState: RequestState = { status: 'absent' };
+
+/** Statuses in which a request is still being worked (or waits to be). */
+export const OPEN_STATUSES: readonly RequestStatus[] = ['new', 'assigned', 'in_progress', 'on_hold'];
+
+export function evolveRequest(state: RequestState, event: RequestEvent): RequestState {
+  if (event.type === 'RequestOpened') {
+    const { sla, ...opened } = event.data;
+    return {
+      ...opened,
+      status: 'new',
+      assigneeId: null,
+      hold: null,
+      resolution: null,
+      resolvedBy: null,
+      resolvedAt: null,
+      closedBy: null,
+      cancelReason: null,
+      reopenCount: 0,
+      sla: sla ? { ...sla, pausedMinutes: 0, clockStoppedSince: null } : null,
+      firstResponse: null,
+      satisfaction: null,
+      breaches: [],
+      commentIds: [],
+      compensationIds: [],
+    };
+  }
+  if (state.status === 'absent') {
+    // The decider never emits these for a request that was not opened: the stream is corrupt.
+    throw new Error(`${event.type} applied to a request that was never opened`);
+  }
+  switch (event.type) {
+    case 'RequestAssigned':
+      return { ...state, status: 'assigned', assigneeId: event.data.agentId };
+    case 'RequestWorkStarted':
+      return { ...state, status: 'in_progress' };
+    case 'RequestPutOnHold': {
+      const { reason, note, blockingRequestId, clockPaused, heldAt } = event.data;
+      return {
+        ...state,
+        status: 'on_hold',
+        hold: { reason, note, blockingRequestId, clockPaused, heldAt },
+        sla: state.sla && clockPaused ? { ...state.sla, clockStoppedSince: heldAt } : state.sla,
+      };
+    }
+    case 'RequestResumed':
+      return { ...state, status: 'in_progress', hold: null, sla: restartClock(state.sla, event.data) };
+    case 'RequestResolved':
+      return {
+        ...state,
+        status: 'resolved',
+        hold: null,
+        resolution: event.data.resolution,
+        resolvedBy: event.data.resolvedBy,
+        resolvedAt: event.data.resolvedAt,
+        // Resolving stops the clock; if a hold awaiting the requester had already stopped it, it stays stopped since then.
+        sla: state.sla ? { ...state.sla, clockStoppedSince: state.sla.clockStoppedSince ?? event.data.resolvedAt } : null,
+      };
+    case 'RequestClosed':
+      return { ...state, status: 'closed', closedBy: event.data.closedBy };
+    case 'RequestCancelled':
+      return { ...state, status: 'cancelled', hold: null, cancelReason: event.data.reason };
+    case 'RequestReopened':
+      return {
+        ...state,
+        status: 'in_progress',
+        resolution: null,
+        resolvedBy: null,
+        resolvedAt: null,
+        reopenCount: state.reopenCount + 1,
+        sla: restartClock(state.sla, event.data),
+      };
+    case 'RequestTransferred':
+      return { ...state, status: 'new', departmentId: event.data.toDepartmentId, assigneeId: null, hold: null };
+    case 'RequestEscalated':
+      return { ...state, tier: event.data.toTier };
+    case 'RequestPriorityChanged': {
+      const { to, impact, urgency, firstResponseMinutes, resolutionMinutes, firstResponseDueAt, resolutionDueAt } = event.data;
+      return {
+        ...state,
+        priority: to,
+        impact,
+        urgency,
+        sla: state.sla
+          ? { ...state.sla, firstResponseMinutes, resolutionMinutes, firstResponseDueAt, resolutionDueAt }
+          : null,
+      };
+    }
+    case 'CommentAdded':
+      return { ...state, commentIds: [...state.commentIds, event.data.commentId] };
+    case 'FirstResponseGiven':
+      return {
+        ...state,
+        firstResponse: {
+          agentId: event.data.agentId,
+          respondedAt: event.data.respondedAt,
+          withinTarget: event.data.withinTarget,
+        },
+      };
+    case 'SatisfactionRated':
+      return { ...state, satisfaction: { score: event.data.score, comment: event.data.comment } };
+    case 'CompensationOffered':
+      return { ...state, compensationIds: [...state.compensationIds, event.data.compensationId] };
+    case 'SlaBreached':
+      return state.breaches.includes(event.data.target) ? state : { ...state, breaches: [...state.breaches, event.data.target] };
+    default: {
+      const _: never = event;
+      return state;
+    }
+  }
+}
+
+function restartClock(
+  sla: RequestSla | null,
+  restart: { pausedMinutes: number; firstResponseDueAt: string | null; resolutionDueAt: string | null },
+): RequestSla | null {
+  if (!sla) return null;
+  return {
+    ...sla,
+    pausedMinutes: sla.pausedMinutes + restart.pausedMinutes,
+    clockStoppedSince: null,
+    firstResponseDueAt: restart.firstResponseDueAt,
+    resolutionDueAt: restart.resolutionDueAt,
+  };
+}
