@@ -1,0 +1,48 @@
+import { CanActivate, ExecutionContext, Inject, Injectable, createParamDecorator } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Actor } from '@desk/domain';
+import type { FastifyRequest } from 'fastify';
+import { ForbiddenProblem, UnauthorizedProblem } from '../http/problems';
+import { PUBLIC_KEY, ROLES_KEY } from './roles.decorator';
+import { InvalidTokenError, TokenRole, verifyToken } from './tokens';
+
+export const SIGNING_SECRET = Symbol('SigningSecret');
+
+type AuthenticatedRequest = FastifyRequest & { actor?: Actor };
+
+/** Bearer JWT on every route but the public ones, then the route's roles. */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(SIGNING_SECRET) private readonly secret: string,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const header = request.headers.authorization;
+    if (!header) throw new UnauthorizedProblem('no bearer token: send Authorization: Bearer <token>');
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) throw new UnauthorizedProblem('the Authorization header must be "Bearer <token>"');
+    try {
+      request.actor = verifyToken(this.secret, match[1]);
+    } catch (error) {
+      if (error instanceof InvalidTokenError) throw new UnauthorizedProblem(error.message);
+      throw error;
+    }
+    const roles = this.reflector.getAllAndOverride<TokenRole[] | undefined>(ROLES_KEY, targets);
+    if (roles && !roles.includes(request.actor.role as TokenRole)) {
+      throw new ForbiddenProblem(`the role ${request.actor.role} may not do this; allowed: ${roles.join(', ')}`);
+    }
+    return true;
+  }
+}
+
+/** The authenticated actor of the current request. */
+export const CurrentActor = createParamDecorator((_: unknown, context: ExecutionContext): Actor => {
+  const actor = context.switchToHttp().getRequest<AuthenticatedRequest>().actor;
+  if (!actor) throw new UnauthorizedProblem('no authenticated actor');
+  return actor;
+});

@@ -1,0 +1,33 @@
+import jwt from 'jsonwebtoken';
+import type { Actor, Role } from '@desk/domain';
+
+export const TOKEN_ROLES = ['requester', 'agent', 'manager', 'analyst', 'operator'] as const;
+export type TokenRole = (typeof TOKEN_ROLES)[number];
+
+export class InvalidTokenError extends Error {
+  override readonly name = 'InvalidTokenError';
+}
+
+export function issueToken(secret: string, subject: string, role: TokenRole, expiresIn: jwt.SignOptions['expiresIn'] = '8h'): string {
+  return jwt.sign({ role }, secret, { algorithm: 'HS256', subject, expiresIn });
+}
+
+/** The actor a bearer token stands for; every way a token can be wrong becomes one InvalidTokenError with the reason. */
+export function verifyToken(secret: string, token: string): Actor {
+  let payload: string | jwt.JwtPayload;
+  try {
+    payload = jwt.verify(token, secret, { algorithms: ['HS256'] });
+  } catch (error) {
+    if (error instanceof jwt.TokenExpiredError) throw new InvalidTokenError('the token has expired');
+    if (error instanceof jwt.NotBeforeError) throw new InvalidTokenError('the token is not valid yet');
+    throw new InvalidTokenError(`the token is invalid: ${(error as Error).message}`);
+  }
+  if (typeof payload === 'string' || typeof payload.sub !== 'string' || payload.sub === '') {
+    throw new InvalidTokenError('the token has no subject');
+  }
+  const role = payload.role;
+  if (typeof role !== 'string' || !(TOKEN_ROLES as readonly string[]).includes(role)) {
+    throw new InvalidTokenError(`the token's role must be one of ${TOKEN_ROLES.join(', ')}`);
+  }
+  return { id: payload.sub, role: role as Role };
+}

@@ -1,0 +1,93 @@
+import type { DomainEvent } from '@desk/domain';
+import type { EventStore, LogPosition, RecordedEvent, StreamRevision } from '@desk/event-store';
+import type { Decider } from './decider';
+
+/** What an earlier command with an Idempotency-Key produced, read back from its events' metadata. */
+export interface IdempotentOutcome {
+  fingerprint: string;
+  revision: StreamRevision;
+  position: LogPosition;
+}
+
+export interface LoadedAggregate<State> {
+  state: State;
+  /** Revision of the stream's last event; null when the stream does not exist. */
+  revision: StreamRevision | null;
+  /** Position of the stream's last event; null when the stream does not exist. */
+  position: LogPosition | null;
+  /** Idempotency key → outcome, for every key recorded in this stream. */
+  outcomes: Map<string, IdempotentOutcome>;
+}
+
+const CACHE_LIMIT = 20_000;
+
+/**
+ * Loads aggregates by folding their streams. A bounded cache keeps folded
+ * states; every load still reads the stream from the cached revision onwards,
+ * so writes by other processes (replicas, imports) are never missed, and the
+ * append's exact expected revision catches the rest.
+ */
+export class AggregateRepository {
+  private readonly cache = new Map<string, LoadedAggregate<unknown>>();
+
+  constructor(private readonly store: EventStore) {}
+
+  async load<State, Event extends DomainEvent>(
+    streamId: string,
+    decider: Decider<State, unknown, Event, unknown>,
+  ): Promise<LoadedAggregate<State>> {
+    const cached = this.cache.get(streamId) as LoadedAggregate<State> | undefined;
+    const base: LoadedAggregate<State> = cached
+      ? { ...cached, outcomes: cached.outcomes }
+      : { state: decider.initialState, revision: null, position: null, outcomes: new Map() };
+    const fromRevision = base.revision === null ? 0n : base.revision + 1n;
+    const newer = await this.store.readStream(streamId, { fromRevision });
+    const loaded = newer.length > 0 ? this.fold(base, newer, decider) : base;
+    this.remember(streamId, loaded);
+    return loaded;
+  }
+
+  /** Folds events just appended by this process into the cached state. */
+  applyAppended<State, Event extends DomainEvent>(
+    streamId: string,
+    before: LoadedAggregate<State>,
+    appended: RecordedEvent[],
+    decider: Decider<State, unknown, Event, unknown>,
+  ): LoadedAggregate<State> {
+    const after = this.fold(before, appended, decider);
+    this.remember(streamId, after);
+    return after;
+  }
+
+  forget(streamId: string): void {
+    this.cache.delete(streamId);
+  }
+
+  private fold<State, Event extends DomainEvent>(
+    base: LoadedAggregate<State>,
+    events: RecordedEvent[],
+    decider: Decider<State, unknown, Event, unknown>,
+  ): LoadedAggregate<State> {
+    let state = base.state;
+    const outcomes = new Map(base.outcomes);
+    for (const event of events) {
+      state = decider.evolve(state, { type: event.type, data: event.data } as Event);
+      const key = event.metadata.idempotencyKey;
+      const fingerprint = event.metadata.commandFingerprint;
+      if (typeof key === 'string' && typeof fingerprint === 'string') {
+        outcomes.set(key, { fingerprint, revision: event.revision, position: event.position });
+      }
+    }
+    const last = events[events.length - 1];
+    return { state, revision: last.revision, position: last.position, outcomes };
+  }
+
+  private remember(streamId: string, loaded: LoadedAggregate<unknown>): void {
+    this.cache.delete(streamId);
+    this.cache.set(streamId, loaded);
+    if (this.cache.size > CACHE_LIMIT) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+  }
+}

@@ -1,0 +1,8 @@
+import type { DomainEvent } from '@desk/domain';
+
+/** A pure aggregate: decisions from state, state from events alone. */
+export interface Decider<State, Command, Event extends DomainEvent, Context> {
+  decide(command: Command, state: State, context: Context): Event[];
+  evolve(state: State, event: Event): State;
+  initialState: State;
+}

@@ -1,0 +1,3 @@
+/** Injection tokens of the API's providers. */
+export const APP_CONFIG = Symbol('AppConfig');
+export const EVENT_STORE = Symbol('EventStore');

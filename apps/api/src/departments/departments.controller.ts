@@ -1,0 +1,83 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Put, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { departmentDecider, departmentStream, type Audience, type Priority, type Weekday } from '@desk/domain';
+import type { FastifyReply } from 'fastify';
+import { Roles } from '../auth/roles.decorator';
+import { AggregateRepository } from '../commands/aggregate-repository';
+import { ExecuteDepartmentCommand } from '../commands/aggregate-commands';
+import type { CommandEnvelope } from '../commands/command-executor';
+import { CommandAnswer, answer } from '../http/command-answer';
+import { Envelope } from '../http/command-envelope.decorator';
+import { NotFoundProblem } from '../http/problems';
+import { IdParam } from '../http/id-param.pipe';
+import { PublishServiceStandardBody, RegisterDepartmentBody } from './department.dto';
+
+@ApiTags('departments')
+@ApiBearerAuth()
+@Controller('departments')
+export class DepartmentsController {
+  constructor(
+    @Inject(CommandBus) private readonly commands: CommandBus,
+    @Inject(AggregateRepository) private readonly repository: AggregateRepository,
+  ) {}
+
+  @Post()
+  @Roles('manager', 'operator')
+  @ApiOperation({ summary: 'Register a department that provides services' })
+  @ApiOkResponse({ type: CommandAnswer })
+  async register(@Body() body: RegisterDepartmentBody, @Envelope() envelope: CommandEnvelope, @Res({ passthrough: true }) reply: FastifyReply) {
+    const result = await this.commands.execute(
+      new ExecuteDepartmentCommand(body.id, { type: 'RegisterDepartment', data: { departmentId: body.id, name: body.name } }, envelope),
+    );
+    void reply.status(201).header('location', `/departments/${body.id}`);
+    return answer(reply, result);
+  }
+
+  @Put(':id/service-standard')
+  @HttpCode(200)
+  @Roles('manager', 'operator')
+  @ApiOperation({ summary: 'Publish a new version of the service standard (targets per priority and audience, business hours)' })
+  @ApiOkResponse({ type: CommandAnswer })
+  async publishStandard(
+    @Param('id', IdParam) id: string,
+    @Body() body: PublishServiceStandardBody,
+    @Envelope() envelope: CommandEnvelope,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const result = await this.commands.execute(
+      new ExecuteDepartmentCommand(
+        id,
+        {
+          type: 'PublishServiceStandard',
+          data: {
+            targets: body.targets.map((target) => ({
+              priority: target.priority as Priority,
+              audience: target.audience as Audience,
+              firstResponseMinutes: target.firstResponseMinutes,
+              resolutionMinutes: target.resolutionMinutes,
+            })),
+            calendar: body.calendar
+              ? {
+                  timeZone: body.calendar.timeZone,
+                  weeklyHours: body.calendar.weeklyHours.map((hours) => ({ day: hours.day as Weekday, start: hours.start, end: hours.end })),
+                  holidays: body.calendar.holidays ?? [],
+                }
+              : null,
+          },
+        },
+        envelope,
+      ),
+    );
+    return answer(reply, result);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'A department and every version of its service standard' })
+  async get(@Param('id', IdParam) id: string, @Res({ passthrough: true }) reply: FastifyReply) {
+    const loaded = await this.repository.load(departmentStream(id), departmentDecider);
+    if (loaded.state.status === 'absent' || loaded.revision === null) throw new NotFoundProblem(`no department ${id}`);
+    void reply.header('etag', `"${loaded.revision}"`);
+    return { ...loaded.state, revision: String(loaded.revision) };
+  }
+}

@@ -1,0 +1,113 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { DomainError } from '@desk/domain';
+import { EventStoreUnavailableError, WrongExpectedRevisionError } from '@desk/event-store';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ProblemError } from './problems';
+
+/** An RFC 9457 problem document. */
+export interface ProblemDocument {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  /** The offending fields of invalid input. */
+  errors?: { field: string; message: string }[];
+  [extension: string]: unknown;
+}
+
+const DOMAIN_STATUS: Record<DomainError['kind'], { status: number; title: string }> = {
+  invalid: { status: 400, title: 'Invalid input' },
+  forbidden: { status: 403, title: 'Not allowed' },
+  not_found: { status: 404, title: 'Not found' },
+  refused: { status: 409, title: 'Command refused' },
+};
+
+const TITLES: Record<number, string> = {
+  400: 'Invalid input',
+  401: 'Not authenticated',
+  403: 'Not allowed',
+  404: 'Not found',
+  405: 'Method not allowed',
+  406: 'Not acceptable',
+  409: 'Conflict',
+  412: 'Revision mismatch',
+  413: 'Body too large',
+  415: 'Unsupported media type',
+  429: 'Too many requests',
+  503: 'Service unavailable',
+};
+
+const slug = (title: string) => title.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+
+function document(status: number, title: string, detail: string, fields?: Record<string, string>, extra?: Record<string, unknown>): ProblemDocument {
+  const problem: ProblemDocument = { type: `/problems/${slug(title)}`, title, status, detail, ...extra };
+  if (fields && Object.keys(fields).length > 0) {
+    problem.errors = Object.entries(fields).map(([field, message]) => ({ field, message }));
+  }
+  return problem;
+}
+
+/** The one mapping from every error the API can meet to its problem document. */
+export function toProblem(error: unknown): ProblemDocument {
+  if (error instanceof ProblemError) return document(error.status, error.title, error.message, error.fields, error.extra);
+  if (error instanceof DomainError) {
+    const { status, title } = DOMAIN_STATUS[error.kind];
+    return document(status, title, error.message, error.fields);
+  }
+  if (error instanceof WrongExpectedRevisionError) {
+    return document(409, 'Conflict', 'the resource changed concurrently; retry against its new state');
+  }
+  if (error instanceof EventStoreUnavailableError) {
+    return document(503, 'Service unavailable', 'the event store cannot be reached; nothing was recorded, retry later');
+  }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    const response = error.getResponse();
+    const detail = typeof response === 'string' ? response : String((response as { message?: unknown }).message ?? error.message);
+    return document(status, TITLES[status] ?? 'Error', status === 404 ? 'no such route' : detail);
+  }
+  // Fastify's own client errors (bad JSON, body too large, bad media type) carry a 4xx statusCode.
+  const statusCode = (error as { statusCode?: unknown })?.statusCode;
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+    return document(statusCode, TITLES[statusCode] ?? 'Bad request', fastifyDetail(error as { code?: string; message: string }));
+  }
+  return document(500, 'Internal error', 'the server failed to handle this request; it has been logged');
+}
+
+function fastifyDetail(error: { code?: string; message: string }): string {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'the request body is larger than the server accepts';
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'send the body as application/json';
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return 'the body is empty but Content-Type says application/json; send {} or no Content-Type';
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    default:
+      return error.message.startsWith('Body is not valid JSON') || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY'
+        ? `the body is not valid JSON: ${error.message}`
+        : error.message;
+  }
+}
+
+export function sendProblem(reply: FastifyReply, request: FastifyRequest, error: unknown, logger: Logger): void {
+  const problem = toProblem(error);
+  problem.instance = request.url;
+  const correlationId = request.headers['x-correlation-id'];
+  if (typeof correlationId === 'string') problem.correlationId = correlationId;
+  if (problem.status >= 500) {
+    logger.error({ msg: 'request failed', url: request.url, method: request.method, error: (error as Error)?.stack ?? String(error) });
+  }
+  void reply.status(problem.status).header('content-type', 'application/problem+json; charset=utf-8').send(JSON.stringify(problem));
+}
+
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('http');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    sendProblem(http.getResponse<FastifyReply>(), http.getRequest<FastifyRequest>(), error, this.logger);
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Errors of the HTTP layer itself (not the domain's): each carries its status.
+ * Together with the domain's error kinds they are mapped to
+ * application/problem+json in one place, problem-details.ts.
+ */
+export class ProblemError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    detail: string,
+    readonly fields?: Record<string, string>,
+    readonly extra?: Record<string, unknown>,
+  ) {
+    super(detail);
+    this.name = new.target.name;
+  }
+}
+
+export class BadRequestProblem extends ProblemError {
+  constructor(detail: string, fields?: Record<string, string>) {
+    super(400, 'Invalid input', detail, fields);
+  }
+}
+
+export class UnauthorizedProblem extends ProblemError {
+  constructor(detail: string) {
+    super(401, 'Not authenticated', detail);
+  }
+}
+
+export class ForbiddenProblem extends ProblemError {
+  constructor(detail: string) {
+    super(403, 'Not allowed', detail);
+  }
+}
+
+export class NotFoundProblem extends ProblemError {
+  constructor(detail: string) {
+    super(404, 'Not found', detail);
+  }
+}
+
+export class ConflictProblem extends ProblemError {
+  constructor(detail: string, extra?: Record<string, unknown>) {
+    super(409, 'Conflict', detail, undefined, extra);
+  }
+}
+
+export class PreconditionFailedProblem extends ProblemError {
+  constructor(detail: string, extra?: Record<string, unknown>) {
+    super(412, 'Revision mismatch', detail, undefined, extra);
+  }
+}

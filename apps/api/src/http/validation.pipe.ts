@@ -1,0 +1,62 @@
+import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { ValidationError, validateSync } from 'class-validator';
+import { BadRequestProblem } from './problems';
+
+const PRIMITIVES: unknown[] = [String, Number, Boolean, Array, Object];
+
+/** The body of routes that take none: nothing, or an empty object. */
+export class NoBody {}
+
+function flatten(errors: ValidationError[], prefix = ''): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const error of errors) {
+    const path = prefix ? `${prefix}.${error.property}` : error.property;
+    if (error.constraints) {
+      const messages = Object.entries(error.constraints).map(([rule, message]) =>
+        rule === 'whitelistValidation' ? `${path} is not a known field` : message,
+      );
+      fields[path] = messages.join('; ');
+    }
+    if (error.children?.length) Object.assign(fields, flatten(error.children, path));
+  }
+  return fields;
+}
+
+/**
+ * Validates bodies and query strings against their DTO classes: unknown
+ * fields refused, no type coercion of bodies, every offending field named.
+ */
+@Injectable()
+export class DtoValidationPipe implements PipeTransform {
+  transform(value: unknown, metadata: ArgumentMetadata): unknown {
+    const { metatype, type } = metadata;
+    if ((type !== 'body' && type !== 'query') || !metatype || PRIMITIVES.includes(metatype)) return value;
+    const plain = value === undefined || value === null ? {} : value;
+    if (typeof plain !== 'object' || Array.isArray(plain)) {
+      throw new BadRequestProblem(`the ${type === 'body' ? 'body' : 'query string'} must be a JSON object`);
+    }
+    if (metatype === NoBody) {
+      const unexpected = Object.keys(plain);
+      if (unexpected.length > 0) {
+        throw new BadRequestProblem(
+          `this route takes no body, but got: ${unexpected.join(', ')}`,
+          Object.fromEntries(unexpected.map((field) => [field, `${field} is not a known field`])),
+        );
+      }
+      return plain;
+    }
+    const instance = plainToInstance(metatype, plain, { enableImplicitConversion: type === 'query' }) as object;
+    const errors = validateSync(instance, {
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+      validationError: { target: false, value: false },
+    });
+    if (errors.length > 0) {
+      const fields = flatten(errors);
+      throw new BadRequestProblem(`invalid ${type === 'body' ? 'body' : 'query string'}: ${Object.keys(fields).join(', ')}`, fields);
+    }
+    return instance;
+  }
+}

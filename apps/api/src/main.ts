@@ -1,0 +1,29 @@
+import 'reflect-metadata';
+import { createEventStore } from '@desk/event-store';
+import { ConfigError, loadConfig } from './config/app-config';
+import { systemClock } from './config/clock';
+import { createApp } from './create-app';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`configuration error: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const eventStore = await createEventStore({ dataDir: config.dataDir, eventStoreUrl: config.eventStoreUrl });
+  const app = await createApp({ config, eventStore, clock: systemClock });
+  await app.listen(config.port, config.host);
+  process.stdout.write(
+    JSON.stringify({ level: 'info', msg: 'service desk listening', port: config.port, dataDir: config.dataDir, docs: `/docs` }) + '\n',
+  );
+}
+
+main().catch((error) => {
+  process.stderr.write(`start-up failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,296 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { createHash, randomUUID } from 'node:crypto';
+import type {
+  Actor,
+  CompensationKind,
+  HoldReason,
+  ImpactRelation,
+  Level,
+  Priority,
+  RequestCommand,
+  Visibility,
+} from '@desk/domain';
+import type { FastifyReply } from 'fastify';
+import { CurrentActor } from '../auth/auth.guard';
+import { Roles } from '../auth/roles.decorator';
+import { ExecuteImpactCommand, ExecuteRequestCommand } from '../commands/aggregate-commands';
+import type { CommandEnvelope } from '../commands/command-executor';
+import { CommandAnswer, answer } from '../http/command-answer';
+import { Envelope } from '../http/command-envelope.decorator';
+import { IdParam } from '../http/id-param.pipe';
+import { BadRequestProblem } from '../http/problems';
+import { NoBody } from '../http/validation.pipe';
+import {
+  AssignBody,
+  AsOfQuery,
+  CommentBody,
+  CompensationBody,
+  HoldBody,
+  ImpactBody,
+  OpenRequestBody,
+  PriorityBody,
+  ReasonBody,
+  ResolveBody,
+  SatisfactionBody,
+  TransferBody,
+} from './request.dto';
+import { RequestQueries } from './request-queries';
+
+const WORKERS = ['agent', 'manager'] as const;
+const WORKERS_AND_REQUESTER = ['agent', 'manager', 'requester'] as const;
+
+/** A request id derived from the Idempotency-Key, so a retried open lands on the same stream. */
+function requestIdFromKey(scopedKey: string): string {
+  const hex = createHash('sha256').update(scopedKey).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+@ApiTags('requests')
+@ApiBearerAuth()
+@Controller('requests')
+export class RequestsController {
+  constructor(
+    @Inject(CommandBus) private readonly commands: CommandBus,
+    @Inject(RequestQueries) private readonly queries: RequestQueries,
+  ) {}
+
+  private async run(id: string, command: RequestCommand, envelope: CommandEnvelope, reply: FastifyReply): Promise<CommandAnswer> {
+    return answer(reply, await this.commands.execute(new ExecuteRequestCommand(id, command, envelope)));
+  }
+
+  @Post()
+  @Roles(...WORKERS_AND_REQUESTER)
+  @ApiOperation({ summary: "Open a request; it lands in the department's queue with its SLA due times" })
+  @ApiOkResponse({ type: CommandAnswer })
+  async open(@Body() body: OpenRequestBody, @Envelope() envelope: CommandEnvelope, @Res({ passthrough: true }) reply: FastifyReply) {
+    const id = body.id ?? (envelope.idempotencyKey ? requestIdFromKey(envelope.idempotencyKey) : randomUUID());
+    const command: RequestCommand = {
+      type: 'OpenRequest',
+      data: {
+        requestId: id,
+        requesterId: body.requesterId,
+        departmentId: body.departmentId,
+        subject: body.subject,
+        description: body.description ?? '',
+        priority: body.priority as Priority | undefined,
+        impact: body.impact as Level | undefined,
+        urgency: body.urgency as Level | undefined,
+        channel: body.channel,
+        category: body.category,
+      },
+    };
+    const result = await this.run(id, command, envelope, reply);
+    void reply.status(201).header('location', `/requests/${id}`);
+    return result;
+  }
+
+  @Post(':id/assign')
+  @HttpCode(200)
+  @Roles(...WORKERS)
+  @ApiOperation({ summary: 'Assign (or reassign) to an agent' })
+  @ApiOkResponse({ type: CommandAnswer })
+  assign(@Param('id', IdParam) id: string, @Body() body: AssignBody, @Envelope() envelope: CommandEnvelope, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.run(id, { type: 'AssignRequest', data: { agentId: body.agentId } }, envelope, reply);
+  }
+
+  @Post(':id/start')
+  @HttpCode(200)
+  @Roles(...WORKERS)
+  @ApiOperation({ summary: 'Start work on an assigned request' })
+  @ApiOkResponse({ type: CommandAnswer })
+  start(@Param('id', IdParam) id: string, @Body() _: NoBody, @Envelope() envelope: CommandEnvelope, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.run(id, { type: 'StartWork', data: {} }, envelope, reply);
+  }
+
+  @Post(':id/hold')
+  @HttpCode(200)
+  @Roles(...WORKERS)
+  @ApiOperation({ summary: 'Put on hold: awaiting the requester (pauses the SLA clock), a third party, or another request' })
+  @ApiOkResponse({ type: CommandAnswer })
+  hold(@Param('id', IdParam) id: string, @Body() body: HoldBody, @Envelope() envelope: CommandEnvelope, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.run(
+      id,
+      { type: 'PutOnHold', data: { reason: body.reason as HoldReason, note: body.note, blockingRequestId: body.blockingRequestId } },
+      envelope,
+      reply,
+    );
+  }
+
+  @Post(':id/resume')
+  @HttpCode(200)
+  @Roles(...WORKERS)
+  @ApiOperation({ summary: 'Resume work on a request on hold' })
+  @ApiOkResponse({ type: CommandAnswer })
+  resume(@Param('id', IdParam) id: string, @Body() _: NoBody, @Envelope() envelope: CommandEnvelope, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.run(id, { type: 'ResumeWork', data: {} }, envelope, reply);
+  }
+
+  @Post(':id/resolve')
+  @HttpCode(200)
+  @Roles(...WORKERS)
+  @ApiOperation({ summary: 'Resolve with a resolution' })
+  @ApiOkResponse({ type: CommandAnswer })
+  resolve(@Param('id', IdParam) id: string, @Body() body: ResolveBody, @Envelope() envelope: CommandEnvelope, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.run(id, { type: 'ResolveRequest', data: { resolution: body.resolution } }, envelope, reply);
+  }
+
+  @Post(':id/close')
+  @HttpCode(200)
+  @Roles(...WORKERS_AND_REQUESTER)
+  @ApiOperation({ summary: 'Close a resolved request (by its requester or an agent)' })
+  @ApiOkResponse({ type: CommandAnswer })
+  close(@Param('id', IdParam) id: string, @Body() _: NoBody, @Envelope() envelope: CommandEnvelope, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.run(id, { type: 'CloseRequest', data: {} }, envelope, reply);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @Roles(...WORKERS_AND_REQUESTER)
+  @ApiOperation({ summary: 'Cancel (withdraw) an open request' })
+  @ApiOkResponse({ type: CommandAnswer })
+  cancel(@Param('id', IdParam) id: string, @Body() body: ReasonBody, @Envelope() envelope: CommandEnvelope, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.run(id, { type: 'CancelRequest', data: { reason: body.reason } }, envelope, reply);
+  }
+
+  @Post(':id/reopen')
+  @HttpCode(200)
+  @Roles(...WORKERS_AND_REQUESTER)
+  @ApiOperation({ summary: 'Reopen a resolved request (back to in progress)' })
+  @ApiOkResponse({ type: CommandAnswer })
+  reopen(@Param('id', IdParam) id: string, @Body() body: ReasonBody, @Envelope() envelope: CommandEnvelope, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.run(id, { type: 'ReopenRequest', data: { reason: body.reason } }, envelope, reply);
+  }
+
+  @Post(':id/comments')
+  @Roles(...WORKERS_AND_REQUESTER)
+  @ApiOperation({ summary: 'Comment, public or internal; the first public agent reply is the first response' })
+  @ApiOkResponse({ type: CommandAnswer })
+  async comment(@Param('id', IdParam) id: string, @Body() body: CommentBody, @Envelope() envelope: CommandEnvelope, @Res({ passthrough: true }) reply: FastifyReply) {
+    const commentId = envelope.idempotencyKey ? requestIdFromKey(`comment\u0000${envelope.idempotencyKey}`) : randomUUID();
+    const result = await this.run(
+      id,
+      { type: 'AddComment', data: { commentId, body: body.body, visibility: (body.visibility ?? 'public') as Visibility } },
+      envelope,
+      reply,
+    );
+    void reply.status(201);
+    return result;
+  }
+
+  @Post(':id/transfer')
+  @HttpCode(200)
+  @Roles(...WORKERS)
+  @ApiOperation({ summary: "Transfer to another department's queue (back to new there)" })
+  @ApiOkResponse({ type: CommandAnswer })
+  transfer(@Param('id', IdParam) id: string, @Body() body: TransferBody, @Envelope() envelope: CommandEnvelope, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.run(id, { type: 'TransferRequest', data: { toDepartmentId: body.departmentId, reason: body.reason } }, envelope, reply);
+  }
+
+  @Post(':id/escalate')
+  @HttpCode(200)
+  @Roles(...WORKERS)
+  @ApiOperation({ summary: 'Escalate one support tier (L1 → L2 → L3)' })
+  @ApiOkResponse({ type: CommandAnswer })
+  escalate(@Param('id', IdParam) id: string, @Body() body: ReasonBody, @Envelope() envelope: CommandEnvelope, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.run(id, { type: 'EscalateRequest', data: { reason: body.reason } }, envelope, reply);
+  }
+
+  @Post(':id/priority')
+  @HttpCode(200)
+  @Roles(...WORKERS)
+  @ApiOperation({ summary: 'Change priority (or impact and urgency); re-targets the SLA' })
+  @ApiOkResponse({ type: CommandAnswer })
+  priority(@Param('id', IdParam) id: string, @Body() body: PriorityBody, @Envelope() envelope: CommandEnvelope, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.run(
+      id,
+      {
+        type: 'ChangePriority',
+        data: { priority: body.priority as Priority | undefined, impact: body.impact as Level | undefined, urgency: body.urgency as Level | undefined, reason: body.reason },
+      },
+      envelope,
+      reply,
+    );
+  }
+
+  @Post(':id/satisfaction')
+  @HttpCode(200)
+  @Roles('requester')
+  @ApiOperation({ summary: 'Rate satisfaction 1–5 after resolution (the requester only)' })
+  @ApiOkResponse({ type: CommandAnswer })
+  rate(@Param('id', IdParam) id: string, @Body() body: SatisfactionBody, @Envelope() envelope: CommandEnvelope, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.run(id, { type: 'RateSatisfaction', data: { score: body.score, comment: body.comment } }, envelope, reply);
+  }
+
+  @Post(':id/compensation')
+  @HttpCode(200)
+  @Roles(...WORKERS)
+  @ApiOperation({ summary: 'Offer compensation to an external requester' })
+  @ApiOkResponse({ type: CommandAnswer })
+  compensate(@Param('id', IdParam) id: string, @Body() body: CompensationBody, @Envelope() envelope: CommandEnvelope, @Res({ passthrough: true }) reply: FastifyReply) {
+    const compensationId = envelope.idempotencyKey ? requestIdFromKey(`compensation\u0000${envelope.idempotencyKey}`) : randomUUID();
+    return this.run(
+      id,
+      {
+        type: 'OfferCompensation',
+        data: { compensationId, kind: body.kind as CompensationKind, amount: body.amount, currency: body.currency, note: body.note },
+      },
+      envelope,
+      reply,
+    );
+  }
+
+  @Post(':id/impacts')
+  @Roles(...WORKERS)
+  @ApiOperation({ summary: 'Record that this request blocks or degrades another (no self-links, no cycles)' })
+  @ApiOkResponse({ type: CommandAnswer })
+  async link(@Param('id', IdParam) id: string, @Body() body: ImpactBody, @Envelope() envelope: CommandEnvelope, @Res({ passthrough: true }) reply: FastifyReply) {
+    const result = await this.commands.execute(
+      new ExecuteImpactCommand(
+        id,
+        { type: 'LinkImpact', data: { causeRequestId: id, effectRequestId: body.effectRequestId, relation: body.relation as ImpactRelation } },
+        envelope,
+      ),
+    );
+    void reply.status(201);
+    return answer(reply, result);
+  }
+
+  @Delete(':id/impacts/:effectRequestId')
+  @Roles(...WORKERS)
+  @ApiOperation({ summary: 'Remove an impact link' })
+  @ApiOkResponse({ type: CommandAnswer })
+  async unlink(
+    @Param('id', IdParam) id: string,
+    @Param('effectRequestId', IdParam) effectRequestId: string,
+    @Envelope() envelope: CommandEnvelope,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const result = await this.commands.execute(
+      new ExecuteImpactCommand(id, { type: 'UnlinkImpact', data: { causeRequestId: id, effectRequestId } }, envelope),
+    );
+    return answer(reply, result);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'A request as it stands (ETag: its revision), or as it stood at ?asOf=<time>' })
+  async get(@Param('id', IdParam) id: string, @Query() query: AsOfQuery, @CurrentActor() actor: Actor, @Res({ passthrough: true }) reply: FastifyReply) {
+    const view = await this.queries.request(id, actor, parseAsOf(query.asOf));
+    void reply.header('etag', `"${view.revision}"`);
+    return view;
+  }
+
+  @Get(':id/history')
+  @ApiOperation({ summary: "The request's events, oldest first" })
+  history(@Param('id', IdParam) id: string, @Query() query: AsOfQuery, @CurrentActor() actor: Actor) {
+    return this.queries.history(id, actor, parseAsOf(query.asOf));
+  }
+}
+
+function parseAsOf(asOf: string | undefined): Date | undefined {
+  if (asOf === undefined) return undefined;
+  const time = new Date(asOf);
+  if (Number.isNaN(time.getTime())) throw new BadRequestProblem('asOf must be an ISO 8601 time', { asOf: 'not a time' });
+  return time;
+}

@@ -1,0 +1,5 @@
+export * from './event-store.port';
+export * from './errors';
+export * from './append-rules';
+export * from './embedded/sqlite-event-store';
+export * from './create-event-store';

@@ -1,0 +1,48 @@
+import type { TestDesk } from './test-desk';
+import { agent } from './test-desk';
+
+/** A small organisation: IT serving a customer-facing front desk, and an external customer. */
+export async function seedOrganisation(desk: TestDesk): Promise<void> {
+  await desk.expect(201, 'POST', '/departments', { body: { id: 'it', name: 'IT' } });
+  await desk.expect(201, 'POST', '/departments', { body: { id: 'front-desk', name: 'Front desk' } });
+  await desk.expect(200, 'PUT', '/departments/it/service-standard', {
+    body: {
+      targets: [
+        { priority: 'critical', audience: 'internal', firstResponseMinutes: 15, resolutionMinutes: 240 },
+        { priority: 'high', audience: 'internal', firstResponseMinutes: 30, resolutionMinutes: 480 },
+        { priority: 'medium', audience: 'internal', firstResponseMinutes: 120, resolutionMinutes: 1440 },
+      ],
+    },
+  });
+  await desk.expect(200, 'PUT', '/departments/front-desk/service-standard', {
+    body: {
+      targets: [
+        { priority: 'high', audience: 'external', firstResponseMinutes: 60, resolutionMinutes: 240 },
+        { priority: 'medium', audience: 'external', firstResponseMinutes: 240, resolutionMinutes: 960 },
+      ],
+      calendar: {
+        timeZone: 'Europe/Brussels',
+        weeklyHours: ['mon', 'tue', 'wed', 'thu', 'fri'].map((day) => ({ day, start: '08:00', end: '18:00' })),
+        holidays: ['2026-12-25'],
+      },
+    },
+  });
+  await desk.expect(201, 'POST', '/customers', {
+    body: { id: 'anna', name: 'Anna (reception)', type: 'internal', kind: 'employee', departmentId: 'front-desk', customerFacing: true },
+  });
+  await desk.expect(201, 'POST', '/customers', {
+    body: { id: 'carl', name: 'Carl (accounting)', type: 'internal', kind: 'contractor', departmentId: 'it' },
+  });
+  await desk.expect(201, 'POST', '/customers', { body: { id: 'bob', name: 'Bob, dog owner', type: 'external', kind: 'individual' } });
+}
+
+export async function openRequest(
+  desk: TestDesk,
+  id: string,
+  fields: { requesterId?: string; departmentId?: string; priority?: string } = {},
+): Promise<any> {
+  return desk.expect(201, 'POST', '/requests', {
+    as: agent(),
+    body: { id, requesterId: fields.requesterId ?? 'anna', departmentId: fields.departmentId ?? 'it', subject: `Request ${id}`, priority: fields.priority ?? 'high' },
+  });
+}
