@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { EventStore } from './event-store.port';
 import { SqliteEventStore } from './embedded/sqlite-event-store';
+import { PostgresEventStore } from './postgres/postgres-event-store';
 
 export interface EventStoreConfig {
   /** Folder of the embedded store. */
@@ -12,5 +13,9 @@ export interface EventStoreConfig {
 /** The event store the configuration names: embedded unless a URL says otherwise. */
 export async function createEventStore(config: EventStoreConfig): Promise<EventStore> {
   if (!config.eventStoreUrl) return new SqliteEventStore(join(config.dataDir, 'events.sqlite'));
-  throw new Error(`no adapter for ${new URL(config.eventStoreUrl).protocol} yet`);
+  const protocol = new URL(config.eventStoreUrl).protocol;
+  if (protocol === 'postgres:' || protocol === 'postgresql:') {
+    return PostgresEventStore.connect({ connectionString: config.eventStoreUrl, schema: 'desk_events' });
+  }
+  throw new TypeError(`EVENTSTORE_URL: no event-store adapter for ${protocol}`);
 }

@@ -3,3 +3,4 @@ export * from './errors';
 export * from './append-rules';
 export * from './embedded/sqlite-event-store';
 export * from './create-event-store';
+export * from './postgres/postgres-event-store';
