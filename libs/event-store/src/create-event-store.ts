@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { EventStore } from './event-store.port';
 import { SqliteEventStore } from './embedded/sqlite-event-store';
 import { PostgresEventStore } from './postgres/postgres-event-store';
+import { EsdbEventStore } from './eventstoredb/esdb-event-store';
 
 export interface EventStoreConfig {
   /** Folder of the embedded store. */
@@ -17,5 +18,6 @@ export async function createEventStore(config: EventStoreConfig): Promise<EventS
   if (protocol === 'postgres:' || protocol === 'postgresql:') {
     return PostgresEventStore.connect({ connectionString: config.eventStoreUrl, schema: 'desk_events' });
   }
+  if (protocol === 'esdb:' || protocol === 'esdb+discover:') return EsdbEventStore.connect(config.eventStoreUrl);
   throw new TypeError(`EVENTSTORE_URL: no event-store adapter for ${protocol}`);
 }

@@ -4,3 +4,5 @@ export * from './append-rules';
 export * from './embedded/sqlite-event-store';
 export * from './create-event-store';
 export * from './postgres/postgres-event-store';
+export * from './eventstoredb/esdb-event-store';
+export { UNKNOWN_POSITION } from './eventstoredb/esdb-mapping';
