@@ -1,4 +1,6 @@
-import { createEventStore, type EventStore } from '@desk/event-store';
+import { PostgresEventStore, createEventStore, type EventStore } from '@desk/event-store';
+import { Client } from 'pg';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,9 +68,17 @@ describe('concurrency and idempotency over HTTP (embedded store)', () => {
 
   it('the same Idempotency-Key with another body is a 409 and appends nothing', async () => {
     const headers = { 'idempotency-key': 'open-once' };
-    await desk.expect(201, 'POST', '/requests', { as: requester('anna'), body: { requesterId: 'anna', departmentId: 'it', subject: 'A', priority: 'low' }, headers });
+    await desk.expect(201, 'POST', '/requests', {
+      as: requester('anna'),
+      body: { requesterId: 'anna', departmentId: 'it', subject: 'A', priority: 'low' },
+      headers,
+    });
     const count = await desk.eventCount();
-    const answer = await desk.call('POST', '/requests', { as: requester('anna'), body: { requesterId: 'anna', departmentId: 'it', subject: 'B', priority: 'low' }, headers });
+    const answer = await desk.call('POST', '/requests', {
+      as: requester('anna'),
+      body: { requesterId: 'anna', departmentId: 'it', subject: 'B', priority: 'low' },
+      headers,
+    });
     expect(answer.status).toBe(409);
     expect(answer.body.detail).toMatch(/Idempotency-Key/);
     expect(await desk.eventCount()).toBe(count);
@@ -117,7 +127,10 @@ function describeTwoWriters(name: string, makeStore: () => Promise<{ stores: [Ev
       await openRequest(first, 'shared');
       const answers = await Promise.all(
         Array.from({ length: 50 }, (_, n) =>
-          (n % 2 ? first : second).call('POST', '/requests/shared/comments', { as: agent(), body: { body: `note ${n}`, visibility: 'internal' } }),
+          (n % 2 ? first : second).call('POST', '/requests/shared/comments', {
+            as: agent(),
+            body: { body: `note ${n}`, visibility: 'internal' },
+          }),
         ),
       );
       const accepted = answers.filter((a) => a.status === 201).length;
@@ -142,3 +155,29 @@ describeTwoWriters('embedded', async () => {
     },
   };
 });
+
+const databaseUrl = process.env.DATABASE_URL;
+if (databaseUrl) {
+  describeTwoWriters('PostgreSQL', async () => {
+    const schema = `api_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    const stores: [EventStore, EventStore] = [
+      await PostgresEventStore.connect({ connectionString: databaseUrl, schema }),
+      await PostgresEventStore.connect({ connectionString: databaseUrl, schema }),
+    ];
+    return {
+      stores,
+      cleanup: async () => {
+        await Promise.all(stores.map((store) => store.close()));
+        const admin = new Client({ connectionString: databaseUrl });
+        await admin.connect();
+        await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        await admin.end();
+      },
+    };
+  });
+} else {
+  console.warn('two API instances racing on PostgreSQL SKIPPED: DATABASE_URL is not set');
+  describe.skip('two API instances racing on one request (PostgreSQL) — SKIPPED: DATABASE_URL is not set', () => {
+    it('runs where PostgreSQL is reachable', () => undefined);
+  });
+}

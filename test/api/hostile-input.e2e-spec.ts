@@ -15,7 +15,10 @@ describe('hostile input over HTTP', () => {
     await desk.expect(201, 'POST', '/customers', {
       body: { id: 'anna', name: 'Anna', type: 'internal', kind: 'employee', departmentId: 'it', customerFacing: true },
     });
-    await desk.expect(201, 'POST', '/requests', { as: agent(), body: { id: 'r1', requesterId: 'anna', departmentId: 'it', subject: 'Phones dead', priority: 'high' } });
+    await desk.expect(201, 'POST', '/requests', {
+      as: agent(),
+      body: { id: 'r1', requesterId: 'anna', departmentId: 'it', subject: 'Phones dead', priority: 'high' },
+    });
   });
   afterAll(() => desk.stop());
 
@@ -77,7 +80,10 @@ describe('hostile input over HTTP', () => {
   });
 
   it('another media type is a 415', async () => {
-    const answer = await desk.call('POST', '/departments', { rawBody: 'id=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const answer = await desk.call('POST', '/departments', {
+      rawBody: 'id=x',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expectProblem(answer, 415);
   });
 
@@ -127,12 +133,25 @@ describe('hostile input over HTTP', () => {
   });
 
   it('a bad If-Match is a 400 and a stale one a 412', async () => {
-    expectProblem(await desk.call('POST', '/requests/r1/escalate', { as: agent(), body: { reason: 'x' }, headers: { 'if-match': 'yesterday' } }), 400);
-    expectProblem(await desk.call('POST', '/requests/r1/escalate', { as: agent(), body: { reason: 'x' }, headers: { 'if-match': '"99"' } }), 412);
+    expectProblem(
+      await desk.call('POST', '/requests/r1/escalate', { as: agent(), body: { reason: 'x' }, headers: { 'if-match': 'yesterday' } }),
+      400,
+    );
+    expectProblem(
+      await desk.call('POST', '/requests/r1/escalate', { as: agent(), body: { reason: 'x' }, headers: { 'if-match': '"99"' } }),
+      412,
+    );
   });
 
   it('a bad Idempotency-Key is a 400', async () => {
-    expectProblem(await desk.call('POST', '/requests/r1/escalate', { as: agent(), body: { reason: 'x' }, headers: { 'idempotency-key': 'é'.repeat(3) } }), 400);
+    expectProblem(
+      await desk.call('POST', '/requests/r1/escalate', {
+        as: agent(),
+        body: { reason: 'x' },
+        headers: { 'idempotency-key': 'é'.repeat(3) },
+      }),
+      400,
+    );
   });
 
   it('a bad asOf is a 400', async () => {

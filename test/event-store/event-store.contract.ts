@@ -80,7 +80,9 @@ export function describeEventStoreContract(name: string, open: () => Promise<Sto
         const result = await store.appendToStream(stream('a'), events, { expectedRevision: 'no_stream' });
         expect(result.nextExpectedRevision).toBe(2n);
         const read = await store.readStream(stream('a'));
-        expect(read.map((e) => [e.id, e.type, e.revision, e.streamId])).toEqual(events.map((e, i) => [e.id, e.type, BigInt(i), stream('a')]));
+        expect(read.map((e) => [e.id, e.type, e.revision, e.streamId])).toEqual(
+          events.map((e, i) => [e.id, e.type, BigInt(i), stream('a')]),
+        );
         expect(read[2].position).toBe(result.position);
         expect(read[0].position < read[1].position && read[1].position < read[2].position).toBe(true);
         expect(read[0].data).toEqual(events[0].data);
@@ -91,10 +93,14 @@ export function describeEventStoreContract(name: string, open: () => Promise<Sto
 
       it('checks every kind of expected revision', async () => {
         const s = stream('rev');
-        await expect(store.appendToStream(s, [anEvent()], { expectedRevision: 'stream_exists' })).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+        await expect(store.appendToStream(s, [anEvent()], { expectedRevision: 'stream_exists' })).rejects.toBeInstanceOf(
+          WrongExpectedRevisionError,
+        );
         await expect(store.appendToStream(s, [anEvent()], { expectedRevision: 0n })).rejects.toBeInstanceOf(WrongExpectedRevisionError);
         await store.appendToStream(s, [anEvent()], { expectedRevision: 'no_stream' });
-        await expect(store.appendToStream(s, [anEvent()], { expectedRevision: 'no_stream' })).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+        await expect(store.appendToStream(s, [anEvent()], { expectedRevision: 'no_stream' })).rejects.toBeInstanceOf(
+          WrongExpectedRevisionError,
+        );
         await store.appendToStream(s, [anEvent()], { expectedRevision: 'stream_exists' });
         await store.appendToStream(s, [anEvent()], { expectedRevision: 1n });
         await store.appendToStream(s, [anEvent()], { expectedRevision: 'any' });
@@ -155,7 +161,9 @@ export function describeEventStoreContract(name: string, open: () => Promise<Sto
       it('lets exactly one of 50 racing appends with the same expected revision win each revision', async () => {
         const s = stream('race');
         await store.appendToStream(s, [anEvent()], { expectedRevision: 'no_stream' });
-        const results = await Promise.allSettled(Array.from({ length: 50 }, () => store.appendToStream(s, [anEvent()], { expectedRevision: 0n })));
+        const results = await Promise.allSettled(
+          Array.from({ length: 50 }, () => store.appendToStream(s, [anEvent()], { expectedRevision: 0n })),
+        );
         const won = results.filter((r) => r.status === 'fulfilled');
         expect(won).toHaveLength(1);
         for (const lost of results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')) {
@@ -184,7 +192,9 @@ export function describeEventStoreContract(name: string, open: () => Promise<Sto
       });
 
       it('gives concurrent appends to different streams distinct, increasing positions', async () => {
-        const results = await Promise.all(Array.from({ length: 40 }, (_, n) => store.appendToStream(stream(`many-${n}`), [anEvent(), anEvent()])));
+        const results = await Promise.all(
+          Array.from({ length: 40 }, (_, n) => store.appendToStream(stream(`many-${n}`), [anEvent(), anEvent()])),
+        );
         const positions = results.map((r) => r.position);
         expect(new Set(positions.map(String)).size).toBe(40);
         const all = await store.readAll({ after: START, maxCount: 100_000, streamPrefixes: [prefix] });
@@ -196,7 +206,10 @@ export function describeEventStoreContract(name: string, open: () => Promise<Sto
     describe('reading a stream', () => {
       it('reads forwards and backwards from a revision, with a maximum count', async () => {
         const s = stream('read');
-        await store.appendToStream(s, Array.from({ length: 10 }, () => anEvent()));
+        await store.appendToStream(
+          s,
+          Array.from({ length: 10 }, () => anEvent()),
+        );
         const revisions = (events: RecordedEvent[]) => events.map((e) => Number(e.revision));
         expect(revisions(await store.readStream(s))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
         expect(revisions(await store.readStream(s, { fromRevision: 7n }))).toEqual([7, 8, 9]);
@@ -220,11 +233,24 @@ export function describeEventStoreContract(name: string, open: () => Promise<Sto
         await store.appendToStream(stream('other-b'), [anEvent('Alpha')]);
         await store.appendToStream(stream('log-c'), [anEvent('Gamma')]);
 
-        const mine = (events: RecordedEvent[]) => events.filter((e) => e.streamId.startsWith(prefix)).map((e) => `${e.streamId.slice(prefix.length)}:${e.type}`);
-        expect(mine(await store.readAll({ after: from, maxCount: 1000 }))).toEqual(['log-a:Alpha', 'log-a:Beta', 'other-b:Alpha', 'log-c:Gamma']);
+        const mine = (events: RecordedEvent[]) =>
+          events.filter((e) => e.streamId.startsWith(prefix)).map((e) => `${e.streamId.slice(prefix.length)}:${e.type}`);
+        expect(mine(await store.readAll({ after: from, maxCount: 1000 }))).toEqual([
+          'log-a:Alpha',
+          'log-a:Beta',
+          'other-b:Alpha',
+          'log-c:Gamma',
+        ]);
         expect(mine(await store.readAll({ after: from, eventTypes: ['Alpha'], maxCount: 1000 }))).toEqual(['log-a:Alpha', 'other-b:Alpha']);
-        expect(mine(await store.readAll({ after: from, streamPrefixes: [stream('log-')], maxCount: 1000 }))).toEqual(['log-a:Alpha', 'log-a:Beta', 'log-c:Gamma']);
-        expect(mine(await store.readAll({ after: from, streamPrefixes: [stream('log-')], eventTypes: ['Gamma', 'Beta'] }))).toEqual(['log-a:Beta', 'log-c:Gamma']);
+        expect(mine(await store.readAll({ after: from, streamPrefixes: [stream('log-')], maxCount: 1000 }))).toEqual([
+          'log-a:Alpha',
+          'log-a:Beta',
+          'log-c:Gamma',
+        ]);
+        expect(mine(await store.readAll({ after: from, streamPrefixes: [stream('log-')], eventTypes: ['Gamma', 'Beta'] }))).toEqual([
+          'log-a:Beta',
+          'log-c:Gamma',
+        ]);
 
         const firstPage = await store.readAll({ after: from, maxCount: 2, streamPrefixes: [prefix] });
         expect(firstPage).toHaveLength(2);

@@ -48,10 +48,15 @@ export class AppModule {
         { provide: AggregateRepository, useFactory: (store: EventStore) => new AggregateRepository(store), inject: [EVENT_STORE] },
         {
           provide: CommandExecutor,
-          useFactory: (store: EventStore, repository: AggregateRepository, clockNow: Clock) => new CommandExecutor(store, repository, clockNow),
+          useFactory: (store: EventStore, repository: AggregateRepository, clockNow: Clock) =>
+            new CommandExecutor(store, repository, clockNow),
           inject: [EVENT_STORE, AggregateRepository, CLOCK],
         },
-        { provide: DomainLookups, useFactory: (repository: AggregateRepository) => new DomainLookups(repository), inject: [AggregateRepository] },
+        {
+          provide: DomainLookups,
+          useFactory: (repository: AggregateRepository) => new DomainLookups(repository),
+          inject: [AggregateRepository],
+        },
         RequestQueries,
         ...COMMAND_HANDLERS,
         StoreCloser,

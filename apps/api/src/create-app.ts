@@ -9,7 +9,11 @@ import { AppModule, type AppDependencies } from './app.module';
  * configured stores, tests give it temporary ones and a fixed clock.
  */
 export async function createApp(dependencies: AppDependencies, options: { logger?: false } = {}): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: dependencies.config.bodyLimitBytes, trustProxy: true, routerOptions: { maxParamLength: 2048 } });
+  const adapter = new FastifyAdapter({
+    bodyLimit: dependencies.config.bodyLimitBytes,
+    trustProxy: true,
+    routerOptions: { maxParamLength: 2048 },
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(dependencies), adapter, {
     logger: options.logger === false ? false : undefined,
     // JSON only: fastify's own JSON parser stays; forms and plain text are answered with 415.

@@ -9,9 +9,7 @@ export class WrongExpectedRevisionError extends Error {
     /** Revision of the stream's last event, or 'no_stream'. */
     readonly actual: StreamRevision | 'no_stream',
   ) {
-    super(
-      `stream ${streamId}: expected revision ${String(expected)}, but it is at ${String(actual)}`,
-    );
+    super(`stream ${streamId}: expected revision ${String(expected)}, but it is at ${String(actual)}`);
   }
 }
 

@@ -114,11 +114,7 @@ export interface EventStore {
    * Idempotent on event ids: when every event's id is already stored in that
    * stream, nothing is appended and the result names the stored events.
    */
-  appendToStream(
-    streamId: string,
-    events: EventToAppend[],
-    options?: { expectedRevision?: ExpectedRevision },
-  ): Promise<AppendResult>;
+  appendToStream(streamId: string, events: EventToAppend[], options?: { expectedRevision?: ExpectedRevision }): Promise<AppendResult>;
 
   /** Events of one stream; an empty array when the stream does not exist. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;

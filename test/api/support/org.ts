@@ -43,6 +43,12 @@ export async function openRequest(
 ): Promise<any> {
   return desk.expect(201, 'POST', '/requests', {
     as: agent(),
-    body: { id, requesterId: fields.requesterId ?? 'anna', departmentId: fields.departmentId ?? 'it', subject: `Request ${id}`, priority: fields.priority ?? 'high' },
+    body: {
+      id,
+      requesterId: fields.requesterId ?? 'anna',
+      departmentId: fields.departmentId ?? 'it',
+      subject: `Request ${id}`,
+      priority: fields.priority ?? 'high',
+    },
   });
 }

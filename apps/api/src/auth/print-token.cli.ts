@@ -12,11 +12,13 @@ function main(): number {
       strict: true,
     }));
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\nusage: npm run token -- --sub <id> --role <${TOKEN_ROLES.join('|')}> [--expires-in 8h]\n`);
+    process.stderr.write(
+      `${(error as Error).message}\nusage: npm run token -- --sub <id> --role <${TOKEN_ROLES.join('|')}> [--expires-in 8h]\n`,
+    );
     return 2;
   }
   if (!values.sub) {
-    process.stderr.write('--sub <id> is required (a requester\'s subject is their customer id)\n');
+    process.stderr.write("--sub <id> is required (a requester's subject is their customer id)\n");
     return 2;
   }
   if (!values.role || !(TOKEN_ROLES as readonly string[]).includes(values.role)) {

@@ -15,7 +15,11 @@ describe('bearer tokens', () => {
   it.each([
     ['signed with another secret', () => issueToken('another-secret-that-is-long-enough-too!!', 'x', 'agent'), /invalid/],
     ['expired', () => jwt.sign({ role: 'agent', exp: Math.floor(Date.now() / 1000) - 1 }, SECRET, { subject: 'x' }), /expired/],
-    ['not valid yet', () => jwt.sign({ role: 'agent', nbf: Math.floor(Date.now() / 1000) + 3600 }, SECRET, { subject: 'x' }), /not valid yet/],
+    [
+      'not valid yet',
+      () => jwt.sign({ role: 'agent', nbf: Math.floor(Date.now() / 1000) + 3600 }, SECRET, { subject: 'x' }),
+      /not valid yet/,
+    ],
     ['without subject', () => jwt.sign({ role: 'agent' }, SECRET), /no subject/],
     ['with an unknown role', () => jwt.sign({ role: 'admin' }, SECRET, { subject: 'x' }), /role/],
     ['unsigned (alg none)', () => jwt.sign({ role: 'agent' }, '', { algorithm: 'none', subject: 'x' }), /invalid/],

@@ -27,7 +27,11 @@ export class CustomersController {
   @Roles('manager', 'operator')
   @ApiOperation({ summary: 'Register an internal customer (employee, contractor…) or an external one (individual, business…)' })
   @ApiOkResponse({ type: CommandAnswer })
-  async register(@Body() body: RegisterCustomerBody, @Envelope() envelope: CommandEnvelope, @Res({ passthrough: true }) reply: FastifyReply) {
+  async register(
+    @Body() body: RegisterCustomerBody,
+    @Envelope() envelope: CommandEnvelope,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const result = await this.commands.execute(
       new ExecuteCustomerCommand(
         body.id,

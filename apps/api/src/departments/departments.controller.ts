@@ -26,7 +26,11 @@ export class DepartmentsController {
   @Roles('manager', 'operator')
   @ApiOperation({ summary: 'Register a department that provides services' })
   @ApiOkResponse({ type: CommandAnswer })
-  async register(@Body() body: RegisterDepartmentBody, @Envelope() envelope: CommandEnvelope, @Res({ passthrough: true }) reply: FastifyReply) {
+  async register(
+    @Body() body: RegisterDepartmentBody,
+    @Envelope() envelope: CommandEnvelope,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const result = await this.commands.execute(
       new ExecuteDepartmentCommand(body.id, { type: 'RegisterDepartment', data: { departmentId: body.id, name: body.name } }, envelope),
     );
@@ -60,7 +64,11 @@ export class DepartmentsController {
             calendar: body.calendar
               ? {
                   timeZone: body.calendar.timeZone,
-                  weeklyHours: body.calendar.weeklyHours.map((hours) => ({ day: hours.day as Weekday, start: hours.start, end: hours.end })),
+                  weeklyHours: body.calendar.weeklyHours.map((hours) => ({
+                    day: hours.day as Weekday,
+                    start: hours.start,
+                    end: hours.end,
+                  })),
                   holidays: body.calendar.holidays ?? [],
                 }
               : null,

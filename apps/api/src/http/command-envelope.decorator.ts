@@ -23,7 +23,8 @@ export function canonicalJson(value: unknown): string {
 export function parseIfMatch(header: string | undefined): bigint | undefined {
   if (header === undefined || header.trim() === '*') return undefined;
   const match = /^\s*(?:W\/)?"?(\d{1,19})"?\s*$/.exec(header);
-  if (!match) throw new BadRequestProblem('If-Match must be a revision in quotes, as given by ETag, e.g. "3"', { 'If-Match': 'not a revision' });
+  if (!match)
+    throw new BadRequestProblem('If-Match must be a revision in quotes, as given by ETag, e.g. "3"', { 'If-Match': 'not a revision' });
   return BigInt(match[1]);
 }
 
@@ -56,7 +57,9 @@ export function envelopeFromHttp(request: FastifyRequest & { actor?: Actor }): C
   if (key !== undefined) {
     envelope.idempotencyKey = `${actor.id}\u0000${key}`;
     envelope.fingerprint = createHash('sha256')
-      .update(`${request.method} ${request.routeOptions?.url ?? request.url} ${JSON.stringify(request.params ?? {})} ${canonicalJson(request.body ?? {})}`)
+      .update(
+        `${request.method} ${request.routeOptions?.url ?? request.url} ${JSON.stringify(request.params ?? {})} ${canonicalJson(request.body ?? {})}`,
+      )
       .digest('base64url');
   }
   return envelope;

@@ -6,7 +6,8 @@ import { NotFoundProblem } from './problems';
 @Injectable()
 export class IdParam implements PipeTransform<string, string> {
   transform(value: string): string {
-    if (typeof value !== 'string' || !ID_PATTERN.test(value)) throw new NotFoundProblem(`no resource with id '${String(value).slice(0, 140)}'`);
+    if (typeof value !== 'string' || !ID_PATTERN.test(value))
+      throw new NotFoundProblem(`no resource with id '${String(value).slice(0, 140)}'`);
     return value;
   }
 }

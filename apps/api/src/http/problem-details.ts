@@ -40,7 +40,13 @@ const TITLES: Record<number, string> = {
 
 const slug = (title: string) => title.toLowerCase().replace(/[^a-z0-9]+/g, '-');
 
-function document(status: number, title: string, detail: string, fields?: Record<string, string>, extra?: Record<string, unknown>): ProblemDocument {
+function document(
+  status: number,
+  title: string,
+  detail: string,
+  fields?: Record<string, string>,
+  extra?: Record<string, unknown>,
+): ProblemDocument {
   const problem: ProblemDocument = { type: `/problems/${slug(title)}`, title, status, detail, ...extra };
   if (fields && Object.keys(fields).length > 0) {
     problem.errors = Object.entries(fields).map(([field, message]) => ({ field, message }));

@@ -2,16 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Re
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { createHash, randomUUID } from 'node:crypto';
-import type {
-  Actor,
-  CompensationKind,
-  HoldReason,
-  ImpactRelation,
-  Level,
-  Priority,
-  RequestCommand,
-  Visibility,
-} from '@desk/domain';
+import type { Actor, CompensationKind, HoldReason, ImpactRelation, Level, Priority, RequestCommand, Visibility } from '@desk/domain';
 import type { FastifyReply } from 'fastify';
 import { CurrentActor } from '../auth/auth.guard';
 import { Roles } from '../auth/roles.decorator';
@@ -91,7 +82,12 @@ export class RequestsController {
   @Roles(...WORKERS)
   @ApiOperation({ summary: 'Assign (or reassign) to an agent' })
   @ApiOkResponse({ type: CommandAnswer })
-  assign(@Param('id', IdParam) id: string, @Body() body: AssignBody, @Envelope() envelope: CommandEnvelope, @Res({ passthrough: true }) reply: FastifyReply) {
+  assign(
+    @Param('id', IdParam) id: string,
+    @Body() body: AssignBody,
+    @Envelope() envelope: CommandEnvelope,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return this.run(id, { type: 'AssignRequest', data: { agentId: body.agentId } }, envelope, reply);
   }
 
@@ -100,7 +96,12 @@ export class RequestsController {
   @Roles(...WORKERS)
   @ApiOperation({ summary: 'Start work on an assigned request' })
   @ApiOkResponse({ type: CommandAnswer })
-  start(@Param('id', IdParam) id: string, @Body() _: NoBody, @Envelope() envelope: CommandEnvelope, @Res({ passthrough: true }) reply: FastifyReply) {
+  start(
+    @Param('id', IdParam) id: string,
+    @Body() _: NoBody,
+    @Envelope() envelope: CommandEnvelope,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return this.run(id, { type: 'StartWork', data: {} }, envelope, reply);
   }
 
@@ -109,7 +110,12 @@ export class RequestsController {
   @Roles(...WORKERS)
   @ApiOperation({ summary: 'Put on hold: awaiting the requester (pauses the SLA clock), a third party, or another request' })
   @ApiOkResponse({ type: CommandAnswer })
-  hold(@Param('id', IdParam) id: string, @Body() body: HoldBody, @Envelope() envelope: CommandEnvelope, @Res({ passthrough: true }) reply: FastifyReply) {
+  hold(
+    @Param('id', IdParam) id: string,
+    @Body() body: HoldBody,
+    @Envelope() envelope: CommandEnvelope,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return this.run(
       id,
       { type: 'PutOnHold', data: { reason: body.reason as HoldReason, note: body.note, blockingRequestId: body.blockingRequestId } },
@@ -123,7 +129,12 @@ export class RequestsController {
   @Roles(...WORKERS)
   @ApiOperation({ summary: 'Resume work on a request on hold' })
   @ApiOkResponse({ type: CommandAnswer })
-  resume(@Param('id', IdParam) id: string, @Body() _: NoBody, @Envelope() envelope: CommandEnvelope, @Res({ passthrough: true }) reply: FastifyReply) {
+  resume(
+    @Param('id', IdParam) id: string,
+    @Body() _: NoBody,
+    @Envelope() envelope: CommandEnvelope,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return this.run(id, { type: 'ResumeWork', data: {} }, envelope, reply);
   }
 
@@ -132,7 +143,12 @@ export class RequestsController {
   @Roles(...WORKERS)
   @ApiOperation({ summary: 'Resolve with a resolution' })
   @ApiOkResponse({ type: CommandAnswer })
-  resolve(@Param('id', IdParam) id: string, @Body() body: ResolveBody, @Envelope() envelope: CommandEnvelope, @Res({ passthrough: true }) reply: FastifyReply) {
+  resolve(
+    @Param('id', IdParam) id: string,
+    @Body() body: ResolveBody,
+    @Envelope() envelope: CommandEnvelope,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return this.run(id, { type: 'ResolveRequest', data: { resolution: body.resolution } }, envelope, reply);
   }
 
@@ -141,7 +157,12 @@ export class RequestsController {
   @Roles(...WORKERS_AND_REQUESTER)
   @ApiOperation({ summary: 'Close a resolved request (by its requester or an agent)' })
   @ApiOkResponse({ type: CommandAnswer })
-  close(@Param('id', IdParam) id: string, @Body() _: NoBody, @Envelope() envelope: CommandEnvelope, @Res({ passthrough: true }) reply: FastifyReply) {
+  close(
+    @Param('id', IdParam) id: string,
+    @Body() _: NoBody,
+    @Envelope() envelope: CommandEnvelope,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return this.run(id, { type: 'CloseRequest', data: {} }, envelope, reply);
   }
 
@@ -150,7 +171,12 @@ export class RequestsController {
   @Roles(...WORKERS_AND_REQUESTER)
   @ApiOperation({ summary: 'Cancel (withdraw) an open request' })
   @ApiOkResponse({ type: CommandAnswer })
-  cancel(@Param('id', IdParam) id: string, @Body() body: ReasonBody, @Envelope() envelope: CommandEnvelope, @Res({ passthrough: true }) reply: FastifyReply) {
+  cancel(
+    @Param('id', IdParam) id: string,
+    @Body() body: ReasonBody,
+    @Envelope() envelope: CommandEnvelope,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return this.run(id, { type: 'CancelRequest', data: { reason: body.reason } }, envelope, reply);
   }
 
@@ -159,7 +185,12 @@ export class RequestsController {
   @Roles(...WORKERS_AND_REQUESTER)
   @ApiOperation({ summary: 'Reopen a resolved request (back to in progress)' })
   @ApiOkResponse({ type: CommandAnswer })
-  reopen(@Param('id', IdParam) id: string, @Body() body: ReasonBody, @Envelope() envelope: CommandEnvelope, @Res({ passthrough: true }) reply: FastifyReply) {
+  reopen(
+    @Param('id', IdParam) id: string,
+    @Body() body: ReasonBody,
+    @Envelope() envelope: CommandEnvelope,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return this.run(id, { type: 'ReopenRequest', data: { reason: body.reason } }, envelope, reply);
   }
 
@@ -167,7 +198,12 @@ export class RequestsController {
   @Roles(...WORKERS_AND_REQUESTER)
   @ApiOperation({ summary: 'Comment, public or internal; the first public agent reply is the first response' })
   @ApiOkResponse({ type: CommandAnswer })
-  async comment(@Param('id', IdParam) id: string, @Body() body: CommentBody, @Envelope() envelope: CommandEnvelope, @Res({ passthrough: true }) reply: FastifyReply) {
+  async comment(
+    @Param('id', IdParam) id: string,
+    @Body() body: CommentBody,
+    @Envelope() envelope: CommandEnvelope,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const commentId = envelope.idempotencyKey ? requestIdFromKey(`comment\u0000${envelope.idempotencyKey}`) : randomUUID();
     const result = await this.run(
       id,
@@ -184,7 +220,12 @@ export class RequestsController {
   @Roles(...WORKERS)
   @ApiOperation({ summary: "Transfer to another department's queue (back to new there)" })
   @ApiOkResponse({ type: CommandAnswer })
-  transfer(@Param('id', IdParam) id: string, @Body() body: TransferBody, @Envelope() envelope: CommandEnvelope, @Res({ passthrough: true }) reply: FastifyReply) {
+  transfer(
+    @Param('id', IdParam) id: string,
+    @Body() body: TransferBody,
+    @Envelope() envelope: CommandEnvelope,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return this.run(id, { type: 'TransferRequest', data: { toDepartmentId: body.departmentId, reason: body.reason } }, envelope, reply);
   }
 
@@ -193,7 +234,12 @@ export class RequestsController {
   @Roles(...WORKERS)
   @ApiOperation({ summary: 'Escalate one support tier (L1 → L2 → L3)' })
   @ApiOkResponse({ type: CommandAnswer })
-  escalate(@Param('id', IdParam) id: string, @Body() body: ReasonBody, @Envelope() envelope: CommandEnvelope, @Res({ passthrough: true }) reply: FastifyReply) {
+  escalate(
+    @Param('id', IdParam) id: string,
+    @Body() body: ReasonBody,
+    @Envelope() envelope: CommandEnvelope,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return this.run(id, { type: 'EscalateRequest', data: { reason: body.reason } }, envelope, reply);
   }
 
@@ -202,12 +248,22 @@ export class RequestsController {
   @Roles(...WORKERS)
   @ApiOperation({ summary: 'Change priority (or impact and urgency); re-targets the SLA' })
   @ApiOkResponse({ type: CommandAnswer })
-  priority(@Param('id', IdParam) id: string, @Body() body: PriorityBody, @Envelope() envelope: CommandEnvelope, @Res({ passthrough: true }) reply: FastifyReply) {
+  priority(
+    @Param('id', IdParam) id: string,
+    @Body() body: PriorityBody,
+    @Envelope() envelope: CommandEnvelope,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return this.run(
       id,
       {
         type: 'ChangePriority',
-        data: { priority: body.priority as Priority | undefined, impact: body.impact as Level | undefined, urgency: body.urgency as Level | undefined, reason: body.reason },
+        data: {
+          priority: body.priority as Priority | undefined,
+          impact: body.impact as Level | undefined,
+          urgency: body.urgency as Level | undefined,
+          reason: body.reason,
+        },
       },
       envelope,
       reply,
@@ -219,7 +275,12 @@ export class RequestsController {
   @Roles('requester')
   @ApiOperation({ summary: 'Rate satisfaction 1–5 after resolution (the requester only)' })
   @ApiOkResponse({ type: CommandAnswer })
-  rate(@Param('id', IdParam) id: string, @Body() body: SatisfactionBody, @Envelope() envelope: CommandEnvelope, @Res({ passthrough: true }) reply: FastifyReply) {
+  rate(
+    @Param('id', IdParam) id: string,
+    @Body() body: SatisfactionBody,
+    @Envelope() envelope: CommandEnvelope,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return this.run(id, { type: 'RateSatisfaction', data: { score: body.score, comment: body.comment } }, envelope, reply);
   }
 
@@ -228,7 +289,12 @@ export class RequestsController {
   @Roles(...WORKERS)
   @ApiOperation({ summary: 'Offer compensation to an external requester' })
   @ApiOkResponse({ type: CommandAnswer })
-  compensate(@Param('id', IdParam) id: string, @Body() body: CompensationBody, @Envelope() envelope: CommandEnvelope, @Res({ passthrough: true }) reply: FastifyReply) {
+  compensate(
+    @Param('id', IdParam) id: string,
+    @Body() body: CompensationBody,
+    @Envelope() envelope: CommandEnvelope,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const compensationId = envelope.idempotencyKey ? requestIdFromKey(`compensation\u0000${envelope.idempotencyKey}`) : randomUUID();
     return this.run(
       id,
@@ -245,11 +311,19 @@ export class RequestsController {
   @Roles(...WORKERS)
   @ApiOperation({ summary: 'Record that this request blocks or degrades another (no self-links, no cycles)' })
   @ApiOkResponse({ type: CommandAnswer })
-  async link(@Param('id', IdParam) id: string, @Body() body: ImpactBody, @Envelope() envelope: CommandEnvelope, @Res({ passthrough: true }) reply: FastifyReply) {
+  async link(
+    @Param('id', IdParam) id: string,
+    @Body() body: ImpactBody,
+    @Envelope() envelope: CommandEnvelope,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const result = await this.commands.execute(
       new ExecuteImpactCommand(
         id,
-        { type: 'LinkImpact', data: { causeRequestId: id, effectRequestId: body.effectRequestId, relation: body.relation as ImpactRelation } },
+        {
+          type: 'LinkImpact',
+          data: { causeRequestId: id, effectRequestId: body.effectRequestId, relation: body.relation as ImpactRelation },
+        },
         envelope,
       ),
     );
@@ -275,7 +349,12 @@ export class RequestsController {
 
   @Get(':id')
   @ApiOperation({ summary: 'A request as it stands (ETag: its revision), or as it stood at ?asOf=<time>' })
-  async get(@Param('id', IdParam) id: string, @Query() query: AsOfQuery, @CurrentActor() actor: Actor, @Res({ passthrough: true }) reply: FastifyReply) {
+  async get(
+    @Param('id', IdParam) id: string,
+    @Query() query: AsOfQuery,
+    @CurrentActor() actor: Actor,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const view = await this.queries.request(id, actor, parseAsOf(query.asOf));
     void reply.header('etag', `"${view.revision}"`);
     return view;

@@ -21,11 +21,7 @@ export function customerLookups(command: CustomerCommand): { departmentIds: stri
   return { departmentIds, customerIds: [], requestIds: [] };
 }
 
-export function decideCustomer(
-  command: CustomerCommand,
-  state: CustomerState,
-  context: CustomerDecisionContext,
-): CustomerEvent[] {
+export function decideCustomer(command: CustomerCommand, state: CustomerState, context: CustomerDecisionContext): CustomerEvent[] {
   switch (command.type) {
     case 'RegisterCustomer':
       return registerCustomer(command, state, context);
@@ -36,11 +32,7 @@ export function decideCustomer(
   }
 }
 
-function registerCustomer(
-  command: RegisterCustomer,
-  state: CustomerState,
-  context: CustomerDecisionContext,
-): CustomerRegistered[] {
+function registerCustomer(command: RegisterCustomer, state: CustomerState, context: CustomerDecisionContext): CustomerRegistered[] {
   requireRole(context.actor, ADMINISTRATOR_ROLES, 'register a customer');
   const { customerId, name, type, kind, departmentId, customerFacing } = command.data;
   const problems = new FieldProblems();

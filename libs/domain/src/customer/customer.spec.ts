@@ -11,7 +11,10 @@ const context: CustomerDecisionContext = { now, actor: manager, departments: new
 const customer = specification(customerDecider);
 
 function register(data: Partial<RegisterCustomer['data']>): RegisterCustomer {
-  return { type: 'RegisterCustomer', data: { customerId: 'c-1', name: 'Eva', type: 'internal', kind: 'employee', departmentId: 'hr', ...data } };
+  return {
+    type: 'RegisterCustomer',
+    data: { customerId: 'c-1', name: 'Eva', type: 'internal', kind: 'employee', departmentId: 'hr', ...data },
+  };
 }
 
 const registeredEva: CustomerRegistered = {
@@ -44,12 +47,20 @@ describe('RegisterCustomer', () => {
   });
 
   it('refuses a customer that already exists', () => {
-    customer.given([registeredEva]).when(register({}), context).thenThrows(CommandRefusedError, 'cannot register customer c-1: it is already registered');
+    customer
+      .given([registeredEva])
+      .when(register({}), context)
+      .thenThrows(CommandRefusedError, 'cannot register customer c-1: it is already registered');
   });
 
   it('refuses a kind that does not fit the type', () => {
-    const internal = customer.given([]).when(register({ kind: 'business' }), context).thenThrows(InvalidCommandError);
-    expect(internal.fields).toEqual({ kind: 'must be one of employee, temporary, contractor, owner, shareholder for an internal customer' });
+    const internal = customer
+      .given([])
+      .when(register({ kind: 'business' }), context)
+      .thenThrows(InvalidCommandError);
+    expect(internal.fields).toEqual({
+      kind: 'must be one of employee, temporary, contractor, owner, shareholder for an internal customer',
+    });
     const external = customer
       .given([])
       .when({ type: 'RegisterCustomer', data: { customerId: 'x-1', name: 'X', type: 'external', kind: 'owner' } }, context)
@@ -58,7 +69,10 @@ describe('RegisterCustomer', () => {
   });
 
   it('needs the department of an internal customer, and that it exists', () => {
-    const missing = customer.given([]).when(register({ departmentId: undefined }), context).thenThrows(InvalidCommandError);
+    const missing = customer
+      .given([])
+      .when(register({ departmentId: undefined }), context)
+      .thenThrows(InvalidCommandError);
     expect(missing.fields).toEqual({ departmentId: 'is required for an internal customer' });
     customer
       .given([])
@@ -83,14 +97,21 @@ describe('RegisterCustomer', () => {
   });
 
   it('is refused to agents', () => {
-    customer.given([]).when(register({}), { ...context, actor: agent }).thenThrows(ForbiddenError, 'register a customer');
+    customer
+      .given([])
+      .when(register({}), { ...context, actor: agent })
+      .thenThrows(ForbiddenError, 'register a customer');
   });
 });
 
 describe('customerLookups', () => {
   it("loads an internal customer's department, nothing for an external one", () => {
     expect(customerLookups(register({}))).toEqual({ departmentIds: ['hr'], customerIds: [], requestIds: [] });
-    expect(customerLookups(register({ type: 'external', departmentId: undefined }))).toEqual({ departmentIds: [], customerIds: [], requestIds: [] });
+    expect(customerLookups(register({ type: 'external', departmentId: undefined }))).toEqual({
+      departmentIds: [],
+      customerIds: [],
+      requestIds: [],
+    });
   });
 });
 

@@ -41,9 +41,7 @@ function registerDepartment(
   problems.text('name', command.data.name, { min: 1, max: 200 });
   problems.throwIfAny(command.type);
   if (state.status !== 'absent') {
-    throw new CommandRefusedError(
-      `cannot register department ${command.data.departmentId}: it is already registered (as "${state.name}")`,
-    );
+    throw new CommandRefusedError(`cannot register department ${command.data.departmentId}: it is already registered (as "${state.name}")`);
   }
   return [{ type: 'DepartmentRegistered', data: { departmentId: command.data.departmentId, name: command.data.name.trim() } }];
 }

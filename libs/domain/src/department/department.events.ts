@@ -34,14 +34,8 @@ export type ServiceStandard = {
   publishedAt: string;
 };
 
-export type DepartmentRegistered = DomainEvent<
-  'DepartmentRegistered',
-  { departmentId: string; name: string }
->;
+export type DepartmentRegistered = DomainEvent<'DepartmentRegistered', { departmentId: string; name: string }>;
 
-export type ServiceStandardPublished = DomainEvent<
-  'ServiceStandardPublished',
-  { departmentId: string } & ServiceStandard
->;
+export type ServiceStandardPublished = DomainEvent<'ServiceStandardPublished', { departmentId: string } & ServiceStandard>;
 
 export type DepartmentEvent = DepartmentRegistered | ServiceStandardPublished;

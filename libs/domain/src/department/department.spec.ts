@@ -26,7 +26,10 @@ describe('RegisterDepartment', () => {
   });
 
   it('is open to operators too', () => {
-    department.given([]).when({ type: 'RegisterDepartment', data: { departmentId: 'it', name: 'IT' } }, { now, actor: operator }).then([registered]);
+    department
+      .given([])
+      .when({ type: 'RegisterDepartment', data: { departmentId: 'it', name: 'IT' } }, { now, actor: operator })
+      .then([registered]);
   });
 
   it('refuses a department that already exists', () => {
@@ -87,12 +90,17 @@ describe('PublishServiceStandard', () => {
       .when(
         {
           type: 'PublishServiceStandard',
-          data: { targets: [target], calendar: { timeZone: 'UTC', weeklyHours: [{ day: 'mon', start: '08:00', end: '24:00', extra: 1 }] } as never },
+          data: {
+            targets: [target],
+            calendar: { timeZone: 'UTC', weeklyHours: [{ day: 'mon', start: '08:00', end: '24:00', extra: 1 }] } as never,
+          },
         },
         context,
       )
       .events();
-    expect(event.data).toMatchObject({ calendar: { timeZone: 'UTC', weeklyHours: [{ day: 'mon', start: '08:00', end: '24:00' }], holidays: [] } });
+    expect(event.data).toMatchObject({
+      calendar: { timeZone: 'UTC', weeklyHours: [{ day: 'mon', start: '08:00', end: '24:00' }], holidays: [] },
+    });
   });
 
   it('needs an existing department', () => {

@@ -9,14 +9,8 @@ import type { ImpactRelation } from '../shared/vocabulary';
  */
 export const IMPACT_GRAPH_STREAM = 'impact-graph';
 
-export type ImpactLinked = DomainEvent<
-  'ImpactLinked',
-  { causeRequestId: string; effectRequestId: string; relation: ImpactRelation }
->;
+export type ImpactLinked = DomainEvent<'ImpactLinked', { causeRequestId: string; effectRequestId: string; relation: ImpactRelation }>;
 
-export type ImpactUnlinked = DomainEvent<
-  'ImpactUnlinked',
-  { causeRequestId: string; effectRequestId: string }
->;
+export type ImpactUnlinked = DomainEvent<'ImpactUnlinked', { causeRequestId: string; effectRequestId: string }>;
 
 export type ImpactEvent = ImpactLinked | ImpactUnlinked;

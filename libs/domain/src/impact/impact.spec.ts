@@ -47,17 +47,24 @@ const linked = (cause: string, effect: string, relation: 'blocks' | 'degrades' =
 });
 const link = (cause: string, effect: string, relation: 'blocks' | 'degrades' = 'blocks') =>
   ({ type: 'LinkImpact', data: { causeRequestId: cause, effectRequestId: effect, relation } }) as const;
-const unlink = (cause: string, effect: string) => ({ type: 'UnlinkImpact', data: { causeRequestId: cause, effectRequestId: effect } }) as const;
+const unlink = (cause: string, effect: string) =>
+  ({ type: 'UnlinkImpact', data: { causeRequestId: cause, effectRequestId: effect } }) as const;
 
 const graph = specification(impactDecider);
 
 describe('LinkImpact', () => {
   it('links a cause to its effect', () => {
-    graph.given([]).when(link('A', 'B'), context()).then([linked('A', 'B')]);
+    graph
+      .given([])
+      .when(link('A', 'B'), context())
+      .then([linked('A', 'B')]);
   });
 
   it('allows a diamond (two paths to one effect are not a cycle)', () => {
-    graph.given([linked('A', 'B'), linked('A', 'C'), linked('B', 'D')]).when(link('C', 'D', 'degrades'), context()).then([linked('C', 'D', 'degrades')]);
+    graph
+      .given([linked('A', 'B'), linked('A', 'C'), linked('B', 'D')])
+      .when(link('C', 'D', 'degrades'), context())
+      .then([linked('C', 'D', 'degrades')]);
   });
 
   it('refuses a self-link as invalid', () => {
@@ -76,7 +83,10 @@ describe('LinkImpact', () => {
   });
 
   it('refuses a direct cycle', () => {
-    graph.given([linked('A', 'B')]).when(link('B', 'A'), context()).thenThrows(CommandRefusedError, 'linking B → A would close the cycle A → B → A');
+    graph
+      .given([linked('A', 'B')])
+      .when(link('B', 'A'), context())
+      .thenThrows(CommandRefusedError, 'linking B → A would close the cycle A → B → A');
   });
 
   it('refuses a cycle through a longer path, naming it', () => {
@@ -94,15 +104,24 @@ describe('LinkImpact', () => {
   });
 
   it('refuses linking again with the same relation', () => {
-    graph.given([linked('A', 'B')]).when(link('A', 'B'), context()).thenThrows(CommandRefusedError, 'already linked (A blocks B)');
+    graph
+      .given([linked('A', 'B')])
+      .when(link('A', 'B'), context())
+      .thenThrows(CommandRefusedError, 'already linked (A blocks B)');
   });
 
   it('changes the relation of an existing link', () => {
-    graph.given([linked('A', 'B'), linked('B', 'C')]).when(link('A', 'B', 'degrades'), context()).then([linked('A', 'B', 'degrades')]);
+    graph
+      .given([linked('A', 'B'), linked('B', 'C')])
+      .when(link('A', 'B', 'degrades'), context())
+      .then([linked('A', 'B', 'degrades')]);
   });
 
   it('refuses unknown relations and malformed ids', () => {
-    const error = graph.given([]).when({ type: 'LinkImpact', data: { causeRequestId: 'A b', effectRequestId: 'B', relation: 'breaks' as never } }, context()).thenThrows(InvalidCommandError);
+    const error = graph
+      .given([])
+      .when({ type: 'LinkImpact', data: { causeRequestId: 'A b', effectRequestId: 'B', relation: 'breaks' as never } }, context())
+      .thenThrows(InvalidCommandError);
     expect(Object.keys(error.fields!)).toEqual(['causeRequestId', 'relation']);
   });
 
@@ -113,12 +132,18 @@ describe('LinkImpact', () => {
 
 describe('UnlinkImpact', () => {
   it('removes an existing link', () => {
-    graph.given([linked('A', 'B')]).when(unlink('A', 'B'), context()).then([{ type: 'ImpactUnlinked', data: { causeRequestId: 'A', effectRequestId: 'B' } }]);
+    graph
+      .given([linked('A', 'B')])
+      .when(unlink('A', 'B'), context())
+      .then([{ type: 'ImpactUnlinked', data: { causeRequestId: 'A', effectRequestId: 'B' } }]);
   });
 
   it('refuses a link that does not exist (or no longer does), in either direction', () => {
     graph.given([]).when(unlink('A', 'B'), context()).thenThrows(NotFoundError, 'there is no impact link from A to B');
-    graph.given([linked('A', 'B')]).when(unlink('B', 'A'), context()).thenThrows(NotFoundError, 'no impact link from B to A');
+    graph
+      .given([linked('A', 'B')])
+      .when(unlink('B', 'A'), context())
+      .thenThrows(NotFoundError, 'no impact link from B to A');
     graph
       .given([linked('A', 'B'), { type: 'ImpactUnlinked', data: { causeRequestId: 'A', effectRequestId: 'B' } }])
       .when(unlink('A', 'B'), context())
@@ -126,7 +151,10 @@ describe('UnlinkImpact', () => {
   });
 
   it('is refused to requesters', () => {
-    graph.given([linked('A', 'B')]).when(unlink('A', 'B'), context(employee)).thenThrows(ForbiddenError);
+    graph
+      .given([linked('A', 'B')])
+      .when(unlink('A', 'B'), context(employee))
+      .thenThrows(ForbiddenError);
   });
 });
 
@@ -146,10 +174,10 @@ describe('impact graph state', () => {
   it('holds the current links both ways, with relation changes and unlinks applied', () => {
     const before = stateAfter(impactDecider, [linked('A', 'B'), linked('C', 'B', 'degrades')]);
     const after = impactDecider.evolve(before, linked('A', 'B', 'degrades'));
-    const state = [
-      { type: 'ImpactUnlinked', data: { causeRequestId: 'C', effectRequestId: 'B' } } as const,
-      linked('B', 'D'),
-    ].reduce(impactDecider.evolve, after);
+    const state = [{ type: 'ImpactUnlinked', data: { causeRequestId: 'C', effectRequestId: 'B' } } as const, linked('B', 'D')].reduce(
+      impactDecider.evolve,
+      after,
+    );
     expect(state).toEqual({
       status: 'active',
       effectsByCause: new Map([
@@ -161,7 +189,10 @@ describe('impact graph state', () => {
         ['D', new Map([['B', 'blocks']])],
       ]),
     });
-    expect(linksOf(state, 'B')).toEqual({ causes: [{ requestId: 'A', relation: 'degrades' }], effects: [{ requestId: 'D', relation: 'blocks' }] });
+    expect(linksOf(state, 'B')).toEqual({
+      causes: [{ requestId: 'A', relation: 'degrades' }],
+      effects: [{ requestId: 'D', relation: 'blocks' }],
+    });
     // Earlier states are untouched (copy-on-write).
     expect(linksOf(before, 'B').causes).toEqual([
       { requestId: 'A', relation: 'blocks' },

@@ -27,10 +27,7 @@ export type CancelRequest = DomainCommand<'CancelRequest', { reason: string }>;
 export type ReopenRequest = DomainCommand<'ReopenRequest', { reason: string }>;
 export type TransferRequest = DomainCommand<'TransferRequest', { toDepartmentId: string; reason: string }>;
 export type EscalateRequest = DomainCommand<'EscalateRequest', { reason: string }>;
-export type ChangePriority = DomainCommand<
-  'ChangePriority',
-  { priority?: Priority; impact?: Level; urgency?: Level; reason: string }
->;
+export type ChangePriority = DomainCommand<'ChangePriority', { priority?: Priority; impact?: Level; urgency?: Level; reason: string }>;
 export type AddComment = DomainCommand<'AddComment', { commentId: string; body: string; visibility: Visibility }>;
 export type RateSatisfaction = DomainCommand<'RateSatisfaction', { score: number; comment?: string }>;
 export type OfferCompensation = DomainCommand<

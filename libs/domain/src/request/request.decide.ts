@@ -417,9 +417,7 @@ function assignRequest(command: AssignRequest, state: RequestState, context: Req
   problems.throwIfAny(command.type);
   allowTransition(command, request);
   if (request.assigneeId === command.data.agentId) {
-    throw new CommandRefusedError(
-      `cannot assign request ${request.requestId} to ${command.data.agentId}: it is already assigned to them`,
-    );
+    throw new CommandRefusedError(`cannot assign request ${request.requestId} to ${command.data.agentId}: it is already assigned to them`);
   }
   return [
     {
@@ -451,7 +449,8 @@ function putOnHold(command: PutOnHold, state: RequestState, context: RequestDeci
   const hasBlocking = blockingRequestId !== undefined && blockingRequestId !== null;
   if (reason === 'blocked_by_request') {
     if (!hasBlocking) problems.add('blockingRequestId', 'is required when the reason is blocked_by_request');
-    else if (blockingRequestId === request.requestId) problems.add('blockingRequestId', 'must name another request: a request cannot block itself');
+    else if (blockingRequestId === request.requestId)
+      problems.add('blockingRequestId', 'must name another request: a request cannot block itself');
     else problems.id('blockingRequestId', blockingRequestId);
   } else if (hasBlocking) {
     problems.add('blockingRequestId', 'is only given when the reason is blocked_by_request');
@@ -634,11 +633,7 @@ function changePriority(command: ChangePriority, state: RequestState, context: R
   ];
 }
 
-function addComment(
-  command: AddComment,
-  state: RequestState,
-  context: RequestDecisionContext,
-): Array<CommentAdded | FirstResponseGiven> {
+function addComment(command: AddComment, state: RequestState, context: RequestDecisionContext): Array<CommentAdded | FirstResponseGiven> {
   const request = admitted(command, state, context.actor);
   const { actor, now } = context;
   const { commentId, body, visibility } = command.data;
@@ -695,23 +690,26 @@ function rateSatisfaction(command: RateSatisfaction, state: RequestState, contex
   return [
     {
       type: 'SatisfactionRated',
-      data: { requestId: request.requestId, requesterId: request.requesterId, audience: request.audience, score, comment: textOrNull(comment) },
+      data: {
+        requestId: request.requestId,
+        requesterId: request.requesterId,
+        audience: request.audience,
+        score,
+        comment: textOrNull(comment),
+      },
     },
   ];
 }
 
-function offerCompensation(
-  command: OfferCompensation,
-  state: RequestState,
-  context: RequestDecisionContext,
-): CompensationOffered[] {
+function offerCompensation(command: OfferCompensation, state: RequestState, context: RequestDecisionContext): CompensationOffered[] {
   const request = admitted(command, state, context.actor);
   const { compensationId, kind, amount, currency, note } = command.data;
   const problems = new FieldProblems();
   problems.id('compensationId', compensationId);
   problems.oneOf('kind', kind, COMPENSATION_KINDS);
   if (typeof amount !== 'number' || !Number.isFinite(amount) || amount < 0) problems.add('amount', 'must be a finite number ≥ 0');
-  if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency)) problems.add('currency', 'must be an ISO 4217 code of 3 capital letters, such as EUR');
+  if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency))
+    problems.add('currency', 'must be an ISO 4217 code of 3 capital letters, such as EUR');
   problems.optionalText('note', note, { min: 0, max: 2000 });
   problems.throwIfAny(command.type);
   allowTransition(command, request);
@@ -756,9 +754,7 @@ function recordSlaBreach(command: RecordSlaBreach, state: RequestState, context:
   const sla = request.sla;
   const due = target === 'first_response' ? sla?.firstResponseDueAt : sla?.resolutionDueAt;
   if (!sla || !due) {
-    throw new CommandRefusedError(
-      `cannot record a ${target} breach on request ${request.requestId}: it has no ${target} target`,
-    );
+    throw new CommandRefusedError(`cannot record a ${target} breach on request ${request.requestId}: it has no ${target} target`);
   }
   if (request.breaches.includes(target)) return [];
 

@@ -57,10 +57,7 @@ export type RequestOpened = DomainEvent<
   }
 >;
 
-export type RequestAssigned = DomainEvent<
-  'RequestAssigned',
-  { requestId: string; agentId: string; previousAgentId: string | null }
->;
+export type RequestAssigned = DomainEvent<'RequestAssigned', { requestId: string; agentId: string; previousAgentId: string | null }>;
 
 export type RequestWorkStarted = DomainEvent<'RequestWorkStarted', { requestId: string; agentId: string }>;
 
@@ -100,10 +97,7 @@ export type RequestResolved = DomainEvent<
   }
 >;
 
-export type RequestClosed = DomainEvent<
-  'RequestClosed',
-  { requestId: string; closedBy: 'requester' | 'agent' | 'system' }
->;
+export type RequestClosed = DomainEvent<'RequestClosed', { requestId: string; closedBy: 'requester' | 'agent' | 'system' }>;
 
 export type RequestCancelled = DomainEvent<'RequestCancelled', { requestId: string; reason: string }>;
 
@@ -125,10 +119,7 @@ export type RequestTransferred = DomainEvent<
   { requestId: string; fromDepartmentId: string; toDepartmentId: string; reason: string }
 >;
 
-export type RequestEscalated = DomainEvent<
-  'RequestEscalated',
-  { requestId: string; fromTier: Tier; toTier: Tier; reason: string }
->;
+export type RequestEscalated = DomainEvent<'RequestEscalated', { requestId: string; fromTier: Tier; toTier: Tier; reason: string }>;
 
 export type RequestPriorityChanged = DomainEvent<
   'RequestPriorityChanged',

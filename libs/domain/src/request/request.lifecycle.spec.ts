@@ -26,18 +26,58 @@ interface Row {
 }
 
 const TABLE: Row[] = [
-  { command: { type: 'AssignRequest', data: { agentId: 'agent-bob' } }, actor: agent, allowed: ['new', 'assigned', 'in_progress'], verb: 'cannot assign' },
+  {
+    command: { type: 'AssignRequest', data: { agentId: 'agent-bob' } },
+    actor: agent,
+    allowed: ['new', 'assigned', 'in_progress'],
+    verb: 'cannot assign',
+  },
   { command: { type: 'StartWork', data: {} }, actor: agent, allowed: ['assigned'], verb: 'cannot start work on' },
-  { command: { type: 'PutOnHold', data: { reason: 'awaiting_requester' } }, actor: agent, allowed: ['assigned', 'in_progress'], verb: 'cannot put on hold' },
+  {
+    command: { type: 'PutOnHold', data: { reason: 'awaiting_requester' } },
+    actor: agent,
+    allowed: ['assigned', 'in_progress'],
+    verb: 'cannot put on hold',
+  },
   { command: { type: 'ResumeWork', data: {} }, actor: agent, allowed: ['on_hold'], verb: 'cannot resume' },
-  { command: { type: 'ResolveRequest', data: { resolution: 'Fixed' } }, actor: agent, allowed: ['assigned', 'in_progress', 'on_hold'], verb: 'cannot resolve' },
+  {
+    command: { type: 'ResolveRequest', data: { resolution: 'Fixed' } },
+    actor: agent,
+    allowed: ['assigned', 'in_progress', 'on_hold'],
+    verb: 'cannot resolve',
+  },
   { command: { type: 'CloseRequest', data: {} }, actor: employee, allowed: ['resolved'], verb: 'cannot close' },
-  { command: { type: 'CancelRequest', data: { reason: 'no longer needed' } }, actor: employee, allowed: ['new', 'assigned', 'in_progress', 'on_hold'], verb: 'cannot cancel' },
+  {
+    command: { type: 'CancelRequest', data: { reason: 'no longer needed' } },
+    actor: employee,
+    allowed: ['new', 'assigned', 'in_progress', 'on_hold'],
+    verb: 'cannot cancel',
+  },
   { command: { type: 'ReopenRequest', data: { reason: 'still broken' } }, actor: employee, allowed: ['resolved'], verb: 'cannot reopen' },
-  { command: { type: 'TransferRequest', data: { toDepartmentId: 'hr', reason: 'not IT' } }, actor: agent, allowed: ['new', 'assigned', 'in_progress', 'on_hold'], verb: 'cannot transfer' },
-  { command: { type: 'EscalateRequest', data: { reason: 'needs L2' } }, actor: agent, allowed: ['new', 'assigned', 'in_progress', 'on_hold'], verb: 'cannot escalate' },
-  { command: { type: 'ChangePriority', data: { priority: 'low', reason: 'workaround found' } }, actor: agent, allowed: ['new', 'assigned', 'in_progress', 'on_hold'], verb: 'cannot change the priority of' },
-  { command: { type: 'AddComment', data: { commentId: 'c-1', body: 'Any news?', visibility: 'public' } }, actor: employee, allowed: ['new', 'assigned', 'in_progress', 'on_hold', 'resolved'], verb: 'cannot comment on' },
+  {
+    command: { type: 'TransferRequest', data: { toDepartmentId: 'hr', reason: 'not IT' } },
+    actor: agent,
+    allowed: ['new', 'assigned', 'in_progress', 'on_hold'],
+    verb: 'cannot transfer',
+  },
+  {
+    command: { type: 'EscalateRequest', data: { reason: 'needs L2' } },
+    actor: agent,
+    allowed: ['new', 'assigned', 'in_progress', 'on_hold'],
+    verb: 'cannot escalate',
+  },
+  {
+    command: { type: 'ChangePriority', data: { priority: 'low', reason: 'workaround found' } },
+    actor: agent,
+    allowed: ['new', 'assigned', 'in_progress', 'on_hold'],
+    verb: 'cannot change the priority of',
+  },
+  {
+    command: { type: 'AddComment', data: { commentId: 'c-1', body: 'Any news?', visibility: 'public' } },
+    actor: employee,
+    allowed: ['new', 'assigned', 'in_progress', 'on_hold', 'resolved'],
+    verb: 'cannot comment on',
+  },
   { command: { type: 'RateSatisfaction', data: { score: 4 } }, actor: employee, allowed: ['resolved', 'closed'], verb: 'cannot rate' },
   {
     command: { type: 'OfferCompensation', data: { compensationId: 'k-1', kind: 'credit', amount: 10, currency: 'EUR' } },
@@ -46,13 +86,19 @@ const TABLE: Row[] = [
     verb: 'cannot offer compensation on',
     external: true,
   },
-  { command: { type: 'RecordSlaBreach', data: { target: 'first_response' } }, actor: system, allowed: ['new', 'assigned', 'in_progress', 'on_hold', 'resolved', 'closed'], verb: 'cannot record an SLA breach on' },
+  {
+    command: { type: 'RecordSlaBreach', data: { target: 'first_response' } },
+    actor: system,
+    allowed: ['new', 'assigned', 'in_progress', 'on_hold', 'resolved', 'closed'],
+    verb: 'cannot record an SLA breach on',
+  },
 ];
 
 describe('the request lifecycle table', () => {
   it('covers every command but OpenRequest', () => {
     expect(TABLE.map((row) => row.command.type).sort()).toEqual(Object.keys(REQUEST_LIFECYCLE).sort());
-    for (const row of TABLE) expect([...REQUEST_LIFECYCLE[row.command.type as keyof typeof REQUEST_LIFECYCLE].from].sort()).toEqual([...row.allowed].sort());
+    for (const row of TABLE)
+      expect([...REQUEST_LIFECYCLE[row.command.type as keyof typeof REQUEST_LIFECYCLE].from].sort()).toEqual([...row.allowed].sort());
   });
 
   for (const row of TABLE) {
@@ -74,7 +120,10 @@ describe('the request lifecycle table', () => {
         });
       }
       it('is refused for a request that does not exist', () => {
-        request.given([]).when(row.command, requestContext(actor, AFTERNOON)).thenThrows(NotFoundError, `${row.verb} a request that does not exist`);
+        request
+          .given([])
+          .when(row.command, requestContext(actor, AFTERNOON))
+          .thenThrows(NotFoundError, `${row.verb} a request that does not exist`);
       });
     });
   }
@@ -87,6 +136,9 @@ describe('the request lifecycle table', () => {
     request
       .given(historyTo('closed'))
       .when({ type: 'CancelRequest', data: { reason: 'x' } }, requestContext(agent, AFTERNOON))
-      .thenThrows(CommandRefusedError, 'cannot cancel a request that is closed: only new, assigned, in_progress or on_hold requests can be cancelled');
+      .thenThrows(
+        CommandRefusedError,
+        'cannot cancel a request that is closed: only new, assigned, in_progress or on_hold requests can be cancelled',
+      );
   });
 });

@@ -16,15 +16,28 @@ const request = specification(requestDecider);
 const at = (iso: string) => new Date(iso);
 
 function decide(history: RequestEvent[], command: RequestCommand, actor: Actor, now: string): RequestEvent[] {
-  return request.given(history).when(command, requestContext(actor, at(now), { departments: [['it', itDepartmentWithVersion2]] })).events();
+  return request
+    .given(history)
+    .when(command, requestContext(actor, at(now), { departments: [['it', itDepartmentWithVersion2]] }))
+    .events();
 }
 
 function openAt(now: string): RequestEvent {
   const command: OpenRequest = {
     type: 'OpenRequest',
-    data: { requestId: R, requesterId: 'emp-eva', departmentId: 'it', subject: opened.data.subject, description: opened.data.description, priority: 'high' },
+    data: {
+      requestId: R,
+      requesterId: 'emp-eva',
+      departmentId: 'it',
+      subject: opened.data.subject,
+      description: opened.data.description,
+      priority: 'high',
+    },
   };
-  return request.given([]).when(command, requestContext(employee, at(now))).events()[0];
+  return request
+    .given([])
+    .when(command, requestContext(employee, at(now)))
+    .events()[0];
 }
 
 const resume = { type: 'ResumeWork', data: {} } as const;
@@ -75,7 +88,15 @@ describe('SLA clock paused while awaiting the requester', () => {
     // Held 09:30 → 11:30 local: 120 minutes. First response 10:00 → 12:00; resolution 17:00 → Tuesday 11:00.
     const events = decide(held, resume, agent, '2025-03-03T10:30:00.000Z');
     expect(events).toEqual([
-      { type: 'RequestResumed', data: { requestId: R, pausedMinutes: 120, firstResponseDueAt: '2025-03-03T11:00:00.000Z', resolutionDueAt: '2025-03-04T10:00:00.000Z' } },
+      {
+        type: 'RequestResumed',
+        data: {
+          requestId: R,
+          pausedMinutes: 120,
+          firstResponseDueAt: '2025-03-03T11:00:00.000Z',
+          resolutionDueAt: '2025-03-04T10:00:00.000Z',
+        },
+      },
     ]);
     expect(request.given([...held, ...events]).state).toMatchObject({
       status: 'in_progress',
@@ -119,7 +140,8 @@ describe('SLA clock paused while awaiting the requester', () => {
 });
 
 describe('SLA re-targeted on priority change', () => {
-  const toPriority = (priority: 'critical' | 'medium' | 'low') => ({ type: 'ChangePriority', data: { priority, reason: 'reassessed' } }) as const;
+  const toPriority = (priority: 'critical' | 'medium' | 'low') =>
+    ({ type: 'ChangePriority', data: { priority, reason: 'reassessed' } }) as const;
 
   it('re-targets against the version the request records, not the current one', () => {
     // The department now has version 2 (a fifth of every target, 24×7); r-1 stays on version 1.
@@ -165,7 +187,12 @@ describe('SLA re-targeted on priority change', () => {
   it('gives null due times for a priority the standard has no target for', () => {
     const client = { ...opened, data: { ...opened.data, audience: 'external' } } as RequestEvent;
     const [event] = decide([client], toPriority('low'), agent, '2025-03-03T08:30:00.000Z');
-    expect(event.data).toMatchObject({ firstResponseMinutes: null, resolutionMinutes: null, firstResponseDueAt: null, resolutionDueAt: null });
+    expect(event.data).toMatchObject({
+      firstResponseMinutes: null,
+      resolutionMinutes: null,
+      firstResponseDueAt: null,
+      resolutionDueAt: null,
+    });
   });
 });
 
@@ -176,13 +203,29 @@ describe('SLA clock stopped while resolved', () => {
     const [event] = decide(history, { type: 'ReopenRequest', data: { reason: 'broken again' } }, employee, '2025-03-04T11:00:00.000Z');
     expect(event).toEqual({
       type: 'RequestReopened',
-      data: { requestId: R, reason: 'broken again', pausedMinutes: 480, firstResponseDueAt: '2025-03-04T09:00:00.000Z', resolutionDueAt: '2025-03-04T16:00:00.000Z' },
+      data: {
+        requestId: R,
+        reason: 'broken again',
+        pausedMinutes: 480,
+        firstResponseDueAt: '2025-03-04T09:00:00.000Z',
+        resolutionDueAt: '2025-03-04T16:00:00.000Z',
+      },
     });
-    expect(request.given([...history, event]).state).toMatchObject({ status: 'in_progress', resolvedAt: null, reopenCount: 1, sla: { pausedMinutes: 480, clockStoppedSince: null } });
+    expect(request.given([...history, event]).state).toMatchObject({
+      status: 'in_progress',
+      resolvedAt: null,
+      reopenCount: 1,
+      sla: { pausedMinutes: 480, clockStoppedSince: null },
+    });
   });
 
   it('counts a pause awaiting the requester that the resolution ended from the start of the hold', () => {
-    const history = [opened, assigned, heldAt(at('2025-03-03T08:30:00.000Z'), 'awaiting_requester'), resolvedAt(at('2025-03-03T09:30:00.000Z'))];
+    const history = [
+      opened,
+      assigned,
+      heldAt(at('2025-03-03T08:30:00.000Z'), 'awaiting_requester'),
+      resolvedAt(at('2025-03-03T09:30:00.000Z')),
+    ];
     expect(request.given(history).state).toMatchObject({ sla: { clockStoppedSince: '2025-03-03T08:30:00.000Z' } });
     const [event] = decide(history, { type: 'ReopenRequest', data: { reason: '' } }, agent, '2025-03-03T10:30:00.000Z');
     expect(event.data).toMatchObject({ pausedMinutes: 120 });
@@ -211,12 +254,18 @@ describe('RecordSlaBreach', () => {
     request
       .given([opened])
       .when(breach('resolution'), requestContext(system, at('2025-03-03T16:00:00.000Z')))
-      .thenThrows(CommandRefusedError, 'cannot record a resolution breach on request r-1 (new): it is not due yet (due 2025-03-03T16:00:00.000Z)');
+      .thenThrows(
+        CommandRefusedError,
+        'cannot record a resolution breach on request r-1 (new): it is not due yet (due 2025-03-03T16:00:00.000Z)',
+      );
   });
 
   it('refuses a target met in time, and records one met late', () => {
     const inTime = [opened, assigned, resolvedAt(at('2025-03-03T15:00:00.000Z'))];
-    request.given(inTime).when(breach('resolution'), requestContext(system, at('2025-03-04T08:00:00.000Z'))).thenThrows(CommandRefusedError, 'it was resolved within its target');
+    request
+      .given(inTime)
+      .when(breach('resolution'), requestContext(system, at('2025-03-04T08:00:00.000Z')))
+      .thenThrows(CommandRefusedError, 'it was resolved within its target');
     const late = [opened, assigned, resolvedAt(at('2025-03-03T16:30:00.000Z'))];
     expect(decide(late, breach('resolution'), system, '2025-03-04T08:00:00.000Z')).toEqual([
       breached('resolution', '2025-03-03T16:00:00.000Z', '2025-03-04T08:00:00.000Z'),
@@ -225,7 +274,10 @@ describe('RecordSlaBreach', () => {
 
   it('judges the first response by the reply', () => {
     const onTime = decide([opened], publicReply, agent, '2025-03-03T08:59:00.000Z');
-    request.given([opened, ...onTime]).when(breach('first_response'), requestContext(system, at('2025-03-03T12:00:00.000Z'))).thenThrows(CommandRefusedError, 'the first response was given within its target');
+    request
+      .given([opened, ...onTime])
+      .when(breach('first_response'), requestContext(system, at('2025-03-03T12:00:00.000Z')))
+      .thenThrows(CommandRefusedError, 'the first response was given within its target');
     const late = decide([opened], publicReply, agent, '2025-03-03T09:30:00.000Z');
     expect(decide([opened, ...late], breach('first_response'), system, '2025-03-03T12:00:00.000Z')).toHaveLength(1);
   });
@@ -248,6 +300,9 @@ describe('RecordSlaBreach', () => {
   });
 
   it('is for the SLA process only', () => {
-    request.given([opened]).when(breach('resolution'), requestContext(agent, at('2025-03-05T12:00:00.000Z'))).thenThrows(ForbiddenError, 'only system may');
+    request
+      .given([opened])
+      .when(breach('resolution'), requestContext(agent, at('2025-03-05T12:00:00.000Z')))
+      .thenThrows(ForbiddenError, 'only system may');
   });
 });

@@ -46,33 +46,58 @@ describe('OpenRequest', () => {
   });
 
   it('lets an agent open on behalf of a customer, with the channel it came through', () => {
-    const [event] = request.given([]).when(open({ channel: 'phone', category: 'hardware' }), requestContext(agent)).events();
+    const [event] = request
+      .given([])
+      .when(open({ channel: 'phone', category: 'hardware' }), requestContext(agent))
+      .events();
     expect(event.data).toMatchObject({ channel: 'phone', category: 'hardware', requesterId: 'emp-eva' });
   });
 
   it('measures an external requester against the external targets', () => {
-    request.given([]).when(open({ requesterId: 'ext-carl' }), requestContext(client)).then([openedByClient]);
+    request
+      .given([])
+      .when(open({ requesterId: 'ext-carl' }), requestContext(client))
+      .then([openedByClient]);
   });
 
   it('marks a request raised by a customer-facing employee as exposed to external customers', () => {
-    const [event] = request.given([]).when(open({ requesterId: 'rec-rita' }), requestContext(receptionist)).events();
+    const [event] = request
+      .given([])
+      .when(open({ requesterId: 'rec-rita' }), requestContext(receptionist))
+      .events();
     expect(event.data).toMatchObject({ audience: 'internal', exposedToExternal: true });
   });
 
   it('has no SLA in a department without service standard', () => {
-    const [event] = request.given([]).when(open({ departmentId: 'hr' }), requestContext(employee)).events();
+    const [event] = request
+      .given([])
+      .when(open({ departmentId: 'hr' }), requestContext(employee))
+      .events();
     expect(event.data).toMatchObject({ departmentId: 'hr', sla: null });
   });
 
   it('records the standard version without due times when it has no target for the priority and audience', () => {
-    const [event] = request.given([]).when(open({ requesterId: 'ext-carl', priority: 'low' }), requestContext(client)).events();
+    const [event] = request
+      .given([])
+      .when(open({ requesterId: 'ext-carl', priority: 'low' }), requestContext(client))
+      .events();
     expect(event.data).toMatchObject({
-      sla: { departmentId: 'it', standardVersion: 1, firstResponseMinutes: null, resolutionMinutes: null, firstResponseDueAt: null, resolutionDueAt: null },
+      sla: {
+        departmentId: 'it',
+        standardVersion: 1,
+        firstResponseMinutes: null,
+        resolutionMinutes: null,
+        firstResponseDueAt: null,
+        resolutionDueAt: null,
+      },
     });
   });
 
   it('derives the priority from impact and urgency', () => {
-    const [event] = request.given([]).when(open({ priority: undefined, impact: 'medium', urgency: 'high' }), requestContext(employee)).events();
+    const [event] = request
+      .given([])
+      .when(open({ priority: undefined, impact: 'medium', urgency: 'high' }), requestContext(employee))
+      .events();
     expect(event.data).toMatchObject({ priority: 'high', impact: 'medium', urgency: 'high' });
   });
 
@@ -82,24 +107,44 @@ describe('OpenRequest', () => {
       medium: { high: 'high', medium: 'medium', low: 'low' },
       low: { high: 'medium', medium: 'low', low: 'low' },
     };
-    for (const impact of LEVELS) for (const urgency of LEVELS) expect([impact, urgency, derivePriority(impact, urgency)]).toEqual([impact, urgency, expected[impact][urgency]]);
+    for (const impact of LEVELS)
+      for (const urgency of LEVELS)
+        expect([impact, urgency, derivePriority(impact, urgency)]).toEqual([impact, urgency, expected[impact][urgency]]);
   });
 
   it('refuses a request that already exists', () => {
-    request.given([opened]).when(open(), requestContext(employee)).thenThrows(CommandRefusedError, 'cannot open request r-1: it already exists (and is new)');
+    request
+      .given([opened])
+      .when(open(), requestContext(employee))
+      .thenThrows(CommandRefusedError, 'cannot open request r-1: it already exists (and is new)');
   });
 
   it('needs a registered requester and an existing department', () => {
-    request.given([]).when(open({ requesterId: 'nobody' }), requestContext(agent)).thenThrows(NotFoundError, 'no customer is registered with that id');
-    request.given([]).when(open({ departmentId: 'kitchen' }), requestContext(employee)).thenThrows(NotFoundError, 'department kitchen: it does not exist');
+    request
+      .given([])
+      .when(open({ requesterId: 'nobody' }), requestContext(agent))
+      .thenThrows(NotFoundError, 'no customer is registered with that id');
+    request
+      .given([])
+      .when(open({ departmentId: 'kitchen' }), requestContext(employee))
+      .thenThrows(NotFoundError, 'department kitchen: it does not exist');
   });
 
   it('needs a priority, or impact and urgency, but not both', () => {
-    const none = request.given([]).when(open({ priority: undefined }), requestContext(employee)).thenThrows(InvalidCommandError);
+    const none = request
+      .given([])
+      .when(open({ priority: undefined }), requestContext(employee))
+      .thenThrows(InvalidCommandError);
     expect(none.fields).toEqual({ priority: 'is required (or give impact and urgency to derive it)' });
-    const both = request.given([]).when(open({ impact: 'high', urgency: 'high' }), requestContext(employee)).thenThrows(InvalidCommandError);
+    const both = request
+      .given([])
+      .when(open({ impact: 'high', urgency: 'high' }), requestContext(employee))
+      .thenThrows(InvalidCommandError);
     expect(both.fields).toEqual({ priority: 'give either a priority, or impact and urgency to derive it, not both' });
-    const half = request.given([]).when(open({ priority: undefined, impact: 'high' }), requestContext(employee)).thenThrows(InvalidCommandError);
+    const half = request
+      .given([])
+      .when(open({ priority: undefined, impact: 'high' }), requestContext(employee))
+      .thenThrows(InvalidCommandError);
     expect(half.fields).toEqual({ urgency: 'is required with impact' });
   });
 
@@ -107,7 +152,14 @@ describe('OpenRequest', () => {
     const error = request
       .given([])
       .when(
-        open({ requestId: 'r 1', subject: '', description: 'x'.repeat(10_001), priority: 'urgent' as never, channel: 'fax', category: 'y'.repeat(101) }),
+        open({
+          requestId: 'r 1',
+          subject: '',
+          description: 'x'.repeat(10_001),
+          priority: 'urgent' as never,
+          channel: 'fax',
+          category: 'y'.repeat(101),
+        }),
         requestContext(employee),
       )
       .thenThrows(InvalidCommandError, 'invalid OpenRequest');
@@ -115,7 +167,10 @@ describe('OpenRequest', () => {
   });
 
   it('lets a requester open only for themselves', () => {
-    request.given([]).when(open({ requesterId: 'ext-carl' }), requestContext(employee)).thenThrows(ForbiddenError, 'may only open requests for themselves');
+    request
+      .given([])
+      .when(open({ requesterId: 'ext-carl' }), requestContext(employee))
+      .thenThrows(ForbiddenError, 'may only open requests for themselves');
   });
 
   it('is refused to analysts and operators', () => {
@@ -126,7 +181,10 @@ describe('OpenRequest', () => {
 
 describe('AssignRequest', () => {
   it('assigns a new request', () => {
-    request.given([opened]).when({ type: 'AssignRequest', data: { agentId: 'agent-ann' } }, requestContext(manager)).then([assigned]);
+    request
+      .given([opened])
+      .when({ type: 'AssignRequest', data: { agentId: 'agent-ann' } }, requestContext(manager))
+      .then([assigned]);
   });
 
   it('reassigns, also from in_progress, remembering the previous agent', () => {
@@ -144,7 +202,10 @@ describe('AssignRequest', () => {
   });
 
   it('refuses a malformed agent id', () => {
-    request.given([opened]).when({ type: 'AssignRequest', data: { agentId: '' } }, requestContext(agent)).thenThrows(InvalidCommandError, 'agentId');
+    request
+      .given([opened])
+      .when({ type: 'AssignRequest', data: { agentId: '' } }, requestContext(agent))
+      .thenThrows(InvalidCommandError, 'agentId');
   });
 
   it('is refused to requesters', () => {
@@ -177,16 +238,29 @@ describe('StartWork', () => {
 });
 
 describe('PutOnHold', () => {
-  const other: RequestState = [{ ...opened, data: { ...opened.data, requestId: 'r-2' } } as RequestEvent].reduce(evolveRequest, initialRequestState);
+  const other: RequestState = [{ ...opened, data: { ...opened.data, requestId: 'r-2' } } as RequestEvent].reduce(
+    evolveRequest,
+    initialRequestState,
+  );
 
   it('holds awaiting the requester, pausing the clock', () => {
     request
       .given([opened, assigned, started])
-      .when({ type: 'PutOnHold', data: { reason: 'awaiting_requester', note: 'asked for the serial number' } }, requestContext(agent, LATER))
+      .when(
+        { type: 'PutOnHold', data: { reason: 'awaiting_requester', note: 'asked for the serial number' } },
+        requestContext(agent, LATER),
+      )
       .then([
         {
           type: 'RequestPutOnHold',
-          data: { requestId: R, reason: 'awaiting_requester', note: 'asked for the serial number', blockingRequestId: null, clockPaused: true, heldAt: LATER.toISOString() },
+          data: {
+            requestId: R,
+            reason: 'awaiting_requester',
+            note: 'asked for the serial number',
+            blockingRequestId: null,
+            clockPaused: true,
+            heldAt: LATER.toISOString(),
+          },
         },
       ]);
   });
@@ -201,12 +275,18 @@ describe('PutOnHold', () => {
   it('holds blocked by another existing request', () => {
     request
       .given([opened, assigned])
-      .when({ type: 'PutOnHold', data: { reason: 'blocked_by_request', blockingRequestId: 'r-2' } }, requestContext(agent, LATER, { requests: [['r-2', other]] }))
+      .when(
+        { type: 'PutOnHold', data: { reason: 'blocked_by_request', blockingRequestId: 'r-2' } },
+        requestContext(agent, LATER, { requests: [['r-2', other]] }),
+      )
       .then([heldAt(LATER, 'blocked_by_request')]);
   });
 
   it('needs the blocking request, not itself, and only for that reason', () => {
-    const missing = request.given([opened, assigned]).when({ type: 'PutOnHold', data: { reason: 'blocked_by_request' } }, requestContext(agent)).thenThrows(InvalidCommandError);
+    const missing = request
+      .given([opened, assigned])
+      .when({ type: 'PutOnHold', data: { reason: 'blocked_by_request' } }, requestContext(agent))
+      .thenThrows(InvalidCommandError);
     expect(missing.fields).toEqual({ blockingRequestId: 'is required when the reason is blocked_by_request' });
     request
       .given([opened, assigned])
@@ -230,12 +310,18 @@ describe('PutOnHold', () => {
     const finished = evolveRequest(other, { type: 'RequestCancelled', data: { requestId: 'r-2', reason: 'dup' } });
     request
       .given([opened, assigned])
-      .when({ type: 'PutOnHold', data: { reason: 'blocked_by_request', blockingRequestId: 'r-2' } }, requestContext(agent, LATER, { requests: [['r-2', finished]] }))
+      .when(
+        { type: 'PutOnHold', data: { reason: 'blocked_by_request', blockingRequestId: 'r-2' } },
+        requestContext(agent, LATER, { requests: [['r-2', finished]] }),
+      )
       .thenThrows(CommandRefusedError, 'that request is cancelled, so it blocks nothing');
   });
 
   it('is refused to the requester', () => {
-    request.given([opened, assigned]).when({ type: 'PutOnHold', data: { reason: 'awaiting_requester' } }, requestContext(employee)).thenThrows(ForbiddenError);
+    request
+      .given([opened, assigned])
+      .when({ type: 'PutOnHold', data: { reason: 'awaiting_requester' } }, requestContext(employee))
+      .thenThrows(ForbiddenError);
   });
 });
 
@@ -247,13 +333,21 @@ describe('ResumeWork', () => {
       .then([
         {
           type: 'RequestResumed',
-          data: { requestId: R, pausedMinutes: 0, firstResponseDueAt: opened.data.sla!.firstResponseDueAt, resolutionDueAt: opened.data.sla!.resolutionDueAt },
+          data: {
+            requestId: R,
+            pausedMinutes: 0,
+            firstResponseDueAt: opened.data.sla!.firstResponseDueAt,
+            resolutionDueAt: opened.data.sla!.resolutionDueAt,
+          },
         },
       ]);
   });
 
   it('is refused to the requester', () => {
-    request.given([opened, assigned, heldAt(LATER)]).when({ type: 'ResumeWork', data: {} }, requestContext(employee)).thenThrows(ForbiddenError);
+    request
+      .given([opened, assigned, heldAt(LATER)])
+      .when({ type: 'ResumeWork', data: {} }, requestContext(employee))
+      .thenThrows(ForbiddenError);
   });
 });
 
@@ -266,11 +360,17 @@ describe('ResolveRequest', () => {
   });
 
   it('needs a resolution', () => {
-    request.given([opened, assigned]).when({ type: 'ResolveRequest', data: { resolution: '  ' } }, requestContext(agent)).thenThrows(InvalidCommandError, 'resolution must not be empty');
+    request
+      .given([opened, assigned])
+      .when({ type: 'ResolveRequest', data: { resolution: '  ' } }, requestContext(agent))
+      .thenThrows(InvalidCommandError, 'resolution must not be empty');
   });
 
   it('is refused to the requester', () => {
-    request.given([opened, assigned]).when({ type: 'ResolveRequest', data: { resolution: 'ok' } }, requestContext(employee)).thenThrows(ForbiddenError);
+    request
+      .given([opened, assigned])
+      .when({ type: 'ResolveRequest', data: { resolution: 'ok' } }, requestContext(employee))
+      .thenThrows(ForbiddenError);
   });
 });
 
@@ -290,36 +390,60 @@ describe('CloseRequest', () => {
     request.given(resolvedHistory).when({ type: 'CloseRequest', data: {} }, requestContext(system)).then(closedBy('system'));
   });
 
-  it("is refused to another requester", () => {
-    request.given(resolvedHistory).when({ type: 'CloseRequest', data: {} }, requestContext(client)).thenThrows(ForbiddenError, 'requester ext-carl may not close request r-1: it is not their request');
+  it('is refused to another requester', () => {
+    request
+      .given(resolvedHistory)
+      .when({ type: 'CloseRequest', data: {} }, requestContext(client))
+      .thenThrows(ForbiddenError, 'requester ext-carl may not close request r-1: it is not their request');
   });
 });
 
 describe('CancelRequest', () => {
   it('is withdrawn by the requester', () => {
-    request.given([opened]).when({ type: 'CancelRequest', data: { reason: 'solved itself' } }, requestContext(employee)).then([cancelled]);
+    request
+      .given([opened])
+      .when({ type: 'CancelRequest', data: { reason: 'solved itself' } }, requestContext(employee))
+      .then([cancelled]);
   });
 
   it('is cancelled by an agent, with or without a reason', () => {
-    request.given([opened, assigned]).when({ type: 'CancelRequest', data: { reason: '' } }, requestContext(agent)).then([{ type: 'RequestCancelled', data: { requestId: R, reason: '' } }]);
+    request
+      .given([opened, assigned])
+      .when({ type: 'CancelRequest', data: { reason: '' } }, requestContext(agent))
+      .then([{ type: 'RequestCancelled', data: { requestId: R, reason: '' } }]);
   });
 
-  it("is refused to another requester", () => {
-    request.given([opened]).when({ type: 'CancelRequest', data: { reason: 'x' } }, requestContext(client)).thenThrows(ForbiddenError);
+  it('is refused to another requester', () => {
+    request
+      .given([opened])
+      .when({ type: 'CancelRequest', data: { reason: 'x' } }, requestContext(client))
+      .thenThrows(ForbiddenError);
   });
 });
 
 describe('ReopenRequest', () => {
   it('is reopened by the requester of a resolved request', () => {
-    const [event] = request.given([opened, assigned, resolvedAt(LATER)]).when({ type: 'ReopenRequest', data: { reason: 'still black' } }, requestContext(employee, LATER)).events();
+    const [event] = request
+      .given([opened, assigned, resolvedAt(LATER)])
+      .when({ type: 'ReopenRequest', data: { reason: 'still black' } }, requestContext(employee, LATER))
+      .events();
     expect(event).toEqual({
       type: 'RequestReopened',
-      data: { requestId: R, reason: 'still black', pausedMinutes: 0, firstResponseDueAt: opened.data.sla!.firstResponseDueAt, resolutionDueAt: opened.data.sla!.resolutionDueAt },
+      data: {
+        requestId: R,
+        reason: 'still black',
+        pausedMinutes: 0,
+        firstResponseDueAt: opened.data.sla!.firstResponseDueAt,
+        resolutionDueAt: opened.data.sla!.resolutionDueAt,
+      },
     });
   });
 
-  it("is refused to another requester", () => {
-    request.given([opened, assigned, resolvedAt(LATER)]).when({ type: 'ReopenRequest', data: { reason: 'x' } }, requestContext(client)).thenThrows(ForbiddenError);
+  it('is refused to another requester', () => {
+    request
+      .given([opened, assigned, resolvedAt(LATER)])
+      .when({ type: 'ReopenRequest', data: { reason: 'x' } }, requestContext(client))
+      .thenThrows(ForbiddenError);
   });
 });
 
@@ -328,7 +452,9 @@ describe('TransferRequest', () => {
     request
       .given([opened, assigned, started])
       .when({ type: 'TransferRequest', data: { toDepartmentId: 'hr', reason: 'it is about payroll' } }, requestContext(agent))
-      .then([{ type: 'RequestTransferred', data: { requestId: R, fromDepartmentId: 'it', toDepartmentId: 'hr', reason: 'it is about payroll' } }]);
+      .then([
+        { type: 'RequestTransferred', data: { requestId: R, fromDepartmentId: 'it', toDepartmentId: 'hr', reason: 'it is about payroll' } },
+      ]);
   });
 
   it('ends a hold first, restarting a paused clock', () => {
@@ -338,9 +464,19 @@ describe('TransferRequest', () => {
       .events();
     expect(events.map((e) => e.type)).toEqual(['RequestResumed', 'RequestTransferred']);
     // An hour paused: 10:00 → 11:00 local, and 17:00 → Tuesday 10:00 local.
-    expect(events[0].data).toMatchObject({ pausedMinutes: 60, firstResponseDueAt: '2025-03-03T10:00:00.000Z', resolutionDueAt: '2025-03-04T09:00:00.000Z' });
+    expect(events[0].data).toMatchObject({
+      pausedMinutes: 60,
+      firstResponseDueAt: '2025-03-03T10:00:00.000Z',
+      resolutionDueAt: '2025-03-04T09:00:00.000Z',
+    });
     const state = request.given([opened, assigned, heldAt(LATER, 'awaiting_requester'), ...events]).state;
-    expect(state).toMatchObject({ status: 'new', departmentId: 'hr', assigneeId: null, hold: null, sla: { departmentId: 'it', pausedMinutes: 60, clockStoppedSince: null } });
+    expect(state).toMatchObject({
+      status: 'new',
+      departmentId: 'hr',
+      assigneeId: null,
+      hold: null,
+      sla: { departmentId: 'it', pausedMinutes: 60, clockStoppedSince: null },
+    });
   });
 
   it('refuses the department it is already in, and unknown departments', () => {
@@ -355,21 +491,34 @@ describe('TransferRequest', () => {
   });
 
   it('needs a reason', () => {
-    request.given([opened]).when({ type: 'TransferRequest', data: { toDepartmentId: 'hr', reason: '' } }, requestContext(agent)).thenThrows(InvalidCommandError, 'reason must not be empty');
+    request
+      .given([opened])
+      .when({ type: 'TransferRequest', data: { toDepartmentId: 'hr', reason: '' } }, requestContext(agent))
+      .thenThrows(InvalidCommandError, 'reason must not be empty');
   });
 
   it('is refused to the requester', () => {
-    request.given([opened]).when({ type: 'TransferRequest', data: { toDepartmentId: 'hr', reason: 'x' } }, requestContext(employee)).thenThrows(ForbiddenError);
+    request
+      .given([opened])
+      .when({ type: 'TransferRequest', data: { toDepartmentId: 'hr', reason: 'x' } }, requestContext(employee))
+      .thenThrows(ForbiddenError);
   });
 });
 
 describe('EscalateRequest', () => {
-  const escalated = (from: string, to: string) => ({ type: 'RequestEscalated', data: { requestId: R, fromTier: from, toTier: to, reason: 'hard one' } }) as RequestEvent;
+  const escalated = (from: string, to: string) =>
+    ({ type: 'RequestEscalated', data: { requestId: R, fromTier: from, toTier: to, reason: 'hard one' } }) as RequestEvent;
   const escalate = { type: 'EscalateRequest', data: { reason: 'hard one' } } as const;
 
   it('escalates L1 → L2 → L3', () => {
-    request.given([opened]).when(escalate, requestContext(agent)).then([escalated('L1', 'L2')]);
-    request.given([opened, escalated('L1', 'L2')]).when(escalate, requestContext(agent)).then([escalated('L2', 'L3')]);
+    request
+      .given([opened])
+      .when(escalate, requestContext(agent))
+      .then([escalated('L1', 'L2')]);
+    request
+      .given([opened, escalated('L1', 'L2')])
+      .when(escalate, requestContext(agent))
+      .then([escalated('L2', 'L3')]);
   });
 
   it('refuses escalating beyond L3', () => {
@@ -408,58 +557,112 @@ describe('ChangePriority', () => {
       .then([
         {
           type: 'RequestPriorityChanged',
-          data: { requestId: R, from: 'high', to: 'low', impact: 'low', urgency: 'low', reason: 'cosmetic', firstResponseMinutes: null, resolutionMinutes: null, firstResponseDueAt: null, resolutionDueAt: null },
+          data: {
+            requestId: R,
+            from: 'high',
+            to: 'low',
+            impact: 'low',
+            urgency: 'low',
+            reason: 'cosmetic',
+            firstResponseMinutes: null,
+            resolutionMinutes: null,
+            firstResponseDueAt: null,
+            resolutionDueAt: null,
+          },
         },
       ]);
   });
 
   it('is refused to the requester', () => {
-    request.given([opened]).when({ type: 'ChangePriority', data: { priority: 'critical', reason: 'x' } }, requestContext(employee)).thenThrows(ForbiddenError);
+    request
+      .given([opened])
+      .when({ type: 'ChangePriority', data: { priority: 'critical', reason: 'x' } }, requestContext(employee))
+      .thenThrows(ForbiddenError);
   });
 });
 
 describe('AddComment', () => {
-  const comment = (commentId: string, visibility: 'public' | 'internal' = 'public') => ({ type: 'AddComment', data: { commentId, body: 'Looking into it', visibility } }) as const;
+  const comment = (commentId: string, visibility: 'public' | 'internal' = 'public') =>
+    ({ type: 'AddComment', data: { commentId, body: 'Looking into it', visibility } }) as const;
   const added = (commentId: string, authorId: string, authorRole: string, visibility = 'public') =>
-    ({ type: 'CommentAdded', data: { requestId: R, commentId, authorId, authorRole, body: 'Looking into it', visibility } }) as RequestEvent;
+    ({
+      type: 'CommentAdded',
+      data: { requestId: R, commentId, authorId, authorRole, body: 'Looking into it', visibility },
+    }) as RequestEvent;
 
-  it("gives the first response with the first public agent reply", () => {
+  it('gives the first response with the first public agent reply', () => {
     request
       .given([opened, assigned])
       .when(comment('c-1'), requestContext(agent, LATER))
       .then([
         added('c-1', 'agent-ann', 'agent'),
-        { type: 'FirstResponseGiven', data: { requestId: R, agentId: 'agent-ann', respondedAt: LATER.toISOString(), dueAt: '2025-03-03T09:00:00.000Z', withinTarget: true } },
+        {
+          type: 'FirstResponseGiven',
+          data: {
+            requestId: R,
+            agentId: 'agent-ann',
+            respondedAt: LATER.toISOString(),
+            dueAt: '2025-03-03T09:00:00.000Z',
+            withinTarget: true,
+          },
+        },
       ]);
   });
 
   it('marks a late first response as outside its target', () => {
-    const [, response] = request.given([opened]).when(comment('c-1'), requestContext(manager, minutesAfter(MONDAY_9, 61))).events();
+    const [, response] = request
+      .given([opened])
+      .when(comment('c-1'), requestContext(manager, minutesAfter(MONDAY_9, 61)))
+      .events();
     expect(response.data).toMatchObject({ withinTarget: false });
   });
 
   it('gives no first response for internal notes, requester comments, or once one was given', () => {
-    request.given([opened]).when(comment('c-1', 'internal'), requestContext(agent)).then([added('c-1', 'agent-ann', 'agent', 'internal')]);
-    request.given([opened]).when(comment('c-1'), requestContext(employee)).then([added('c-1', 'emp-eva', 'requester')]);
-    const firstResponse: RequestEvent = { type: 'FirstResponseGiven', data: { requestId: R, agentId: 'agent-ann', respondedAt: LATER.toISOString(), dueAt: null, withinTarget: true } };
-    request.given([opened, added('c-1', 'agent-ann', 'agent'), firstResponse]).when(comment('c-2'), requestContext(otherAgent)).then([added('c-2', 'agent-bob', 'agent')]);
+    request
+      .given([opened])
+      .when(comment('c-1', 'internal'), requestContext(agent))
+      .then([added('c-1', 'agent-ann', 'agent', 'internal')]);
+    request
+      .given([opened])
+      .when(comment('c-1'), requestContext(employee))
+      .then([added('c-1', 'emp-eva', 'requester')]);
+    const firstResponse: RequestEvent = {
+      type: 'FirstResponseGiven',
+      data: { requestId: R, agentId: 'agent-ann', respondedAt: LATER.toISOString(), dueAt: null, withinTarget: true },
+    };
+    request
+      .given([opened, added('c-1', 'agent-ann', 'agent'), firstResponse])
+      .when(comment('c-2'), requestContext(otherAgent))
+      .then([added('c-2', 'agent-bob', 'agent')]);
   });
 
   it('has no target to meet without SLA', () => {
-    const [, response] = request.given([{ ...opened, data: { ...opened.data, sla: null } } as RequestEvent]).when(comment('c-1'), requestContext(agent)).events();
+    const [, response] = request
+      .given([{ ...opened, data: { ...opened.data, sla: null } } as RequestEvent])
+      .when(comment('c-1'), requestContext(agent))
+      .events();
     expect(response.data).toMatchObject({ dueAt: null, withinTarget: null });
   });
 
   it('refuses a comment id used before', () => {
-    request.given([opened, added('c-1', 'emp-eva', 'requester')]).when(comment('c-1'), requestContext(agent)).thenThrows(CommandRefusedError, 'a comment with that id already exists');
+    request
+      .given([opened, added('c-1', 'emp-eva', 'requester')])
+      .when(comment('c-1'), requestContext(agent))
+      .thenThrows(CommandRefusedError, 'a comment with that id already exists');
   });
 
   it('refuses an empty body', () => {
-    request.given([opened]).when({ type: 'AddComment', data: { commentId: 'c-1', body: '', visibility: 'public' } }, requestContext(agent)).thenThrows(InvalidCommandError, 'body must not be empty');
+    request
+      .given([opened])
+      .when({ type: 'AddComment', data: { commentId: 'c-1', body: '', visibility: 'public' } }, requestContext(agent))
+      .thenThrows(InvalidCommandError, 'body must not be empty');
   });
 
   it('lets requesters comment only publicly, and only on their own requests', () => {
-    request.given([opened]).when(comment('c-1', 'internal'), requestContext(employee)).thenThrows(ForbiddenError, 'may only add public comments');
+    request
+      .given([opened])
+      .when(comment('c-1', 'internal'), requestContext(employee))
+      .thenThrows(ForbiddenError, 'may only add public comments');
     request.given([opened]).when(comment('c-1'), requestContext(client)).thenThrows(ForbiddenError, 'it is not their request');
   });
 });
@@ -472,51 +675,91 @@ describe('RateSatisfaction', () => {
     request
       .given(resolvedHistory)
       .when(rate(2), requestContext(employee))
-      .then([{ type: 'SatisfactionRated', data: { requestId: R, requesterId: 'emp-eva', audience: 'internal', score: 2, comment: 'quick and kind' } }]);
+      .then([
+        {
+          type: 'SatisfactionRated',
+          data: { requestId: R, requesterId: 'emp-eva', audience: 'internal', score: 2, comment: 'quick and kind' },
+        },
+      ]);
   });
 
   it('is rated once', () => {
-    const rated: RequestEvent = { type: 'SatisfactionRated', data: { requestId: R, requesterId: 'emp-eva', audience: 'internal', score: 5, comment: null } };
-    request.given([...resolvedHistory, rated]).when(rate(1), requestContext(employee)).thenThrows(CommandRefusedError, 'cannot rate request r-1 again: it was already rated 5 out of 5');
+    const rated: RequestEvent = {
+      type: 'SatisfactionRated',
+      data: { requestId: R, requesterId: 'emp-eva', audience: 'internal', score: 5, comment: null },
+    };
+    request
+      .given([...resolvedHistory, rated])
+      .when(rate(1), requestContext(employee))
+      .thenThrows(CommandRefusedError, 'cannot rate request r-1 again: it was already rated 5 out of 5');
   });
 
   it('takes whole scores from 1 to 5', () => {
     for (const score of [0, 6, 2.5, Number.NaN]) {
-      request.given(resolvedHistory).when(rate(score), requestContext(employee)).thenThrows(InvalidCommandError, 'score must be a whole number from 1 to 5');
+      request
+        .given(resolvedHistory)
+        .when(rate(score), requestContext(employee))
+        .thenThrows(InvalidCommandError, 'score must be a whole number from 1 to 5');
     }
   });
 
   it('is for the requester only', () => {
-    request.given(resolvedHistory).when(rate(5), requestContext(agent)).thenThrows(ForbiddenError, 'an agent may not rate a request: only requester may');
+    request
+      .given(resolvedHistory)
+      .when(rate(5), requestContext(agent))
+      .thenThrows(ForbiddenError, 'an agent may not rate a request: only requester may');
     request.given(resolvedHistory).when(rate(5), requestContext(client)).thenThrows(ForbiddenError, 'it is not their request');
   });
 });
 
 describe('OfferCompensation', () => {
   const offer = (data: Partial<{ compensationId: string; kind: string; amount: number; currency: string; note: string }> = {}) =>
-    ({ type: 'OfferCompensation', data: { compensationId: 'k-1', kind: 'credit', amount: 25, currency: 'EUR', note: 'sorry', ...data } }) as never;
+    ({
+      type: 'OfferCompensation',
+      data: { compensationId: 'k-1', kind: 'credit', amount: 25, currency: 'EUR', note: 'sorry', ...data },
+    }) as never;
 
   it('is offered to an external requester, even after closing', () => {
     request
       .given(historyTo('closed', openedByClient))
       .when(offer(), requestContext(agent))
-      .then([{ type: 'CompensationOffered', data: { requestId: R, compensationId: 'k-1', kind: 'credit', amount: 25, currency: 'EUR', note: 'sorry', offeredBy: 'agent-ann' } }]);
+      .then([
+        {
+          type: 'CompensationOffered',
+          data: { requestId: R, compensationId: 'k-1', kind: 'credit', amount: 25, currency: 'EUR', note: 'sorry', offeredBy: 'agent-ann' },
+        },
+      ]);
   });
 
   it('is refused for internal requesters', () => {
-    request.given([opened]).when(offer(), requestContext(agent)).thenThrows(CommandRefusedError, 'compensation is for external requesters only');
+    request
+      .given([opened])
+      .when(offer(), requestContext(agent))
+      .thenThrows(CommandRefusedError, 'compensation is for external requesters only');
   });
 
   it('refuses a compensation id offered before', () => {
     const offered = request.given([openedByClient]).when(offer(), requestContext(agent)).events();
-    request.given([openedByClient, ...offered]).when(offer(), requestContext(agent)).thenThrows(CommandRefusedError, 'it was already offered');
+    request
+      .given([openedByClient, ...offered])
+      .when(offer(), requestContext(agent))
+      .thenThrows(CommandRefusedError, 'it was already offered');
   });
 
   it('checks amount, currency and kind', () => {
-    const error = request.given([openedByClient]).when(offer({ amount: -1, currency: 'eur', kind: 'cash' }), requestContext(agent)).thenThrows(InvalidCommandError);
+    const error = request
+      .given([openedByClient])
+      .when(offer({ amount: -1, currency: 'eur', kind: 'cash' }), requestContext(agent))
+      .thenThrows(InvalidCommandError);
     expect(Object.keys(error.fields!)).toEqual(['kind', 'amount', 'currency']);
-    request.given([openedByClient]).when(offer({ amount: Number.POSITIVE_INFINITY }), requestContext(agent)).thenThrows(InvalidCommandError, 'amount must be a finite number');
-    request.given([openedByClient]).when(offer({ amount: 0 }), requestContext(agent)).events();
+    request
+      .given([openedByClient])
+      .when(offer({ amount: Number.POSITIVE_INFINITY }), requestContext(agent))
+      .thenThrows(InvalidCommandError, 'amount must be a finite number');
+    request
+      .given([openedByClient])
+      .when(offer({ amount: 0 }), requestContext(agent))
+      .events();
   });
 
   it('is refused to requesters', () => {
@@ -533,22 +776,40 @@ describe('requestLookups', () => {
   });
 
   it('re-targeting loads the department the SLA is measured against, even after a transfer', () => {
-    const transferred: RequestEvent = { type: 'RequestTransferred', data: { requestId: R, fromDepartmentId: 'it', toDepartmentId: 'hr', reason: 'x' } };
+    const transferred: RequestEvent = {
+      type: 'RequestTransferred',
+      data: { requestId: R, fromDepartmentId: 'it', toDepartmentId: 'hr', reason: 'x' },
+    };
     const s = state([opened, transferred]);
-    expect(requestLookups({ type: 'ChangePriority', data: { priority: 'low', reason: 'x' } }, s)).toEqual({ ...none, departmentIds: ['it'] });
+    expect(requestLookups({ type: 'ChangePriority', data: { priority: 'low', reason: 'x' } }, s)).toEqual({
+      ...none,
+      departmentIds: ['it'],
+    });
     expect(requestLookups({ type: 'ResumeWork', data: {} }, s)).toEqual({ ...none, departmentIds: ['it'] });
     expect(requestLookups({ type: 'ReopenRequest', data: { reason: '' } }, s)).toEqual({ ...none, departmentIds: ['it'] });
-    expect(requestLookups({ type: 'ChangePriority', data: { priority: 'low', reason: 'x' } }, state([{ ...opened, data: { ...opened.data, sla: null } } as RequestEvent]))).toEqual(none);
+    expect(
+      requestLookups(
+        { type: 'ChangePriority', data: { priority: 'low', reason: 'x' } },
+        state([{ ...opened, data: { ...opened.data, sla: null } } as RequestEvent]),
+      ),
+    ).toEqual(none);
   });
 
   it('transferring loads the target department, and the SLA department when a paused clock restarts', () => {
     const transfer = { type: 'TransferRequest', data: { toDepartmentId: 'hr', reason: 'x' } } as const;
     expect(requestLookups(transfer, state([opened]))).toEqual({ ...none, departmentIds: ['hr'] });
-    expect(requestLookups(transfer, state([opened, assigned, heldAt(LATER, 'awaiting_requester')]))).toEqual({ ...none, departmentIds: ['hr', 'it'] });
+    expect(requestLookups(transfer, state([opened, assigned, heldAt(LATER, 'awaiting_requester')]))).toEqual({
+      ...none,
+      departmentIds: ['hr', 'it'],
+    });
   });
 
   it('a hold blocked by a request loads that request', () => {
-    expect(requestLookups({ type: 'PutOnHold', data: { reason: 'blocked_by_request', blockingRequestId: 'r-2' } }, state([opened]))).toEqual({ ...none, requestIds: ['r-2'] });
-    expect(requestLookups({ type: 'AddComment', data: { commentId: 'c', body: 'b', visibility: 'public' } }, state([opened]))).toEqual(none);
+    expect(
+      requestLookups({ type: 'PutOnHold', data: { reason: 'blocked_by_request', blockingRequestId: 'r-2' } }, state([opened])),
+    ).toEqual({ ...none, requestIds: ['r-2'] });
+    expect(requestLookups({ type: 'AddComment', data: { commentId: 'c', body: 'b', visibility: 'public' } }, state([opened]))).toEqual(
+      none,
+    );
   });
 });

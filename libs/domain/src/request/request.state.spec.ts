@@ -39,15 +39,55 @@ describe('request state (evolve)', () => {
       assigned,
       started,
       heldAt(at('2025-03-03T08:30:00.000Z'), 'awaiting_requester'),
-      { type: 'RequestResumed', data: { requestId: R, pausedMinutes: 120, firstResponseDueAt: '2025-03-03T11:00:00.000Z', resolutionDueAt: '2025-03-04T10:00:00.000Z' } },
-      { type: 'CommentAdded', data: { requestId: R, commentId: 'c-1', authorId: 'agent-ann', authorRole: 'agent', body: 'hi', visibility: 'public' } },
-      { type: 'FirstResponseGiven', data: { requestId: R, agentId: 'agent-ann', respondedAt: '2025-03-03T10:40:00.000Z', dueAt: '2025-03-03T11:00:00.000Z', withinTarget: true } },
+      {
+        type: 'RequestResumed',
+        data: {
+          requestId: R,
+          pausedMinutes: 120,
+          firstResponseDueAt: '2025-03-03T11:00:00.000Z',
+          resolutionDueAt: '2025-03-04T10:00:00.000Z',
+        },
+      },
+      {
+        type: 'CommentAdded',
+        data: { requestId: R, commentId: 'c-1', authorId: 'agent-ann', authorRole: 'agent', body: 'hi', visibility: 'public' },
+      },
+      {
+        type: 'FirstResponseGiven',
+        data: {
+          requestId: R,
+          agentId: 'agent-ann',
+          respondedAt: '2025-03-03T10:40:00.000Z',
+          dueAt: '2025-03-03T11:00:00.000Z',
+          withinTarget: true,
+        },
+      },
       { type: 'RequestEscalated', data: { requestId: R, fromTier: 'L1', toTier: 'L2', reason: 'hard' } },
       {
         type: 'RequestPriorityChanged',
-        data: { requestId: R, from: 'high', to: 'critical', impact: 'high', urgency: 'high', reason: 'CEO', firstResponseMinutes: 60, resolutionMinutes: 120, firstResponseDueAt: '2025-03-03T11:00:00.000Z', resolutionDueAt: '2025-03-03T12:00:00.000Z' },
+        data: {
+          requestId: R,
+          from: 'high',
+          to: 'critical',
+          impact: 'high',
+          urgency: 'high',
+          reason: 'CEO',
+          firstResponseMinutes: 60,
+          resolutionMinutes: 120,
+          firstResponseDueAt: '2025-03-03T11:00:00.000Z',
+          resolutionDueAt: '2025-03-03T12:00:00.000Z',
+        },
       },
-      { type: 'SlaBreached', data: { requestId: R, target: 'resolution', dueAt: '2025-03-03T12:00:00.000Z', breachedAt: '2025-03-03T12:01:00.000Z', standardVersion: 1 } },
+      {
+        type: 'SlaBreached',
+        data: {
+          requestId: R,
+          target: 'resolution',
+          dueAt: '2025-03-03T12:00:00.000Z',
+          breachedAt: '2025-03-03T12:01:00.000Z',
+          standardVersion: 1,
+        },
+      },
       resolvedAt(at('2025-03-03T13:00:00.000Z')),
       { type: 'SatisfactionRated', data: { requestId: R, requesterId: 'emp-eva', audience: 'internal', score: 3, comment: null } },
       { type: 'RequestClosed', data: { requestId: R, closedBy: 'system' } },
@@ -90,7 +130,10 @@ describe('request state (evolve)', () => {
   });
 
   it('lands in the other queue as new and unassigned after a transfer, keeping its SLA department', () => {
-    const transferred: RequestEvent = { type: 'RequestTransferred', data: { requestId: R, fromDepartmentId: 'it', toDepartmentId: 'hr', reason: 'payroll' } };
+    const transferred: RequestEvent = {
+      type: 'RequestTransferred',
+      data: { requestId: R, fromDepartmentId: 'it', toDepartmentId: 'hr', reason: 'payroll' },
+    };
     expect(stateAfter(requestDecider, [opened, assigned, started, transferred])).toMatchObject({
       status: 'new',
       departmentId: 'hr',
@@ -102,7 +145,10 @@ describe('request state (evolve)', () => {
   it('keeps the cancellation reason and the compensations offered', () => {
     const events: RequestEvent[] = [
       opened,
-      { type: 'CompensationOffered', data: { requestId: R, compensationId: 'k-1', kind: 'gift', amount: 0, currency: 'EUR', note: null, offeredBy: 'agent-ann' } },
+      {
+        type: 'CompensationOffered',
+        data: { requestId: R, compensationId: 'k-1', kind: 'gift', amount: 0, currency: 'EUR', note: null, offeredBy: 'agent-ann' },
+      },
       { type: 'RequestCancelled', data: { requestId: R, reason: 'duplicate' } },
     ];
     expect(stateAfter(requestDecider, events)).toMatchObject({ status: 'cancelled', cancelReason: 'duplicate', compensationIds: ['k-1'] });

@@ -164,9 +164,7 @@ export function evolveRequest(state: RequestState, event: RequestEvent): Request
         priority: to,
         impact,
         urgency,
-        sla: state.sla
-          ? { ...state.sla, firstResponseMinutes, resolutionMinutes, firstResponseDueAt, resolutionDueAt }
-          : null,
+        sla: state.sla ? { ...state.sla, firstResponseMinutes, resolutionMinutes, firstResponseDueAt, resolutionDueAt } : null,
       };
     }
     case 'CommentAdded':

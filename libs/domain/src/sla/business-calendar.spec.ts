@@ -138,15 +138,19 @@ describe('addBusinessMinutes', () => {
   });
 
   it('agrees with a minute-by-minute count, across DST changes and holidays', () => {
-    const calendars = [officeHours(['2025-03-31', '2025-10-27']), roundTheClockBrussels, {
-      timeZone: 'America/New_York',
-      weeklyHours: [
-        { day: 'sat' as const, start: '00:00', end: '03:30' },
-        { day: 'sun' as const, start: '01:00', end: '04:00' },
-        { day: 'mon' as const, start: '22:00', end: '24:00' },
-      ],
-      holidays: ['2025-03-15'],
-    }];
+    const calendars = [
+      officeHours(['2025-03-31', '2025-10-27']),
+      roundTheClockBrussels,
+      {
+        timeZone: 'America/New_York',
+        weeklyHours: [
+          { day: 'sat' as const, start: '00:00', end: '03:30' },
+          { day: 'sun' as const, start: '01:00', end: '04:00' },
+          { day: 'mon' as const, start: '22:00', end: '24:00' },
+        ],
+        holidays: ['2025-03-15'],
+      },
+    ];
     const starts = ['2025-03-27T15:17:00Z', '2025-03-29T23:59:00Z', '2025-10-24T08:00:00Z', '2025-03-08T05:30:00Z', '2025-10-31T12:00:00Z'];
     for (const calendar of calendars) {
       for (const start of starts) {
@@ -236,7 +240,9 @@ describe('businessMinutesBetween', () => {
 
 describe('validateBusinessCalendar', () => {
   it('accepts a valid calendar, with 24:00 as an end', () => {
-    expect(validateBusinessCalendar({ ...officeHours(['2025-12-25']), weeklyHours: [{ day: 'sat', start: '18:00', end: '24:00' }] })).toEqual({});
+    expect(
+      validateBusinessCalendar({ ...officeHours(['2025-12-25']), weeklyHours: [{ day: 'sat', start: '18:00', end: '24:00' }] }),
+    ).toEqual({});
   });
 
   it('names every offending field', () => {

@@ -221,7 +221,8 @@ export function validateBusinessCalendar(calendar: unknown, prefix = 'calendar')
     problems[`${prefix}.timeZone`] = 'must be an IANA time zone such as Europe/Brussels';
   }
   if (!Array.isArray(weeklyHours) || weeklyHours.length === 0) {
-    problems[`${prefix}.weeklyHours`] = 'must list at least one working interval: a calendar without working minutes never reaches a due time';
+    problems[`${prefix}.weeklyHours`] =
+      'must list at least one working interval: a calendar without working minutes never reaches a due time';
   } else {
     const parsed: Array<{ day: string; start: number; end: number; index: number }> = [];
     weeklyHours.forEach((hours: unknown, index) => {

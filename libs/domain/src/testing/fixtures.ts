@@ -54,7 +54,11 @@ export const itVersion2: DepartmentEvent = {
   data: {
     departmentId: 'it',
     version: 2,
-    targets: itTargetsV1.map((t) => ({ ...t, firstResponseMinutes: t.firstResponseMinutes / 5, resolutionMinutes: t.resolutionMinutes / 5 })),
+    targets: itTargetsV1.map((t) => ({
+      ...t,
+      firstResponseMinutes: t.firstResponseMinutes / 5,
+      resolutionMinutes: t.resolutionMinutes / 5,
+    })),
     calendar: null,
     publishedAt: '2025-02-01T00:00:00.000Z',
   },
@@ -69,8 +73,22 @@ function customer(data: CustomerRegistered['data']): CustomerState {
   return stateAfter(customerDecider, [{ type: 'CustomerRegistered', data }]);
 }
 
-export const eva = customer({ customerId: 'emp-eva', name: 'Eva', type: 'internal', kind: 'employee', departmentId: 'hr', customerFacing: false });
-export const rita = customer({ customerId: 'rec-rita', name: 'Rita', type: 'internal', kind: 'employee', departmentId: 'it', customerFacing: true });
+export const eva = customer({
+  customerId: 'emp-eva',
+  name: 'Eva',
+  type: 'internal',
+  kind: 'employee',
+  departmentId: 'hr',
+  customerFacing: false,
+});
+export const rita = customer({
+  customerId: 'rec-rita',
+  name: 'Rita',
+  type: 'internal',
+  kind: 'employee',
+  departmentId: 'it',
+  customerFacing: true,
+});
 export const carl = customer({ customerId: 'ext-carl', name: 'Carl', type: 'external', kind: 'individual' });
 
 /** Monday 3 March 2025, 09:00 in Brussels (+01:00). */

@@ -74,7 +74,10 @@ export function heldAt(at: Date, reason: RequestPutOnHold['data']['reason'] = 'a
 }
 
 export function resolvedAt(at: Date): RequestResolved {
-  return { type: 'RequestResolved', data: { requestId: R, resolution: 'Replaced the disk', resolvedBy: 'agent-ann', resolvedAt: at.toISOString() } };
+  return {
+    type: 'RequestResolved',
+    data: { requestId: R, resolution: 'Replaced the disk', resolvedBy: 'agent-ann', resolvedAt: at.toISOString() },
+  };
 }
 
 export const closed: RequestEvent = { type: 'RequestClosed', data: { requestId: R, closedBy: 'requester' } };

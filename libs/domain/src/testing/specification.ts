@@ -60,6 +60,9 @@ export function specification<State, Command, Event, Context>(decider: Specified
 }
 
 /** Folds events into a state: "applying these events gives this state". */
-export function stateAfter<State, Event>(decider: { evolve(state: State, event: Event): State; initialState: State }, events: Event[]): State {
+export function stateAfter<State, Event>(
+  decider: { evolve(state: State, event: Event): State; initialState: State },
+  events: Event[],
+): State {
   return events.reduce(decider.evolve, decider.initialState);
 }

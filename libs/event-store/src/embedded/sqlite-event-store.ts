@@ -129,7 +129,15 @@ export class SqliteEventStore implements EventStore {
       let position: bigint = 0n;
       for (const event of events) {
         revision += 1n;
-        const result = insert.run(event.id, streamId, revision, event.type, JSON.stringify(event.data), JSON.stringify(event.metadata), recordedAt);
+        const result = insert.run(
+          event.id,
+          streamId,
+          revision,
+          event.type,
+          JSON.stringify(event.data),
+          JSON.stringify(event.metadata),
+          recordedAt,
+        );
         position = BigInt(result.lastInsertRowid);
       }
       upsertStream.run(streamId, revision);
@@ -172,7 +180,9 @@ export class SqliteEventStore implements EventStore {
     try {
       outcomes = this.commitBatch(batch);
     } catch (error) {
-      const failure = new EventStoreUnavailableError(`the embedded event store could not commit: ${(error as Error).message}`, { cause: error });
+      const failure = new EventStoreUnavailableError(`the embedded event store could not commit: ${(error as Error).message}`, {
+        cause: error,
+      });
       for (const pending of batch) pending.reject(failure);
       return;
     }
@@ -189,10 +199,18 @@ export class SqliteEventStore implements EventStore {
     const limit = options.maxCount ?? -1;
     if (backwards) {
       const from = options.fromRevision ?? 9223372036854775807n;
-      const rows = this.prepare('SELECT * FROM events WHERE stream_id = ? AND revision <= ? ORDER BY revision DESC LIMIT ?').all(streamId, from, limit);
+      const rows = this.prepare('SELECT * FROM events WHERE stream_id = ? AND revision <= ? ORDER BY revision DESC LIMIT ?').all(
+        streamId,
+        from,
+        limit,
+      );
       return (rows as EventRow[]).map(toRecorded);
     }
-    const rows = this.prepare('SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?').all(streamId, options.fromRevision ?? 0n, limit);
+    const rows = this.prepare('SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?').all(
+      streamId,
+      options.fromRevision ?? 0n,
+      limit,
+    );
     return (rows as EventRow[]).map(toRecorded);
   }
 
@@ -253,7 +271,9 @@ export class SqliteEventStore implements EventStore {
 
   /** Current revision of a stream, for tests and tools; null when it does not exist. */
   streamRevision(streamId: string): StreamRevision | null {
-    return (this.prepare('SELECT revision FROM streams WHERE stream_id = ?').get(streamId) as { revision: bigint } | undefined)?.revision ?? null;
+    return (
+      (this.prepare('SELECT revision FROM streams WHERE stream_id = ?').get(streamId) as { revision: bigint } | undefined)?.revision ?? null
+    );
   }
 
   private prepare(sql: string): Database.Statement {

@@ -25,7 +25,14 @@ import {
   type RecordedEvent,
   type SubscribeOptions,
 } from '../event-store.port';
-import { matchesFilter, toEsdbExpectedRevision, toReadPosition, toRecordedEvent, toServerFilter, toWrongExpectedRevision } from './esdb-mapping';
+import {
+  matchesFilter,
+  toEsdbExpectedRevision,
+  toReadPosition,
+  toRecordedEvent,
+  toServerFilter,
+  toWrongExpectedRevision,
+} from './esdb-mapping';
 
 /**
  * EventStoreDB through @eventstore/db-client. See esdb-mapping.ts for how
@@ -47,13 +54,23 @@ export class EsdbEventStore implements EventStore {
     return new EsdbEventStore(EventStoreDBClient.connectionString(connectionString));
   }
 
-  async appendToStream(streamId: string, events: EventToAppend[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
+  async appendToStream(
+    streamId: string,
+    events: EventToAppend[],
+    options: { expectedRevision?: ExpectedRevision } = {},
+  ): Promise<AppendResult> {
     assertAppendable(streamId, events);
     const expected = options.expectedRevision ?? 'any';
     try {
       const result = await this.client.appendToStream(
         streamId,
-        events.map((event) => ({ id: event.id, contentType: 'application/json' as const, type: event.type, data: event.data, metadata: event.metadata })),
+        events.map((event) => ({
+          id: event.id,
+          contentType: 'application/json' as const,
+          type: event.type,
+          data: event.data,
+          metadata: event.metadata,
+        })),
         { expectedRevision: toEsdbExpectedRevision(expected) },
       );
       const position = await this.lastPositionOf(streamId, events, result.nextExpectedRevision, result.position?.prepare);
@@ -73,7 +90,12 @@ export class EsdbEventStore implements EventStore {
    * event's. For several, the last event's prepare position is read back
    * from the stream so that waits for "this position" cover the whole append.
    */
-  private async lastPositionOf(streamId: string, events: EventToAppend[], lastRevision: bigint, reported: bigint | undefined): Promise<LogPosition> {
+  private async lastPositionOf(
+    streamId: string,
+    events: EventToAppend[],
+    lastRevision: bigint,
+    reported: bigint | undefined,
+  ): Promise<LogPosition> {
     if (events.length === 1 && reported !== undefined) return reported;
     const [last] = await this.readStream(streamId, { direction: 'backwards', fromRevision: lastRevision, maxCount: 1 });
     return last?.position ?? reported ?? -1n;

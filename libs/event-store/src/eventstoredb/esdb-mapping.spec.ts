@@ -14,7 +14,10 @@ import {
 
 const DEFAULT_POSITION = { commit: 900n, prepare: 800n };
 
-function resolved(overrides: Record<string, unknown> = {}, position: { commit: bigint; prepare: bigint } | null = DEFAULT_POSITION): ResolvedEvent {
+function resolved(
+  overrides: Record<string, unknown> = {},
+  position: { commit: bigint; prepare: bigint } | null = DEFAULT_POSITION,
+): ResolvedEvent {
   return {
     event: {
       streamId: 'request-42',
@@ -114,7 +117,10 @@ describe('EventStoreDB mapping', () => {
     const event = (type: string, streamId: string) => ({ ...toRecordedEvent(resolved())!, type, streamId });
 
     it('asks the server for exact event types through an anchored, escaped regex', () => {
-      expect(toServerFilter({ eventTypes: ['RequestOpened', 'A.B'] })).toMatchObject({ filterOn: 'eventType', regex: '^(?:RequestOpened|A\\.B)$' });
+      expect(toServerFilter({ eventTypes: ['RequestOpened', 'A.B'] })).toMatchObject({
+        filterOn: 'eventType',
+        regex: '^(?:RequestOpened|A\\.B)$',
+      });
     });
 
     it('asks the server for stream prefixes', () => {

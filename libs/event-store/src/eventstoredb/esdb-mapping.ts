@@ -13,7 +13,14 @@ import {
   type WrongExpectedVersionError,
 } from '@eventstore/db-client';
 import { WrongExpectedRevisionError } from '../errors';
-import { START, type EventMetadata, type ExpectedRevision, type LogFilter, type LogPosition, type RecordedEvent } from '../event-store.port';
+import {
+  START,
+  type EventMetadata,
+  type ExpectedRevision,
+  type LogFilter,
+  type LogPosition,
+  type RecordedEvent,
+} from '../event-store.port';
 
 /**
  * Pure translations between the port and @eventstore/db-client, kept apart
@@ -48,7 +55,8 @@ export function toEsdbExpectedRevision(expected: ExpectedRevision | undefined): 
     case 'stream_exists':
       return STREAM_EXISTS;
     default:
-      if (typeof expected !== 'bigint' || expected < 0n) throw new TypeError(`expected revision must be a non-negative bigint, got ${String(expected)}`);
+      if (typeof expected !== 'bigint' || expected < 0n)
+        throw new TypeError(`expected revision must be a non-negative bigint, got ${String(expected)}`);
       return expected;
   }
 }

@@ -214,7 +214,9 @@ export class PostgresEventStore implements EventStore {
     }
     if ((stored.rowCount ?? 0) > 0) throw new DuplicateEventIdError(streamId, stored.rows[0].id);
 
-    const current = await client.query<{ revision: string }>(`SELECT revision FROM ${this.table('streams')} WHERE stream_id = $1`, [streamId]);
+    const current = await client.query<{ revision: string }>(`SELECT revision FROM ${this.table('streams')} WHERE stream_id = $1`, [
+      streamId,
+    ]);
     const currentRevision = current.rows.length > 0 ? BigInt(current.rows[0].revision) : null;
     checkExpectedRevision(streamId, expectedRevision, currentRevision);
 
