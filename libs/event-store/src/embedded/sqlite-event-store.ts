@@ -87,7 +87,7 @@ export class SqliteEventStore implements EventStore {
   private queue: PendingAppend[] = [];
   private flushScheduled = false;
   private closed = false;
-  /** Bumped after every commit; subscriptions compare it to know whether to read again before sleeping. */
+  /** Transactions committed by this process (each one fsync); subscriptions compare it to know whether to read again before sleeping. */
   private commits = 0;
   private readonly wakers = new Set<() => void>();
   private readonly statements = new Map<string, Database.Statement>();
@@ -267,6 +267,11 @@ export class SqliteEventStore implements EventStore {
     this.closed = true;
     for (const wake of this.wakers) wake();
     this.db.close();
+  }
+
+  /** How many transactions (hence fsyncs) this process has committed: fewer than appends when group commit works. */
+  get commitCount(): number {
+    return this.commits;
   }
 
   /** Current revision of a stream, for tests and tools; null when it does not exist. */
