@@ -23,4 +23,5 @@ module.exports = {
     '^@desk/event-store(|/.*)$': '<rootDir>/libs/event-store/src$1',
   },
   testTimeout: 30000,
+  reporters: ['default', '<rootDir>/test/support/skipped-tests-reporter.js'],
 };

@@ -1,3 +1,4 @@
+import { describeSkipped } from '../support/describe-skipped';
 import { PostgresEventStore, type EventStore } from '@desk/event-store';
 import { Client } from 'pg';
 import { randomUUID } from 'node:crypto';
@@ -305,8 +306,5 @@ if (databaseUrl) {
     };
   });
 } else {
-  console.warn('request lifecycle on PostgreSQL SKIPPED: DATABASE_URL is not set');
-  describe.skip('a request through every lifecycle state (PostgreSQL) — SKIPPED: DATABASE_URL is not set', () => {
-    it('runs where PostgreSQL is reachable', () => undefined);
-  });
+  describeSkipped('a request through every lifecycle state (PostgreSQL)', 'DATABASE_URL is not set');
 }

@@ -326,12 +326,3 @@ export function describeEventStoreContract(name: string, open: () => Promise<Sto
     });
   });
 }
-
-/** A contract that cannot run here says so, visibly, instead of passing silently. */
-export function describeSkippedContract(name: string, reason: string): void {
-  // eslint-disable-next-line no-console
-  console.warn(`${name} event store contract SKIPPED: ${reason}`);
-  describe.skip(`${name} event store contract — SKIPPED: ${reason}`, () => {
-    it('runs where the store is reachable', () => undefined);
-  });
-}

@@ -1,12 +1,13 @@
 import { PostgresEventStore } from '@desk/event-store';
 import { Client } from 'pg';
 import { randomUUID } from 'node:crypto';
-import { describeEventStoreContract, describeSkippedContract } from './event-store.contract';
+import { describeSkipped } from '../support/describe-skipped';
+import { describeEventStoreContract } from './event-store.contract';
 
 const databaseUrl = process.env.DATABASE_URL;
 
 if (!databaseUrl) {
-  describeSkippedContract('PostgreSQL', 'DATABASE_URL is not set');
+  describeSkipped('PostgreSQL event store contract', 'DATABASE_URL is not set');
 } else {
   describeEventStoreContract('PostgreSQL', async () => {
     const schema = `contract_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
