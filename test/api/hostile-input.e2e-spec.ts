@@ -68,6 +68,16 @@ describe('hostile input over HTTP', () => {
     expect(fields).toEqual(expect.arrayContaining(['targets.0.priority', 'targets.0.firstResponseMinutes']));
   });
 
+  it('a service standard whose targets would take decades of a sparse calendar is a 400', async () => {
+    const answer = await desk.call('PUT', '/departments/it/service-standard', {
+      body: {
+        targets: [{ priority: 'low', audience: 'external', firstResponseMinutes: 527040, resolutionMinutes: 527040 }],
+        calendar: { timeZone: 'Pacific/Chatham', weeklyHours: [{ day: 'mon', start: '00:00', end: '00:01' }] },
+      },
+    });
+    expectProblem(answer, 400, /resolutionMinutes/);
+  });
+
   it('a missing required field is a 400', async () => {
     const answer = await desk.call('POST', '/requests/r1/assign', { as: agent(), body: {} });
     expectProblem(answer, 400);

@@ -3,7 +3,10 @@ import type { DecisionContext } from '../shared/event';
 import { ADMINISTRATOR_ROLES, requireRole } from '../shared/roles';
 import { FieldProblems, isOneOf } from '../shared/validation';
 import { AUDIENCES, PRIORITIES } from '../shared/vocabulary';
-import { validateBusinessCalendar } from '../sla/business-calendar';
+import { validateBusinessCalendar, weeklyWorkingMinutes } from '../sla/business-calendar';
+
+/** The longest target a calendar may carry, in ordinary weeks of its working time. */
+export const MAX_TARGET_WEEKS = 52;
 import type { DepartmentCommand, PublishServiceStandard, RegisterDepartment } from './department.commands';
 import type { BusinessCalendar, DepartmentEvent, DepartmentRegistered, ServiceStandardPublished } from './department.events';
 import type { DepartmentState } from './department.state';
@@ -83,7 +86,20 @@ function publishServiceStandard(
     });
   }
   if (calendar !== undefined && calendar !== null) {
-    for (const [field, message] of Object.entries(validateBusinessCalendar(calendar))) problems.add(field, message);
+    const calendarProblems = Object.entries(validateBusinessCalendar(calendar));
+    for (const [field, message] of calendarProblems) problems.add(field, message);
+    if (calendarProblems.length === 0 && Array.isArray(targets)) {
+      // A target beyond a year of the calendar's working time is no service promise, and would send due-time walks through decades.
+      const weekly = weeklyWorkingMinutes(calendar);
+      targets.forEach((target, index) => {
+        if (Number.isInteger(target?.resolutionMinutes) && target.resolutionMinutes > weekly * MAX_TARGET_WEEKS) {
+          problems.add(
+            `targets[${index}].resolutionMinutes`,
+            `would take more than ${MAX_TARGET_WEEKS} weeks of this calendar's ${weekly} working minutes a week`,
+          );
+        }
+      });
+    }
   }
   problems.throwIfAny(command.type);
 

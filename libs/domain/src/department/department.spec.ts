@@ -4,6 +4,7 @@ import { itCalendar, itTargetsV1, manager, operator, agent } from '../testing/fi
 import { specification, stateAfter } from '../testing/specification';
 import type { DepartmentEvent } from './department.events';
 import { departmentDecider } from './department.decider';
+import { MAX_TARGET_WEEKS } from './department.decide';
 import { currentServiceStandard, serviceStandardVersion } from './department.state';
 
 const now = new Date('2025-03-03T08:00:00.000Z');
@@ -156,6 +157,43 @@ describe('PublishServiceStandard', () => {
       )
       .thenThrows(InvalidCommandError);
     expect(Object.keys(error.fields!)).toEqual(['calendar.timeZone', 'calendar.weeklyHours', 'calendar.holidays[0]']);
+  });
+
+  it("refuses a target that needs more than a year of the calendar's working time, and accepts one just within", () => {
+    // One working minute a week: 52 minutes fit in a year, 53 do not.
+    const sparse = { timeZone: 'Pacific/Chatham', weeklyHours: [{ day: 'mon' as const, start: '00:00', end: '00:01' }], holidays: [] };
+    const error = department
+      .given([registered])
+      .when(
+        {
+          type: 'PublishServiceStandard',
+          data: { targets: [{ ...target, firstResponseMinutes: 1, resolutionMinutes: MAX_TARGET_WEEKS + 1 }], calendar: sparse },
+        },
+        context,
+      )
+      .thenThrows(InvalidCommandError);
+    expect(error.fields).toEqual({ 'targets[0].resolutionMinutes': expect.stringMatching(/more than 52 weeks/) });
+    department
+      .given([registered])
+      .when(
+        {
+          type: 'PublishServiceStandard',
+          data: { targets: [{ ...target, firstResponseMinutes: 1, resolutionMinutes: MAX_TARGET_WEEKS }], calendar: sparse },
+        },
+        context,
+      )
+      .then([
+        {
+          type: 'ServiceStandardPublished',
+          data: {
+            departmentId: 'it',
+            version: 1,
+            targets: [{ ...target, firstResponseMinutes: 1, resolutionMinutes: MAX_TARGET_WEEKS }],
+            calendar: sparse,
+            publishedAt: now.toISOString(),
+          },
+        },
+      ]);
   });
 
   it('is refused to agents', () => {

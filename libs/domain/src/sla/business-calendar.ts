@@ -205,6 +205,11 @@ export function businessMinutesBetween(from: Date, to: Date, calendar: BusinessC
   return totalMs / MS_PER_MINUTE;
 }
 
+/** Working minutes in an ordinary week of a valid calendar (no holiday, no clock change). */
+export function weeklyWorkingMinutes(calendar: BusinessCalendar): number {
+  return compile(calendar).nominalWeekMs / MS_PER_MINUTE;
+}
+
 /**
  * What is wrong with a calendar, field path → message (empty when valid).
  * A valid calendar always has working minutes every week (non-empty hours,
