@@ -37,9 +37,7 @@ export class AggregateRepository {
     decider: Decider<State, unknown, Event, unknown>,
   ): Promise<LoadedAggregate<State>> {
     const cached = this.cache.get(streamId) as LoadedAggregate<State> | undefined;
-    const base: LoadedAggregate<State> = cached
-      ? { ...cached, outcomes: cached.outcomes }
-      : { state: decider.initialState, revision: null, position: null, outcomes: new Map() };
+    const base: LoadedAggregate<State> = cached ?? { state: decider.initialState, revision: null, position: null, outcomes: new Map() };
     const fromRevision = base.revision === null ? 0n : base.revision + 1n;
     const newer = await this.store.readStream(streamId, { fromRevision });
     const loaded = newer.length > 0 ? this.fold(base, newer, decider) : base;
@@ -83,6 +81,9 @@ export class AggregateRepository {
   }
 
   private remember(streamId: string, loaded: LoadedAggregate<unknown>): void {
+    const cached = this.cache.get(streamId);
+    // A load that started before a concurrent append may finish after it: keep the newer state.
+    if (cached && cached.revision !== null && (loaded.revision === null || loaded.revision < cached.revision)) return;
     this.cache.delete(streamId);
     this.cache.set(streamId, loaded);
     if (this.cache.size > CACHE_LIMIT) {
