@@ -66,10 +66,10 @@ export class AggregateRepository {
     events: RecordedEvent[],
     decider: Decider<State, unknown, Event, unknown>,
   ): LoadedAggregate<State> {
-    let state = base.state;
+    const domainEvents = events.map((event) => ({ type: event.type, data: event.data }) as Event);
+    const state = decider.evolveMany ? decider.evolveMany(base.state, domainEvents) : domainEvents.reduce(decider.evolve, base.state);
     const outcomes = new Map(base.outcomes);
     for (const event of events) {
-      state = decider.evolve(state, { type: event.type, data: event.data } as Event);
       const key = event.metadata.idempotencyKey;
       const fingerprint = event.metadata.commandFingerprint;
       if (typeof key === 'string' && typeof fingerprint === 'string') {

@@ -1,8 +1,9 @@
 import { decideImpact } from './impact.decide';
-import { evolveImpactGraph, initialImpactGraphState } from './impact.state';
+import { evolveImpactGraph, evolveImpactGraphMany, initialImpactGraphState } from './impact.state';
 
 export const impactDecider = {
   decide: decideImpact,
   evolve: evolveImpactGraph,
+  evolveMany: evolveImpactGraphMany,
   initialState: initialImpactGraphState,
 };

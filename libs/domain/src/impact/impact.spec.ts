@@ -7,7 +7,14 @@ import type { Actor } from '../shared/event';
 import { impactLookups, type ImpactDecisionContext } from './impact.decide';
 import { impactDecider } from './impact.decider';
 import type { ImpactEvent } from './impact.events';
-import { impactPath, linksOf } from './impact.state';
+import {
+  evolveImpactGraph,
+  evolveImpactGraphMany,
+  impactPath,
+  initialImpactGraphState,
+  linksOf,
+  type ImpactGraphState,
+} from './impact.state';
 
 function openedRequest(id: string, ...later: RequestEvent[]): RequestState {
   const opened: RequestEvent = {
@@ -205,5 +212,40 @@ describe('impact graph state', () => {
     expect(impactPath(state, 'A', 'D')).toEqual(['A', 'D']);
     expect(impactPath(state, 'B', 'D')).toEqual(['B', 'C', 'D']);
     expect(impactPath(state, 'D', 'A')).toBeNull();
+  });
+});
+
+describe('loading the impact graph in bulk', () => {
+  const link = (cause: string, effect: string, relation: 'blocks' | 'degrades' = 'blocks'): ImpactEvent => ({
+    type: 'ImpactLinked',
+    data: { causeRequestId: cause, effectRequestId: effect, relation },
+  });
+  const unlink = (cause: string, effect: string): ImpactEvent => ({
+    type: 'ImpactUnlinked',
+    data: { causeRequestId: cause, effectRequestId: effect },
+  });
+  const history: ImpactEvent[] = [
+    link('A', 'B'),
+    link('A', 'C'),
+    link('B', 'C', 'degrades'),
+    unlink('A', 'B'),
+    link('A', 'C', 'degrades'),
+    link('D', 'A'),
+    unlink('D', 'A'),
+  ];
+  const view = (state: ImpactGraphState) => Object.fromEntries(['A', 'B', 'C', 'D'].map((id) => [id, linksOf(state, id)]));
+
+  it('gives the same graph as applying the events one by one, from empty and from a loaded state', () => {
+    const oneByOne = history.reduce(evolveImpactGraph, initialImpactGraphState);
+    expect(view(evolveImpactGraphMany(initialImpactGraphState, history))).toEqual(view(oneByOne));
+    const halfway = history.slice(0, 3).reduce(evolveImpactGraph, initialImpactGraphState);
+    expect(view(evolveImpactGraphMany(halfway, history.slice(3)))).toEqual(view(oneByOne));
+  });
+
+  it('leaves the state it starts from untouched', () => {
+    const before = history.slice(0, 3).reduce(evolveImpactGraph, initialImpactGraphState);
+    const snapshot = view(before);
+    evolveImpactGraphMany(before, history.slice(3));
+    expect(view(before)).toEqual(snapshot);
   });
 });
