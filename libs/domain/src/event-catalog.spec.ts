@@ -16,7 +16,7 @@ describe('the event catalog', () => {
 
   it('exports the deciders and their lookups from the package root', () => {
     for (const decider of [domain.requestDecider, domain.departmentDecider, domain.customerDecider, domain.impactDecider]) {
-      expect(decider).toEqual({ decide: expect.any(Function), evolve: expect.any(Function), initialState: { status: 'absent' } });
+      expect(decider).toMatchObject({ decide: expect.any(Function), evolve: expect.any(Function), initialState: { status: 'absent' } });
     }
     expect(domain.requestLookups).toEqual(expect.any(Function));
     expect(domain.customerLookups).toEqual(expect.any(Function));
