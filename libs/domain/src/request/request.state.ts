@@ -1,15 +1,5 @@
-import type {
-  Audience,
-  Channel,
-  CustomerKind,
-  HoldReason,
-  Level,
-  Priority,
-  RequestStatus,
-  SlaTargetKind,
-  Tier,
-} from '../shared/vocabulary';
-import type { RequestEvent, SlaTerms } from './request.events';
+import type { HoldReason, RequestStatus, SlaTargetKind } from '../shared/vocabulary';
+import type { RequestEvent, RequestOpened, SlaTerms } from './request.events';
 
 /**
  * The SLA as the request lives it: the terms fixed at opening (re-targeted by
@@ -43,24 +33,13 @@ export interface FirstResponse {
   withinTarget: boolean | null;
 }
 
-export interface OpenedRequest {
+/**
+ * An opened request: what RequestOpened said (the department is the one whose
+ * queue holds it now; a transfer changes it, not the SLA's department), and
+ * what happened since.
+ */
+export type OpenedRequest = Omit<RequestOpened['data'], 'sla'> & {
   status: RequestStatus;
-  requestId: string;
-  requesterId: string;
-  audience: Audience;
-  requesterKind: CustomerKind;
-  exposedToExternal: boolean;
-  /** The department whose queue holds it now (changes on transfer; the SLA's department does not). */
-  departmentId: string;
-  subject: string;
-  description: string;
-  priority: Priority;
-  impact: Level | null;
-  urgency: Level | null;
-  channel: Channel;
-  category: string | null;
-  tier: Tier;
-  openedAt: string;
   assigneeId: string | null;
   hold: RequestHold | null;
   resolution: string | null;
@@ -77,7 +56,7 @@ export interface OpenedRequest {
   breaches: readonly SlaTargetKind[];
   commentIds: readonly string[];
   compensationIds: readonly string[];
-}
+};
 
 export type RequestState = { status: 'absent' } | OpenedRequest;
 
