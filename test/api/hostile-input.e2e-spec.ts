@@ -65,7 +65,7 @@ describe('hostile input over HTTP', () => {
     });
     expectProblem(answer, 400);
     const fields = answer.body.errors.map((e: { field: string }) => e.field);
-    expect(fields).toEqual(expect.arrayContaining(['targets.0.priority', 'targets.0.firstResponseMinutes']));
+    expect(fields).toEqual(expect.arrayContaining(['targets[0].priority', 'targets[0].firstResponseMinutes']));
   });
 
   it('a service standard whose targets would take decades of a sparse calendar is a 400', async () => {
