@@ -21,6 +21,8 @@ module.exports = {
   moduleNameMapper: {
     '^@desk/domain(|/.*)$': '<rootDir>/libs/domain/src$1',
     '^@desk/event-store(|/.*)$': '<rootDir>/libs/event-store/src$1',
+    '^@desk/application(|/.*)$': '<rootDir>/libs/application/src$1',
+    '^@desk/read-models(|/.*)$': '<rootDir>/libs/read-models/src$1',
   },
   testTimeout: 30000,
   reporters: ['default', '<rootDir>/test/support/skipped-tests-reporter.js'],

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { createEventStore } from '@desk/event-store';
 import { ConfigError, loadConfig } from './config/app-config';
-import { systemClock } from './config/clock';
+import { systemClock } from '@desk/application';
 import { createApp } from './create-app';
 
 async function main(): Promise<void> {

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { Actor } from '@desk/domain';
 import type { KeyObject } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { ForbiddenProblem, UnauthorizedProblem } from '../http/problems';
+import { ForbiddenProblem, UnauthorizedProblem } from '@desk/application';
 import { PUBLIC_KEY, ROLES_KEY } from './roles.decorator';
 import { InvalidTokenError, TokenRole, signingKey, verifyToken } from './tokens';
 

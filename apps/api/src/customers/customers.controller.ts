@@ -5,13 +5,10 @@ import { customerDecider, customerStream, type Actor } from '@desk/domain';
 import type { FastifyReply } from 'fastify';
 import { CurrentActor } from '../auth/auth.guard';
 import { Roles } from '../auth/roles.decorator';
-import { AggregateRepository } from '../commands/aggregate-repository';
-import { ExecuteCustomerCommand } from '../commands/aggregate-commands';
-import type { CommandEnvelope } from '../commands/command-executor';
+import { AggregateRepository, ExecuteCustomerCommand, type CommandEnvelope, ForbiddenProblem, NotFoundProblem } from '@desk/application';
 import { CommandAnswer, answer } from '../http/command-answer';
 import { Envelope } from '../http/command-envelope.decorator';
 import { IdParam } from '../http/id-param.pipe';
-import { ForbiddenProblem, NotFoundProblem } from '../http/problems';
 import { RegisterCustomerBody } from './customer.dto';
 
 @ApiTags('customers')

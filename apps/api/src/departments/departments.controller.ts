@@ -4,12 +4,9 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swa
 import { departmentDecider, departmentStream, type Audience, type Priority, type Weekday } from '@desk/domain';
 import type { FastifyReply } from 'fastify';
 import { Roles } from '../auth/roles.decorator';
-import { AggregateRepository } from '../commands/aggregate-repository';
-import { ExecuteDepartmentCommand } from '../commands/aggregate-commands';
-import type { CommandEnvelope } from '../commands/command-executor';
+import { AggregateRepository, ExecuteDepartmentCommand, type CommandEnvelope, NotFoundProblem } from '@desk/application';
 import { CommandAnswer, answer } from '../http/command-answer';
 import { Envelope } from '../http/command-envelope.decorator';
-import { NotFoundProblem } from '../http/problems';
 import { IdParam } from '../http/id-param.pipe';
 import { PublishServiceStandardBody, RegisterDepartmentBody } from './department.dto';
 

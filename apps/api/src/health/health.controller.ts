@@ -3,7 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { EventStore } from '@desk/event-store';
 import { Public } from '../auth/roles.decorator';
 import { EVENT_STORE } from '../config/tokens';
-import { ProblemError } from '../http/problems';
+import { ProblemError } from '@desk/application';
 
 @ApiTags('health')
 @Controller('health')

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import type { CommandResult } from '../commands/command-executor';
+import type { CommandResult } from '@desk/application';
 
 /** 64-bit revisions and positions travel as decimal strings: JSON numbers cannot hold them all. */
 export class CommandAnswer {

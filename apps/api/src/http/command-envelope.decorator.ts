@@ -2,8 +2,7 @@ import { ExecutionContext, createParamDecorator } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Actor } from '@desk/domain';
 import type { FastifyRequest } from 'fastify';
-import type { CommandEnvelope } from '../commands/command-executor';
-import { BadRequestProblem, UnauthorizedProblem } from './problems';
+import { type CommandEnvelope, BadRequestProblem, UnauthorizedProblem } from '@desk/application';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
 const CORRELATION_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import { DomainError } from '@desk/domain';
 import { EventStoreUnavailableError, WrongExpectedRevisionError } from '@desk/event-store';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ProblemError } from './problems';
+import { ProblemError } from '@desk/application';
 
 /** An RFC 9457 problem document. */
 export interface ProblemDocument {

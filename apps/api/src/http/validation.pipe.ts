@@ -1,7 +1,7 @@
 import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { ValidationError, validateSync } from 'class-validator';
-import { BadRequestProblem } from './problems';
+import { BadRequestProblem } from '@desk/application';
 
 const PRIMITIVES: unknown[] = [String, Number, Boolean, Array, Object];
 

@@ -11,9 +11,8 @@ import {
   type RequestState,
 } from '@desk/domain';
 import type { EventStore, RecordedEvent } from '@desk/event-store';
-import { AggregateRepository } from '../commands/aggregate-repository';
+import { AggregateRepository, NotFoundProblem } from '@desk/application';
 import { EVENT_STORE } from '../config/tokens';
-import { NotFoundProblem } from '../http/problems';
 
 interface CommentView {
   commentId: string;

@@ -6,12 +6,10 @@ import type { Actor, CompensationKind, HoldReason, ImpactRelation, Level, Priori
 import type { FastifyReply } from 'fastify';
 import { CurrentActor } from '../auth/auth.guard';
 import { Roles } from '../auth/roles.decorator';
-import { ExecuteImpactCommand, ExecuteRequestCommand } from '../commands/aggregate-commands';
-import type { CommandEnvelope } from '../commands/command-executor';
+import { ExecuteImpactCommand, ExecuteRequestCommand, type CommandEnvelope, BadRequestProblem } from '@desk/application';
 import { CommandAnswer, answer } from '../http/command-answer';
 import { Envelope } from '../http/command-envelope.decorator';
 import { IdParam } from '../http/id-param.pipe';
-import { BadRequestProblem } from '../http/problems';
 import { NoBody } from '../http/validation.pipe';
 import {
   AssignBody,

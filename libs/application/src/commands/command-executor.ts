@@ -9,9 +9,9 @@ import {
   type RecordedEvent,
   type StreamRevision,
 } from '@desk/event-store';
-import { ConflictProblem, PreconditionFailedProblem } from '../http/problems';
+import { ConflictProblem, PreconditionFailedProblem } from '../problems';
 import type { AggregateRepository, LoadedAggregate } from './aggregate-repository';
-import type { Clock } from '../config/clock';
+import type { Clock } from '../clock';
 import type { Decider } from './decider';
 import { KeyedMutex } from './keyed-mutex';
 
