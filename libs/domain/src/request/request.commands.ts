@@ -15,6 +15,8 @@ export type OpenRequest = DomainCommand<
     urgency?: Level;
     channel?: string;
     category?: string;
+    /** The request whose poor satisfaction rating this one follows up (set by the follow-up process only). */
+    followUpOf?: string;
   }
 >;
 export type AssignRequest = DomainCommand<'AssignRequest', { agentId: string }>;

@@ -356,7 +356,11 @@ function openRequest(command: OpenRequest, state: RequestState, context: Request
   const choice = checkPriorityChoice(data, problems);
   if (data.channel !== undefined && data.channel !== null) problems.oneOf('channel', data.channel, CHANNELS);
   problems.optionalText('category', data.category, { min: 0, max: 100 });
+  if (data.followUpOf !== undefined) problems.id('followUpOf', data.followUpOf);
   problems.throwIfAny(command.type);
+  if (data.followUpOf !== undefined && actor.role !== 'system') {
+    throw new ForbiddenError(`${withArticle(actor.role)} may not open a follow-up of a rating: only the follow-up process may`);
+  }
 
   if (state.status !== 'absent') {
     throw new CommandRefusedError(`cannot open request ${data.requestId}: it already exists (and is ${state.status})`);
@@ -404,6 +408,7 @@ function openRequest(command: OpenRequest, state: RequestState, context: Request
         category: textOrNull(data.category),
         tier: 'L1',
         openedAt,
+        ...(data.followUpOf !== undefined ? { followUpOf: data.followUpOf } : {}),
         sla,
       },
     },

@@ -52,6 +52,8 @@ export type RequestOpened = DomainEvent<
     category: string | null;
     tier: Tier;
     openedAt: string;
+    /** The request whose poor satisfaction rating this one follows up; absent in events recorded before it existed. */
+    followUpOf?: string | null;
     /** Null when the department has no service standard at all. */
     sla: SlaTerms | null;
   }

@@ -68,6 +68,21 @@ describe('OpenRequest', () => {
     expect(event.data).toMatchObject({ audience: 'internal', exposedToExternal: true });
   });
 
+  it('lets the follow-up process open a request that follows up a poor rating, and records which', () => {
+    const [event] = request
+      .given([])
+      .when(open({ requestId: 'r-2', followUpOf: R }), requestContext(system))
+      .events();
+    expect(event.data).toMatchObject({ requestId: 'r-2', followUpOf: R });
+  });
+
+  it('refuses a follow-up of a rating opened by anyone but the process', () => {
+    request
+      .given([])
+      .when(open({ requestId: 'r-2', followUpOf: R }), requestContext(agent))
+      .thenThrows(ForbiddenError, 'follow-up', 'only the follow-up process');
+  });
+
   it('has no SLA in a department without service standard', () => {
     const [event] = request
       .given([])

@@ -1,0 +1,207 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { BusinessCalendar, DepartmentEvent, RequestEvent } from '@desk/domain';
+import type { RecordedEvent } from '@desk/event-store';
+import type { Projection } from '../../runner/projection';
+import type { ReadModelTables, RequestSummaryRow } from '../../store/read-model-tables';
+import { rowsByKey, upsertRows } from '../../store/upsert';
+import { evolveRequestSummary, type CalendarLookup } from './request-summary.evolve';
+
+const REQUEST_EVENT_TYPES = [
+  'RequestOpened',
+  'RequestAssigned',
+  'RequestWorkStarted',
+  'RequestPutOnHold',
+  'RequestResumed',
+  'RequestResolved',
+  'RequestClosed',
+  'RequestCancelled',
+  'RequestReopened',
+  'RequestTransferred',
+  'RequestEscalated',
+  'RequestPriorityChanged',
+  'FirstResponseGiven',
+  'SatisfactionRated',
+  'SlaBreached',
+] as const;
+
+/**
+ * One row per request with everything queues and workloads show, plus the
+ * departments and the calendars of their standards (SLA risk times and
+ * per-day figures are placed in the request's business calendar).
+ */
+export class RequestSummariesProjection implements Projection {
+  readonly name = 'request-summaries';
+  readonly version = 1;
+  readonly eventTypes: ReadonlySet<string> = new Set<string>([...REQUEST_EVENT_TYPES, 'DepartmentRegistered', 'ServiceStandardPublished']);
+  readonly tables = ['departments', 'sla_calendars', 'request_summaries'] as const;
+
+  async createTables(db: Kysely<ReadModelTables>): Promise<void> {
+    await db.schema
+      .createTable('departments')
+      .ifNotExists()
+      .addColumn('department_id', 'text', (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('registered_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('sla_calendars')
+      .ifNotExists()
+      .addColumn('department_id', 'text', (c) => c.notNull())
+      .addColumn('standard_version', 'integer', (c) => c.notNull())
+      .addColumn('calendar', 'text')
+      .addPrimaryKeyConstraint('sla_calendars_pk', ['department_id', 'standard_version'])
+      .execute();
+    let table = db.schema
+      .createTable('request_summaries')
+      .ifNotExists()
+      .addColumn('request_id', 'text', (c) => c.primaryKey());
+    const integers: (keyof RequestSummaryRow)[] = [
+      'revision',
+      'exposed_to_external',
+      'is_open',
+      'priority_rank',
+      'paused_minutes',
+      'first_response_breached',
+      'resolution_breached',
+      'reopen_count',
+      'transfer_count',
+    ];
+    const nullableIntegers: (keyof RequestSummaryRow)[] = [
+      'sla_standard_version',
+      'first_response_minutes',
+      'resolution_minutes',
+      'first_response_within_target',
+      'first_response_elapsed_minutes',
+      'first_response_business_minutes',
+      'resolution_elapsed_minutes',
+      'resolution_business_minutes',
+      'resolution_within_target',
+      'satisfaction_score',
+    ];
+    const texts: (keyof RequestSummaryRow)[] = [
+      'department_id',
+      'requester_id',
+      'audience',
+      'requester_kind',
+      'subject',
+      'channel',
+      'status',
+      'priority',
+      'tier',
+      'opened_at',
+      'opened_day',
+      'last_event_at',
+    ];
+    const nullableTexts: (keyof RequestSummaryRow)[] = [
+      'category',
+      'assignee_id',
+      'sla_department_id',
+      'first_response_due_at',
+      'resolution_due_at',
+      'first_response_at_risk_at',
+      'resolution_at_risk_at',
+      'clock_stopped_since',
+      'first_responded_at',
+      'resolved_at',
+      'resolved_day',
+      'closed_at',
+      'cancelled_at',
+      'next_due_at',
+      'satisfaction_comment',
+      'rated_at',
+      'follow_up_of',
+      'follow_up_request_id',
+    ];
+    for (const column of integers) table = table.addColumn(column, 'integer', (c) => c.notNull());
+    for (const column of nullableIntegers) table = table.addColumn(column, 'integer');
+    for (const column of texts) table = table.addColumn(column, 'text', (c) => c.notNull());
+    for (const column of nullableTexts) table = table.addColumn(column, 'text');
+    await table.execute();
+    await db.schema
+      .createIndex('request_summaries_queue')
+      .ifNotExists()
+      .on('request_summaries')
+      .columns(['department_id', 'is_open', 'priority_rank'])
+      .execute();
+    await db.schema
+      .createIndex('request_summaries_due')
+      .ifNotExists()
+      .on('request_summaries')
+      .columns(['is_open', 'next_due_at'])
+      .execute();
+  }
+
+  async apply(trx: Transaction<ReadModelTables>, events: RecordedEvent[]): Promise<void> {
+    const calendars = new Map(
+      (await trx.selectFrom('sla_calendars').selectAll().execute()).map((row) => [
+        calendarKey(row.department_id, row.standard_version),
+        row.calendar === null ? null : (JSON.parse(row.calendar) as BusinessCalendar),
+      ]),
+    );
+    const calendarOf: CalendarLookup = (departmentId, version) => calendars.get(calendarKey(departmentId, version)) ?? null;
+
+    const ids = new Set<string>();
+    for (const event of events) {
+      if (!REQUEST_EVENT_TYPES.includes(event.type as never)) continue;
+      ids.add(event.data.requestId as string);
+      if (event.type === 'RequestOpened' && typeof event.data.followUpOf === 'string') ids.add(event.data.followUpOf);
+    }
+    const rows = new Map((await rowsByKey(trx, 'request_summaries', 'request_id', [...ids])).map((row) => [row.request_id, row]));
+    const changed = new Set<string>();
+    const departments: ReadModelTables['departments'][] = [];
+    const newCalendars: ReadModelTables['sla_calendars'][] = [];
+
+    for (const event of events) {
+      if (event.type === 'DepartmentRegistered' || event.type === 'ServiceStandardPublished') {
+        const departmentEvent = event as unknown as DepartmentEvent;
+        if (departmentEvent.type === 'DepartmentRegistered') {
+          departments.push({
+            department_id: departmentEvent.data.departmentId,
+            name: departmentEvent.data.name,
+            registered_at: event.metadata.occurredAt,
+          });
+        } else {
+          const { departmentId, version, calendar } = departmentEvent.data;
+          calendars.set(calendarKey(departmentId, version), calendar);
+          newCalendars.push({
+            department_id: departmentId,
+            standard_version: version,
+            calendar: calendar ? JSON.stringify(calendar) : null,
+          });
+        }
+        continue;
+      }
+      const requestEvent = event as unknown as RequestEvent;
+      const id = requestEvent.data.requestId;
+      const next = evolveRequestSummary(
+        rows.get(id),
+        requestEvent,
+        { revision: Number(event.revision), occurredAt: event.metadata.occurredAt },
+        calendarOf,
+      );
+      if (next && next !== rows.get(id)) {
+        rows.set(id, next);
+        changed.add(id);
+      }
+      if (requestEvent.type === 'RequestOpened' && requestEvent.data.followUpOf) {
+        const original = rows.get(requestEvent.data.followUpOf);
+        if (original && original.follow_up_request_id === null) {
+          rows.set(original.request_id, { ...original, follow_up_request_id: id });
+          changed.add(original.request_id);
+        }
+      }
+    }
+    await upsertRows(trx, 'departments', ['department_id'], departments);
+    await upsertRows(trx, 'sla_calendars', ['department_id', 'standard_version'], newCalendars);
+    await upsertRows(
+      trx,
+      'request_summaries',
+      ['request_id'],
+      [...changed].map((id) => rows.get(id)!),
+    );
+  }
+}
+
+function calendarKey(departmentId: string, version: number): string {
+  return `${version}:${departmentId}`;
+}

@@ -1,0 +1,63 @@
+import type { RequestSummaryRow } from '../store/read-model-tables';
+
+export type SlaState = 'ok' | 'at_risk' | 'breached';
+export type TargetState = SlaState | 'met';
+
+export interface TargetView {
+  dueAt: string;
+  atRiskAt: string | null;
+  state: TargetState;
+}
+
+export interface SlaView {
+  state: SlaState;
+  firstResponse: TargetView | null;
+  resolution: TargetView | null;
+  /** Set while the clock is stopped (on hold awaiting the requester, or resolved). */
+  clockPausedSince: string | null;
+}
+
+const SEVERITY: Record<TargetState, number> = { met: 0, ok: 0, at_risk: 1, breached: 2 };
+
+/**
+ * The SLA of a request at `now`: a target is at risk past 75% of its time,
+ * breached past its due time or once a breach is recorded, met when reached
+ * in time. While the clock is stopped it reads the moment it stopped.
+ */
+export function slaView(row: RequestSummaryRow, now: Date): SlaView {
+  const reading = row.clock_stopped_since ?? now.toISOString();
+  const target = (
+    dueAt: string | null,
+    atRiskAt: string | null,
+    reachedAt: string | null,
+    withinTarget: number | null,
+    breached: number,
+  ): TargetView | null => {
+    if (dueAt === null) return null;
+    let state: TargetState;
+    if (reachedAt !== null) state = breached === 1 || withinTarget === 0 ? 'breached' : 'met';
+    else if (breached === 1 || reading > dueAt) state = 'breached';
+    else if (atRiskAt !== null && reading >= atRiskAt) state = 'at_risk';
+    else state = 'ok';
+    return { dueAt, atRiskAt, state };
+  };
+  const firstResponse = target(
+    row.first_response_due_at,
+    row.first_response_at_risk_at,
+    row.first_responded_at,
+    row.first_response_within_target,
+    row.first_response_breached,
+  );
+  const resolution = target(
+    row.resolution_due_at,
+    row.resolution_at_risk_at,
+    row.resolved_at,
+    row.resolution_within_target,
+    row.resolution_breached,
+  );
+  const worst = [firstResponse, resolution].reduce<TargetState>(
+    (acc, view) => (view && SEVERITY[view.state] > SEVERITY[acc] ? view.state : acc),
+    'ok',
+  );
+  return { state: worst === 'met' ? 'ok' : worst, firstResponse, resolution, clockPausedSince: row.clock_stopped_since };
+}

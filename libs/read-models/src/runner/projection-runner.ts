@@ -1,0 +1,284 @@
+import { EventEmitter } from 'node:events';
+import type { EventStore, LogPosition, LogSubscription, RecordedEvent } from '@desk/event-store';
+import type { ReadModelStore } from '../store/read-model-store';
+import { inBatches } from './batches';
+import { prepareProjection } from './checkpoints';
+import type { Projection } from './projection';
+
+export type ProjectionState = 'stopped' | 'catching_up' | 'running' | 'faulted';
+
+export interface ProjectionFault {
+  position: string;
+  eventId: string;
+  eventType: string;
+  streamId: string;
+  error: string;
+}
+
+export interface ProjectionStatus {
+  name: string;
+  version: number;
+  state: ProjectionState;
+  checkpoint: string;
+  /** Events applied (or passed over) per second, over the last few seconds. */
+  rate: number;
+  /** Restarts after a dropped subscription or an unreachable store, since start. */
+  restarts: number;
+  lastError: string | null;
+  /** The event that faulted the projection, when state is 'faulted'. */
+  fault: ProjectionFault | null;
+}
+
+export interface ProjectionRunnerOptions {
+  /** Most events applied in one transaction while catching up. */
+  batchSize?: number;
+  /** First back-off after a failure; doubles up to maxBackoffMs. */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  now?: () => Date;
+}
+
+/** Another process moved the checkpoint first: resume from where it is now. */
+class CheckpointMovedError extends Error {}
+
+/** An event the projection cannot apply while its store works: a bug or bad data, retrying will not help. */
+class PoisonEventError extends Error {
+  constructor(
+    readonly event: RecordedEvent,
+    readonly reason: unknown,
+  ) {
+    super(`${event.type} at ${event.position}: ${reason instanceof Error ? reason.message : String(reason)}`);
+  }
+}
+
+/**
+ * Runs one projection: subscribes to the global log after its checkpoint and
+ * applies what it reads in batches, each batch and the new checkpoint in one
+ * transaction. The checkpoint moves past events the projection ignores, so a
+ * wait for a position never hangs on them. The checkpoint is moved with a
+ * compare-and-set, so two processes running the same projection never apply
+ * a batch twice. A dropped subscription or an unreachable store restarts
+ * from the checkpoint with back-off; an event that fails while the store
+ * works faults the projection (and only it) until `retry()`.
+ */
+export class ProjectionRunner {
+  private state: ProjectionState = 'stopped';
+  private checkpoint: LogPosition = 0n;
+  private restarts = 0;
+  private lastError: string | null = null;
+  private fault: ProjectionFault | null = null;
+  private subscription: LogSubscription | null = null;
+  private loop: Promise<void> | null = null;
+  private stopping = false;
+  private wakeBackoff: (() => void) | null = null;
+  private readonly progress = new EventEmitter();
+  private readonly recent: { at: number; count: number }[] = [];
+  private readonly batchSize: number;
+  private readonly minBackoffMs: number;
+  private readonly maxBackoffMs: number;
+  private readonly now: () => Date;
+
+  constructor(
+    readonly projection: Projection,
+    private readonly events: EventStore,
+    private readonly readModels: ReadModelStore,
+    options: ProjectionRunnerOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 1000;
+    this.minBackoffMs = options.minBackoffMs ?? 100;
+    this.maxBackoffMs = options.maxBackoffMs ?? 10_000;
+    this.now = options.now ?? (() => new Date());
+    this.progress.setMaxListeners(0);
+  }
+
+  get name(): string {
+    return this.projection.name;
+  }
+
+  /** Prepares the tables and starts following the log; resolves once prepared. */
+  async start(): Promise<void> {
+    if (this.loop) return;
+    this.stopping = false;
+    this.checkpoint = await prepareProjection(this.readModels.writer, this.projection, this.now());
+    this.state = 'catching_up';
+    this.loop = this.run();
+  }
+
+  /** Stops after the batch in flight (whose checkpoint is then saved). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wakeBackoff?.();
+    await this.subscription?.close().catch(() => undefined);
+    await this.loop;
+    this.loop = null;
+    this.state = 'stopped';
+  }
+
+  /** After a fault: try the faulted event again. */
+  async retry(): Promise<void> {
+    if (this.state !== 'faulted') return;
+    await this.loop;
+    this.loop = null;
+    this.fault = null;
+    await this.start();
+  }
+
+  status(): ProjectionStatus {
+    return {
+      name: this.projection.name,
+      version: this.projection.version,
+      state: this.state,
+      checkpoint: String(this.checkpoint),
+      rate: this.rate(),
+      restarts: this.restarts,
+      lastError: this.lastError,
+      fault: this.fault,
+    };
+  }
+
+  get position(): LogPosition {
+    return this.checkpoint;
+  }
+
+  /** Resolves when the checkpoint reaches `position`, or false after `timeoutMs`. */
+  waitFor(position: LogPosition, timeoutMs: number): Promise<boolean> {
+    if (this.checkpoint >= position) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const onProgress = () => {
+        if (this.checkpoint < position) return;
+        clearTimeout(timer);
+        this.progress.off('advanced', onProgress);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.progress.off('advanced', onProgress);
+        resolve(false);
+      }, timeoutMs);
+      this.progress.on('advanced', onProgress);
+    });
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      try {
+        const subscription = this.events.subscribeToAll({ after: this.checkpoint });
+        this.subscription = subscription;
+        if (this.stopping) await subscription.close();
+        for await (const batch of inBatches(subscription, this.batchSize)) {
+          await this.applyBatch(batch);
+          failures = 0;
+          this.lastError = null;
+          this.state = batch.length < this.batchSize ? 'running' : 'catching_up';
+          if (this.stopping) break;
+        }
+      } catch (error) {
+        if (this.stopping) break;
+        if (error instanceof CheckpointMovedError) {
+          this.checkpoint = await this.storedCheckpoint().catch(() => this.checkpoint);
+          continue;
+        }
+        if (error instanceof PoisonEventError) {
+          this.state = 'faulted';
+          this.lastError = error.message;
+          const { event } = error;
+          this.fault = {
+            position: String(event.position),
+            eventId: event.id,
+            eventType: event.type,
+            streamId: event.streamId,
+            error: error.reason instanceof Error ? error.reason.message : String(error.reason),
+          };
+          return;
+        }
+        failures++;
+        this.restarts++;
+        this.lastError = error instanceof Error ? error.message : String(error);
+        this.state = 'catching_up';
+        await this.backoff(Math.min(this.maxBackoffMs, this.minBackoffMs * 2 ** (failures - 1)));
+        this.checkpoint = await this.storedCheckpoint().catch(() => this.checkpoint);
+      } finally {
+        await this.subscription?.close().catch(() => undefined);
+        this.subscription = null;
+      }
+    }
+  }
+
+  private async applyBatch(batch: RecordedEvent[]): Promise<void> {
+    try {
+      await this.commit(batch);
+    } catch (error) {
+      if (error instanceof CheckpointMovedError || batch.length === 0) throw error;
+      // Is it the store, or one of these events? The store answers: not an event's fault.
+      const storeWorks = await this.readModels.ping().then(
+        () => true,
+        () => false,
+      );
+      if (!storeWorks) throw error;
+      // Apply them one by one so that the events before the poison are kept and the poison named.
+      for (const event of batch) {
+        try {
+          await this.commit([event]);
+        } catch (single) {
+          if (single instanceof CheckpointMovedError) throw single;
+          throw new PoisonEventError(event, single);
+        }
+      }
+    }
+  }
+
+  private async commit(batch: RecordedEvent[]): Promise<void> {
+    const from = this.checkpoint;
+    const to = batch[batch.length - 1].position;
+    const relevant = batch.filter((event) => this.projection.eventTypes.has(event.type));
+    await this.readModels.writer.transaction().execute(async (trx) => {
+      // First statement of the transaction: it takes the row lock (PostgreSQL) or the write lock (SQLite).
+      const moved = await trx
+        .updateTable('projection_checkpoints')
+        .set({ position: String(to), updated_at: this.now().toISOString() })
+        .where('name', '=', this.projection.name)
+        .where('version', '=', this.projection.version)
+        .where('position', '=', String(from))
+        .executeTakeFirst();
+      if (moved.numUpdatedRows !== 1n) throw new CheckpointMovedError(`${this.projection.name}: checkpoint moved past ${from}`);
+      if (relevant.length > 0) await this.projection.apply(trx, relevant);
+    });
+    this.checkpoint = to;
+    this.count(batch.length);
+    this.progress.emit('advanced');
+  }
+
+  private async storedCheckpoint(): Promise<LogPosition> {
+    const row = await this.readModels.writer
+      .selectFrom('projection_checkpoints')
+      .select('position')
+      .where('name', '=', this.projection.name)
+      .executeTakeFirstOrThrow();
+    return BigInt(row.position);
+  }
+
+  private backoff(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeBackoff = done;
+    });
+  }
+
+  private count(events: number): void {
+    const at = Date.now();
+    this.recent.push({ at, count: events });
+    while (this.recent.length > 0 && this.recent[0].at < at - 5000) this.recent.shift();
+  }
+
+  private rate(): number {
+    const since = Date.now() - 5000;
+    const recent = this.recent.filter((entry) => entry.at >= since);
+    if (recent.length === 0) return 0;
+    const total = recent.reduce((sum, entry) => sum + entry.count, 0);
+    return Math.round(total / 5);
+  }
+}

@@ -1,0 +1,97 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Pool } from 'pg';
+import type { ReadModelTables } from './read-model-tables';
+
+export type ReadModelDb = Kysely<ReadModelTables>;
+
+/**
+ * Where the read models live: an embedded SQLite file by default, PostgreSQL
+ * when DATABASE_URL is set. Both are driven through Kysely, so projections and
+ * queries are one codebase; `writer` is for projections, `reader` for queries
+ * (two SQLite connections, so a long catch-up transaction never blocks a
+ * query: WAL readers see the last committed state).
+ */
+export interface ReadModelStore {
+  readonly dialect: 'sqlite' | 'postgres';
+  readonly writer: ReadModelDb;
+  readonly reader: ReadModelDb;
+  /** Rejects when the store cannot be used (readiness). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ReadModelStoreConfig {
+  /** Folder of the embedded read models. */
+  dataDir: string;
+  /** postgres://… to keep read models in PostgreSQL. */
+  databaseUrl?: string;
+  /** PostgreSQL schema of the read models; created when missing. */
+  schema?: string;
+  /** File name inside dataDir for the embedded store. */
+  fileName?: string;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export async function createReadModelStore(config: ReadModelStoreConfig): Promise<ReadModelStore> {
+  if (config.databaseUrl) return openPostgres(config.databaseUrl, config.schema ?? 'desk_read');
+  mkdirSync(config.dataDir, { recursive: true });
+  return openSqlite(join(config.dataDir, config.fileName ?? 'read-models.sqlite'));
+}
+
+/** Also used for throw-away read models (replays, tests): ':memory:' is allowed only with a single connection. */
+export function openSqlite(file: string): ReadModelStore {
+  const connect = () => {
+    const database = new Database(file);
+    database.pragma('journal_mode = WAL');
+    // A crash may lose the last read-model commits but never tears them: checkpoints
+    // are in the same transactions, so the projection simply redoes them.
+    database.pragma('synchronous = NORMAL');
+    database.pragma('busy_timeout = 5000');
+    return database;
+  };
+  const writerDb = connect();
+  const readerDb = file === ':memory:' ? writerDb : connect();
+  const writer = new Kysely<ReadModelTables>({ dialect: new SqliteDialect({ database: writerDb }) });
+  const reader = file === ':memory:' ? writer : new Kysely<ReadModelTables>({ dialect: new SqliteDialect({ database: readerDb }) });
+  return {
+    dialect: 'sqlite',
+    writer,
+    reader,
+    async ping() {
+      await sql`select 1`.execute(reader);
+    },
+    async close() {
+      await writer.destroy();
+      if (reader !== writer) await reader.destroy();
+    },
+  };
+}
+
+async function openPostgres(connectionString: string, schema: string): Promise<ReadModelStore> {
+  if (!SCHEMA_NAME.test(schema)) throw new TypeError(`read-model schema must match ${SCHEMA_NAME}: ${schema}`);
+  const bootstrap = new Pool({ connectionString, max: 1 });
+  try {
+    await bootstrap.query(`create schema if not exists ${schema}`);
+  } finally {
+    await bootstrap.end();
+  }
+  const pool = new Pool({ connectionString, max: 10, options: `-c search_path=${schema}` });
+  // An idle client that loses its server must not crash the process; the next query reports it.
+  pool.on('error', () => undefined);
+  const db = new Kysely<ReadModelTables>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    dialect: 'postgres',
+    writer: db,
+    reader: db,
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * Every read-model table, for Kysely's typing. Times are ISO 8601 strings
+ * (they sort as text), booleans are 0/1 integers and log positions decimal
+ * strings (EventStoreDB's exceed a signed 64-bit integer), so one schema
+ * serves SQLite and PostgreSQL alike.
+ */
+export interface ReadModelTables {
+  projection_checkpoints: ProjectionCheckpointRow;
+  departments: DepartmentRow;
+  sla_calendars: SlaCalendarRow;
+  request_summaries: RequestSummaryRow;
+  impact_nodes: ImpactNodeRow;
+  impact_links: ImpactLinkRow;
+}
+
+export interface ProjectionCheckpointRow {
+  name: string;
+  version: number;
+  /** Last log position applied (or skipped as irrelevant). */
+  position: string;
+  updated_at: string;
+}
+
+/** request-summaries: the departments, for workloads that list them all. */
+export interface DepartmentRow {
+  department_id: string;
+  name: string;
+  registered_at: string;
+}
+
+/** request-summaries: each published standard's calendar, to place SLA risk times and days in business time. */
+export interface SlaCalendarRow {
+  department_id: string;
+  standard_version: number;
+  /** JSON of the BusinessCalendar, or null when every minute counts. */
+  calendar: string | null;
+}
+
+/** request-summaries: one row per request, serving queues and workloads. */
+export interface RequestSummaryRow {
+  request_id: string;
+  /** Stream revision of the last event applied: a replayed event changes nothing. */
+  revision: number;
+  department_id: string;
+  requester_id: string;
+  audience: string;
+  requester_kind: string;
+  exposed_to_external: number;
+  subject: string;
+  category: string | null;
+  channel: string;
+  status: string;
+  is_open: number;
+  priority: string;
+  priority_rank: number;
+  tier: string;
+  assignee_id: string | null;
+  opened_at: string;
+  opened_day: string;
+  sla_department_id: string | null;
+  sla_standard_version: number | null;
+  first_response_minutes: number | null;
+  resolution_minutes: number | null;
+  first_response_due_at: string | null;
+  resolution_due_at: string | null;
+  first_response_at_risk_at: string | null;
+  resolution_at_risk_at: string | null;
+  paused_minutes: number;
+  clock_stopped_since: string | null;
+  first_responded_at: string | null;
+  first_response_within_target: number | null;
+  first_response_elapsed_minutes: number | null;
+  first_response_business_minutes: number | null;
+  first_response_breached: number;
+  resolution_breached: number;
+  resolved_at: string | null;
+  resolved_day: string | null;
+  resolution_elapsed_minutes: number | null;
+  resolution_business_minutes: number | null;
+  resolution_within_target: number | null;
+  closed_at: string | null;
+  cancelled_at: string | null;
+  /** The earliest due time of a target not yet met: what the queue sorts by. */
+  next_due_at: string | null;
+  satisfaction_score: number | null;
+  satisfaction_comment: string | null;
+  rated_at: string | null;
+  follow_up_of: string | null;
+  follow_up_request_id: string | null;
+  reopen_count: number;
+  transfer_count: number;
+  last_event_at: string;
+}
+
+/** impact-chain: what the graph needs to know of every request. */
+export interface ImpactNodeRow {
+  request_id: string;
+  revision: number;
+  department_id: string;
+  requester_id: string;
+  audience: string;
+  exposed_to_external: number;
+  subject: string;
+  status: string;
+  is_open: number;
+  priority: string;
+  priority_rank: number;
+  resolution_due_at: string | null;
+  /** Derived from what it transitively blocks (open links between open requests). */
+  effective_priority: string;
+  effective_rank: number;
+  blocks_requests: number;
+  blocks_external_requests: number;
+  blocks_external_customers: number;
+  blocks_exposed_requests: number;
+  /** Earliest resolution due time of an external request downstream. */
+  inherited_deadline: string | null;
+}
+
+export interface ImpactLinkRow {
+  cause_id: string;
+  effect_id: string;
+  relation: string;
+  linked_at: string;
+}

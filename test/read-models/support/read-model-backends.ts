@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import {
+  allProjections,
+  createReadModelStore,
+  openSqlite,
+  prepareProjection,
+  type Projection,
+  type ReadModelStore,
+} from '@desk/read-models';
+import type { RecordedEvent } from '@desk/event-store';
+import { describeSkipped } from '../../support/describe-skipped';
+
+export type OpenReadModels = () => Promise<ReadModelStore>;
+
+const databaseUrl = process.env.DATABASE_URL;
+
+/** Runs the suite on the embedded read models, and on PostgreSQL where DATABASE_URL is set (a fresh schema per store). */
+export function describeOnEveryReadModelStore(title: string, suite: (open: OpenReadModels) => void): void {
+  describe(`${title} (embedded)`, () => suite(async () => openSqlite(':memory:')));
+  if (!databaseUrl) {
+    describeSkipped(`${title} (PostgreSQL)`, 'DATABASE_URL is not set');
+    return;
+  }
+  describe(`${title} (PostgreSQL)`, () => suite(() => openPostgresReadModels(databaseUrl)));
+}
+
+export async function openPostgresReadModels(
+  url: string,
+  schema = `rm_${randomUUID().replace(/-/g, '').slice(0, 12)}`,
+): Promise<ReadModelStore> {
+  const store = await createReadModelStore({ dataDir: '', databaseUrl: url, schema });
+  return {
+    ...store,
+    async close() {
+      await store.close();
+      const admin = new Client({ connectionString: url });
+      await admin.connect();
+      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await admin.end();
+    },
+  };
+}
+
+/** Given events: what the runner does with them, minus the subscription — batches of `batchSize`, one transaction each. */
+export async function project(
+  store: ReadModelStore,
+  events: readonly RecordedEvent[],
+  options: { batchSize?: number; projections?: Projection[] } = {},
+): Promise<void> {
+  const projections = options.projections ?? allProjections();
+  const batchSize = options.batchSize ?? 1000;
+  for (const projection of projections) {
+    await prepareProjection(store.writer, projection, new Date());
+    for (let start = 0; start < events.length; start += batchSize) {
+      const batch = events.slice(start, start + batchSize).filter((event) => projection.eventTypes.has(event.type));
+      if (batch.length === 0) continue;
+      await store.writer.transaction().execute((trx) => projection.apply(trx, batch));
+    }
+  }
+}
+
+/** Every row of every read-model table, in key order: to compare two builds. */
+export async function dumpReadModels(store: ReadModelStore): Promise<Record<string, unknown[]>> {
+  const db = store.reader;
+  return {
+    departments: await db.selectFrom('departments').selectAll().orderBy('department_id').execute(),
+    sla_calendars: await db.selectFrom('sla_calendars').selectAll().orderBy('department_id').orderBy('standard_version').execute(),
+    request_summaries: await db.selectFrom('request_summaries').selectAll().orderBy('request_id').execute(),
+    impact_nodes: await db.selectFrom('impact_nodes').selectAll().orderBy('request_id').execute(),
+    impact_links: await db.selectFrom('impact_links').selectAll().orderBy('cause_id').orderBy('effect_id').execute(),
+  };
+}
