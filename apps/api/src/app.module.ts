@@ -1,12 +1,22 @@
-import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { EventStore } from '@desk/event-store';
+import type { ReadModelStore } from '@desk/read-models';
 import { AuthGuard, SIGNING_SECRET } from './auth/auth.guard';
 import { loadOrCreateSigningSecret } from './auth/signing-secret';
-import { COMMAND_HANDLERS, AggregateRepository, CommandExecutor, DomainLookups, CLOCK, type Clock } from '@desk/application';
+import {
+  AggregateRepository,
+  CLOCK,
+  COMMAND_HANDLERS,
+  CommandExecutor,
+  DomainLookups,
+  ReadSide,
+  RequestCommandHandler,
+  type Clock,
+} from '@desk/application';
 import type { AppConfig } from './config/app-config';
-import { APP_CONFIG, EVENT_STORE } from './config/tokens';
+import { APP_CONFIG, EVENT_STORE, READ_MODELS } from './config/tokens';
 import { CustomersController } from './customers/customers.controller';
 import { DepartmentsController } from './departments/departments.controller';
 import { HealthController } from './health/health.controller';
@@ -14,31 +24,56 @@ import { ProblemDetailsFilter } from './http/problem-details';
 import { DtoValidationPipe } from './http/validation.pipe';
 import { RequestQueries } from './requests/request-queries';
 import { RequestsController } from './requests/requests.controller';
+import { QueuesController } from './queues/queues.controller';
+import { WorkloadsController } from './workloads/workloads.controller';
+import { ImpactController } from './impact/impact.controller';
+import { FreshReads } from './read-models/fresh-reads';
 
 export interface AppDependencies {
   config: AppConfig;
   eventStore: EventStore;
+  readModels: ReadModelStore;
   clock: Clock;
 }
 
-/** Closes the event store once the HTTP server has stopped taking requests. */
-class StoreCloser implements OnApplicationShutdown {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+/**
+ * Shutdown in order: the HTTP server stops taking requests, the read side
+ * saves the checkpoint of the batch in flight, then the stores close.
+ */
+class Shutdown implements BeforeApplicationShutdown, OnApplicationShutdown {
+  constructor(
+    @Inject(ReadSide) private readonly readSide: ReadSide,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(READ_MODELS) private readonly readModels: ReadModelStore,
+  ) {}
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.readSide.stop();
+  }
   async onApplicationShutdown(): Promise<void> {
     await this.store.close();
+    await this.readModels.close();
   }
 }
 
 @Module({})
 export class AppModule {
-  static register({ config, eventStore, clock }: AppDependencies): DynamicModule {
+  static register({ config, eventStore, readModels, clock }: AppDependencies): DynamicModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [DepartmentsController, CustomersController, RequestsController, HealthController],
+      controllers: [
+        DepartmentsController,
+        CustomersController,
+        RequestsController,
+        QueuesController,
+        WorkloadsController,
+        ImpactController,
+        HealthController,
+      ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: EVENT_STORE, useValue: eventStore },
+        { provide: READ_MODELS, useValue: readModels },
         { provide: CLOCK, useValue: clock },
         { provide: SIGNING_SECRET, useFactory: () => loadOrCreateSigningSecret(config) },
         { provide: AggregateRepository, useFactory: (store: EventStore) => new AggregateRepository(store), inject: [EVENT_STORE] },
@@ -55,7 +90,24 @@ export class AppModule {
         },
         RequestQueries,
         ...COMMAND_HANDLERS,
-        StoreCloser,
+        {
+          provide: ReadSide,
+          // Processes call the handler itself: the command bus only knows its handlers once the app has booted.
+          useFactory: (
+            store: EventStore,
+            models: ReadModelStore,
+            now: Clock,
+            handler: RequestCommandHandler,
+            repository: AggregateRepository,
+          ) =>
+            ReadSide.start(
+              { eventStore: store, readModels: models, clock: now, commands: handler, repository },
+              { runProjections: config.runProjections, slaWatchIntervalMs: config.slaWatchIntervalMs },
+            ),
+          inject: [EVENT_STORE, READ_MODELS, CLOCK, RequestCommandHandler, AggregateRepository],
+        },
+        FreshReads,
+        Shutdown,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_PIPE, useClass: DtoValidationPipe },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },

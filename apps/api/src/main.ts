@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { createEventStore } from '@desk/event-store';
+import { createReadModelStore } from '@desk/read-models';
 import { ConfigError, loadConfig } from './config/app-config';
 import { systemClock } from '@desk/application';
 import { createApp } from './create-app';
@@ -16,7 +17,8 @@ async function main(): Promise<void> {
     throw error;
   }
   const eventStore = await createEventStore({ dataDir: config.dataDir, eventStoreUrl: config.eventStoreUrl });
-  const app = await createApp({ config, eventStore, clock: systemClock });
+  const readModels = await createReadModelStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  const app = await createApp({ config, eventStore, readModels, clock: systemClock });
   await app.listen(config.port, config.host);
   process.stdout.write(
     JSON.stringify({ level: 'info', msg: 'service desk listening', port: config.port, dataDir: config.dataDir, docs: `/docs` }) + '\n',

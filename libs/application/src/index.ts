@@ -6,3 +6,7 @@ export * from './commands/aggregate-repository';
 export * from './commands/command-executor';
 export * from './commands/domain-lookups';
 export * from './commands/aggregate-commands';
+export * from './processes/process-actor';
+export * from './processes/sla-watch';
+export * from './processes/satisfaction-follow-up.process';
+export * from './read-side';

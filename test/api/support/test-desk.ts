@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEventStore, type EventStore } from '@desk/event-store';
+import { ReadSide } from '@desk/application';
+import { createReadModelStore, type ReadModelStore } from '@desk/read-models';
 import { issueToken, type TokenRole } from '../../../apps/api/src/auth/tokens';
 import { loadConfig } from '../../../apps/api/src/config/app-config';
 import { createApp } from '../../../apps/api/src/create-app';
@@ -38,26 +40,38 @@ export class TestDesk {
   private constructor(
     readonly app: NestFastifyApplication,
     readonly store: EventStore,
+    readonly readModels: ReadModelStore,
     readonly clock: TestClock,
     private readonly dataDir: string,
     private readonly ownsStore: boolean,
   ) {}
 
-  static async start(options: { store?: EventStore; clock?: TestClock } = {}): Promise<TestDesk> {
+  static async start(
+    options: { store?: EventStore; readModels?: ReadModelStore; clock?: TestClock; env?: Record<string, string> } = {},
+  ): Promise<TestDesk> {
     const dataDir = mkdtempSync(join(tmpdir(), 'desk-api-'));
-    const config = { ...loadConfig({ DATA_DIR: dataDir, AUTH_SECRET: TEST_SECRET, BODY_LIMIT_BYTES: String(64 * 1024) }) };
+    const config = {
+      ...loadConfig({ DATA_DIR: dataDir, AUTH_SECRET: TEST_SECRET, BODY_LIMIT_BYTES: String(64 * 1024), ...options.env }),
+    };
     const store = options.store ?? (await createEventStore({ dataDir }));
+    const readModels = options.readModels ?? (await createReadModelStore({ dataDir }));
     const clock = options.clock ?? new TestClock();
-    const app = await createApp({ config, eventStore: store, clock }, { logger: false });
-    return new TestDesk(app, store, clock, dataDir, !options.store);
+    const app = await createApp({ config, eventStore: store, readModels, clock }, { logger: false });
+    return new TestDesk(app, store, readModels, clock, dataDir, !options.store);
+  }
+
+  get readSide(): ReadSide {
+    return this.app.get(ReadSide);
   }
 
   async stop(): Promise<void> {
     if (this.ownsStore) {
       await this.app.close();
     } else {
-      // The spec closes the shared store itself.
+      // The spec closes the shared stores itself.
+      await this.readSide.stop();
       await this.app.getHttpAdapter().getInstance().close();
+      await this.readModels.close();
     }
     rmSync(this.dataDir, { recursive: true, force: true });
   }

@@ -8,6 +8,13 @@ describe('loadConfig', () => {
     expect(config.eventStoreUrl).toBeUndefined();
     expect(config.databaseUrl).toBeUndefined();
     expect(config.authSecret).toBeUndefined();
+    expect(config.runProjections).toBe(true);
+    expect(config.slaWatchIntervalMs).toBe(10_000);
+  });
+
+  it('lets a query-only replica leave the projections to a projector', () => {
+    expect(loadConfig({ RUN_PROJECTIONS: 'false' }).runProjections).toBe(false);
+    expect(loadConfig({ RUN_PROJECTIONS: 'TRUE' }).runProjections).toBe(true);
   });
 
   it.each([
@@ -19,6 +26,8 @@ describe('loadConfig', () => {
     ['DATABASE_URL', 'mysql://x', /DATABASE_URL must use/],
     ['AUTH_SECRET', 'short', /AUTH_SECRET must be at least 32 bytes/],
     ['BODY_LIMIT_BYTES', '12', /BODY_LIMIT_BYTES must be between/],
+    ['RUN_PROJECTIONS', 'maybe', /RUN_PROJECTIONS must be true or false/],
+    ['SLA_WATCH_INTERVAL_MS', '5', /SLA_WATCH_INTERVAL_MS must be between/],
   ])('refuses %s=%s naming the variable', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);

@@ -14,6 +14,10 @@ export interface AppConfig {
   authSecret: string | undefined;
   /** Largest accepted request body. */
   bodyLimitBytes: number;
+  /** Run the projections and processes in this process (the embedded default); false for query-only replicas beside a projector. */
+  runProjections: boolean;
+  /** How often the SLA watch looks for targets past due. */
+  slaWatchIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -52,6 +56,14 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
   return raw.trim();
 }
 
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['true', '1', 'yes'].includes(raw)) return true;
+  if (['false', '0', 'no'].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got '${env[name]}'`);
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const dataDirRaw = env.DATA_DIR?.trim() || './data';
   const authSecret = env.AUTH_SECRET;
@@ -66,5 +78,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     authSecret: authSecret || undefined,
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
+    runProjections: boolean(env, 'RUN_PROJECTIONS', true),
+    slaWatchIntervalMs: integer(env, 'SLA_WATCH_INTERVAL_MS', 10_000, 100, 3_600_000),
   };
 }

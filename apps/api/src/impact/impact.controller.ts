@@ -1,0 +1,68 @@
+import { Controller, Get, Headers, Inject, Param, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { BadRequestProblem, NotFoundProblem } from '@desk/application';
+import { impactBlockers, impactChain, InvalidCursorError, type ReadModelStore } from '@desk/read-models';
+import { Roles } from '../auth/roles.decorator';
+import { READ_MODELS } from '../config/tokens';
+import { IdParam } from '../http/id-param.pipe';
+import { IdField, IntegerField, PatternField } from '../http/fields';
+import { FreshReadQuery, FreshReads } from '../read-models/fresh-reads';
+
+export class BlockersQuery extends FreshReadQuery {
+  @IdField({ optional: true, description: 'Only internal requests of this department.' })
+  departmentId?: string;
+
+  @IntegerField({ optional: true, min: 1, max: 200, description: 'Page size (default 50).' })
+  limit?: number;
+
+  @PatternField(/^[A-Za-z0-9_-]+$/, 'must be a cursor this route gave out', { optional: true, max: 512 })
+  cursor?: string;
+}
+
+const IMPACT = ['impact-chain'];
+
+@ApiTags('queries')
+@ApiBearerAuth()
+@Controller('impact')
+export class ImpactController {
+  constructor(
+    @Inject(READ_MODELS) private readonly readModels: ReadModelStore,
+    @Inject(FreshReads) private readonly freshReads: FreshReads,
+  ) {}
+
+  @Get('requests/:id')
+  @Roles('agent', 'manager', 'operator', 'analyst')
+  @ApiOperation({
+    summary: "A request's impact chain",
+    description:
+      'Upstream causes and downstream effects, transitively, with their depth; the open external requests and distinct external ' +
+      'customers it affects through links that hold (both ends open), and the earliest external due time downstream: the deadline it inherits.',
+  })
+  async chain(@Param('id', IdParam) id: string, @Query() query: FreshReadQuery, @Headers('x-min-position') minPosition?: string) {
+    await this.freshReads.reflect(IMPACT, query, minPosition);
+    const chain = await impactChain(this.readModels.reader, id);
+    if (!chain) throw new NotFoundProblem(`no request ${id}`);
+    return chain;
+  }
+
+  @Get('blockers')
+  @Roles('agent', 'manager', 'operator', 'analyst')
+  @ApiOperation({
+    summary: 'Open internal requests ranked by the external customers they block',
+    description:
+      'Which internal fix unblocks the most external customers; requests exposed through customer-facing employees are listed too.',
+  })
+  async blockers(@Query() query: BlockersQuery, @Headers('x-min-position') minPosition?: string) {
+    await this.freshReads.reflect(IMPACT, query, minPosition);
+    try {
+      return await impactBlockers(this.readModels.reader, {
+        departmentId: query.departmentId,
+        limit: query.limit ?? 50,
+        cursor: query.cursor,
+      });
+    } catch (error) {
+      if (error instanceof InvalidCursorError) throw new BadRequestProblem(error.message, { cursor: 'is not a cursor of this list' });
+      throw error;
+    }
+  }
+}

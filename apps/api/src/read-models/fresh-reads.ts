@@ -1,0 +1,53 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ProblemError, ReadSide } from '@desk/application';
+import { IntegerField, PatternField } from '../http/fields';
+
+/** Query parameters of every read-model query: the position it must reflect, and how long it may wait for it. */
+export class FreshReadQuery {
+  @PatternField(/^\d{1,20}$/, 'must be a log position (digits), as commands answer it', {
+    optional: true,
+    max: 20,
+    description:
+      'Answer only once the read model has processed this log position (a command answer’s `position`). Also the X-Min-Position header.',
+  })
+  minPosition?: string;
+
+  @IntegerField({ optional: true, min: 0, max: 30_000, description: 'How long to wait for minPosition, in ms (default 5000).' })
+  waitMs?: number;
+}
+
+export const DEFAULT_WAIT_MS = 5000;
+
+/**
+ * Read-your-writes: a query naming a position waits (bounded) until the read
+ * models it reads have passed it, and never answers with older data: past
+ * the wait it is a 503 that says how far they got.
+ */
+@Injectable()
+export class FreshReads {
+  constructor(@Inject(ReadSide) private readonly readSide: ReadSide) {}
+
+  async reflect(projections: readonly string[], query: FreshReadQuery, header: string | string[] | undefined): Promise<void> {
+    const raw = query.minPosition ?? (Array.isArray(header) ? header[0] : header);
+    if (raw === undefined || raw === '') return;
+    if (!/^\d{1,20}$/.test(raw)) {
+      throw new ProblemError(400, 'Invalid input', 'X-Min-Position must be a log position (digits)', {
+        'X-Min-Position': 'must be a log position (digits)',
+      });
+    }
+    const position = BigInt(raw);
+    const waitMs = query.waitMs ?? DEFAULT_WAIT_MS;
+    if (await this.readSide.waitFor(projections, position, waitMs)) return;
+    const checkpoints = await this.readSide.checkpoints(projections);
+    throw new ProblemError(
+      503,
+      'Read model behind',
+      `the read models have not reached position ${position} within ${waitMs} ms; retry shortly`,
+      undefined,
+      {
+        position: String(position),
+        checkpoints: Object.fromEntries(projections.map((name) => [name, String(checkpoints.get(name) ?? 'none')])),
+      },
+    );
+  }
+}

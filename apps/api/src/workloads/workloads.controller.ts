@@ -1,0 +1,77 @@
+import { Controller, Get, Headers, Inject, Param, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { BadRequestProblem, CLOCK, NotFoundProblem, type Clock } from '@desk/application';
+import { allWorkloads, departmentWorkload, InvalidRangeError, type ReadModelStore, type WorkloadRange } from '@desk/read-models';
+import { Roles } from '../auth/roles.decorator';
+import { READ_MODELS } from '../config/tokens';
+import { IdParam } from '../http/id-param.pipe';
+import { PatternField } from '../http/fields';
+import { FreshReadQuery, FreshReads } from '../read-models/fresh-reads';
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+export class WorkloadQuery extends FreshReadQuery {
+  @PatternField(DAY, 'must be a date YYYY-MM-DD', { optional: true, max: 10, description: 'First day of the per-day figures.' })
+  from?: string;
+
+  @PatternField(DAY, 'must be a date YYYY-MM-DD', {
+    optional: true,
+    max: 10,
+    description: 'Last day of the per-day figures (default today).',
+  })
+  to?: string;
+}
+
+const WORKLOAD_PROJECTIONS = ['request-summaries', 'impact-chain'];
+
+@ApiTags('queries')
+@ApiBearerAuth()
+@Controller()
+export class WorkloadsController {
+  constructor(
+    @Inject(READ_MODELS) private readonly readModels: ReadModelStore,
+    @Inject(FreshReads) private readonly freshReads: FreshReads,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  @Get('departments/:id/workload')
+  @Roles('agent', 'manager', 'operator', 'analyst')
+  @ApiOperation({
+    summary: "A department's workload",
+    description:
+      'Counts by status, open requests by priority and audience, per-agent load, intake and resolutions per day (from..to, at most 366 days), ' +
+      'first-response and resolution times (median, p90; business and elapsed minutes), SLA compliance per audience, mean satisfaction ' +
+      'of internal and external requesters with poor ratings and their follow-ups, and what its open internal work blocks.',
+  })
+  async workload(@Param('id', IdParam) id: string, @Query() query: WorkloadQuery, @Headers('x-min-position') minPosition?: string) {
+    await this.freshReads.reflect(WORKLOAD_PROJECTIONS, query, minPosition);
+    const known = await this.readModels.reader
+      .selectFrom('departments')
+      .select('department_id')
+      .where('department_id', '=', id)
+      .executeTakeFirst();
+    if (!known) throw new NotFoundProblem(`no department ${id}`);
+    return this.answer(() => departmentWorkload(this.readModels.reader, id, range(query), this.clock.now()));
+  }
+
+  @Get('workloads')
+  @Roles('manager', 'operator', 'analyst')
+  @ApiOperation({ summary: 'Every department’s workload, by department name' })
+  async workloads(@Query() query: WorkloadQuery, @Headers('x-min-position') minPosition?: string) {
+    await this.freshReads.reflect(WORKLOAD_PROJECTIONS, query, minPosition);
+    return { departments: await this.answer(() => allWorkloads(this.readModels.reader, range(query), this.clock.now())) };
+  }
+
+  private async answer<T>(query: () => Promise<T>): Promise<T> {
+    try {
+      return await query();
+    } catch (error) {
+      if (error instanceof InvalidRangeError) throw new BadRequestProblem(error.message, { range: error.message });
+      throw error;
+    }
+  }
+}
+
+function range(query: WorkloadQuery): WorkloadRange {
+  return { from: query.from, to: query.to };
+}

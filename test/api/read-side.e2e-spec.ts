@@ -1,0 +1,190 @@
+import { agent, analyst, requester, TestDesk, type TestClock } from './support/test-desk';
+
+/**
+ * SPEC §2's veterinary clinic over HTTP: the receptionists' phone system
+ * (an IT request from customer-facing employees) blocks pet owners'
+ * appointment requests; a failing network switch blocks the phones.
+ */
+async function seedVetClinic(desk: TestDesk): Promise<void> {
+  await desk.expect(201, 'POST', '/departments', { body: { id: 'it', name: 'IT' } });
+  await desk.expect(201, 'POST', '/departments', { body: { id: 'front-desk', name: 'Front desk' } });
+  await desk.expect(200, 'PUT', '/departments/it/service-standard', {
+    body: {
+      targets: [
+        { priority: 'high', audience: 'internal', firstResponseMinutes: 30, resolutionMinutes: 240 },
+        { priority: 'medium', audience: 'internal', firstResponseMinutes: 120, resolutionMinutes: 480 },
+      ],
+    },
+  });
+  await desk.expect(200, 'PUT', '/departments/front-desk/service-standard', {
+    body: {
+      targets: [
+        { priority: 'high', audience: 'external', firstResponseMinutes: 60, resolutionMinutes: 240 },
+        { priority: 'medium', audience: 'external', firstResponseMinutes: 240, resolutionMinutes: 960 },
+      ],
+      calendar: {
+        timeZone: 'Europe/Brussels',
+        weeklyHours: ['mon', 'tue', 'wed', 'thu', 'fri'].map((day) => ({ day, start: '08:00', end: '18:00' })),
+        holidays: [],
+      },
+    },
+  });
+  const customers = [
+    { id: 'rita', name: 'Rita (reception)', type: 'internal', kind: 'employee', departmentId: 'front-desk', customerFacing: true },
+    { id: 'eva', name: 'Eva (accounts)', type: 'internal', kind: 'employee', departmentId: 'it' },
+    { id: 'olga', name: 'Olga, cat owner', type: 'external', kind: 'individual' },
+    { id: 'omar', name: 'Omar, dog owner', type: 'external', kind: 'individual' },
+  ];
+  for (const body of customers) await desk.expect(201, 'POST', '/customers', { body });
+}
+
+async function open(desk: TestDesk, id: string, requesterId: string, departmentId: string, priority: string): Promise<any> {
+  return desk.expect(201, 'POST', '/requests', {
+    as: agent(),
+    body: { id, requesterId, departmentId, subject: `Request ${id}`, priority },
+  });
+}
+
+async function link(desk: TestDesk, cause: string, effect: string, relation = 'blocks'): Promise<any> {
+  return desk.expect(201, 'POST', `/requests/${cause}/impacts`, { as: agent(), body: { effectRequestId: effect, relation } });
+}
+
+async function vetClinicDay(desk: TestDesk, clock: TestClock): Promise<string> {
+  await seedVetClinic(desk);
+  await open(desk, 'it-phones', 'rita', 'it', 'medium'); // 09:00Z
+  await open(desk, 'it-laptop', 'eva', 'it', 'medium');
+  clock.advanceMinutes(5);
+  await open(desk, 'appt-1', 'olga', 'front-desk', 'high'); // 10:05 in Brussels: resolution due 14:05 local, 13:05Z
+  await open(desk, 'appt-2', 'omar', 'front-desk', 'high');
+  clock.advanceMinutes(5);
+  await open(desk, 'appt-3', 'olga', 'front-desk', 'medium');
+  await open(desk, 'it-switch', 'eva', 'it', 'medium');
+  await link(desk, 'it-phones', 'appt-1');
+  await link(desk, 'it-phones', 'appt-2');
+  await link(desk, 'it-phones', 'appt-3', 'degrades');
+  return (await link(desk, 'it-switch', 'it-phones')).position;
+}
+
+describe('read side over HTTP: the vet clinic', () => {
+  let desk: TestDesk;
+  beforeEach(async () => {
+    desk = await TestDesk.start();
+  });
+  afterEach(async () => {
+    await desk.stop();
+  });
+
+  it('ranks the blockers, raises effective priority, passes on the deadline and orders the queue', async () => {
+    const position = await vetClinicDay(desk, desk.clock);
+
+    const blockers = await desk.expect(200, 'GET', `/impact/blockers?minPosition=${position}`, { as: analyst });
+    expect(blockers.items.map((b: any) => [b.requestId, b.blocksExternalCustomers, b.blocksExternalRequests])).toEqual([
+      ['it-switch', 2, 3],
+      ['it-phones', 2, 3],
+    ]);
+
+    const chain = await desk.expect(200, 'GET', `/impact/requests/it-phones?minPosition=${position}`, { as: agent() });
+    expect(chain).toMatchObject({
+      request: { requestId: 'it-phones', priority: 'medium', effectivePriority: 'high', exposedToExternal: true },
+      externalRequestsAffected: 3,
+      externalCustomersAffected: 2,
+      inheritedDeadline: '2026-03-02T13:05:00.000Z',
+    });
+    expect(chain.causes.map((c: any) => [c.requestId, c.depth])).toEqual([['it-switch', 1]]);
+
+    const queue = await desk.expect(200, 'GET', `/queues/it?minPosition=${position}`, { as: agent() });
+    expect(queue.items.map((item: any) => [item.requestId, item.effectivePriority, item.dueAt])).toEqual([
+      // Own first response due 11:00Z comes before the inherited 13:05Z.
+      ['it-phones', 'high', '2026-03-02T11:00:00.000Z'],
+      ['it-switch', 'high', '2026-03-02T11:10:00.000Z'],
+      ['it-laptop', 'medium', '2026-03-02T11:00:00.000Z'],
+    ]);
+    expect(queue.items[0]).toMatchObject({
+      status: 'new',
+      audience: 'internal',
+      requesterId: 'rita',
+      blockedBy: [{ requestId: 'it-switch', relation: 'blocks' }],
+      blocksExternalRequests: 3,
+      blocksExternalCustomers: 2,
+      sla: { state: 'ok' },
+    });
+    const frontDesk = await desk.expect(200, 'GET', `/queues/front-desk?minPosition=${position}`, { as: agent() });
+    expect(frontDesk.items.map((item: any) => item.requestId)).toEqual(['appt-1', 'appt-2', 'appt-3']);
+    expect(frontDesk.items[2].blockedBy).toEqual([expect.objectContaining({ requestId: 'it-phones', relation: 'degrades' })]);
+
+    const workload = await desk.expect(200, 'GET', `/departments/it/workload?minPosition=${position}`, { as: analyst });
+    expect(workload).toMatchObject({
+      departmentId: 'it',
+      name: 'IT',
+      open: 3,
+      byStatus: { new: 3, assigned: 0 },
+      byAudience: { internal: 3, external: 0 },
+      unassigned: 3,
+      impact: { blockingRequests: 2, blockedExternalRequests: 3, blockedExternalCustomers: 2 },
+    });
+    const all = await desk.expect(200, 'GET', `/workloads?minPosition=${position}`, { as: analyst });
+    expect(all.departments.map((d: any) => [d.departmentId, d.open])).toEqual([
+      ['front-desk', 3],
+      ['it', 3],
+    ]);
+  });
+
+  it('stops counting a resolved cause, and the queue and blockers follow', async () => {
+    await vetClinicDay(desk, desk.clock);
+    await desk.expect(200, 'POST', '/requests/it-switch/assign', { as: agent(), body: { agentId: 'agent-1' } });
+    await desk.expect(200, 'POST', '/requests/it-switch/start', { as: agent() });
+    const { position } = await desk.expect(200, 'POST', '/requests/it-switch/resolve', { as: agent(), body: { resolution: 'replaced' } });
+
+    const blockers = await desk.expect(200, 'GET', `/impact/blockers?minPosition=${position}`, { as: agent() });
+    expect(blockers.items.map((b: any) => b.requestId)).toEqual(['it-phones']);
+    const queue = await desk.expect(200, 'GET', `/queues/it?minPosition=${position}`, { as: agent() });
+    expect(queue.items.map((item: any) => item.requestId)).toEqual(['it-phones', 'it-laptop']);
+    expect(queue.items[0].blockedBy).toEqual([]);
+  });
+
+  it('says so when the read model cannot reach the position in time, and refuses bad query input', async () => {
+    await seedVetClinic(desk);
+    const { position } = await open(desk, 'x', 'rita', 'it', 'medium');
+    const beyond = (BigInt(position) + 1000n).toString();
+    const late = await desk.call('GET', `/queues/it?minPosition=${beyond}&waitMs=50`, { as: agent() });
+    expect(late.status).toBe(503);
+    expect(late.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(late.body).toMatchObject({ position: beyond, checkpoints: { 'request-summaries': expect.any(String) } });
+
+    const viaHeader = await desk.call('GET', '/queues/it', { as: agent(), headers: { 'x-min-position': position } });
+    expect(viaHeader.status).toBe(200);
+    expect(viaHeader.body.items.map((item: any) => item.requestId)).toEqual(['x']);
+
+    for (const [url, status] of [
+      ['/queues/it?status=closed', 400],
+      ['/queues/it?priority=urgent', 400],
+      ['/queues/it?limit=0', 400],
+      ['/queues/it?limit=abc', 400],
+      ['/queues/it?cursor=not-a-cursor', 400],
+      ['/queues/it?minPosition=-1', 400],
+      ['/queues/it?waitMs=999999', 400],
+      ['/queues/it?sort=fun', 400],
+      ['/queues/nowhere', 404],
+      ['/departments/nowhere/workload', 404],
+      ['/departments/it/workload?from=2026-02-30', 400],
+      ['/departments/it/workload?from=2026-03-02&to=2026-03-01', 400],
+      ['/departments/it/workload?from=2024-01-01&to=2026-01-01', 400],
+      ['/impact/requests/nothing-here', 404],
+      ['/impact/blockers?cursor=eyJ4Ijox', 400],
+    ] as const) {
+      const answer = await desk.call('GET', url, { as: agent() });
+      expect([url, answer.status]).toEqual([url, status]);
+      expect(answer.headers['content-type']).toMatch(/application\/problem\+json/);
+    }
+    const headerAnswer = await desk.call('GET', '/queues/it', { as: agent(), headers: { 'x-min-position': 'soon' } });
+    expect(headerAnswer.status).toBe(400);
+  });
+
+  it('keeps requesters out of queues, workloads and the impact chain', async () => {
+    await seedVetClinic(desk);
+    for (const url of ['/queues/it', '/departments/it/workload', '/workloads', '/impact/blockers', '/impact/requests/x']) {
+      expect((await desk.call('GET', url, { as: requester('rita') })).status).toBe(403);
+      expect((await desk.call('GET', url, { as: null })).status).toBe(401);
+    }
+  });
+});
