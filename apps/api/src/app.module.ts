@@ -15,7 +15,7 @@ import {
   RequestCommandHandler,
   type Clock,
 } from '@desk/application';
-import type { AppConfig } from './config/app-config';
+import type { AppConfig } from '@desk/application';
 import { APP_CONFIG, EVENT_STORE, READ_MODELS } from './config/tokens';
 import { CustomersController } from './customers/customers.controller';
 import { DepartmentsController } from './departments/departments.controller';

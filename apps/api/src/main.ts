@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { createEventStore } from '@desk/event-store';
 import { createReadModelStore } from '@desk/read-models';
-import { ConfigError, loadConfig } from './config/app-config';
+import { ConfigError, loadConfig } from '@desk/application';
 import { systemClock } from '@desk/application';
 import { createApp } from './create-app';
 

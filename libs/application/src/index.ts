@@ -10,3 +10,5 @@ export * from './processes/process-actor';
 export * from './processes/sla-watch';
 export * from './processes/satisfaction-follow-up.process';
 export * from './read-side';
+export * from './config/app-config';
+export * from './command-side';

@@ -51,7 +51,7 @@ export async function project(
   const projections = options.projections ?? allProjections();
   const batchSize = options.batchSize ?? 1000;
   for (const projection of projections) {
-    await prepareProjection(store.writer, projection, new Date());
+    await prepareProjection(store, projection, new Date());
     for (let start = 0; start < events.length; start += batchSize) {
       const batch = events.slice(start, start + batchSize).filter((event) => projection.eventTypes.has(event.type));
       if (batch.length === 0) continue;

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config/app-config';
+import { ConfigError, loadConfig } from '@desk/application';
 import { loadOrCreateSigningSecret } from './signing-secret';
 import { TOKEN_ROLES, TokenRole, issueToken } from './tokens';
 

@@ -1,9 +1,13 @@
 /**
- * Groups what an async iterable yields into arrays: everything that is
- * already available (a page the subscription read while catching up) goes
- * into one batch, up to `max`; a live event arriving alone is a batch of one.
+ * Groups what a subscription yields into arrays: everything that is already
+ * available (a page the subscription read while catching up) goes into one
+ * batch, up to `max`; a live event arriving alone is a batch of one.
+ *
+ * Ending early closes the subscription rather than only returning its
+ * iterator: a `next()` left waiting for the next live event would hold a
+ * plain `return()` back until that event came.
  */
-export async function* inBatches<T>(source: AsyncIterable<T>, max: number): AsyncGenerator<T[]> {
+export async function* inBatches<T>(source: AsyncIterable<T> & { close(): Promise<void> }, max: number): AsyncGenerator<T[]> {
   const iterator = source[Symbol.asyncIterator]();
   let pending: Promise<IteratorResult<T>> | null = null;
   const nextTurn = Symbol('next turn');
@@ -29,6 +33,6 @@ export async function* inBatches<T>(source: AsyncIterable<T>, max: number): Asyn
       yield batch;
     }
   } finally {
-    await iterator.return?.();
+    await source.close();
   }
 }

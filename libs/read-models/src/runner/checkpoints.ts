@@ -1,6 +1,10 @@
 import { START, type LogPosition } from '@desk/event-store';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { ReadModelStore } from '../store/read-model-store';
 import type { ReadModelTables } from '../store/read-model-tables';
+
+/** Serialises schema changes of processes starting together: PostgreSQL's CREATE TABLE IF NOT EXISTS races otherwise. */
+const SCHEMA_LOCK = 7_310_442_551;
 import type { Projection } from './projection';
 
 export async function createCheckpointTable(db: Kysely<ReadModelTables>): Promise<void> {
@@ -19,9 +23,10 @@ export async function createCheckpointTable(db: Kysely<ReadModelTables>): Promis
  * a version the store has not seen drops the old tables and starts from zero.
  * Returns the checkpoint to resume from.
  */
-export async function prepareProjection(db: Kysely<ReadModelTables>, projection: Projection, now: Date): Promise<LogPosition> {
-  await createCheckpointTable(db);
-  return db.transaction().execute(async (trx) => {
+export async function prepareProjection(store: ReadModelStore, projection: Projection, now: Date): Promise<LogPosition> {
+  return store.writer.transaction().execute(async (trx) => {
+    if (store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${SCHEMA_LOCK})`.execute(trx);
+    await createCheckpointTable(trx);
     const row = await trx.selectFrom('projection_checkpoints').selectAll().where('name', '=', projection.name).executeTakeFirst();
     if (row && row.version === projection.version) {
       await projection.createTables(trx);

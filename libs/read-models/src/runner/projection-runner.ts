@@ -99,8 +99,8 @@ export class ProjectionRunner {
   async start(): Promise<void> {
     if (this.loop) return;
     this.stopping = false;
-    this.checkpoint = await prepareProjection(this.readModels.writer, this.projection, this.now());
-    this.state = 'catching_up';
+    this.checkpoint = await prepareProjection(this.readModels, this.projection, this.now());
+    this.state = (await this.events.headPosition()) <= this.checkpoint ? 'running' : 'catching_up';
     this.loop = this.run();
   }
 

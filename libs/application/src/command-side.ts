@@ -1,0 +1,14 @@
+import type { EventStore } from '@desk/event-store';
+import { RequestCommandHandler } from './commands/aggregate-commands';
+import { AggregateRepository } from './commands/aggregate-repository';
+import { CommandExecutor } from './commands/command-executor';
+import { DomainLookups } from './commands/domain-lookups';
+import type { Clock } from './clock';
+
+/** The write side without the HTTP layer, for processes that issue commands themselves (the projector). */
+export function createCommandSide(eventStore: EventStore, clock: Clock) {
+  const repository = new AggregateRepository(eventStore);
+  const executor = new CommandExecutor(eventStore, repository, clock);
+  const lookups = new DomainLookups(repository);
+  return { repository, executor, lookups, requests: new RequestCommandHandler(executor, lookups) };
+}
