@@ -102,7 +102,11 @@ export class AppModule {
           ) =>
             ReadSide.start(
               { eventStore: store, readModels: models, clock: now, commands: handler, repository },
-              { runProjections: config.runProjections, slaWatchIntervalMs: config.slaWatchIntervalMs },
+              {
+                runProjections: config.runProjections,
+                slaWatchIntervalMs: config.slaWatchIntervalMs,
+                batchSize: config.projectionBatchSize,
+              },
             ),
           inject: [EVENT_STORE, READ_MODELS, CLOCK, RequestCommandHandler, AggregateRepository],
         },

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const commands = createCommandSide(eventStore, systemClock);
   const readSide = await ReadSide.start(
     { eventStore, readModels, clock: systemClock, commands: commands.requests, repository: commands.repository },
-    { runProjections: true, slaWatchIntervalMs: config.slaWatchIntervalMs },
+    { runProjections: true, slaWatchIntervalMs: config.slaWatchIntervalMs, batchSize: config.projectionBatchSize },
   );
   log('info', 'projector running', {
     projections: readSide.statuses().map(({ name, version, checkpoint }) => ({ name, version, checkpoint })),

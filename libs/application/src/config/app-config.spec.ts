@@ -28,6 +28,7 @@ describe('loadConfig', () => {
     ['BODY_LIMIT_BYTES', '12', /BODY_LIMIT_BYTES must be between/],
     ['RUN_PROJECTIONS', 'maybe', /RUN_PROJECTIONS must be true or false/],
     ['SLA_WATCH_INTERVAL_MS', '5', /SLA_WATCH_INTERVAL_MS must be between/],
+    ['PROJECTION_BATCH_SIZE', '0', /PROJECTION_BATCH_SIZE must be between/],
   ])('refuses %s=%s naming the variable', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);

@@ -18,6 +18,8 @@ export interface AppConfig {
   runProjections: boolean;
   /** How often the SLA watch looks for targets past due. */
   slaWatchIntervalMs: number;
+  /** Most events a projection applies in one transaction while catching up. */
+  projectionBatchSize: number;
 }
 
 export class ConfigError extends Error {
@@ -80,5 +82,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
     runProjections: boolean(env, 'RUN_PROJECTIONS', true),
     slaWatchIntervalMs: integer(env, 'SLA_WATCH_INTERVAL_MS', 10_000, 100, 3_600_000),
+    projectionBatchSize: integer(env, 'PROJECTION_BATCH_SIZE', 1000, 1, 10_000),
   };
 }
