@@ -3,10 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEventStore, type EventStore } from '@desk/event-store';
-import { ReadSide } from '@desk/application';
+import { loadConfig, ReadSide } from '@desk/application';
 import { createReadModelStore, type ReadModelStore } from '@desk/read-models';
 import { issueToken, type TokenRole } from '../../../apps/api/src/auth/tokens';
-import { loadConfig } from '../../../apps/api/src/config/app-config';
 import { createApp } from '../../../apps/api/src/create-app';
 
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-signing';
