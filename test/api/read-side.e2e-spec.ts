@@ -1,3 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { PostgresEventStore, type EventStore } from '@desk/event-store';
+import { createReadModelStore, type ReadModelStore } from '@desk/read-models';
+import { describeSkipped } from '../support/describe-skipped';
+import { openPostgresReadModels } from '../read-models/support/read-model-backends';
 import { agent, analyst, requester, TestDesk, type TestClock } from './support/test-desk';
 
 /**
@@ -65,126 +74,191 @@ async function vetClinicDay(desk: TestDesk, clock: TestClock): Promise<string> {
   return (await link(desk, 'it-switch', 'it-phones')).position;
 }
 
-describe('read side over HTTP: the vet clinic', () => {
-  let desk: TestDesk;
-  beforeEach(async () => {
-    desk = await TestDesk.start();
-  });
-  afterEach(async () => {
-    await desk.stop();
-  });
+interface Stores {
+  store?: EventStore;
+  readModels?: ReadModelStore;
+  cleanup: () => Promise<void>;
+}
 
-  it('ranks the blockers, raises effective priority, passes on the deadline and orders the queue', async () => {
-    const position = await vetClinicDay(desk, desk.clock);
-
-    const blockers = await desk.expect(200, 'GET', `/impact/blockers?minPosition=${position}`, { as: analyst });
-    expect(blockers.items.map((b: any) => [b.requestId, b.blocksExternalCustomers, b.blocksExternalRequests])).toEqual([
-      ['it-switch', 2, 3],
-      ['it-phones', 2, 3],
-    ]);
-
-    const chain = await desk.expect(200, 'GET', `/impact/requests/it-phones?minPosition=${position}`, { as: agent() });
-    expect(chain).toMatchObject({
-      request: { requestId: 'it-phones', priority: 'medium', effectivePriority: 'high', exposedToExternal: true },
-      externalRequestsAffected: 3,
-      externalCustomersAffected: 2,
-      inheritedDeadline: '2026-03-02T13:05:00.000Z',
+function describeVetClinic(name: string, openStores: () => Promise<Stores>) {
+  describe(`read side over HTTP: the vet clinic (${name})`, () => {
+    let desk: TestDesk;
+    let stores: Stores;
+    beforeEach(async () => {
+      stores = await openStores();
+      desk = await TestDesk.start({ store: stores.store, readModels: stores.readModels });
     });
-    expect(chain.causes.map((c: any) => [c.requestId, c.depth])).toEqual([['it-switch', 1]]);
-
-    const queue = await desk.expect(200, 'GET', `/queues/it?minPosition=${position}`, { as: agent() });
-    expect(queue.items.map((item: any) => [item.requestId, item.effectivePriority, item.dueAt])).toEqual([
-      // Own first response due 11:00Z comes before the inherited 13:05Z.
-      ['it-phones', 'high', '2026-03-02T11:00:00.000Z'],
-      ['it-switch', 'high', '2026-03-02T11:10:00.000Z'],
-      ['it-laptop', 'medium', '2026-03-02T11:00:00.000Z'],
-    ]);
-    expect(queue.items[0]).toMatchObject({
-      status: 'new',
-      audience: 'internal',
-      requesterId: 'rita',
-      blockedBy: [{ requestId: 'it-switch', relation: 'blocks' }],
-      blocksExternalRequests: 3,
-      blocksExternalCustomers: 2,
-      sla: { state: 'ok' },
+    afterEach(async () => {
+      await desk.stop();
+      await stores.cleanup();
     });
-    const frontDesk = await desk.expect(200, 'GET', `/queues/front-desk?minPosition=${position}`, { as: agent() });
-    expect(frontDesk.items.map((item: any) => item.requestId)).toEqual(['appt-1', 'appt-2', 'appt-3']);
-    expect(frontDesk.items[2].blockedBy).toEqual([expect.objectContaining({ requestId: 'it-phones', relation: 'degrades' })]);
 
-    const workload = await desk.expect(200, 'GET', `/departments/it/workload?minPosition=${position}`, { as: analyst });
-    expect(workload).toMatchObject({
-      departmentId: 'it',
-      name: 'IT',
-      open: 3,
-      byStatus: { new: 3, assigned: 0 },
-      byAudience: { internal: 3, external: 0 },
-      unassigned: 3,
-      impact: { blockingRequests: 2, blockedExternalRequests: 3, blockedExternalCustomers: 2 },
+    it('ranks the blockers, raises effective priority, passes on the deadline and orders the queue', async () => {
+      const position = await vetClinicDay(desk, desk.clock);
+
+      const blockers = await desk.expect(200, 'GET', `/impact/blockers?minPosition=${position}`, { as: analyst });
+      expect(blockers.items.map((b: any) => [b.requestId, b.blocksExternalCustomers, b.blocksExternalRequests])).toEqual([
+        ['it-switch', 2, 3],
+        ['it-phones', 2, 3],
+      ]);
+
+      const chain = await desk.expect(200, 'GET', `/impact/requests/it-phones?minPosition=${position}`, { as: agent() });
+      expect(chain).toMatchObject({
+        request: { requestId: 'it-phones', priority: 'medium', effectivePriority: 'high', exposedToExternal: true },
+        externalRequestsAffected: 3,
+        externalCustomersAffected: 2,
+        inheritedDeadline: '2026-03-02T13:05:00.000Z',
+      });
+      expect(chain.causes.map((c: any) => [c.requestId, c.depth])).toEqual([['it-switch', 1]]);
+
+      const queue = await desk.expect(200, 'GET', `/queues/it?minPosition=${position}`, { as: agent() });
+      expect(queue.items.map((item: any) => [item.requestId, item.effectivePriority, item.dueAt])).toEqual([
+        // Own first response due 11:00Z comes before the inherited 13:05Z.
+        ['it-phones', 'high', '2026-03-02T11:00:00.000Z'],
+        ['it-switch', 'high', '2026-03-02T11:10:00.000Z'],
+        ['it-laptop', 'medium', '2026-03-02T11:00:00.000Z'],
+      ]);
+      expect(queue.items[0]).toMatchObject({
+        status: 'new',
+        audience: 'internal',
+        requesterId: 'rita',
+        blockedBy: [{ requestId: 'it-switch', relation: 'blocks' }],
+        blocksExternalRequests: 3,
+        blocksExternalCustomers: 2,
+        sla: { state: 'ok' },
+      });
+      const frontDesk = await desk.expect(200, 'GET', `/queues/front-desk?minPosition=${position}`, { as: agent() });
+      expect(frontDesk.items.map((item: any) => item.requestId)).toEqual(['appt-1', 'appt-2', 'appt-3']);
+      expect(frontDesk.items[2].blockedBy).toEqual([expect.objectContaining({ requestId: 'it-phones', relation: 'degrades' })]);
+
+      const workload = await desk.expect(200, 'GET', `/departments/it/workload?minPosition=${position}`, { as: analyst });
+      expect(workload).toMatchObject({
+        departmentId: 'it',
+        name: 'IT',
+        open: 3,
+        byStatus: { new: 3, assigned: 0 },
+        byAudience: { internal: 3, external: 0 },
+        unassigned: 3,
+        impact: { blockingRequests: 2, blockedExternalRequests: 3, blockedExternalCustomers: 2 },
+      });
+      const all = await desk.expect(200, 'GET', `/workloads?minPosition=${position}`, { as: analyst });
+      expect(all.departments.map((d: any) => [d.departmentId, d.open])).toEqual([
+        ['front-desk', 3],
+        ['it', 3],
+      ]);
     });
-    const all = await desk.expect(200, 'GET', `/workloads?minPosition=${position}`, { as: analyst });
-    expect(all.departments.map((d: any) => [d.departmentId, d.open])).toEqual([
-      ['front-desk', 3],
-      ['it', 3],
-    ]);
+
+    it('stops counting a resolved cause, and the queue and blockers follow', async () => {
+      await vetClinicDay(desk, desk.clock);
+      await desk.expect(200, 'POST', '/requests/it-switch/assign', { as: agent(), body: { agentId: 'agent-1' } });
+      await desk.expect(200, 'POST', '/requests/it-switch/start', { as: agent() });
+      const { position } = await desk.expect(200, 'POST', '/requests/it-switch/resolve', { as: agent(), body: { resolution: 'replaced' } });
+
+      const blockers = await desk.expect(200, 'GET', `/impact/blockers?minPosition=${position}`, { as: agent() });
+      expect(blockers.items.map((b: any) => b.requestId)).toEqual(['it-phones']);
+      const queue = await desk.expect(200, 'GET', `/queues/it?minPosition=${position}`, { as: agent() });
+      expect(queue.items.map((item: any) => item.requestId)).toEqual(['it-phones', 'it-laptop']);
+      expect(queue.items[0].blockedBy).toEqual([]);
+    });
+
+    it('says so when the read model cannot reach the position in time, and refuses bad query input', async () => {
+      await seedVetClinic(desk);
+      const { position } = await open(desk, 'x', 'rita', 'it', 'medium');
+      const beyond = (BigInt(position) + 1000n).toString();
+      const late = await desk.call('GET', `/queues/it?minPosition=${beyond}&waitMs=50`, { as: agent() });
+      expect(late.status).toBe(503);
+      expect(late.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(late.body).toMatchObject({ position: beyond, checkpoints: { 'request-summaries': expect.any(String) } });
+
+      const viaHeader = await desk.call('GET', '/queues/it', { as: agent(), headers: { 'x-min-position': position } });
+      expect(viaHeader.status).toBe(200);
+      expect(viaHeader.body.items.map((item: any) => item.requestId)).toEqual(['x']);
+
+      for (const [url, status] of [
+        ['/queues/it?status=closed', 400],
+        ['/queues/it?priority=urgent', 400],
+        ['/queues/it?limit=0', 400],
+        ['/queues/it?limit=abc', 400],
+        ['/queues/it?cursor=not-a-cursor', 400],
+        ['/queues/it?minPosition=-1', 400],
+        ['/queues/it?waitMs=999999', 400],
+        ['/queues/it?sort=fun', 400],
+        ['/queues/nowhere', 404],
+        ['/departments/nowhere/workload', 404],
+        ['/departments/it/workload?from=2026-02-30', 400],
+        ['/departments/it/workload?from=2026-03-02&to=2026-03-01', 400],
+        ['/departments/it/workload?from=2024-01-01&to=2026-01-01', 400],
+        ['/impact/requests/nothing-here', 404],
+        ['/impact/blockers?cursor=eyJ4Ijox', 400],
+      ] as const) {
+        const answer = await desk.call('GET', url, { as: agent() });
+        expect([url, answer.status]).toEqual([url, status]);
+        expect(answer.headers['content-type']).toMatch(/application\/problem\+json/);
+      }
+      const headerAnswer = await desk.call('GET', '/queues/it', { as: agent(), headers: { 'x-min-position': 'soon' } });
+      expect(headerAnswer.status).toBe(400);
+    });
+
+    it('keeps requesters out of queues, workloads and the impact chain', async () => {
+      await seedVetClinic(desk);
+      for (const url of ['/queues/it', '/departments/it/workload', '/workloads', '/impact/blockers', '/impact/requests/x']) {
+        expect((await desk.call('GET', url, { as: requester('rita') })).status).toBe(403);
+        expect((await desk.call('GET', url, { as: null })).status).toBe(401);
+      }
+    });
   });
+}
 
-  it('stops counting a resolved cause, and the queue and blockers follow', async () => {
-    await vetClinicDay(desk, desk.clock);
-    await desk.expect(200, 'POST', '/requests/it-switch/assign', { as: agent(), body: { agentId: 'agent-1' } });
-    await desk.expect(200, 'POST', '/requests/it-switch/start', { as: agent() });
-    const { position } = await desk.expect(200, 'POST', '/requests/it-switch/resolve', { as: agent(), body: { resolution: 'replaced' } });
+describeVetClinic('embedded stores', async () => ({ cleanup: async () => undefined }));
 
-    const blockers = await desk.expect(200, 'GET', `/impact/blockers?minPosition=${position}`, { as: agent() });
-    expect(blockers.items.map((b: any) => b.requestId)).toEqual(['it-phones']);
-    const queue = await desk.expect(200, 'GET', `/queues/it?minPosition=${position}`, { as: agent() });
-    expect(queue.items.map((item: any) => item.requestId)).toEqual(['it-phones', 'it-laptop']);
-    expect(queue.items[0].blockedBy).toEqual([]);
+const databaseUrl = process.env.DATABASE_URL;
+if (databaseUrl) {
+  describeVetClinic('PostgreSQL event store and read models', async () => {
+    const schema = `vet_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    const store = await PostgresEventStore.connect({ connectionString: databaseUrl, schema });
+    return {
+      store,
+      readModels: await openPostgresReadModels(databaseUrl),
+      cleanup: async () => {
+        await store.close();
+        const admin = new Client({ connectionString: databaseUrl });
+        await admin.connect();
+        await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        await admin.end();
+      },
+    };
   });
+} else {
+  describeSkipped('read side over HTTP: the vet clinic (PostgreSQL)', 'DATABASE_URL is not set');
+}
 
-  it('says so when the read model cannot reach the position in time, and refuses bad query input', async () => {
-    await seedVetClinic(desk);
-    const { position } = await open(desk, 'x', 'rita', 'it', 'medium');
-    const beyond = (BigInt(position) + 1000n).toString();
-    const late = await desk.call('GET', `/queues/it?minPosition=${beyond}&waitMs=50`, { as: agent() });
-    expect(late.status).toBe(503);
-    expect(late.headers['content-type']).toMatch(/application\/problem\+json/);
-    expect(late.body).toMatchObject({ position: beyond, checkpoints: { 'request-summaries': expect.any(String) } });
-
-    const viaHeader = await desk.call('GET', '/queues/it', { as: agent(), headers: { 'x-min-position': position } });
-    expect(viaHeader.status).toBe(200);
-    expect(viaHeader.body.items.map((item: any) => item.requestId)).toEqual(['x']);
-
-    for (const [url, status] of [
-      ['/queues/it?status=closed', 400],
-      ['/queues/it?priority=urgent', 400],
-      ['/queues/it?limit=0', 400],
-      ['/queues/it?limit=abc', 400],
-      ['/queues/it?cursor=not-a-cursor', 400],
-      ['/queues/it?minPosition=-1', 400],
-      ['/queues/it?waitMs=999999', 400],
-      ['/queues/it?sort=fun', 400],
-      ['/queues/nowhere', 404],
-      ['/departments/nowhere/workload', 404],
-      ['/departments/it/workload?from=2026-02-30', 400],
-      ['/departments/it/workload?from=2026-03-02&to=2026-03-01', 400],
-      ['/departments/it/workload?from=2024-01-01&to=2026-01-01', 400],
-      ['/impact/requests/nothing-here', 404],
-      ['/impact/blockers?cursor=eyJ4Ijox', 400],
-    ] as const) {
-      const answer = await desk.call('GET', url, { as: agent() });
-      expect([url, answer.status]).toEqual([url, status]);
-      expect(answer.headers['content-type']).toMatch(/application\/problem\+json/);
+describe('readiness reflects the read-model store', () => {
+  it('is ready with both stores answering, and shows the projections run here', async () => {
+    const desk = await TestDesk.start();
+    try {
+      const ready = await desk.expect(200, 'GET', '/health/ready', { as: null });
+      expect(ready.checks).toMatchObject({
+        eventStore: 'ok',
+        readModels: 'ok',
+        projections: { 'request-summaries': expect.stringMatching(/running|catching_up/), 'impact-chain': expect.any(String) },
+      });
+    } finally {
+      await desk.stop();
     }
-    const headerAnswer = await desk.call('GET', '/queues/it', { as: agent(), headers: { 'x-min-position': 'soon' } });
-    expect(headerAnswer.status).toBe(400);
   });
 
-  it('keeps requesters out of queues, workloads and the impact chain', async () => {
-    await seedVetClinic(desk);
-    for (const url of ['/queues/it', '/departments/it/workload', '/workloads', '/impact/blockers', '/impact/requests/x']) {
-      expect((await desk.call('GET', url, { as: requester('rita') })).status).toBe(403);
-      expect((await desk.call('GET', url, { as: null })).status).toBe(401);
+  it('is not ready when the read-model store does not answer', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'desk-ready-'));
+    const real = await createReadModelStore({ dataDir });
+    const desk = await TestDesk.start({ readModels: { ...real, ping: () => Promise.reject(new Error('connection refused')) } });
+    try {
+      const answer = await desk.call('GET', '/health/ready', { as: null });
+      expect(answer.status).toBe(503);
+      expect(answer.body.detail).toMatch(/read-model store does not answer: connection refused/);
+      expect(answer.body.checks).toMatchObject({ eventStore: 'ok', readModels: 'connection refused' });
+    } finally {
+      await desk.stop();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
