@@ -1,4 +1,5 @@
-# Multi-stage build of the API. Never built on the development machines
+# Multi-stage build of the API and the projector (one image; the projector
+# overrides the command). Never built on the development machines
 # (they have no Docker engine); see README, "Production".
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
