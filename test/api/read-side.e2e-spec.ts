@@ -262,3 +262,46 @@ describe('readiness reflects the read-model store', () => {
     }
   });
 });
+
+describe('projection status for operators', () => {
+  it('shows every projection with its checkpoint, the head and the lag, to operators only', async () => {
+    const desk = await TestDesk.start();
+    try {
+      await seedVetClinic(desk);
+      const { position } = await open(desk, 'x', 'rita', 'it', 'medium');
+      expect(await desk.readSide.waitFor(desk.readSide.projectionNames, BigInt(position), 5000)).toBe(true);
+      const status = await desk.expect(200, 'GET', '/admin/projections', { as: { sub: 'op', role: 'operator' } });
+      expect(status.head).toBe(position);
+      expect(status.projections.map((p: any) => [p.name, p.state, p.checkpoint, p.lag])).toEqual([
+        ['request-summaries', 'running', position, '0'],
+        ['impact-chain', 'running', position, '0'],
+        ['satisfaction-follow-up', 'running', position, '0'],
+      ]);
+      expect((await desk.call('GET', '/admin/projections', { as: analyst })).status).toBe(403);
+      expect((await desk.call('POST', '/admin/projections/impact-chain/retry', { as: { sub: 'op', role: 'operator' } })).status).toBe(409);
+      expect((await desk.call('POST', '/admin/projections/nothing/retry', { as: { sub: 'op', role: 'operator' } })).status).toBe(404);
+    } finally {
+      await desk.stop();
+    }
+  });
+
+  it('shows projections run by another process on a query-only replica', async () => {
+    const desk = await TestDesk.start({ env: { RUN_PROJECTIONS: 'false' } });
+    try {
+      await seedVetClinic(desk);
+      const status = await desk.expect(200, 'GET', '/admin/projections', { as: { sub: 'op', role: 'operator' } });
+      expect(status.projections.map((p: any) => [p.state, p.checkpoint])).toEqual([
+        ['elsewhere', '0'],
+        ['elsewhere', '0'],
+        ['elsewhere', '0'],
+      ]);
+      const late = await desk.call('GET', `/queues/it?minPosition=${status.head}&waitMs=100`, { as: agent() });
+      expect(late.status).toBe(503);
+      // Without a position to reflect, the replica says its read models are not built rather than answering empty.
+      const unbuilt = await desk.call('GET', '/queues/it', { as: agent() });
+      expect([unbuilt.status, unbuilt.body.title]).toEqual([503, 'Read model not ready']);
+    } finally {
+      await desk.stop();
+    }
+  });
+});

@@ -28,6 +28,7 @@ import { QueuesController } from './queues/queues.controller';
 import { WorkloadsController } from './workloads/workloads.controller';
 import { ImpactController } from './impact/impact.controller';
 import { FreshReads } from './read-models/fresh-reads';
+import { ProjectionsController } from './admin/projections.controller';
 
 export interface AppDependencies {
   config: AppConfig;
@@ -68,6 +69,7 @@ export class AppModule {
         QueuesController,
         WorkloadsController,
         ImpactController,
+        ProjectionsController,
         HealthController,
       ],
       providers: [

@@ -1,5 +1,12 @@
 import type { EventStore, LogPosition } from '@desk/event-store';
-import { allProjections, ProjectionRunner, readCheckpoints, type ProjectionStatus, type ReadModelStore } from '@desk/read-models';
+import {
+  allProjections,
+  isMissingReadModel,
+  ProjectionRunner,
+  readCheckpoints,
+  type ProjectionStatus,
+  type ReadModelStore,
+} from '@desk/read-models';
 import type { AggregateRepository } from './commands/aggregate-repository';
 import type { Clock } from './clock';
 import { SatisfactionFollowUpProcess } from './processes/satisfaction-follow-up.process';
@@ -37,6 +44,8 @@ const POLL_MS = 15;
 export class ReadSide implements ReadModelProgress {
   readonly runners: ProjectionRunner[];
   readonly slaWatch: SlaWatch | null;
+  /** Every projection of the product, whether this process runs it or not. */
+  readonly projectionNames: readonly string[];
 
   private constructor(
     private readonly dependencies: ReadSideDependencies,
@@ -44,6 +53,7 @@ export class ReadSide implements ReadModelProgress {
   ) {
     const { eventStore, readModels, clock, commands, repository } = dependencies;
     const projections = [...allProjections(), new SatisfactionFollowUpProcess(commands, repository)];
+    this.projectionNames = projections.map((projection) => projection.name);
     this.runners = options.runProjections
       ? projections.map((projection) => new ProjectionRunner(projection, eventStore, readModels, { batchSize: options.batchSize }))
       : [];
@@ -71,8 +81,14 @@ export class ReadSide implements ReadModelProgress {
     return this.runners.map((runner) => runner.status());
   }
 
+  /** Checkpoints as stored; none before any projector prepared the store. */
   async checkpoints(projections: readonly string[]): Promise<Map<string, LogPosition>> {
-    return readCheckpoints(this.dependencies.readModels.reader, projections);
+    try {
+      return await readCheckpoints(this.dependencies.readModels.reader, projections);
+    } catch (error) {
+      if (isMissingReadModel(error)) return new Map();
+      throw error;
+    }
   }
 
   async waitFor(projections: readonly string[], position: LogPosition, timeoutMs: number): Promise<boolean> {

@@ -8,3 +8,4 @@ export * from './queries/sla-state';
 export * from './queries/queue.query';
 export * from './queries/workload.query';
 export * from './queries/impact.query';
+export * from './store/read-model-errors';

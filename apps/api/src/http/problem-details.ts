@@ -3,6 +3,7 @@ import { DomainError } from '@desk/domain';
 import { EventStoreUnavailableError, WrongExpectedRevisionError } from '@desk/event-store';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemError } from '@desk/application';
+import { isMissingReadModel, isReadModelStoreUnavailable } from '@desk/read-models';
 
 /** An RFC 9457 problem document. */
 export interface ProblemDocument {
@@ -66,6 +67,12 @@ export function toProblem(error: unknown): ProblemDocument {
   }
   if (error instanceof EventStoreUnavailableError) {
     return document(503, 'Service unavailable', 'the event store cannot be reached; nothing was recorded, retry later');
+  }
+  if (isMissingReadModel(error)) {
+    return document(503, 'Read model not ready', 'the read models have not been built yet (is a projector running?); retry later');
+  }
+  if (isReadModelStoreUnavailable(error)) {
+    return document(503, 'Service unavailable', 'the read-model store cannot be reached; retry later');
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();

@@ -1,0 +1,56 @@
+import { Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { EventStore } from '@desk/event-store';
+import { ConflictProblem, NotFoundProblem, ReadSide } from '@desk/application';
+import { Roles } from '../auth/roles.decorator';
+import { EVENT_STORE } from '../config/tokens';
+import { IdParam } from '../http/id-param.pipe';
+
+@ApiTags('operations')
+@ApiBearerAuth()
+@Controller('admin/projections')
+export class ProjectionsController {
+  constructor(
+    @Inject(ReadSide) private readonly readSide: ReadSide,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+  ) {}
+
+  @Get()
+  @Roles('operator')
+  @ApiOperation({
+    summary: 'Status of every projection',
+    description:
+      'Name, version, state (running, catching_up, faulted, stopped; "elsewhere" when another process runs it), checkpoint, head of the log, ' +
+      'lag (log positions: events on the embedded and PostgreSQL stores), rate (events/s over 5 s), restarts, last error and the faulted event.',
+  })
+  async list() {
+    const head = await this.store.headPosition();
+    const local = new Map(this.readSide.statuses().map((status) => [status.name, status]));
+    const checkpoints = await this.readSide.checkpoints(this.readSide.projectionNames);
+    return {
+      head: String(head),
+      projections: this.readSide.projectionNames.map((name) => {
+        const status = local.get(name);
+        const checkpoint = status ? BigInt(status.checkpoint) : (checkpoints.get(name) ?? 0n);
+        const lag = head > checkpoint ? head - checkpoint : 0n;
+        return status ? { ...status, lag: String(lag) } : { name, state: 'elsewhere', checkpoint: String(checkpoint), lag: String(lag) };
+      }),
+    };
+  }
+
+  @Post(':name/retry')
+  @HttpCode(200)
+  @Roles('operator')
+  @ApiOperation({ summary: 'Retry the event a faulted projection stopped at' })
+  async retry(@Param('name', IdParam) name: string) {
+    const runner = this.readSide.runner(name);
+    if (!runner) {
+      if (this.readSide.projectionNames.includes(name))
+        throw new ConflictProblem(`projection ${name} runs in another process (the projector); retry it there`);
+      throw new NotFoundProblem(`no projection ${name}`);
+    }
+    if (runner.status().state !== 'faulted') throw new ConflictProblem(`projection ${name} is ${runner.status().state}, not faulted`);
+    await runner.retry();
+    return runner.status();
+  }
+}
