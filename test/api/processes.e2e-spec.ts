@@ -108,6 +108,32 @@ describe('processes driven by the log, with two projector processes on one event
     });
   });
 
+  it('records a breach that happened before a hold stopped the clock, and a late resolution no watcher saw in time', async () => {
+    for (const id of ['held', 'fixed']) {
+      await first.expect(201, 'POST', '/requests', {
+        as: agent(),
+        body: { id, requesterId: 'carl', departmentId: 'it', subject: `Request ${id}`, priority: 'high' },
+      });
+      await first.expect(201, 'POST', `/requests/${id}/comments`, { as: agent(), body: { body: 'Looking', visibility: 'public' } });
+      await first.expect(200, 'POST', `/requests/${id}/assign`, { as: agent(), body: { agentId: 'agent-1' } });
+      await first.expect(200, 'POST', `/requests/${id}/start`, { as: agent() });
+    }
+    // Resolution due 17:00 (480 minutes, every minute counts in IT).
+    clock.advanceMinutes(8 * 60 + 30);
+    await first.expect(200, 'POST', '/requests/held/hold', { as: agent(), body: { reason: 'awaiting_requester' } });
+    const { position } = await first.expect(200, 'POST', '/requests/fixed/resolve', { as: agent(), body: { resolution: 'late' } });
+    await caughtUp(first, position);
+    clock.advanceMinutes(60);
+
+    const tick = await first.readSide.slaWatch!.tickOnce();
+    expect(tick).toEqual({ candidates: 2, accepted: 2 });
+    const breaches = await eventsOfType(store, 'SlaBreached');
+    expect(breaches.map((b) => [b.streamId, b.data.target, b.data.dueAt]).sort()).toEqual([
+      ['request-fixed', 'resolution', '2026-03-02T17:00:00.000Z'],
+      ['request-held', 'resolution', '2026-03-02T17:00:00.000Z'],
+    ]);
+  });
+
   it('follows up a poor rating with one request in the department’s queue, and counts the loop closed when it is resolved', async () => {
     for (const id of ['poor', 'fine']) {
       await first.expect(201, 'POST', '/requests', {

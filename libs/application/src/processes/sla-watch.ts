@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { sql } from 'kysely';
 import { DomainError, type Actor, type SlaTargetKind } from '@desk/domain';
 import type { ReadModelStore } from '@desk/read-models';
 import { ExecuteRequestCommand } from '../commands/aggregate-commands';
@@ -65,24 +66,41 @@ export class SlaWatch {
 
   private async tick(): Promise<SlaWatchTick> {
     const now = this.clock.now().toISOString();
+    // The clock reads the moment it stopped while stopped (on hold awaiting the requester), now otherwise.
+    const reading = sql<string>`coalesce(clock_stopped_since, ${now})`;
     const rows = await this.readModels.reader
       .selectFrom('request_summaries')
       .select([
         'request_id',
+        'is_open',
+        'clock_stopped_since',
         'first_responded_at',
         'first_response_due_at',
         'first_response_within_target',
-        'first_response_breached',
+        'resolved_at',
         'resolution_due_at',
+        'resolution_within_target',
+        'first_response_breached',
         'resolution_breached',
       ])
-      .where('is_open', '=', 1)
-      .where('clock_stopped_since', 'is', null)
+      .where('status', '!=', 'cancelled')
       .where((eb) =>
         eb.or([
-          eb.and([eb('first_response_breached', '=', 0), eb('first_responded_at', 'is', null), eb('first_response_due_at', '<', now)]),
-          eb.and([eb('first_response_breached', '=', 0), eb('first_response_within_target', '=', 0)]),
-          eb.and([eb('resolution_breached', '=', 0), eb('resolution_due_at', '<', now)]),
+          eb.and([
+            eb('first_response_breached', '=', 0),
+            eb.or([
+              eb.and([eb('is_open', '=', 1), eb('first_responded_at', 'is', null), eb(reading, '>', eb.ref('first_response_due_at'))]),
+              eb('first_response_within_target', '=', 0),
+            ]),
+          ]),
+          eb.and([
+            eb('resolution_breached', '=', 0),
+            eb.or([
+              eb.and([eb('is_open', '=', 1), eb(reading, '>', eb.ref('resolution_due_at'))]),
+              // Resolved late before any watcher noticed: still a breach to record.
+              eb('resolution_within_target', '=', 0),
+            ]),
+          ]),
         ]),
       )
       .orderBy('request_id')
@@ -91,15 +109,13 @@ export class SlaWatch {
     let candidates = 0;
     let accepted = 0;
     for (const row of rows) {
+      const clock = row.clock_stopped_since ?? now;
       const targets: SlaTargetKind[] = [];
-      if (
-        row.first_response_breached === 0 &&
-        ((row.first_responded_at === null && row.first_response_due_at !== null && row.first_response_due_at < now) ||
-          row.first_response_within_target === 0)
-      ) {
-        targets.push('first_response');
-      }
-      if (row.resolution_breached === 0 && row.resolution_due_at !== null && row.resolution_due_at < now) targets.push('resolution');
+      const unansweredLate =
+        row.is_open === 1 && row.first_responded_at === null && row.first_response_due_at !== null && clock > row.first_response_due_at;
+      if (row.first_response_breached === 0 && (unansweredLate || row.first_response_within_target === 0)) targets.push('first_response');
+      const unresolvedLate = row.is_open === 1 && row.resolution_due_at !== null && clock > row.resolution_due_at;
+      if (row.resolution_breached === 0 && (unresolvedLate || row.resolution_within_target === 0)) targets.push('resolution');
       for (const target of targets) {
         candidates++;
         if (await this.record(row.request_id, target)) accepted++;
