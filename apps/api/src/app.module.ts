@@ -3,7 +3,8 @@ import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { EventStore } from '@desk/event-store';
 import type { ReadModelStore } from '@desk/read-models';
-import { AuthGuard, SIGNING_SECRET } from './auth/auth.guard';
+import { AuthGuard, TOKEN_POLICY } from './auth/auth.guard';
+import { tokenPolicy } from './auth/tokens';
 import { loadOrCreateSigningSecret } from './auth/signing-secret';
 import {
   AggregateRepository,
@@ -77,7 +78,16 @@ export class AppModule {
         { provide: EVENT_STORE, useValue: eventStore },
         { provide: READ_MODELS, useValue: readModels },
         { provide: CLOCK, useValue: clock },
-        { provide: SIGNING_SECRET, useFactory: () => loadOrCreateSigningSecret(config) },
+        {
+          provide: TOKEN_POLICY,
+          useFactory: () =>
+            tokenPolicy({
+              secret: config.authPublicKey ? undefined : loadOrCreateSigningSecret(config),
+              publicKey: config.authPublicKey,
+              audience: config.authAudience,
+              issuer: config.authIssuer,
+            }),
+        },
         { provide: AggregateRepository, useFactory: (store: EventStore) => new AggregateRepository(store), inject: [EVENT_STORE] },
         {
           provide: CommandExecutor,

@@ -1,27 +1,22 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, createParamDecorator } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Actor } from '@desk/domain';
-import type { KeyObject } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { ForbiddenProblem, UnauthorizedProblem } from '@desk/application';
 import { PUBLIC_KEY, ROLES_KEY } from './roles.decorator';
-import { InvalidTokenError, TokenRole, signingKey, verifyToken } from './tokens';
+import { InvalidTokenError, TokenRole, verifyToken, type TokenPolicy } from './tokens';
 
-export const SIGNING_SECRET = Symbol('SigningSecret');
+export const TOKEN_POLICY = Symbol('TokenPolicy');
 
 type AuthenticatedRequest = FastifyRequest & { actor?: Actor };
 
 /** Bearer JWT on every route but the public ones, then the route's roles. */
 @Injectable()
 export class AuthGuard implements CanActivate {
-  private readonly key: KeyObject;
-
   constructor(
     private readonly reflector: Reflector,
-    @Inject(SIGNING_SECRET) secret: string,
-  ) {
-    this.key = signingKey(secret);
-  }
+    @Inject(TOKEN_POLICY) private readonly policy: TokenPolicy,
+  ) {}
 
   canActivate(context: ExecutionContext): boolean {
     const targets = [context.getHandler(), context.getClass()];
@@ -32,7 +27,7 @@ export class AuthGuard implements CanActivate {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) throw new UnauthorizedProblem('the Authorization header must be "Bearer <token>"');
     try {
-      request.actor = verifyToken(this.key, match[1]);
+      request.actor = verifyToken(this.policy, match[1]);
     } catch (error) {
       if (error instanceof InvalidTokenError) throw new UnauthorizedProblem(error.message);
       throw error;

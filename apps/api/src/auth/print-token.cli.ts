@@ -31,8 +31,14 @@ function main(): number {
     return 2;
   }
   try {
-    const secret = loadOrCreateSigningSecret(loadConfig());
-    process.stdout.write(issueToken(secret, values.sub, values.role as TokenRole, expiresIn as never) + '\n');
+    const config = loadConfig();
+    if (config.authPublicKey) {
+      process.stderr.write('this desk verifies tokens with AUTH_PUBLIC_KEY: they are issued by your identity provider, not here\n');
+      return 2;
+    }
+    const secret = loadOrCreateSigningSecret(config);
+    const claims = { audience: config.authAudience, issuer: config.authIssuer };
+    process.stdout.write(issueToken(secret, values.sub, values.role as TokenRole, expiresIn as never, claims) + '\n');
     return 0;
   } catch (error) {
     if (error instanceof ConfigError) {

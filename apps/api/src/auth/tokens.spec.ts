@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadOrCreateSigningSecret } from './signing-secret';
-import { InvalidTokenError, issueToken, verifyToken } from './tokens';
+import { generateKeyPairSync } from 'node:crypto';
+import { InvalidTokenError, issueToken, tokenPolicy, verifyToken } from './tokens';
 
 const SECRET = 'a-secret-that-is-definitely-long-enough-for-hs256';
 
@@ -28,6 +29,67 @@ describe('bearer tokens', () => {
   ])('refuses a token %s', (_, make, message) => {
     expect(() => verifyToken(SECRET, make())).toThrow(InvalidTokenError);
     expect(() => verifyToken(SECRET, make())).toThrow(message);
+  });
+});
+
+describe('tokens from an identity provider, verified with its public key', () => {
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const pem = (key: typeof rsa.publicKey) => key.export({ type: 'spki', format: 'pem' }).toString();
+  const claims = { audience: 'service-desk', issuer: 'https://id.example.com' };
+
+  it.each([
+    ['RS256', rsa, 'RS256'],
+    ['ES256', ec, 'ES256'],
+  ] as const)('accepts %s tokens with the right audience and issuer', (_, pair, algorithm) => {
+    const policy = tokenPolicy({ publicKey: pem(pair.publicKey), ...claims });
+    expect(policy.algorithms).toEqual([algorithm]);
+    const token = jwt.sign({ role: 'agent' }, pair.privateKey, { algorithm, subject: 'ann', ...claims });
+    expect(verifyToken(policy, token)).toEqual({ id: 'ann', role: 'agent' });
+  });
+
+  it.each([
+    [
+      'for another audience',
+      () => jwt.sign({ role: 'agent' }, rsa.privateKey, { algorithm: 'RS256', subject: 'x', ...claims, audience: 'other' }),
+      /audience/,
+    ],
+    [
+      'from another issuer',
+      () => jwt.sign({ role: 'agent' }, rsa.privateKey, { algorithm: 'RS256', subject: 'x', ...claims, issuer: 'https://evil' }),
+      /issuer/,
+    ],
+    [
+      'without audience',
+      () => jwt.sign({ role: 'agent' }, rsa.privateKey, { algorithm: 'RS256', subject: 'x', issuer: claims.issuer }),
+      /audience/,
+    ],
+    [
+      'signed with another key',
+      () =>
+        jwt.sign({ role: 'agent' }, generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey, {
+          algorithm: 'RS256',
+          subject: 'x',
+          ...claims,
+        }),
+      /invalid signature/,
+    ],
+    // The classic confusion: the public key used as an HMAC secret.
+    [
+      'HS256-signed with the public key as secret',
+      () => jwt.sign({ role: 'agent' }, pem(rsa.publicKey), { algorithm: 'HS256', subject: 'x', ...claims }),
+      /invalid/,
+    ],
+  ])('refuses a token %s', (_, make, message) => {
+    const policy = tokenPolicy({ publicKey: pem(rsa.publicKey), ...claims });
+    expect(() => verifyToken(policy, make())).toThrow(InvalidTokenError);
+    expect(() => verifyToken(policy, make())).toThrow(message);
+  });
+
+  it('checks audience and issuer of HS256 tokens too, when configured', () => {
+    const policy = tokenPolicy({ secret: SECRET, ...claims });
+    expect(verifyToken(policy, issueToken(SECRET, 'ann', 'agent', '1h', claims))).toEqual({ id: 'ann', role: 'agent' });
+    expect(() => verifyToken(policy, issueToken(SECRET, 'ann', 'agent'))).toThrow(/audience/);
   });
 });
 

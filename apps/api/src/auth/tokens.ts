@@ -1,5 +1,5 @@
 import jwt from 'jsonwebtoken';
-import { KeyObject, createSecretKey } from 'node:crypto';
+import { KeyObject, createPublicKey, createSecretKey } from 'node:crypto';
 import type { Actor, Role } from '@desk/domain';
 
 export const TOKEN_ROLES = ['requester', 'agent', 'manager', 'analyst', 'operator'] as const;
@@ -9,8 +9,51 @@ export class InvalidTokenError extends Error {
   override readonly name = 'InvalidTokenError';
 }
 
-export function issueToken(secret: string, subject: string, role: TokenRole, expiresIn: jwt.SignOptions['expiresIn'] = '8h'): string {
-  return jwt.sign({ role }, secret, { algorithm: 'HS256', subject, expiresIn });
+export interface TokenClaims {
+  audience?: string;
+  issuer?: string;
+}
+
+export function issueToken(
+  secret: string,
+  subject: string,
+  role: TokenRole,
+  expiresIn: jwt.SignOptions['expiresIn'] = '8h',
+  claims: TokenClaims = {},
+): string {
+  return jwt.sign({ role }, secret, {
+    algorithm: 'HS256',
+    subject,
+    expiresIn,
+    ...(claims.audience ? { audience: claims.audience } : {}),
+    ...(claims.issuer ? { issuer: claims.issuer } : {}),
+  });
+}
+
+/** How tokens are verified: the key, the algorithms it allows, and the audience and issuer they must name. */
+export interface TokenPolicy extends TokenClaims {
+  key: KeyObject;
+  algorithms: jwt.Algorithm[];
+}
+
+const CURVE_ALGORITHMS: Record<string, jwt.Algorithm> = { prime256v1: 'ES256', secp384r1: 'ES384', secp521r1: 'ES512' };
+
+/**
+ * A shared HS256 secret, or a public key for tokens an identity provider
+ * signs (RS256 for RSA keys, ES256/384/512 by the EC key's curve): never both,
+ * so a public key can never be misused as an HMAC secret.
+ */
+export function tokenPolicy(options: { secret?: string; publicKey?: string } & TokenClaims): TokenPolicy {
+  const claims = { audience: options.audience, issuer: options.issuer };
+  if (options.publicKey) {
+    const key = createPublicKey(options.publicKey);
+    const algorithm =
+      key.asymmetricKeyType === 'rsa' ? 'RS256' : (CURVE_ALGORITHMS[String(key.asymmetricKeyDetails?.namedCurve)] ?? undefined);
+    if (!algorithm) throw new TypeError(`no JWT algorithm for a ${key.asymmetricKeyType} key on ${key.asymmetricKeyDetails?.namedCurve}`);
+    return { key, algorithms: [algorithm], ...claims };
+  }
+  if (!options.secret) throw new TypeError('a token policy needs a secret or a public key');
+  return { key: signingKey(options.secret), algorithms: ['HS256'], ...claims };
 }
 
 /**
@@ -23,10 +66,11 @@ export function signingKey(secret: string | KeyObject): KeyObject {
 }
 
 /** The actor a bearer token stands for; every way a token can be wrong becomes one InvalidTokenError with the reason. */
-export function verifyToken(secret: string | KeyObject, token: string): Actor {
+export function verifyToken(policy: TokenPolicy | string, token: string): Actor {
+  const { key, algorithms, audience, issuer } = typeof policy === 'string' ? tokenPolicy({ secret: policy }) : policy;
   let payload: string | jwt.JwtPayload;
   try {
-    payload = jwt.verify(token, signingKey(secret), { algorithms: ['HS256'] });
+    payload = jwt.verify(token, key, { algorithms, ...(audience ? { audience } : {}), ...(issuer ? { issuer } : {}) });
   } catch (error) {
     if (error instanceof jwt.TokenExpiredError) throw new InvalidTokenError('the token has expired');
     if (error instanceof jwt.NotBeforeError) throw new InvalidTokenError('the token is not valid yet');

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { ConfigError, loadConfig } from './app-config';
 
 describe('loadConfig', () => {
@@ -29,9 +30,34 @@ describe('loadConfig', () => {
     ['RUN_PROJECTIONS', 'maybe', /RUN_PROJECTIONS must be true or false/],
     ['SLA_WATCH_INTERVAL_MS', '5', /SLA_WATCH_INTERVAL_MS must be between/],
     ['PROJECTION_BATCH_SIZE', '0', /PROJECTION_BATCH_SIZE must be between/],
+    ['AUTH_PUBLIC_KEY', 'not a key', /AUTH_PUBLIC_KEY must be a PEM public key/],
+    ['AUTH_PUBLIC_KEY_FILE', '/nonexistent/key.pem', /AUTH_PUBLIC_KEY_FILE cannot be read/],
+    ['CORS_ORIGINS', 'desk.example.com', /CORS_ORIGINS must be '\*' or a comma-separated list of origins/],
+    ['CORS_ORIGINS', 'https://desk.example.com/app', /is not an origin/],
+    ['RATE_LIMIT_PER_MINUTE', '-5', /RATE_LIMIT_PER_MINUTE must be an integer/],
   ])('refuses %s=%s naming the variable', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
+  it('takes a public key to verify tokens, but not together with a secret', () => {
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    expect(loadConfig({ AUTH_PUBLIC_KEY: pem, AUTH_AUDIENCE: 'desk', AUTH_ISSUER: 'https://id' })).toMatchObject({
+      authPublicKey: pem.trim(),
+      authAudience: 'desk',
+      authIssuer: 'https://id',
+    });
+    expect(() => loadConfig({ AUTH_PUBLIC_KEY: pem, AUTH_SECRET: 'x'.repeat(40) })).toThrow(/cannot be set together with AUTH_SECRET/);
+  });
+
+  it('reads CORS origins and the rate limit', () => {
+    expect(loadConfig({ CORS_ORIGINS: 'https://a.example.com, http://localhost:5173' }).corsOrigins).toEqual([
+      'https://a.example.com',
+      'http://localhost:5173',
+    ]);
+    expect(loadConfig({}).corsOrigins).toEqual([]);
+    expect(loadConfig({ RATE_LIMIT_PER_MINUTE: '0' }).rateLimitPerMinute).toBe(0);
   });
 
   it('accepts the production URLs', () => {

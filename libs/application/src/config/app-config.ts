@@ -1,3 +1,5 @@
+import { createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 
 /** Configuration read once from the environment at start-up; a bad value stops the process naming the variable. */
@@ -10,8 +12,18 @@ export interface AppConfig {
   eventStoreUrl: string | undefined;
   /** PostgreSQL for read models; unset: embedded read models in dataDir. */
   databaseUrl: string | undefined;
-  /** HS256 signing secret for bearer tokens; unset: generated once into dataDir. */
+  /** HS256 signing secret for bearer tokens; unset (and no public key): generated once into dataDir. */
   authSecret: string | undefined;
+  /** PEM public key (RSA or EC) that verifies RS256/ES256… tokens issued elsewhere, instead of a shared secret. */
+  authPublicKey: string | undefined;
+  /** When set, tokens must carry this `aud`. */
+  authAudience: string | undefined;
+  /** When set, tokens must carry this `iss`. */
+  authIssuer: string | undefined;
+  /** Origins allowed to call the API from a browser; empty: CORS off. '*' allows any. */
+  corsOrigins: string[];
+  /** Requests per minute per token subject (per address without a token); 0: no limit. */
+  rateLimitPerMinute: number;
   /** Largest accepted request body. */
   bodyLimitBytes: number;
   /** Run the projections and processes in this process (the embedded default); false for query-only replicas beside a projector. */
@@ -66,11 +78,66 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(name, `must be true or false, got '${env[name]}'`);
 }
 
+function publicKey(env: Env): string | undefined {
+  let pem = env.AUTH_PUBLIC_KEY?.trim() || undefined;
+  let name = 'AUTH_PUBLIC_KEY';
+  const file = env.AUTH_PUBLIC_KEY_FILE?.trim();
+  if (file) {
+    if (pem) throw new ConfigError('AUTH_PUBLIC_KEY_FILE', 'cannot be set together with AUTH_PUBLIC_KEY');
+    name = 'AUTH_PUBLIC_KEY_FILE';
+    try {
+      pem = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new ConfigError(name, `cannot be read: ${(error as Error).message}`);
+    }
+  }
+  if (!pem) return undefined;
+  try {
+    const type = createPublicKey(pem).asymmetricKeyType;
+    if (type !== 'rsa' && type !== 'ec') throw new Error(`a ${type} key; expected RSA or EC`);
+  } catch (error) {
+    throw new ConfigError(name, `must be a PEM public key (RSA or EC): ${(error as Error).message}`);
+  }
+  return pem;
+}
+
+function text(env: Env, name: string, max: number): string | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  if (raw.length > max) throw new ConfigError(name, `must be at most ${max} characters`);
+  return raw;
+}
+
+function origins(env: Env, name: string): string[] {
+  const raw = env[name]?.trim();
+  if (!raw) return [];
+  const list = raw
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+  for (const origin of list) {
+    if (origin === '*') continue;
+    let parsed: URL;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      throw new ConfigError(name, `must be '*' or a comma-separated list of origins such as https://desk.example.com, got '${origin}'`);
+    }
+    if (parsed.origin !== origin)
+      throw new ConfigError(name, `'${origin}' is not an origin (scheme://host[:port], no path), did you mean '${parsed.origin}'?`);
+  }
+  return list;
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const dataDirRaw = env.DATA_DIR?.trim() || './data';
   const authSecret = env.AUTH_SECRET;
   if (authSecret !== undefined && authSecret !== '' && Buffer.byteLength(authSecret) < 32) {
     throw new ConfigError('AUTH_SECRET', 'must be at least 32 bytes long');
+  }
+  const authPublicKey = publicKey(env);
+  if (authPublicKey && authSecret) {
+    throw new ConfigError('AUTH_PUBLIC_KEY', 'cannot be set together with AUTH_SECRET: tokens are verified with one or the other');
   }
   return {
     port: integer(env, 'PORT', 3000, 1, 65535),
@@ -79,6 +146,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     eventStoreUrl: url(env, 'EVENTSTORE_URL', ['esdb:', 'esdb+discover:', 'postgres:', 'postgresql:']),
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     authSecret: authSecret || undefined,
+    authPublicKey,
+    authAudience: text(env, 'AUTH_AUDIENCE', 256),
+    authIssuer: text(env, 'AUTH_ISSUER', 256),
+    corsOrigins: origins(env, 'CORS_ORIGINS'),
+    rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 6000, 0, 10_000_000),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
     runProjections: boolean(env, 'RUN_PROJECTIONS', true),
     slaWatchIntervalMs: integer(env, 'SLA_WATCH_INTERVAL_MS', 10_000, 100, 3_600_000),
