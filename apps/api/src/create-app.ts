@@ -2,6 +2,11 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import { createHash } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
 import { AppModule, type AppDependencies } from './app.module';
 
 /**
@@ -21,6 +26,38 @@ export async function createApp(dependencies: AppDependencies, options: { logger
   });
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeContentTypeParser(['text/plain']);
+  const { config } = dependencies;
+
+  await app.register(helmet as never, {
+    // The /docs UI loads its own scripts and styles; nothing else is HTML.
+    contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], imgSrc: ["'self'", 'data:'], styleSrc: ["'self'", "'unsafe-inline'"] } },
+    crossOriginEmbedderPolicy: false,
+  });
+  if (config.corsOrigins.length > 0) {
+    await app.register(cors as never, {
+      origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,
+      methods: ['GET', 'POST', 'PUT', 'DELETE'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'X-Correlation-Id', 'X-Min-Position'],
+      exposedHeaders: ['ETag', 'Location', 'X-Correlation-Id', 'Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining'],
+      maxAge: 600,
+    });
+  }
+  if (config.rateLimitPerMinute > 0) {
+    await app.register(rateLimit as never, {
+      max: config.rateLimitPerMinute,
+      timeWindow: 60_000,
+      // Per token (hashed, never kept as is); per address for requests without one. Probes are never limited.
+      keyGenerator: (request: FastifyRequest) => {
+        const header = request.headers.authorization;
+        return header ? `token:${createHash('sha256').update(header).digest('base64url')}` : `address:${request.ip}`;
+      },
+      allowList: (request: FastifyRequest) => request.url.startsWith('/health/') || request.url === '/metrics',
+      errorResponseBuilder: (_request: FastifyRequest, context: { after: string; max: number }) => ({
+        statusCode: 429,
+        message: `more than ${context.max} requests a minute with this token; retry in ${context.after}`,
+      }),
+    });
+  }
 
   const document = SwaggerModule.createDocument(
     app,

@@ -79,7 +79,7 @@ export class TestDesk {
     return issueToken(TEST_SECRET, sub, role);
   }
 
-  async call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, options: CallOptions = {}): Promise<HttpAnswer> {
+  async call(method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'OPTIONS', url: string, options: CallOptions = {}): Promise<HttpAnswer> {
     const headers: Record<string, string> = { ...options.headers };
     const as = options.as === undefined ? { sub: 'manager-1', role: 'manager' as TokenRole } : options.as;
     if (as) headers.authorization = `Bearer ${this.token(as.sub, as.role)}`;
