@@ -12,6 +12,7 @@ import {
   COMMAND_HANDLERS,
   CommandExecutor,
   DomainLookups,
+  DeskMetrics,
   ReadSide,
   RequestCommandHandler,
   type Clock,
@@ -21,6 +22,7 @@ import { APP_CONFIG, EVENT_STORE, READ_MODELS } from './config/tokens';
 import { CustomersController } from './customers/customers.controller';
 import { DepartmentsController } from './departments/departments.controller';
 import { HealthController } from './health/health.controller';
+import { MetricsController } from './health/metrics.controller';
 import { ProblemDetailsFilter } from './http/problem-details';
 import { DtoValidationPipe } from './http/validation.pipe';
 import { RequestQueries } from './requests/request-queries';
@@ -59,7 +61,9 @@ class Shutdown implements BeforeApplicationShutdown, OnApplicationShutdown {
 
 @Module({})
 export class AppModule {
-  static register({ config, eventStore, readModels, clock }: AppDependencies): DynamicModule {
+  static register({ config, eventStore: rawEventStore, readModels, clock }: AppDependencies): DynamicModule {
+    const metrics = new DeskMetrics('api');
+    const eventStore = metrics.instrument(rawEventStore);
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
@@ -72,12 +76,14 @@ export class AppModule {
         ImpactController,
         ProjectionsController,
         HealthController,
+        MetricsController,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: EVENT_STORE, useValue: eventStore },
         { provide: READ_MODELS, useValue: readModels },
         { provide: CLOCK, useValue: clock },
+        { provide: DeskMetrics, useValue: metrics },
         {
           provide: TOKEN_POLICY,
           useFactory: () =>
@@ -92,7 +98,7 @@ export class AppModule {
         {
           provide: CommandExecutor,
           useFactory: (store: EventStore, repository: AggregateRepository, clockNow: Clock) =>
-            new CommandExecutor(store, repository, clockNow),
+            new CommandExecutor(store, repository, clockNow, metrics),
           inject: [EVENT_STORE, AggregateRepository, CLOCK],
         },
         {
@@ -105,21 +111,24 @@ export class AppModule {
         {
           provide: ReadSide,
           // Processes call the handler itself: the command bus only knows its handlers once the app has booted.
-          useFactory: (
+          useFactory: async (
             store: EventStore,
             models: ReadModelStore,
             now: Clock,
             handler: RequestCommandHandler,
             repository: AggregateRepository,
-          ) =>
-            ReadSide.start(
+          ) => {
+            const readSide = await ReadSide.start(
               { eventStore: store, readModels: models, clock: now, commands: handler, repository },
               {
                 runProjections: config.runProjections,
                 slaWatchIntervalMs: config.slaWatchIntervalMs,
                 batchSize: config.projectionBatchSize,
               },
-            ),
+            );
+            metrics.watch(readSide, store);
+            return readSide;
+          },
           inject: [EVENT_STORE, READ_MODELS, CLOCK, RequestCommandHandler, AggregateRepository],
         },
         FreshReads,

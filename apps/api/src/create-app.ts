@@ -7,6 +7,7 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
+import { DeskMetrics } from '@desk/application';
 import { AppModule, type AppDependencies } from './app.module';
 
 /**
@@ -27,6 +28,12 @@ export async function createApp(dependencies: AppDependencies, options: { logger
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeContentTypeParser(['text/plain']);
   const { config } = dependencies;
+  const metrics = app.get(DeskMetrics);
+  fastify.addHook('onResponse', async (request, reply) => {
+    // The route pattern, never the raw URL: ids would make a series per request.
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpSeconds.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
 
   await app.register(helmet as never, {
     // The /docs UI loads its own scripts and styles; nothing else is HTML.

@@ -4,11 +4,12 @@ import { AggregateRepository } from './commands/aggregate-repository';
 import { CommandExecutor } from './commands/command-executor';
 import { DomainLookups } from './commands/domain-lookups';
 import type { Clock } from './clock';
+import type { CommandObserver } from './observability/desk-metrics';
 
 /** The write side without the HTTP layer, for processes that issue commands themselves (the projector). */
-export function createCommandSide(eventStore: EventStore, clock: Clock) {
+export function createCommandSide(eventStore: EventStore, clock: Clock, observer?: CommandObserver) {
   const repository = new AggregateRepository(eventStore);
-  const executor = new CommandExecutor(eventStore, repository, clock);
+  const executor = new CommandExecutor(eventStore, repository, clock, observer);
   const lookups = new DomainLookups(repository);
   return { repository, executor, lookups, requests: new RequestCommandHandler(executor, lookups) };
 }

@@ -12,3 +12,4 @@ export * from './processes/satisfaction-follow-up.process';
 export * from './read-side';
 export * from './config/app-config';
 export * from './command-side';
+export * from './observability/desk-metrics';

@@ -14,6 +14,7 @@ import type { AggregateRepository, LoadedAggregate } from './aggregate-repositor
 import type { Clock } from '../clock';
 import type { Decider } from './decider';
 import { KeyedMutex } from './keyed-mutex';
+import { outcomeOf, type CommandObserver } from '../observability/desk-metrics';
 
 /** Who asks, and how: everything about a command that is not its content. */
 export interface CommandEnvelope {
@@ -69,13 +70,23 @@ export class CommandExecutor {
     private readonly store: EventStore,
     private readonly repository: AggregateRepository,
     private readonly clock: Clock,
+    private readonly observer?: CommandObserver,
   ) {}
 
-  execute<State, Command, Event extends DomainEvent, Context>(
+  async execute<State, Command, Event extends DomainEvent, Context>(
     execution: Execution<State, Command, Event, Context>,
   ): Promise<CommandResult> {
     const envelope = { ...execution.envelope, now: execution.envelope.now ?? this.clock.now() };
-    return this.mutex.run(execution.streamId, () => this.attempt({ ...execution, envelope }));
+    const started = performance.now();
+    const type = (execution.command as { type?: string }).type ?? 'unknown';
+    try {
+      const result = await this.mutex.run(execution.streamId, () => this.attempt({ ...execution, envelope }));
+      this.observer?.observeCommand(type, 'accepted', (performance.now() - started) / 1000);
+      return result;
+    } catch (error) {
+      this.observer?.observeCommand(type, outcomeOf(error), (performance.now() - started) / 1000);
+      throw error;
+    }
   }
 
   private async attempt<State, Command, Event extends DomainEvent, Context>(

@@ -1,0 +1,153 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { DomainError } from '@desk/domain';
+import type { AppendResult, EventStore, EventToAppend, ExpectedRevision } from '@desk/event-store';
+import { ProblemError } from '../problems';
+import type { ReadSide } from '../read-side';
+
+/** How a command ended, for the refusals-by-command series. */
+export type CommandOutcome = 'accepted' | 'invalid' | 'forbidden' | 'not_found' | 'refused' | 'conflict' | 'precondition_failed' | 'error';
+
+export interface CommandObserver {
+  observeCommand(command: string, outcome: CommandOutcome, seconds: number): void;
+}
+
+export function outcomeOf(error: unknown): CommandOutcome {
+  if (error instanceof DomainError) return error.kind;
+  if (error instanceof ProblemError) return error.status === 412 ? 'precondition_failed' : error.status === 409 ? 'conflict' : 'error';
+  return 'error';
+}
+
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
+/**
+ * The Prometheus series of one process, in a registry of its own (several
+ * desks share a test process). Projection figures are read from the read
+ * side when scraped.
+ */
+export class DeskMetrics implements CommandObserver {
+  readonly registry = new Registry();
+  private readonly commands = new Counter({
+    name: 'desk_commands_total',
+    help: 'Commands handled, by command type and outcome (accepted, or why refused)',
+    labelNames: ['command', 'outcome'],
+    registers: [this.registry],
+  });
+  private readonly commandSeconds = new Histogram({
+    name: 'desk_command_duration_seconds',
+    help: 'Time to load, decide and append a command, by command type',
+    labelNames: ['command'],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly appendSeconds = new Histogram({
+    name: 'desk_event_store_append_duration_seconds',
+    help: 'Event-store append latency (durable)',
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly appended = new Counter({
+    name: 'desk_event_store_appended_events_total',
+    help: 'Events appended by this process',
+    registers: [this.registry],
+  });
+  readonly httpSeconds = new Histogram({
+    name: 'desk_http_request_duration_seconds',
+    help: 'HTTP requests by method, route and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  constructor(service: string) {
+    this.registry.setDefaultLabels({ service });
+    collectDefaultMetrics({ register: this.registry, prefix: 'desk_' });
+  }
+
+  observeCommand(command: string, outcome: CommandOutcome, seconds: number): void {
+    this.commands.inc({ command, outcome });
+    this.commandSeconds.observe({ command }, seconds);
+  }
+
+  /** The store, timing every append. */
+  instrument(store: EventStore): EventStore {
+    const appendSeconds = this.appendSeconds;
+    const appended = this.appended;
+    const instrumented: EventStore = Object.create(store);
+    instrumented.appendToStream = async (
+      streamId: string,
+      events: EventToAppend[],
+      options?: { expectedRevision?: ExpectedRevision },
+    ): Promise<AppendResult> => {
+      const end = appendSeconds.startTimer();
+      try {
+        const result = await store.appendToStream(streamId, events, options);
+        appended.inc(events.length);
+        return result;
+      } finally {
+        end();
+      }
+    };
+    return instrumented;
+  }
+
+  /** Projection series, computed at each scrape from the runners of this process. */
+  watch(readSide: ReadSide, store: EventStore): void {
+    const statuses = () => readSide.statuses();
+    new Gauge({
+      name: 'desk_projection_checkpoint',
+      help: 'Last log position each projection applied',
+      labelNames: ['projection'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const status of statuses()) this.set({ projection: status.name }, Number(status.checkpoint));
+      },
+    });
+    new Gauge({
+      name: 'desk_projection_lag',
+      help: 'Log positions between the head of the log and each projection’s checkpoint (events on the embedded and PostgreSQL stores)',
+      labelNames: ['projection'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const list = statuses();
+        if (list.length === 0) return;
+        const head = await store.headPosition();
+        for (const status of list) {
+          const checkpoint = BigInt(status.checkpoint);
+          this.set({ projection: status.name }, Number(head > checkpoint ? head - checkpoint : 0n));
+        }
+      },
+    });
+    new Gauge({
+      name: 'desk_projection_events_per_second',
+      help: 'Events each projection applied (or passed over) per second, over the last 5 seconds',
+      labelNames: ['projection'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const status of statuses()) this.set({ projection: status.name }, status.rate);
+      },
+    });
+    new Gauge({
+      name: 'desk_projection_state',
+      help: '1 for the state each projection is in',
+      labelNames: ['projection', 'state'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const status of statuses()) this.set({ projection: status.name, state: status.state }, 1);
+      },
+    });
+    new Gauge({
+      name: 'desk_projection_restarts',
+      help: 'Subscription restarts of each projection since the process started',
+      labelNames: ['projection'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const status of statuses()) this.set({ projection: status.name }, status.restarts);
+      },
+    });
+  }
+}
