@@ -1,3 +1,4 @@
+import { JsonLog } from '@desk/application';
 import { seedOrganisation, openRequest } from './support/org';
 import { agent, TestDesk } from './support/test-desk';
 
@@ -46,5 +47,54 @@ describe('metrics', () => {
     expect(sample(text, 'desk_http_request_duration_seconds_count', { method: 'POST', route: '/requests', status: '201' })).toBe(2);
     expect(sample(text, 'desk_http_request_duration_seconds_count', { method: 'POST', route: '/requests', status: '400' })).toBe(1);
     expect(sample(text, 'desk_process_resident_memory_bytes', {})).toBeGreaterThan(0);
+  });
+});
+
+describe('JSON logs', () => {
+  it('writes one JSON object per line, carrying the correlation id from the request to its events and to the processes they drive', async () => {
+    const lines: string[] = [];
+    const desk = await TestDesk.start({ log: new JsonLog('api', 'debug', (line) => lines.push(line)) });
+    try {
+      await seedOrganisation(desk);
+      await openRequest(desk, 'log-1');
+      const headers = { 'x-correlation-id': 'trace-7' };
+      await desk.expect(200, 'POST', '/requests/log-1/assign', { as: agent(), body: { agentId: 'agent-1' }, headers });
+      await desk.expect(200, 'POST', '/requests/log-1/start', { as: agent(), headers });
+      await desk.expect(200, 'POST', '/requests/log-1/resolve', { as: agent(), body: { resolution: 'ok' }, headers });
+      const rated = await desk.call('POST', '/requests/log-1/satisfaction', {
+        as: { sub: 'anna', role: 'requester' },
+        body: { score: 1 },
+        headers,
+      });
+      expect(rated.headers['x-correlation-id']).toBe('trace-7');
+      const generated = await desk.call('GET', '/health/live', { as: null });
+      expect(generated.headers['x-correlation-id']).toMatch(/^[0-9a-f-]{36}$/);
+
+      const deadline = Date.now() + 5000;
+      const parsed = () => lines.map((line) => JSON.parse(line));
+      while (!parsed().some((entry) => entry.msg === 'poor rating followed up') && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(lines.every((line) => line.endsWith('\n') && !line.slice(0, -1).includes('\n'))).toBe(true);
+      const entries = parsed();
+      expect(entries.find((entry) => entry.msg === 'request' && entry.route === '/requests/:id/satisfaction')).toMatchObject({
+        level: 'info',
+        service: 'api',
+        method: 'POST',
+        status: 200,
+        correlationId: 'trace-7',
+        actor: 'anna',
+        time: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+      });
+      expect(entries.find((entry) => entry.msg === 'poor rating followed up')).toMatchObject({
+        requestId: 'log-1',
+        score: 1,
+        correlationId: 'trace-7',
+      });
+      const history = await desk.expect(200, 'GET', '/requests/log-1/history', { as: agent() });
+      expect(history.events.slice(-4).map((event: any) => event.correlationId)).toEqual(['trace-7', 'trace-7', 'trace-7', 'trace-7']);
+    } finally {
+      await desk.stop();
+    }
   });
 });

@@ -31,7 +31,7 @@ function history(): DeskHistory {
   return desk;
 }
 
-function startProjector(dataDir: string): ChildProcess {
+function startProjector(dataDir: string, env: Record<string, string> = {}): ChildProcess {
   return spawn(process.execPath, ['-r', './test/support/register-ts.js', 'apps/projector/src/main.ts'], {
     cwd: ROOT,
     env: {
@@ -42,8 +42,10 @@ function startProjector(dataDir: string): ChildProcess {
       PROJECTION_BATCH_SIZE: '25',
       // The history is in the past: no SLA watch pass may add breaches while this runs.
       SLA_WATCH_INTERVAL_MS: '3600000',
+      PROJECTOR_PORT: '0',
+      ...env,
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
 
@@ -123,7 +125,6 @@ describe('a projector killed in the middle of a catch-up', () => {
     last.kill('SIGTERM');
     expect(await exited(last)).toBe(0);
     expect(stderr.join('')).toBe('');
-
     const recovered = openSqlite(join(dataDir, 'read-models.sqlite'));
     const fresh = openSqlite(':memory:');
     try {
@@ -134,4 +135,35 @@ describe('a projector killed in the middle of a catch-up', () => {
       await fresh.close();
     }
   }, 120_000);
+});
+
+describe('the projector process', () => {
+  it('serves metrics and health while it runs, and saves its checkpoints on SIGTERM', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'desk-projector-'));
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const child = startProjector(dataDir, { PROJECTOR_PORT: String(port), HOST: '127.0.0.1' });
+    const out: string[] = [];
+    child.stdout!.on('data', (chunk) => out.push(String(chunk)));
+    try {
+      await until(() => out.join('').includes('projector running') || child.exitCode !== null, 30_000);
+      const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({
+        checks: { eventStore: 'ok', readModels: 'ok', projections: { 'impact-chain': 'running' } },
+      });
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(metrics).toMatch(/desk_projection_lag\{projection="request-summaries",service="projector"\} 0/);
+      child.kill('SIGTERM');
+      expect(await exited(child)).toBe(0);
+      const lines = out
+        .join('')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
+      expect(lines.at(-1)).toMatchObject({ level: 'info', service: 'projector', msg: 'projector stopped' });
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -147,7 +147,9 @@ describeOnEveryReadModelStore('projection runner', (open) => {
     const projection = new CountingProjection();
     const poisoned = history.events.find((event) => event.type === 'RequestEscalated' && event.streamId === 'request-r-4')!;
     projection.poison = (event) => event.id === poisoned.id;
-    const runner = await run(projection, { batchSize: 100 });
+    const logged: Record<string, unknown>[] = [];
+    const log = { info() {}, warn() {}, error: (msg: string, fields?: Record<string, unknown>) => logged.push({ msg, ...fields }) };
+    const runner = await run(projection, { batchSize: 100, log });
     await until(() => runner.status().state === 'faulted');
     const status = runner.status();
     expect(status.fault).toEqual({
@@ -158,6 +160,14 @@ describeOnEveryReadModelStore('projection runner', (open) => {
       error: 'cannot apply RequestEscalated of request-r-4',
     });
     expect(status.checkpoint).toBe(String(poisoned.position - 1n));
+    expect(logged).toEqual([
+      expect.objectContaining({
+        msg: 'projection counting faulted on a poison event',
+        eventId: poisoned.id,
+        correlationId: poisoned.metadata.correlationId,
+        error: 'cannot apply RequestEscalated of request-r-4',
+      }),
+    ]);
     const before = history.events.filter((event) => event.position < poisoned.position && projection.eventTypes.has(event.type)).length;
     expect(await counted(store)).toBe(before);
 

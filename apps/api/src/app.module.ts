@@ -13,6 +13,7 @@ import {
   CommandExecutor,
   DomainLookups,
   DeskMetrics,
+  JsonLog,
   ReadSide,
   RequestCommandHandler,
   type Clock,
@@ -38,6 +39,8 @@ export interface AppDependencies {
   eventStore: EventStore;
   readModels: ReadModelStore;
   clock: Clock;
+  /** JSON lines for the framework, requests, projections and processes; silent when absent. */
+  log?: JsonLog;
 }
 
 /**
@@ -61,7 +64,7 @@ class Shutdown implements BeforeApplicationShutdown, OnApplicationShutdown {
 
 @Module({})
 export class AppModule {
-  static register({ config, eventStore: rawEventStore, readModels, clock }: AppDependencies): DynamicModule {
+  static register({ config, eventStore: rawEventStore, readModels, clock, log }: AppDependencies): DynamicModule {
     const metrics = new DeskMetrics('api');
     const eventStore = metrics.instrument(rawEventStore);
     return {
@@ -119,7 +122,7 @@ export class AppModule {
             repository: AggregateRepository,
           ) => {
             const readSide = await ReadSide.start(
-              { eventStore: store, readModels: models, clock: now, commands: handler, repository },
+              { eventStore: store, readModels: models, clock: now, commands: handler, repository, log },
               {
                 runProjections: config.runProjections,
                 slaWatchIntervalMs: config.slaWatchIntervalMs,

@@ -5,23 +5,25 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { DeskMetrics } from '@desk/application';
 import { AppModule, type AppDependencies } from './app.module';
+import { CORRELATION_PATTERN } from './http/command-envelope.decorator';
 
 /**
  * Builds the HTTP application around its dependencies; main.ts gives it the
  * configured stores, tests give it temporary ones and a fixed clock.
  */
-export async function createApp(dependencies: AppDependencies, options: { logger?: false } = {}): Promise<NestFastifyApplication> {
+export async function createApp(dependencies: AppDependencies): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: dependencies.config.bodyLimitBytes,
     trustProxy: true,
     routerOptions: { maxParamLength: 2048 },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(dependencies), adapter, {
-    logger: options.logger === false ? false : undefined,
+    // JSON lines when given a log; silent otherwise (tests).
+    logger: dependencies.log ?? false,
     // JSON only: fastify's own JSON parser stays; forms and plain text are answered with 415.
     bodyParser: false,
   });
@@ -29,10 +31,34 @@ export async function createApp(dependencies: AppDependencies, options: { logger
   fastify.removeContentTypeParser(['text/plain']);
   const { config } = dependencies;
   const metrics = app.get(DeskMetrics);
+  const log = dependencies.log;
+  const correlationIds = new WeakMap<FastifyRequest, string>();
+  fastify.addHook('onRequest', async (request, reply) => {
+    // Every request has a correlation id: the client's when valid, a new one otherwise. Commands record it in their events.
+    const given = request.headers['x-correlation-id'];
+    const valid = typeof given === 'string' && CORRELATION_PATTERN.test(given);
+    const id = valid ? given : randomUUID();
+    if (given === undefined) request.headers['x-correlation-id'] = id;
+    correlationIds.set(request, id);
+    void reply.header('x-correlation-id', id);
+  });
   fastify.addHook('onResponse', async (request, reply) => {
     // The route pattern, never the raw URL: ids would make a series per request.
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.httpSeconds.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    if (!log) return;
+    const status = reply.statusCode;
+    const level = status >= 500 ? 'error' : request.method !== 'GET' || status >= 400 ? 'info' : 'debug';
+    if (!log.enabled(level)) return;
+    log[level]('request', {
+      method: request.method,
+      route,
+      url: request.url,
+      status,
+      ms: Math.round(reply.elapsedTime * 10) / 10,
+      correlationId: correlationIds.get(request),
+      actor: (request as FastifyRequest & { actor?: { id: string } }).actor?.id,
+    });
   });
 
   await app.register(helmet as never, {

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { createEventStore } from '@desk/event-store';
 import { createReadModelStore } from '@desk/read-models';
 import { ConfigError, loadConfig } from '@desk/application';
-import { systemClock } from '@desk/application';
+import { JsonLog, systemClock } from '@desk/application';
 import { createApp } from './create-app';
 
 async function main(): Promise<void> {
@@ -18,11 +18,17 @@ async function main(): Promise<void> {
   }
   const eventStore = await createEventStore({ dataDir: config.dataDir, eventStoreUrl: config.eventStoreUrl });
   const readModels = await createReadModelStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
-  const app = await createApp({ config, eventStore, readModels, clock: systemClock });
+  const log = new JsonLog('api', config.logLevel);
+  const app = await createApp({ config, eventStore, readModels, clock: systemClock, log });
   await app.listen(config.port, config.host);
-  process.stdout.write(
-    JSON.stringify({ level: 'info', msg: 'service desk listening', port: config.port, dataDir: config.dataDir, docs: `/docs` }) + '\n',
-  );
+  log.info('service desk listening', {
+    port: config.port,
+    dataDir: config.dataDir,
+    eventStore: config.eventStoreUrl ? new URL(config.eventStoreUrl).protocol.replace(':', '') : 'embedded',
+    readModels: config.databaseUrl ? 'postgres' : 'embedded',
+    projections: config.runProjections ? 'in this process' : 'elsewhere',
+    docs: '/docs',
+  });
 }
 
 main().catch((error) => {

@@ -1,17 +1,15 @@
 import 'reflect-metadata';
-import { ConfigError, createCommandSide, loadConfig, ReadSide, systemClock } from '@desk/application';
-import { createEventStore } from '@desk/event-store';
-import { createReadModelStore } from '@desk/read-models';
-
-function log(level: 'info' | 'error', msg: string, fields: Record<string, unknown> = {}): void {
-  process.stdout.write(JSON.stringify({ level, time: new Date().toISOString(), service: 'projector', msg, ...fields }) + '\n');
-}
+import { createServer, type Server } from 'node:http';
+import { ConfigError, createCommandSide, DeskMetrics, JsonLog, loadConfig, ReadSide, systemClock } from '@desk/application';
+import { createEventStore, type EventStore } from '@desk/event-store';
+import { createReadModelStore, type ReadModelStore } from '@desk/read-models';
 
 /**
  * The projector: runs the projections and the log-driven processes (SLA
  * watch, satisfaction follow-up) alone, for API replicas started with
  * RUN_PROJECTIONS=false. Any number may run; checkpoints are moved with a
- * compare-and-set and processes are idempotent.
+ * compare-and-set and processes are idempotent. PROJECTOR_PORT serves
+ * /metrics and /health/live, /health/ready.
  */
 async function main(): Promise<void> {
   let config;
@@ -24,40 +22,77 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const eventStore = await createEventStore({ dataDir: config.dataDir, eventStoreUrl: config.eventStoreUrl });
+  const log = new JsonLog('projector', config.logLevel);
+  const metrics = new DeskMetrics('projector');
+  const eventStore = metrics.instrument(await createEventStore({ dataDir: config.dataDir, eventStoreUrl: config.eventStoreUrl }));
   const readModels = await createReadModelStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
-  const commands = createCommandSide(eventStore, systemClock);
+  const commands = createCommandSide(eventStore, systemClock, metrics);
   const readSide = await ReadSide.start(
-    { eventStore, readModels, clock: systemClock, commands: commands.requests, repository: commands.repository },
+    { eventStore, readModels, clock: systemClock, commands: commands.requests, repository: commands.repository, log },
     { runProjections: true, slaWatchIntervalMs: config.slaWatchIntervalMs, batchSize: config.projectionBatchSize },
   );
-  log('info', 'projector running', {
-    projections: readSide.statuses().map(({ name, version, checkpoint }) => ({ name, version, checkpoint })),
+  metrics.watch(readSide, eventStore);
+  const server =
+    config.projectorPort > 0 ? await serve(config.projectorPort, config.host, metrics, eventStore, readModels, readSide) : null;
+  log.info('projector running', {
+    port: config.projectorPort || null,
+    projections: readSide.statuses().map(({ name, version, checkpoint, state }) => ({ name, version, checkpoint, state })),
   });
-
-  const states = new Map<string, string>();
-  const watch = setInterval(() => {
-    for (const status of readSide.statuses()) {
-      if (states.get(status.name) === status.state) continue;
-      states.set(status.name, status.state);
-      log(status.state === 'faulted' ? 'error' : 'info', `projection ${status.name} is ${status.state}`, { ...status });
-    }
-  }, 1000);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    clearInterval(watch);
-    log('info', 'projector stopping', { signal });
+    log.info('projector stopping', { signal });
+    server?.close();
     await readSide.stop();
     await eventStore.close();
     await readModels.close();
-    log('info', 'projector stopped', { checkpoints: readSide.statuses().map(({ name, checkpoint }) => ({ name, checkpoint })) });
+    log.info('projector stopped', { checkpoints: readSide.statuses().map(({ name, checkpoint }) => ({ name, checkpoint })) });
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+function serve(
+  port: number,
+  host: string,
+  metrics: DeskMetrics,
+  events: EventStore,
+  readModels: ReadModelStore,
+  readSide: ReadSide,
+): Promise<Server> {
+  const server = createServer((request, response) => {
+    const send = (status: number, type: string, body: string) => {
+      response.writeHead(status, { 'content-type': type });
+      response.end(body);
+    };
+    const json = (status: number, body: unknown) => send(status, 'application/json', JSON.stringify(body));
+    if (request.method !== 'GET') return json(405, { status: 405, title: 'Method not allowed' });
+    if (request.url === '/metrics') {
+      metrics.registry.metrics().then(
+        (text) => send(200, metrics.registry.contentType, text),
+        (error: Error) => json(500, { status: 500, detail: error.message }),
+      );
+      return;
+    }
+    if (request.url === '/health/live') return json(200, { status: 'ok' });
+    if (request.url === '/health/ready') {
+      const failure = (error: unknown) => (error instanceof Error ? error.message : String(error));
+      Promise.all([events.ping().then(() => 'ok', failure), readModels.ping().then(() => 'ok', failure)]).then(([eventStore, store]) => {
+        const projections = Object.fromEntries(readSide.statuses().map((status) => [status.name, status.state]));
+        const ok = eventStore === 'ok' && store === 'ok';
+        json(ok ? 200 : 503, { status: ok ? 'ok' : 'not ready', checks: { eventStore, readModels: store, projections } });
+      });
+      return;
+    }
+    json(404, { status: 404, title: 'Not found' });
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
+  });
 }
 
 main().catch((error) => {

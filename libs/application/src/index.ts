@@ -13,3 +13,4 @@ export * from './read-side';
 export * from './config/app-config';
 export * from './command-side';
 export * from './observability/desk-metrics';
+export * from './observability/json-log';

@@ -9,6 +9,7 @@ import {
 } from '@desk/read-models';
 import type { AggregateRepository } from './commands/aggregate-repository';
 import type { Clock } from './clock';
+import { silentLog, type Log } from './observability/json-log';
 import { SatisfactionFollowUpProcess } from './processes/satisfaction-follow-up.process';
 import { SlaWatch, type RequestCommandBus } from './processes/sla-watch';
 
@@ -25,6 +26,7 @@ export interface ReadSideDependencies {
   clock: Clock;
   commands: RequestCommandBus;
   repository: AggregateRepository;
+  log?: Log;
 }
 
 /** How far a read model has come, to answer a query that must reflect a position. */
@@ -52,12 +54,13 @@ export class ReadSide implements ReadModelProgress {
     private readonly options: ReadSideOptions,
   ) {
     const { eventStore, readModels, clock, commands, repository } = dependencies;
-    const projections = [...allProjections(), new SatisfactionFollowUpProcess(commands, repository)];
+    const log = dependencies.log ?? silentLog;
+    const projections = [...allProjections(), new SatisfactionFollowUpProcess(commands, repository, log)];
     this.projectionNames = projections.map((projection) => projection.name);
     this.runners = options.runProjections
-      ? projections.map((projection) => new ProjectionRunner(projection, eventStore, readModels, { batchSize: options.batchSize }))
+      ? projections.map((projection) => new ProjectionRunner(projection, eventStore, readModels, { batchSize: options.batchSize, log }))
       : [];
-    this.slaWatch = options.runProjections ? new SlaWatch(readModels, commands, clock, options.slaWatchIntervalMs) : null;
+    this.slaWatch = options.runProjections ? new SlaWatch(readModels, commands, clock, options.slaWatchIntervalMs, log) : null;
   }
 
   static async start(dependencies: ReadSideDependencies, options: ReadSideOptions): Promise<ReadSide> {

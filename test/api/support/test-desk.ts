@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEventStore, type EventStore } from '@desk/event-store';
-import { loadConfig, ReadSide } from '@desk/application';
+import { loadConfig, ReadSide, type JsonLog } from '@desk/application';
 import { createReadModelStore, type ReadModelStore } from '@desk/read-models';
 import { issueToken, type TokenRole } from '../../../apps/api/src/auth/tokens';
 import { createApp } from '../../../apps/api/src/create-app';
@@ -46,7 +46,7 @@ export class TestDesk {
   ) {}
 
   static async start(
-    options: { store?: EventStore; readModels?: ReadModelStore; clock?: TestClock; env?: Record<string, string> } = {},
+    options: { store?: EventStore; readModels?: ReadModelStore; clock?: TestClock; env?: Record<string, string>; log?: JsonLog } = {},
   ): Promise<TestDesk> {
     const dataDir = mkdtempSync(join(tmpdir(), 'desk-api-'));
     const config = {
@@ -55,7 +55,7 @@ export class TestDesk {
     const store = options.store ?? (await createEventStore({ dataDir }));
     const readModels = options.readModels ?? (await createReadModelStore({ dataDir }));
     const clock = options.clock ?? new TestClock();
-    const app = await createApp({ config, eventStore: store, readModels, clock }, { logger: false });
+    const app = await createApp({ config, eventStore: store, readModels, clock, log: options.log });
     return new TestDesk(app, store, readModels, clock, dataDir, !options.store);
   }
 

@@ -5,7 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import { type CommandEnvelope, BadRequestProblem, UnauthorizedProblem } from '@desk/application';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
-const CORRELATION_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+export const CORRELATION_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** JSON with sorted keys, so that the same body always hashes the same. */
 export function canonicalJson(value: unknown): string {

@@ -35,6 +35,7 @@ describe('loadConfig', () => {
     ['CORS_ORIGINS', 'desk.example.com', /CORS_ORIGINS must be '\*' or a comma-separated list of origins/],
     ['CORS_ORIGINS', 'https://desk.example.com/app', /is not an origin/],
     ['RATE_LIMIT_PER_MINUTE', '-5', /RATE_LIMIT_PER_MINUTE must be an integer/],
+    ['LOG_LEVEL', 'loud', /LOG_LEVEL must be one of debug, info, warn, error/],
   ])('refuses %s=%s naming the variable', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);

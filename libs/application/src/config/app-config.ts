@@ -1,6 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { LOG_LEVELS, type LogLevel } from '../observability/json-log';
 
 /** Configuration read once from the environment at start-up; a bad value stops the process naming the variable. */
 export interface AppConfig {
@@ -24,6 +25,10 @@ export interface AppConfig {
   corsOrigins: string[];
   /** Requests per minute per token subject (per address without a token); 0: no limit. */
   rateLimitPerMinute: number;
+  /** debug, info, warn or error. */
+  logLevel: LogLevel;
+  /** The projector's port for /metrics and /health/*; 0: none. */
+  projectorPort: number;
   /** Largest accepted request body. */
   bodyLimitBytes: number;
   /** Run the projections and processes in this process (the embedded default); false for query-only replicas beside a projector. */
@@ -101,6 +106,13 @@ function publicKey(env: Env): string | undefined {
   return pem;
 }
 
+function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return fallback;
+  if (!(values as readonly string[]).includes(raw)) throw new ConfigError(name, `must be one of ${values.join(', ')}, got '${env[name]}'`);
+  return raw as T;
+}
+
 function text(env: Env, name: string, max: number): string | undefined {
   const raw = env[name]?.trim();
   if (!raw) return undefined;
@@ -151,6 +163,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     authIssuer: text(env, 'AUTH_ISSUER', 256),
     corsOrigins: origins(env, 'CORS_ORIGINS'),
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 6000, 0, 10_000_000),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    projectorPort: integer(env, 'PROJECTOR_PORT', 3001, 0, 65535),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
     runProjections: boolean(env, 'RUN_PROJECTIONS', true),
     slaWatchIntervalMs: integer(env, 'SLA_WATCH_INTERVAL_MS', 10_000, 100, 3_600_000),

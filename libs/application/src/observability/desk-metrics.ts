@@ -68,26 +68,31 @@ export class DeskMetrics implements CommandObserver {
     this.commandSeconds.observe({ command }, seconds);
   }
 
-  /** The store, timing every append. */
+  /** The store, timing every append. Every call goes to the store itself, so its own state stays its own. */
   instrument(store: EventStore): EventStore {
-    const appendSeconds = this.appendSeconds;
-    const appended = this.appended;
-    const instrumented: EventStore = Object.create(store);
-    instrumented.appendToStream = async (
-      streamId: string,
-      events: EventToAppend[],
-      options?: { expectedRevision?: ExpectedRevision },
-    ): Promise<AppendResult> => {
-      const end = appendSeconds.startTimer();
-      try {
-        const result = await store.appendToStream(streamId, events, options);
-        appended.inc(events.length);
-        return result;
-      } finally {
-        end();
-      }
+    const { appendSeconds, appended } = this;
+    return {
+      async appendToStream(
+        streamId: string,
+        events: EventToAppend[],
+        options?: { expectedRevision?: ExpectedRevision },
+      ): Promise<AppendResult> {
+        const end = appendSeconds.startTimer();
+        try {
+          const result = await store.appendToStream(streamId, events, options);
+          appended.inc(events.length);
+          return result;
+        } finally {
+          end();
+        }
+      },
+      readStream: (streamId, options) => store.readStream(streamId, options),
+      readAll: (options) => store.readAll(options),
+      subscribeToAll: (options) => store.subscribeToAll(options),
+      headPosition: () => store.headPosition(),
+      ping: () => store.ping(),
+      close: () => store.close(),
     };
-    return instrumented;
   }
 
   /** Projection series, computed at each scrape from the runners of this process. */

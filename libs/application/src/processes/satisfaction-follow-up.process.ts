@@ -6,6 +6,7 @@ import type { Projection, ReadModelTables } from '@desk/read-models';
 import { ExecuteRequestCommand } from '../commands/aggregate-commands';
 import type { AggregateRepository } from '../commands/aggregate-repository';
 import { processEnvelope } from './process-actor';
+import { silentLog, type Log } from '../observability/json-log';
 import type { RequestCommandBus } from './sla-watch';
 
 export const FOLLOW_UP_ACTOR: Actor = { id: 'system:satisfaction-follow-up', role: 'system' };
@@ -37,6 +38,7 @@ export class SatisfactionFollowUpProcess implements Projection {
   constructor(
     private readonly commands: RequestCommandBus,
     private readonly repository: AggregateRepository,
+    private readonly log: Log = silentLog,
   ) {}
 
   async createTables(_db: Kysely<ReadModelTables>): Promise<void> {
@@ -72,6 +74,12 @@ export class SatisfactionFollowUpProcess implements Projection {
             processEnvelope(FOLLOW_UP_ACTOR, { id: event.id, correlationId: event.metadata.correlationId }),
           ),
         );
+        this.log.info('poor rating followed up', {
+          requestId: rating.data.requestId,
+          score,
+          followUpRequestId: followUpId,
+          correlationId: event.metadata.correlationId,
+        });
       } catch (error) {
         // Opened already (a replay, or another process got there first): the loop is open, nothing to do.
         if (error instanceof CommandRefusedError && /already exists/.test(error.message)) continue;

@@ -1,4 +1,3 @@
-import { Logger } from '@nestjs/common';
 import { sql } from 'kysely';
 import { DomainError, type Actor, type SlaTargetKind } from '@desk/domain';
 import type { ReadModelStore } from '@desk/read-models';
@@ -6,6 +5,7 @@ import { ExecuteRequestCommand } from '../commands/aggregate-commands';
 import type { CommandResult } from '../commands/command-executor';
 import type { Clock } from '../clock';
 import { processEnvelope } from './process-actor';
+import { silentLog, type Log } from '../observability/json-log';
 
 export const SLA_WATCH_ACTOR: Actor = { id: 'system:sla-watch', role: 'system' };
 
@@ -28,7 +28,6 @@ export interface SlaWatchTick {
  * So any number of watchers may run.
  */
 export class SlaWatch {
-  private readonly logger = new Logger('SlaWatch');
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> | null = null;
 
@@ -37,6 +36,7 @@ export class SlaWatch {
     private readonly commands: RequestCommandBus,
     private readonly clock: Clock,
     private readonly intervalMs: number,
+    private readonly log: Log = silentLog,
   ) {}
 
   start(): void {
@@ -56,7 +56,7 @@ export class SlaWatch {
     if (!this.running) {
       this.running = this.tick()
         .catch((error) => {
-          this.logger.warn(`SLA watch pass failed: ${(error as Error).message}`);
+          this.log.warn('SLA watch pass failed', { error: (error as Error).message });
           return { candidates: 0, accepted: 0 };
         })
         .finally(() => (this.running = null));
@@ -126,9 +126,11 @@ export class SlaWatch {
 
   private async record(requestId: string, target: SlaTargetKind): Promise<boolean> {
     try {
-      await this.commands.execute(
-        new ExecuteRequestCommand(requestId, { type: 'RecordSlaBreach', data: { target } }, processEnvelope(SLA_WATCH_ACTOR, null)),
+      const envelope = processEnvelope(SLA_WATCH_ACTOR, null);
+      const result = await this.commands.execute(
+        new ExecuteRequestCommand(requestId, { type: 'RecordSlaBreach', data: { target } }, envelope),
       );
+      this.log.info('SLA breach noticed', { requestId, target, revision: String(result.revision), correlationId: envelope.correlationId });
       return true;
     } catch (error) {
       // Refused: the read model lagged behind a response, a resolution or a hold. Not due after all.

@@ -36,7 +36,17 @@ export interface ProjectionRunnerOptions {
   minBackoffMs?: number;
   maxBackoffMs?: number;
   now?: () => Date;
+  /** Where the runner tells what happens to it: faults, restarts, caught up. */
+  log?: RunnerLog;
 }
+
+export interface RunnerLog {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+const quiet: RunnerLog = { info() {}, warn() {}, error() {} };
 
 /** Another process moved the checkpoint first: resume from where it is now. */
 class CheckpointMovedError extends Error {}
@@ -77,6 +87,7 @@ export class ProjectionRunner {
   private readonly minBackoffMs: number;
   private readonly maxBackoffMs: number;
   private readonly now: () => Date;
+  private readonly log: RunnerLog;
 
   constructor(
     readonly projection: Projection,
@@ -88,6 +99,7 @@ export class ProjectionRunner {
     this.minBackoffMs = options.minBackoffMs ?? 100;
     this.maxBackoffMs = options.maxBackoffMs ?? 10_000;
     this.now = options.now ?? (() => new Date());
+    this.log = options.log ?? quiet;
     this.progress.setMaxListeners(0);
   }
 
@@ -169,7 +181,14 @@ export class ProjectionRunner {
           await this.applyBatch(batch);
           failures = 0;
           this.lastError = null;
-          this.state = batch.length < this.batchSize ? 'running' : 'catching_up';
+          const state = batch.length < this.batchSize ? 'running' : 'catching_up';
+          if (state === 'running' && this.state !== 'running') {
+            this.log.info(`projection ${this.projection.name} caught up`, {
+              projection: this.projection.name,
+              checkpoint: String(this.checkpoint),
+            });
+          }
+          this.state = state;
           if (this.stopping) break;
         }
       } catch (error) {
@@ -189,13 +208,26 @@ export class ProjectionRunner {
             streamId: event.streamId,
             error: error.reason instanceof Error ? error.reason.message : String(error.reason),
           };
+          this.log.error(`projection ${this.projection.name} faulted on a poison event`, {
+            projection: this.projection.name,
+            ...this.fault,
+            correlationId: event.metadata.correlationId,
+            stack: error.reason instanceof Error ? error.reason.stack : undefined,
+          });
           return;
         }
         failures++;
         this.restarts++;
         this.lastError = error instanceof Error ? error.message : String(error);
         this.state = 'catching_up';
-        await this.backoff(Math.min(this.maxBackoffMs, this.minBackoffMs * 2 ** (failures - 1)));
+        const delay = Math.min(this.maxBackoffMs, this.minBackoffMs * 2 ** (failures - 1));
+        this.log.warn(`projection ${this.projection.name} restarts from its checkpoint`, {
+          projection: this.projection.name,
+          checkpoint: String(this.checkpoint),
+          error: this.lastError,
+          retryInMs: delay,
+        });
+        await this.backoff(delay);
         this.checkpoint = await this.storedCheckpoint().catch(() => this.checkpoint);
       } finally {
         await this.subscription?.close().catch(() => undefined);
