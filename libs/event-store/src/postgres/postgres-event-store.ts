@@ -90,6 +90,8 @@ export class PostgresEventStore implements EventStore {
     const pool = new Pool({ connectionString: options.connectionString, max: options.poolSize ?? 10 });
     // An idle client's connection error must not crash the process; the next query reports it.
     pool.on('error', () => undefined);
+    // A client in use whose server goes away emits 'error' besides failing its query: unheard, it would end the process.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const store = new PostgresEventStore(pool, options, schema);
     try {
       await store.migrate();

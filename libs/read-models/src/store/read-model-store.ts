@@ -79,9 +79,10 @@ async function openPostgres(connectionString: string, schema: string): Promise<R
   } finally {
     await bootstrap.end();
   }
-  const pool = new Pool({ connectionString, max: 10, options: `-c search_path=${schema}` });
-  // An idle client that loses its server must not crash the process; the next query reports it.
+  const pool = new Pool({ connectionString, max: 10, options: `-c search_path=${schema}`, connectionTimeoutMillis: 5000 });
+  // A client that loses its server, idle or in use, must not end the process; its query (or the next) reports it.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<ReadModelTables>({ dialect: new PostgresDialect({ pool }) });
   return {
     dialect: 'postgres',
