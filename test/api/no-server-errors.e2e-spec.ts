@@ -33,6 +33,46 @@ const ROUTES: ['GET' | 'POST' | 'PUT' | 'DELETE', string][] = [
   ['DELETE', '/requests/{request}/impacts/{request}'],
   ['GET', '/requests/{request}'],
   ['GET', '/requests/{request}/history'],
+  ['GET', '/queues/{department}'],
+  ['GET', '/departments/{department}/workload'],
+  ['GET', '/workloads'],
+  ['GET', '/impact/requests/{request}'],
+  ['GET', '/impact/blockers'],
+  ['GET', '/admin/projections'],
+  ['POST', '/admin/projections/{projection}/retry'],
+  ['GET', '/metrics'],
+  ['GET', '/health/ready'],
+];
+
+const QUERIES = [
+  '',
+  '',
+  '?asOf=2026-03-02T09:00:00Z',
+  '?asOf=x',
+  '?x=1',
+  '?asOf=9999-12-31',
+  '?status=new,bogus',
+  '?status=new,on_hold&audience=external',
+  '?priority=high&effectivePriority=critical,low',
+  '?assigneeId=none',
+  '?assigneeId=%00',
+  '?limit=0',
+  '?limit=99999',
+  '?limit=2.5',
+  '?limit=2',
+  '?cursor=abc',
+  `?cursor=${Buffer.from(JSON.stringify([1, 2, 3])).toString('base64url')}`,
+  `?cursor=${Buffer.from(JSON.stringify([0, '9999-12-31T23:59:59.999Z', 'a'])).toString('base64url')}`,
+  '?minPosition=1',
+  '?minPosition=99999999999999999999&waitMs=1',
+  '?minPosition=-1',
+  '?waitMs=-1',
+  '?from=2026-01-01&to=2026-02-01',
+  '?from=2026-02-30',
+  '?to=1999-01-01',
+  '?departmentId=it',
+  '?departmentId=..',
+  '?status[]=new',
 ];
 
 const FIELDS = [
@@ -132,19 +172,21 @@ it('answers no request with a server error', async () => {
     { sub: 'an', role: 'analyst' as const },
   ];
   const serverErrors: string[] = [];
-  for (let i = 0; i < 1500; i++) {
+  for (let i = 0; i < 2500; i++) {
     const [method, template] = pick(ROUTES);
     const url =
       template
         .replace(/\{request\}/g, () => pick(['phones', 'booking', 'nope', '..', '%00', 'a%2Fb', 'x'.repeat(200)]))
         .replace('{department}', () => pick(['it', 'nope', '%20']))
-        .replace('{customer}', () => pick(['anna', 'bob', 'nope'])) +
-      pick(['', '', '?asOf=2026-03-02T09:00:00Z', '?asOf=x', '?x=1', '?asOf=9999-12-31']);
+        .replace('{customer}', () => pick(['anna', 'bob', 'nope']))
+        .replace('{projection}', () => pick(['request-summaries', 'impact-chain', 'nope', '%2e%2e'])) + pick(QUERIES);
     const body: Record<string, unknown> = {};
     for (let k = Math.floor(next() * 5); k > 0; k--) body[pick(FIELDS)] = pick(VALUES);
     const headers: Record<string, string> = {};
     if (next() < 0.1) headers['if-match'] = pick(['"0"', '"1"', 'W/"2"', '*', '"-1"', '"99999999999999999999"']);
     if (next() < 0.1) headers['idempotency-key'] = pick(['k1', 'k2', ' ']);
+    if (next() < 0.05) headers['x-min-position'] = pick(['1', 'soon', '-5', '1e3']);
+    if (next() < 0.05) headers['x-correlation-id'] = pick(['trace-1', 'bad id with spaces', 'x'.repeat(300)]);
     const answer = await desk.call(method, url, {
       as: pick(actors),
       body: method === 'GET' || method === 'DELETE' ? undefined : body,

@@ -165,14 +165,21 @@ function describeVetClinic(name: string, openStores: () => Promise<Stores>) {
       await seedVetClinic(desk);
       const { position } = await open(desk, 'x', 'rita', 'it', 'medium');
       const beyond = (BigInt(position) + 1000n).toString();
-      const late = await desk.call('GET', `/queues/it?minPosition=${beyond}&waitMs=50`, { as: agent() });
+      const never = await desk.call('GET', `/queues/it?minPosition=${beyond}&waitMs=50`, { as: agent() });
+      expect([never.status, never.body.errors]).toEqual([400, [{ field: 'minPosition', message: 'is beyond the head of the log' }]]);
+      // A position the log has but a read model has not reached in time: 503, saying how far they got.
+      const summaries = desk.readSide.runner('request-summaries')!;
+      await summaries.stop();
+      const { position: later } = await open(desk, 'y', 'rita', 'it', 'medium');
+      const late = await desk.call('GET', `/queues/it?minPosition=${later}&waitMs=50`, { as: agent() });
       expect(late.status).toBe(503);
       expect(late.headers['content-type']).toMatch(/application\/problem\+json/);
-      expect(late.body).toMatchObject({ position: beyond, checkpoints: { 'request-summaries': expect.any(String) } });
+      expect(late.body).toMatchObject({ position: later, checkpoints: { 'request-summaries': position } });
+      await summaries.start();
 
-      const viaHeader = await desk.call('GET', '/queues/it', { as: agent(), headers: { 'x-min-position': position } });
+      const viaHeader = await desk.call('GET', '/queues/it', { as: agent(), headers: { 'x-min-position': later } });
       expect(viaHeader.status).toBe(200);
-      expect(viaHeader.body.items.map((item: any) => item.requestId)).toEqual(['x']);
+      expect(viaHeader.body.items.map((item: any) => item.requestId)).toEqual(['x', 'y']);
 
       for (const [url, status] of [
         ['/queues/it?status=closed', 400],

@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ProblemError, ReadSide } from '@desk/application';
+import { BadRequestProblem, ProblemError, ReadSide } from '@desk/application';
+import type { EventStore } from '@desk/event-store';
+import { EVENT_STORE } from '../config/tokens';
 import { IntegerField, PatternField } from '../http/fields';
 
 /** Query parameters of every read-model query: the position it must reflect, and how long it may wait for it. */
@@ -25,7 +27,10 @@ export const DEFAULT_WAIT_MS = 5000;
  */
 @Injectable()
 export class FreshReads {
-  constructor(@Inject(ReadSide) private readonly readSide: ReadSide) {}
+  constructor(
+    @Inject(ReadSide) private readonly readSide: ReadSide,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+  ) {}
 
   async reflect(projections: readonly string[], query: FreshReadQuery, header: string | string[] | undefined): Promise<void> {
     const raw = query.minPosition ?? (Array.isArray(header) ? header[0] : header);
@@ -37,6 +42,14 @@ export class FreshReads {
     }
     const position = BigInt(raw);
     const waitMs = query.waitMs ?? DEFAULT_WAIT_MS;
+    if (await this.readSide.waitFor(projections, position, 0)) return;
+    // No command ever answered a position beyond the head of the log: waiting for one would only time out.
+    const head = await this.store.headPosition();
+    if (position > head) {
+      throw new BadRequestProblem(`position ${position} is beyond the head of the log (${head}): use the position a command answered`, {
+        minPosition: 'is beyond the head of the log',
+      });
+    }
     if (await this.readSide.waitFor(projections, position, waitMs)) return;
     const checkpoints = await this.readSide.checkpoints(projections);
     throw new ProblemError(
