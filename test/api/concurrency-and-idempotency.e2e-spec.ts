@@ -1,7 +1,6 @@
+import { dropSchema, freshSchema } from '../support/postgres-schemas';
 import { describeSkipped } from '../support/describe-skipped';
 import { PostgresEventStore, createEventStore, type EventStore } from '@desk/event-store';
-import { Client } from 'pg';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -160,7 +159,7 @@ describeTwoWriters('embedded', async () => {
 const databaseUrl = process.env.DATABASE_URL;
 if (databaseUrl) {
   describeTwoWriters('PostgreSQL', async () => {
-    const schema = `api_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    const schema = freshSchema('api');
     const stores: [EventStore, EventStore] = [
       await PostgresEventStore.connect({ connectionString: databaseUrl, schema }),
       await PostgresEventStore.connect({ connectionString: databaseUrl, schema }),
@@ -169,10 +168,7 @@ if (databaseUrl) {
       stores,
       cleanup: async () => {
         await Promise.all(stores.map((store) => store.close()));
-        const admin = new Client({ connectionString: databaseUrl });
-        await admin.connect();
-        await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-        await admin.end();
+        await dropSchema(databaseUrl, schema);
       },
     };
   });

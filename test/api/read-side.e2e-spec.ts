@@ -1,8 +1,7 @@
+import { dropSchema, freshSchema } from '../support/postgres-schemas';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
 import { PostgresEventStore, type EventStore } from '@desk/event-store';
 import { createReadModelStore, type ReadModelStore } from '@desk/read-models';
 import { describeSkipped } from '../support/describe-skipped';
@@ -221,17 +220,14 @@ describeVetClinic('embedded stores', async () => ({ cleanup: async () => undefin
 const databaseUrl = process.env.DATABASE_URL;
 if (databaseUrl) {
   describeVetClinic('PostgreSQL event store and read models', async () => {
-    const schema = `vet_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    const schema = freshSchema('vet');
     const store = await PostgresEventStore.connect({ connectionString: databaseUrl, schema });
     return {
       store,
       readModels: await openPostgresReadModels(databaseUrl),
       cleanup: async () => {
         await store.close();
-        const admin = new Client({ connectionString: databaseUrl });
-        await admin.connect();
-        await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-        await admin.end();
+        await dropSchema(databaseUrl, schema);
       },
     };
   });

@@ -1,7 +1,6 @@
+import { dropSchema, freshSchema } from '../support/postgres-schemas';
 import { describeSkipped } from '../support/describe-skipped';
 import { PostgresEventStore, type EventStore } from '@desk/event-store';
-import { Client } from 'pg';
-import { randomUUID } from 'node:crypto';
 import { openRequest, seedOrganisation } from './support/org';
 import { TestDesk, agent, analyst, requester } from './support/test-desk';
 
@@ -292,16 +291,13 @@ describeLifecycle('embedded store', async () => ({ cleanup: async () => undefine
 const databaseUrl = process.env.DATABASE_URL;
 if (databaseUrl) {
   describeLifecycle('PostgreSQL event store', async () => {
-    const schema = `lifecycle_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    const schema = freshSchema('lifecycle');
     const store = await PostgresEventStore.connect({ connectionString: databaseUrl, schema });
     return {
       store,
       cleanup: async () => {
         await store.close();
-        const admin = new Client({ connectionString: databaseUrl });
-        await admin.connect();
-        await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-        await admin.end();
+        await dropSchema(databaseUrl, schema);
       },
     };
   });

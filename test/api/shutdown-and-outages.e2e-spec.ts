@@ -1,11 +1,11 @@
 import { createServer, Socket, type Server } from 'node:net';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEventStore } from '@desk/event-store';
 import { createReadModelStore } from '@desk/read-models';
 import { describeSkipped } from '../support/describe-skipped';
+import { freshSchema } from '../support/postgres-schemas';
 import { openPostgresReadModels } from '../read-models/support/read-model-backends';
 import { seedOrganisation } from './support/org';
 import { agent, TestDesk } from './support/test-desk';
@@ -56,7 +56,7 @@ if (!databaseUrl) {
       const viaRelay = new URL(databaseUrl);
       viaRelay.hostname = '127.0.0.1';
       viaRelay.port = String(relay.port);
-      const schema = `rm_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+      const schema = freshSchema('rm');
       const readModels = await createReadModelStore({ dataDir: '', databaseUrl: viaRelay.toString(), schema });
       const desk = await TestDesk.start({ readModels });
       try {

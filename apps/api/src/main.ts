@@ -1,21 +1,12 @@
 import 'reflect-metadata';
 import { createEventStore } from '@desk/event-store';
 import { createReadModelStore } from '@desk/read-models';
-import { ConfigError, loadConfig } from '@desk/application';
+import { loadConfigOrExit } from '@desk/application';
 import { JsonLog, systemClock } from '@desk/application';
 import { createApp } from './create-app';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`configuration error: ${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   const eventStore = await createEventStore({ dataDir: config.dataDir, eventStoreUrl: config.eventStoreUrl });
   const readModels = await createReadModelStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   const log = new JsonLog('api', config.logLevel);

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { createServer, type Server } from 'node:http';
-import { ConfigError, createCommandSide, DeskMetrics, JsonLog, loadConfig, ReadSide, systemClock } from '@desk/application';
+import { createCommandSide, DeskMetrics, JsonLog, loadConfigOrExit, ReadSide, systemClock } from '@desk/application';
 import { createEventStore, type EventStore } from '@desk/event-store';
 import { createReadModelStore, type ReadModelStore } from '@desk/read-models';
 
@@ -12,16 +12,7 @@ import { createReadModelStore, type ReadModelStore } from '@desk/read-models';
  * /metrics and /health/live, /health/ready.
  */
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`configuration error: ${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   const log = new JsonLog('projector', config.logLevel);
   const metrics = new DeskMetrics('projector');
   const eventStore = metrics.instrument(await createEventStore({ dataDir: config.dataDir, eventStoreUrl: config.eventStoreUrl }));

@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
+import { dropSchema, freshSchema } from '../../support/postgres-schemas';
 import {
   allProjections,
   createReadModelStore,
@@ -25,19 +24,13 @@ export function describeOnEveryReadModelStore(title: string, suite: (open: OpenR
   describe(`${title} (PostgreSQL)`, () => suite(() => openPostgresReadModels(databaseUrl)));
 }
 
-export async function openPostgresReadModels(
-  url: string,
-  schema = `rm_${randomUUID().replace(/-/g, '').slice(0, 12)}`,
-): Promise<ReadModelStore> {
+export async function openPostgresReadModels(url: string, schema = freshSchema('rm')): Promise<ReadModelStore> {
   const store = await createReadModelStore({ dataDir: '', databaseUrl: url, schema });
   return {
     ...store,
     async close() {
       await store.close();
-      const admin = new Client({ connectionString: url });
-      await admin.connect();
-      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await admin.end();
+      await dropSchema(url, schema);
     },
   };
 }

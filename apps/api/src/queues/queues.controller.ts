@@ -2,7 +2,7 @@ import { Controller, Get, Headers, Inject, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { OPEN_STATUSES, PRIORITIES, AUDIENCES, ID_PATTERN, type Audience, type Priority, type RequestStatus } from '@desk/domain';
 import { BadRequestProblem, CLOCK, NotFoundProblem, type Clock } from '@desk/application';
-import { departmentQueue, InvalidCursorError, type ReadModelStore } from '@desk/read-models';
+import { departmentKnown, departmentQueue, InvalidCursorError, type ReadModelStore } from '@desk/read-models';
 import { Roles } from '../auth/roles.decorator';
 import { READ_MODELS } from '../config/tokens';
 import { IdParam } from '../http/id-param.pipe';
@@ -64,12 +64,7 @@ export class QueuesController {
     @Headers('x-min-position') minPosition: string | undefined,
   ) {
     await this.freshReads.reflect(['request-summaries', 'impact-chain'], query, minPosition);
-    const known = await this.readModels.reader
-      .selectFrom('departments')
-      .select('department_id')
-      .where('department_id', '=', departmentId)
-      .executeTakeFirst();
-    if (!known) throw new NotFoundProblem(`no department ${departmentId}`);
+    if (!(await departmentKnown(this.readModels.reader, departmentId))) throw new NotFoundProblem(`no department ${departmentId}`);
     try {
       return await departmentQueue(
         this.readModels.reader,

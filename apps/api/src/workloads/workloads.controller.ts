@@ -1,7 +1,14 @@
 import { Controller, Get, Headers, Inject, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { BadRequestProblem, CLOCK, NotFoundProblem, type Clock } from '@desk/application';
-import { allWorkloads, departmentWorkload, InvalidRangeError, type ReadModelStore, type WorkloadRange } from '@desk/read-models';
+import {
+  allWorkloads,
+  departmentKnown,
+  departmentWorkload,
+  InvalidRangeError,
+  type ReadModelStore,
+  type WorkloadRange,
+} from '@desk/read-models';
 import { Roles } from '../auth/roles.decorator';
 import { READ_MODELS } from '../config/tokens';
 import { IdParam } from '../http/id-param.pipe';
@@ -45,12 +52,7 @@ export class WorkloadsController {
   })
   async workload(@Param('id', IdParam) id: string, @Query() query: WorkloadQuery, @Headers('x-min-position') minPosition?: string) {
     await this.freshReads.reflect(WORKLOAD_PROJECTIONS, query, minPosition);
-    const known = await this.readModels.reader
-      .selectFrom('departments')
-      .select('department_id')
-      .where('department_id', '=', id)
-      .executeTakeFirst();
-    if (!known) throw new NotFoundProblem(`no department ${id}`);
+    if (!(await departmentKnown(this.readModels.reader, id))) throw new NotFoundProblem(`no department ${id}`);
     return this.answer(() => departmentWorkload(this.readModels.reader, id, range(query), this.clock.now()));
   }
 

@@ -171,3 +171,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
     projectionBatchSize: integer(env, 'PROJECTION_BATCH_SIZE', 1000, 1, 10_000),
   };
 }
+
+/** The configuration, or the process ends with exit status 2 and a line naming the bad variable. */
+export function loadConfigOrExit(env: Env = process.env): AppConfig {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`configuration error: ${error.message}\n`);
+    process.exit(2);
+  }
+}

@@ -55,6 +55,13 @@ const MAX_DAYS = 366;
 
 export class InvalidRangeError extends Error {}
 
+/** Whether the read models know the department (registered, as far as they have come). */
+export async function departmentKnown(db: ReadModelDb, departmentId: string): Promise<boolean> {
+  return (
+    (await db.selectFrom('departments').select('department_id').where('department_id', '=', departmentId).executeTakeFirst()) !== undefined
+  );
+}
+
 /** The figures of one department: counts, agents' load, daily flow, times, SLA compliance, satisfaction and impact. */
 export async function departmentWorkload(db: ReadModelDb, departmentId: string, range: WorkloadRange, now: Date): Promise<Workload> {
   const { from, to } = dayRange(range, now);

@@ -50,17 +50,7 @@ export function evolveRequestSummary(
         calendarOf,
       );
     case 'RequestResumed':
-      return withDerived(
-        {
-          ...next,
-          status: 'in_progress',
-          paused_minutes: next.paused_minutes + event.data.pausedMinutes,
-          clock_stopped_since: null,
-          first_response_due_at: event.data.firstResponseDueAt,
-          resolution_due_at: event.data.resolutionDueAt,
-        },
-        calendarOf,
-      );
+      return withDerived(clockRestarted(next, event.data), calendarOf);
     case 'RequestResolved': {
       const resolvedAt = event.data.resolvedAt;
       const calendar = slaCalendar(next, calendarOf);
@@ -91,12 +81,7 @@ export function evolveRequestSummary(
     case 'RequestReopened':
       return withDerived(
         {
-          ...next,
-          status: 'in_progress',
-          paused_minutes: next.paused_minutes + event.data.pausedMinutes,
-          clock_stopped_since: null,
-          first_response_due_at: event.data.firstResponseDueAt,
-          resolution_due_at: event.data.resolutionDueAt,
+          ...clockRestarted(next, event.data),
           resolved_at: null,
           resolved_day: null,
           resolution_elapsed_minutes: null,
@@ -158,6 +143,21 @@ export function evolveRequestSummary(
       return unhandled;
     }
   }
+}
+
+/** Back in progress with the clock running again: the paused minutes counted and the due times moved by them. */
+function clockRestarted(
+  row: RequestSummaryRow,
+  moved: { pausedMinutes: number; firstResponseDueAt: string | null; resolutionDueAt: string | null },
+): RequestSummaryRow {
+  return {
+    ...row,
+    status: 'in_progress',
+    paused_minutes: row.paused_minutes + moved.pausedMinutes,
+    clock_stopped_since: null,
+    first_response_due_at: moved.firstResponseDueAt,
+    resolution_due_at: moved.resolutionDueAt,
+  };
 }
 
 function opened(event: Extract<RequestEvent, { type: 'RequestOpened' }>, facts: EventFacts, calendarOf: CalendarLookup): RequestSummaryRow {
