@@ -41,6 +41,7 @@ const ROUTES: ['GET' | 'POST' | 'PUT' | 'DELETE', string][] = [
   ['GET', '/admin/projections'],
   ['POST', '/admin/projections/{projection}/retry'],
   ['GET', '/metrics'],
+  ['GET', '/events'],
   ['GET', '/health/ready'],
 ];
 
@@ -73,6 +74,10 @@ const QUERIES = [
   '?departmentId=it',
   '?departmentId=..',
   '?status[]=new',
+  '?types=RequestOpened,Nope',
+  '?types=RequestOpened&streamPrefix=request-&after=3',
+  '?from=2026-03-02T09:00:00Z&to=2026-03-02T08:00:00Z',
+  '?after=99999999999999999999',
 ];
 
 const FIELDS = [

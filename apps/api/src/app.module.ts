@@ -33,6 +33,7 @@ import { WorkloadsController } from './workloads/workloads.controller';
 import { ImpactController } from './impact/impact.controller';
 import { FreshReads } from './read-models/fresh-reads';
 import { ProjectionsController } from './admin/projections.controller';
+import { EventsController } from './events/events.controller';
 
 export interface AppDependencies {
   config: AppConfig;
@@ -78,6 +79,7 @@ export class AppModule {
         WorkloadsController,
         ImpactController,
         ProjectionsController,
+        EventsController,
         HealthController,
         MetricsController,
       ],
