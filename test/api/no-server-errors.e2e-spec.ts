@@ -78,6 +78,8 @@ const QUERIES = [
   '?types=RequestOpened&streamPrefix=request-&after=3',
   '?from=2026-03-02T09:00:00Z&to=2026-03-02T08:00:00Z',
   '?after=99999999999999999999',
+  '?asOf=2026-03-02T09:30:00Z&limit=1',
+  '?asOf=2026-03-02T09:30:00Z&minPosition=1',
 ];
 
 const FIELDS = [

@@ -160,6 +160,34 @@ function describeVetClinic(name: string, openStores: () => Promise<Stores>) {
       expect(queue.items[0].blockedBy).toEqual([]);
     });
 
+    it('answers queues, workloads and the impact chain as they stood at an earlier time, beside the live read models', async () => {
+      await vetClinicDay(desk, desk.clock);
+      desk.clock.advanceMinutes(60); // 10:10
+      await desk.expect(200, 'POST', '/requests/it-switch/assign', { as: agent(), body: { agentId: 'agent-1' } });
+      await desk.expect(200, 'POST', '/requests/it-switch/start', { as: agent() });
+      const { position } = await desk.expect(200, 'POST', '/requests/it-switch/resolve', { as: agent(), body: { resolution: 'replaced' } });
+
+      const before = await desk.expect(200, 'GET', '/impact/blockers?asOf=2026-03-02T10:00:00Z', { as: analyst });
+      expect(before.items.map((b: any) => b.requestId)).toEqual(['it-switch', 'it-phones']);
+      const now = await desk.expect(200, 'GET', `/impact/blockers?minPosition=${position}`, { as: analyst });
+      expect(now.items.map((b: any) => b.requestId)).toEqual(['it-phones']);
+
+      // 09:02: the phones and the laptop were in IT's queue, nothing blocked anything yet (same due time: by id).
+      const early = await desk.expect(200, 'GET', '/queues/it?asOf=2026-03-02T09:02:00Z', { as: analyst });
+      expect(early).toMatchObject({ asOf: '2026-03-02T09:02:00.000Z' });
+      expect(early.items.map((item: any) => [item.requestId, item.effectivePriority])).toEqual([
+        ['it-laptop', 'medium'],
+        ['it-phones', 'medium'],
+      ]);
+      const workload = await desk.expect(200, 'GET', '/departments/it/workload?asOf=2026-03-02T10:00:00Z', { as: analyst });
+      expect(workload).toMatchObject({ asOf: '2026-03-02T10:00:00.000Z', open: 3, impact: { blockedExternalRequests: 3 } });
+      const chain = await desk.expect(200, 'GET', '/impact/requests/appt-1?asOf=2026-03-02T09:07:00Z', { as: analyst });
+      expect(chain.causes).toEqual([]);
+      expect((await desk.call('GET', '/queues/it?asOf=2026-03-02T09:02:00Z&minPosition=1', { as: analyst })).status).toBe(400);
+      expect((await desk.call('GET', '/queues/it?asOf=tuesday', { as: analyst })).status).toBe(400);
+      expect((await desk.call('GET', '/queues/it?asOf=2020-01-01T00:00:00Z', { as: analyst })).status).toBe(404);
+    });
+
     it('says so when the read model cannot reach the position in time, and refuses bad query input', async () => {
       await seedVetClinic(desk);
       const { position } = await open(desk, 'x', 'rita', 'it', 'medium');

@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, DynamicModule, Inject, Module, OnApplication
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { EventStore } from '@desk/event-store';
-import type { ReadModelStore } from '@desk/read-models';
+import { ReplayCache, type ReadModelStore } from '@desk/read-models';
 import { AuthGuard, TOKEN_POLICY } from './auth/auth.guard';
 import { tokenPolicy } from './auth/tokens';
 import { loadOrCreateSigningSecret } from './auth/signing-secret';
@@ -53,9 +53,11 @@ class Shutdown implements BeforeApplicationShutdown, OnApplicationShutdown {
     @Inject(ReadSide) private readonly readSide: ReadSide,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(READ_MODELS) private readonly readModels: ReadModelStore,
+    @Inject(ReplayCache) private readonly replays: ReplayCache,
   ) {}
   async beforeApplicationShutdown(): Promise<void> {
     await this.readSide.stop();
+    await this.replays.close();
   }
   async onApplicationShutdown(): Promise<void> {
     await this.store.close();
@@ -136,6 +138,7 @@ export class AppModule {
           },
           inject: [EVENT_STORE, READ_MODELS, CLOCK, RequestCommandHandler, AggregateRepository],
         },
+        { provide: ReplayCache, useFactory: (store: EventStore) => new ReplayCache(store), inject: [EVENT_STORE] },
         FreshReads,
         Shutdown,
         { provide: APP_GUARD, useClass: AuthGuard },

@@ -9,3 +9,4 @@ export * from './queries/queue.query';
 export * from './queries/workload.query';
 export * from './queries/impact.query';
 export * from './store/read-model-errors';
+export * from './replay/replay';

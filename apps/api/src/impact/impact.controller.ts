@@ -1,9 +1,8 @@
 import { Controller, Get, Headers, Inject, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { BadRequestProblem, NotFoundProblem } from '@desk/application';
-import { impactBlockers, impactChain, InvalidCursorError, type ReadModelStore } from '@desk/read-models';
+import { impactBlockers, impactChain, InvalidCursorError } from '@desk/read-models';
 import { Roles } from '../auth/roles.decorator';
-import { READ_MODELS } from '../config/tokens';
 import { IdParam } from '../http/id-param.pipe';
 import { IdField, IntegerField, PatternField } from '../http/fields';
 import { FreshReadQuery, FreshReads } from '../read-models/fresh-reads';
@@ -25,10 +24,7 @@ const IMPACT = ['impact-chain'];
 @ApiBearerAuth()
 @Controller('impact')
 export class ImpactController {
-  constructor(
-    @Inject(READ_MODELS) private readonly readModels: ReadModelStore,
-    @Inject(FreshReads) private readonly freshReads: FreshReads,
-  ) {}
+  constructor(@Inject(FreshReads) private readonly freshReads: FreshReads) {}
 
   @Get('requests/:id')
   @Roles('agent', 'manager', 'operator', 'analyst')
@@ -39,8 +35,8 @@ export class ImpactController {
       'customers it affects through links that hold (both ends open), and the earliest external due time downstream: the deadline it inherits.',
   })
   async chain(@Param('id', IdParam) id: string, @Query() query: FreshReadQuery, @Headers('x-min-position') minPosition?: string) {
-    await this.freshReads.reflect(IMPACT, query, minPosition);
-    const chain = await impactChain(this.readModels.reader, id);
+    const { db } = await this.freshReads.view(IMPACT, query, minPosition);
+    const chain = await impactChain(db, id);
     if (!chain) throw new NotFoundProblem(`no request ${id}`);
     return chain;
   }
@@ -53,9 +49,9 @@ export class ImpactController {
       'Which internal fix unblocks the most external customers; requests exposed through customer-facing employees are listed too.',
   })
   async blockers(@Query() query: BlockersQuery, @Headers('x-min-position') minPosition?: string) {
-    await this.freshReads.reflect(IMPACT, query, minPosition);
+    const { db } = await this.freshReads.view(IMPACT, query, minPosition);
     try {
-      return await impactBlockers(this.readModels.reader, {
+      return await impactBlockers(db, {
         departmentId: query.departmentId,
         limit: query.limit ?? 50,
         cursor: query.cursor,

@@ -1,10 +1,9 @@
 import { Controller, Get, Headers, Inject, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { OPEN_STATUSES, PRIORITIES, AUDIENCES, ID_PATTERN, type Audience, type Priority, type RequestStatus } from '@desk/domain';
-import { BadRequestProblem, CLOCK, NotFoundProblem, type Clock } from '@desk/application';
-import { departmentKnown, departmentQueue, InvalidCursorError, type ReadModelStore } from '@desk/read-models';
+import { BadRequestProblem, NotFoundProblem } from '@desk/application';
+import { departmentKnown, departmentQueue, InvalidCursorError } from '@desk/read-models';
 import { Roles } from '../auth/roles.decorator';
-import { READ_MODELS } from '../config/tokens';
 import { IdParam } from '../http/id-param.pipe';
 import { IntegerField, PatternField } from '../http/fields';
 import { FreshReadQuery, FreshReads } from '../read-models/fresh-reads';
@@ -43,11 +42,7 @@ const split = <T extends string>(value: string | undefined): T[] | undefined => 
 @ApiBearerAuth()
 @Controller('queues')
 export class QueuesController {
-  constructor(
-    @Inject(READ_MODELS) private readonly readModels: ReadModelStore,
-    @Inject(FreshReads) private readonly freshReads: FreshReads,
-    @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+  constructor(@Inject(FreshReads) private readonly freshReads: FreshReads) {}
 
   @Get(':departmentId')
   @Roles('agent', 'manager', 'operator', 'analyst')
@@ -56,18 +51,18 @@ export class QueuesController {
     description:
       'Each item has its status, priority and effective priority (raised by what it blocks), audience, requester, assignee, tier, ' +
       'due times, SLA state (ok, at_risk past 75% of a target, breached), what blocks it and how many external requests it blocks. ' +
-      'Cursor pagination: pass nextCursor back as cursor.',
+      'Cursor pagination: pass nextCursor back as cursor. With asOf, the queue as it stood then (SLA states at that time).',
   })
   async queue(
     @Param('departmentId', IdParam) departmentId: string,
     @Query() query: QueueQuery,
     @Headers('x-min-position') minPosition: string | undefined,
   ) {
-    await this.freshReads.reflect(['request-summaries', 'impact-chain'], query, minPosition);
-    if (!(await departmentKnown(this.readModels.reader, departmentId))) throw new NotFoundProblem(`no department ${departmentId}`);
+    const { db, now } = await this.freshReads.view(['request-summaries', 'impact-chain'], query, minPosition);
+    if (!(await departmentKnown(db, departmentId))) throw new NotFoundProblem(`no department ${departmentId}`);
     try {
       return await departmentQueue(
-        this.readModels.reader,
+        db,
         departmentId,
         {
           statuses: split<RequestStatus>(query.status),
@@ -78,7 +73,7 @@ export class QueuesController {
           limit: query.limit ?? 50,
           cursor: query.cursor,
         },
-        this.clock.now(),
+        now,
       );
     } catch (error) {
       if (error instanceof InvalidCursorError) throw new BadRequestProblem(error.message, { cursor: 'is not a cursor of this queue' });

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { BadRequestProblem, ProblemError, ReadSide } from '@desk/application';
+import { BadRequestProblem, CLOCK, ProblemError, ReadSide, type Clock } from '@desk/application';
+import { ReplayCache, type ReadModelDb, type ReadModelStore } from '@desk/read-models';
 import type { EventStore } from '@desk/event-store';
-import { EVENT_STORE } from '../config/tokens';
+import { EVENT_STORE, READ_MODELS } from '../config/tokens';
 import { IntegerField, PatternField } from '../http/fields';
 
 /** Query parameters of every read-model query: the position it must reflect, and how long it may wait for it. */
@@ -16,6 +17,19 @@ export class FreshReadQuery {
 
   @IntegerField({ optional: true, min: 0, max: 30_000, description: 'How long to wait for minPosition, in ms (default 5000).' })
   waitMs?: number;
+
+  @PatternField(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/, 'must be an ISO 8601 time', {
+    optional: true,
+    max: 40,
+    description: 'Answer as things stood at this business time: the log replayed up to it, beside the live read models.',
+  })
+  asOf?: string;
+}
+
+/** Which read models a query reads, and the time its SLA states are computed against. */
+export interface ReadModelView {
+  db: ReadModelDb;
+  now: Date;
 }
 
 export const DEFAULT_WAIT_MS = 5000;
@@ -30,7 +44,26 @@ export class FreshReads {
   constructor(
     @Inject(ReadSide) private readonly readSide: ReadSide,
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(READ_MODELS) private readonly readModels: ReadModelStore,
+    @Inject(ReplayCache) private readonly replays: ReplayCache,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
+
+  /** The live read models once they reflect the position asked, or a replay as of the time asked. */
+  async view(projections: readonly string[], query: FreshReadQuery, header: string | string[] | undefined): Promise<ReadModelView> {
+    if (query.asOf !== undefined) {
+      const asOf = new Date(query.asOf);
+      if (Number.isNaN(asOf.getTime())) throw new BadRequestProblem('asOf: not a valid time', { asOf: 'is not a valid time' });
+      if (query.minPosition !== undefined) {
+        throw new BadRequestProblem('asOf replays the log up to a time; minPosition does not apply to it', {
+          minPosition: 'not with asOf',
+        });
+      }
+      return { db: (await this.replays.at(asOf)).reader, now: asOf };
+    }
+    await this.reflect(projections, query, header);
+    return { db: this.readModels.reader, now: this.clock.now() };
+  }
 
   async reflect(projections: readonly string[], query: FreshReadQuery, header: string | string[] | undefined): Promise<void> {
     const raw = query.minPosition ?? (Array.isArray(header) ? header[0] : header);

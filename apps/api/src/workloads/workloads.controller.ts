@@ -1,6 +1,6 @@
 import { Controller, Get, Headers, Inject, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { BadRequestProblem, CLOCK, NotFoundProblem, type Clock } from '@desk/application';
+import { BadRequestProblem, NotFoundProblem } from '@desk/application';
 import {
   allWorkloads,
   departmentKnown,
@@ -10,7 +10,6 @@ import {
   type WorkloadRange,
 } from '@desk/read-models';
 import { Roles } from '../auth/roles.decorator';
-import { READ_MODELS } from '../config/tokens';
 import { IdParam } from '../http/id-param.pipe';
 import { PatternField } from '../http/fields';
 import { FreshReadQuery, FreshReads } from '../read-models/fresh-reads';
@@ -35,11 +34,7 @@ const WORKLOAD_PROJECTIONS = ['request-summaries', 'impact-chain'];
 @ApiBearerAuth()
 @Controller()
 export class WorkloadsController {
-  constructor(
-    @Inject(READ_MODELS) private readonly readModels: ReadModelStore,
-    @Inject(FreshReads) private readonly freshReads: FreshReads,
-    @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+  constructor(@Inject(FreshReads) private readonly freshReads: FreshReads) {}
 
   @Get('departments/:id/workload')
   @Roles('agent', 'manager', 'operator', 'analyst')
@@ -51,17 +46,17 @@ export class WorkloadsController {
       'of internal and external requesters with poor ratings and their follow-ups, and what its open internal work blocks.',
   })
   async workload(@Param('id', IdParam) id: string, @Query() query: WorkloadQuery, @Headers('x-min-position') minPosition?: string) {
-    await this.freshReads.reflect(WORKLOAD_PROJECTIONS, query, minPosition);
-    if (!(await departmentKnown(this.readModels.reader, id))) throw new NotFoundProblem(`no department ${id}`);
-    return this.answer(() => departmentWorkload(this.readModels.reader, id, range(query), this.clock.now()));
+    const { db, now } = await this.freshReads.view(WORKLOAD_PROJECTIONS, query, minPosition);
+    if (!(await departmentKnown(db, id))) throw new NotFoundProblem(`no department ${id}`);
+    return this.answer(() => departmentWorkload(db, id, range(query), now));
   }
 
   @Get('workloads')
   @Roles('manager', 'operator', 'analyst')
   @ApiOperation({ summary: 'Every department’s workload, by department name' })
   async workloads(@Query() query: WorkloadQuery, @Headers('x-min-position') minPosition?: string) {
-    await this.freshReads.reflect(WORKLOAD_PROJECTIONS, query, minPosition);
-    return { departments: await this.answer(() => allWorkloads(this.readModels.reader, range(query), this.clock.now())) };
+    const { db, now } = await this.freshReads.view(WORKLOAD_PROJECTIONS, query, minPosition);
+    return { departments: await this.answer(() => allWorkloads(db, range(query), now)) };
   }
 
   private async answer<T>(query: () => Promise<T>): Promise<T> {
