@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { dropSchema, freshSchema } from '../support/postgres-schemas';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -311,6 +312,57 @@ describe('projection status for operators', () => {
       expect((await desk.call('GET', '/admin/projections', { as: analyst })).status).toBe(403);
       expect((await desk.call('POST', '/admin/projections/impact-chain/retry', { as: { sub: 'op', role: 'operator' } })).status).toBe(409);
       expect((await desk.call('POST', '/admin/projections/nothing/retry', { as: { sub: 'op', role: 'operator' } })).status).toBe(404);
+    } finally {
+      await desk.stop();
+    }
+  });
+
+  it('shows a poison event that faulted one projection, and lets the operator skip it while the others go on', async () => {
+    const desk = await TestDesk.start();
+    const op = { sub: 'op', role: 'operator' as const };
+    try {
+      await seedVetClinic(desk);
+      // Written past the domain: a RequestOpened without its data, such as a bad import could leave.
+      const poison = await desk.store.appendToStream('request-broken', [
+        {
+          id: randomUUID(),
+          type: 'RequestOpened',
+          data: { requestId: 'broken' },
+          metadata: {
+            correlationId: 'c-poison',
+            causationId: 'x',
+            actor: 'import',
+            occurredAt: '2026-03-02T09:00:00.000Z',
+            schemaVersion: 1,
+          },
+        },
+      ]);
+      const { position } = await open(desk, 'after-poison', 'rita', 'it', 'medium');
+      expect(await desk.readSide.waitFor(['satisfaction-follow-up'], BigInt(position), 5000)).toBe(true);
+      let status: any;
+      for (let i = 0; i < 200; i++) {
+        status = await desk.expect(200, 'GET', '/admin/projections', { as: op });
+        if (status.projections[0].state === 'faulted' && status.projections[1].state === 'faulted') break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(status.projections[0]).toMatchObject({
+        name: 'request-summaries',
+        state: 'faulted',
+        checkpoint: String(poison.position - 1n),
+        fault: { position: String(poison.position), eventType: 'RequestOpened', streamId: 'request-broken', error: expect.any(String) },
+      });
+      // Both read models that read RequestOpened stopped at it; the follow-up process, which does not, went past it.
+      expect(status.projections[1]).toMatchObject({ name: 'impact-chain', state: 'faulted', fault: { streamId: 'request-broken' } });
+      expect(status.projections[2]).toMatchObject({ name: 'satisfaction-follow-up', state: 'running', checkpoint: position });
+      expect((await desk.call('GET', `/queues/it?minPosition=${position}&waitMs=50`, { as: agent() })).status).toBe(503);
+
+      for (const name of ['request-summaries', 'impact-chain']) {
+        const skipped = await desk.expect(200, 'POST', `/admin/projections/${name}/skip`, { as: op });
+        expect(skipped).toMatchObject({ state: expect.stringMatching(/running|catching_up/), skipped: [{ streamId: 'request-broken' }] });
+      }
+      const queue = await desk.expect(200, 'GET', `/queues/it?minPosition=${position}`, { as: agent() });
+      expect(queue.items.map((item: any) => item.requestId)).toEqual(['after-poison']);
+      expect((await desk.call('POST', '/admin/projections/request-summaries/skip', { as: op })).status).toBe(409);
     } finally {
       await desk.stop();
     }

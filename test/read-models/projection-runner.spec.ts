@@ -178,6 +178,21 @@ describeOnEveryReadModelStore('projection runner', (open) => {
     expect(runner.status()).toMatchObject({ state: 'running', fault: null });
   });
 
+  it('skips a poison event when the operator says so, and applies everything else', async () => {
+    const history = busyDesk(10);
+    await append(events, history.events);
+    const projection = new CountingProjection();
+    const poisoned = history.events.find((event) => event.type === 'RequestAssigned' && event.streamId === 'request-r-7')!;
+    projection.poison = (event) => event.id === poisoned.id;
+    const runner = await run(projection, { batchSize: 50 });
+    await until(() => runner.status().state === 'faulted');
+    expect(await runner.skip()).toMatchObject({ eventId: poisoned.id });
+    await until(async () => runner.position === (await events.headPosition()));
+    expect(await counted(store)).toBe(history.events.filter((event) => projection.eventTypes.has(event.type)).length - 1);
+    expect(runner.status()).toMatchObject({ state: 'running', fault: null, skipped: [expect.objectContaining({ eventId: poisoned.id })] });
+    expect(await runner.skip()).toBeNull();
+  });
+
   it('restarts a dropped subscription from its checkpoint, with back-off, and shows it', async () => {
     const history = busyDesk(20);
     await append(events, history.events);

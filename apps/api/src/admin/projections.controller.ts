@@ -38,19 +38,38 @@ export class ProjectionsController {
     };
   }
 
+  @Post(':name/skip')
+  @HttpCode(200)
+  @Roles('operator')
+  @ApiOperation({
+    summary: 'Leave out the event a faulted projection stopped at, and go on',
+    description: 'The skipped event stays in the log; only this read model goes without it. Shown in the status as skipped.',
+  })
+  async skip(@Param('name', IdParam) name: string) {
+    const runner = this.faulted(name);
+    await runner.skip();
+    return runner.status();
+  }
+
   @Post(':name/retry')
   @HttpCode(200)
   @Roles('operator')
   @ApiOperation({ summary: 'Retry the event a faulted projection stopped at' })
   async retry(@Param('name', IdParam) name: string) {
+    const runner = this.faulted(name);
+    await runner.retry();
+    return runner.status();
+  }
+
+  private faulted(name: string) {
     const runner = this.readSide.runner(name);
     if (!runner) {
-      if (this.readSide.projectionNames.includes(name))
-        throw new ConflictProblem(`projection ${name} runs in another process (the projector); retry it there`);
+      if (this.readSide.projectionNames.includes(name)) {
+        throw new ConflictProblem(`projection ${name} runs in another process (the projector); act on it there`);
+      }
       throw new NotFoundProblem(`no projection ${name}`);
     }
     if (runner.status().state !== 'faulted') throw new ConflictProblem(`projection ${name} is ${runner.status().state}, not faulted`);
-    await runner.retry();
-    return runner.status();
+    return runner;
   }
 }

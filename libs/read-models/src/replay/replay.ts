@@ -76,11 +76,25 @@ export class ReplayCache {
   async close(): Promise<void> {
     const stores = [...this.entries.values()];
     this.entries.clear();
-    await Promise.all(stores.map((entry) => entry.store.then((store) => store.close(), () => undefined)));
+    await Promise.all(
+      stores.map((entry) =>
+        entry.store.then(
+          (store) => store.close(),
+          () => undefined,
+        ),
+      ),
+    );
   }
 }
 
 /** Closed a while later: a query may still be reading a replay that was just replaced. */
 function retire(entry: CachedReplay): void {
-  setTimeout(() => void entry.store.then((store) => store.close(), () => undefined), 60_000).unref();
+  setTimeout(
+    () =>
+      void entry.store.then(
+        (store) => store.close(),
+        () => undefined,
+      ),
+    60_000,
+  ).unref();
 }

@@ -27,6 +27,8 @@ export interface ProjectionStatus {
   lastError: string | null;
   /** The event that faulted the projection, when state is 'faulted'. */
   fault: ProjectionFault | null;
+  /** Poison events an operator skipped since the process started (the last 20). */
+  skipped: ProjectionFault[];
 }
 
 export interface ProjectionRunnerOptions {
@@ -77,6 +79,7 @@ export class ProjectionRunner {
   private restarts = 0;
   private lastError: string | null = null;
   private fault: ProjectionFault | null = null;
+  private readonly skipped: ProjectionFault[] = [];
   private subscription: LogSubscription | null = null;
   private loop: Promise<void> | null = null;
   private stopping = false;
@@ -135,6 +138,34 @@ export class ProjectionRunner {
     await this.start();
   }
 
+  /**
+   * After a fault: leave the faulted event out of this read model and go on.
+   * The events before it are applied (the runner isolated it), so the
+   * checkpoint moves onto it, with the same compare-and-set as a batch.
+   */
+  async skip(): Promise<ProjectionFault | null> {
+    if (this.state !== 'faulted' || !this.fault) return null;
+    await this.loop;
+    this.loop = null;
+    const fault = this.fault;
+    const moved = await this.readModels.writer
+      .updateTable('projection_checkpoints')
+      .set({ position: fault.position, updated_at: this.now().toISOString() })
+      .where('name', '=', this.projection.name)
+      .where('position', '=', String(this.checkpoint))
+      .executeTakeFirst();
+    if (moved.numUpdatedRows !== 1n)
+      throw new Error(`${this.projection.name}: the checkpoint moved while skipping; look at the status again`);
+    this.checkpoint = BigInt(fault.position);
+    this.skipped.push(fault);
+    if (this.skipped.length > 20) this.skipped.shift();
+    this.log.warn(`projection ${this.projection.name} skipped a poison event`, { projection: this.projection.name, ...fault });
+    this.fault = null;
+    this.lastError = null;
+    await this.start();
+    return fault;
+  }
+
   status(): ProjectionStatus {
     return {
       name: this.projection.name,
@@ -145,6 +176,7 @@ export class ProjectionRunner {
       restarts: this.restarts,
       lastError: this.lastError,
       fault: this.fault,
+      skipped: [...this.skipped],
     };
   }
 
