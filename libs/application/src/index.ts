@@ -14,3 +14,4 @@ export * from './config/app-config';
 export * from './command-side';
 export * from './observability/desk-metrics';
 export * from './observability/json-log';
+export * from './import';

@@ -1,0 +1,367 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { parse } from 'csv-parse';
+import {
+  customerDecider,
+  customerStream,
+  departmentDecider,
+  departmentStream,
+  ID_PATTERN,
+  requestDecider,
+  requestStream,
+  type Actor,
+  type CustomerState,
+  type DepartmentState,
+  type DomainEvent,
+  type RequestState,
+} from '@desk/domain';
+import { WrongExpectedRevisionError, type EventStore, type EventToAppend, type RecordedEvent } from '@desk/event-store';
+import { mappedColumns, parseTimestamp, type ImportMapping } from './import-mapping';
+import { planCase, type CaseRow, type RejectedRow } from './case-plan';
+
+export interface ImportProgress {
+  rowsRead: number;
+  casesTotal: number;
+  casesDone: number;
+  eventsAppended: number;
+  rowsRejected: number;
+}
+
+export interface ImportResult extends ImportProgress {
+  rowsImported: number;
+  /** Rows already imported by an earlier run, left as they were. */
+  rowsAlreadyImported: number;
+  rowsUnchanged: number;
+  rejected: RejectedRow[];
+}
+
+export interface ImportOptions {
+  store: EventStore;
+  mapping: ImportMapping;
+  file: string;
+  /** Cases imported at once (their appends share fsyncs). */
+  concurrency?: number;
+  onProgress?: (progress: ImportProgress) => void;
+}
+
+/** The header does not carry what the mapping reads: nothing is imported. */
+export class ImportFileError extends Error {}
+
+interface Registration {
+  departments: Map<string, string>;
+  customers: Map<string, string>;
+}
+
+/**
+ * Imports another desk's history from a CSV event log. Rows are grouped by
+ * case and put in time order; each case's events are derived by planCase and
+ * appended in one atomic append to its request stream, carrying the source
+ * row in their metadata. A second run finds those rows imported and appends
+ * nothing; a run killed midway resumes where the streams stand. Departments
+ * (teams) and requesters are registered as they first appear.
+ */
+export async function importCsv(options: ImportOptions): Promise<ImportResult> {
+  const { store, mapping } = options;
+  const actor: Actor = { id: `import:${mapping.source}`, role: 'system' };
+  const { cases, rejected, rowsRead, registration } = await readCases(options);
+  const progress: ImportProgress = { rowsRead, casesTotal: cases.size, casesDone: 0, eventsAppended: 0, rowsRejected: rejected.length };
+  options.onProgress?.(progress);
+
+  const departments = new Map<string, DepartmentState>();
+  const customers = new Map<string, CustomerState>();
+  await registerAll(store, mapping, actor, registration, departments, customers, progress);
+
+  const result: ImportResult = { ...progress, rowsImported: 0, rowsAlreadyImported: 0, rowsUnchanged: 0, rejected };
+  const queue = [...cases.entries()];
+  const worker = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const [caseId, rows] = next;
+      await importCase(store, mapping, actor, caseId, rows, { departments, customers }, result);
+      result.casesDone++;
+      progress.casesDone = result.casesDone;
+      progress.eventsAppended = result.eventsAppended;
+      progress.rowsRejected = result.rejected.length;
+      options.onProgress?.(progress);
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency ?? 32 }, worker));
+  result.rowsRejected = result.rejected.length;
+  result.rejected.sort((a, b) => a.line - b.line);
+  return result;
+}
+
+async function importCase(
+  store: EventStore,
+  mapping: ImportMapping,
+  actor: Actor,
+  caseId: string,
+  rows: CaseRow[],
+  lookups: { departments: Map<string, DepartmentState>; customers: Map<string, CustomerState> },
+  result: ImportResult,
+): Promise<void> {
+  const requestId = idOf(caseId);
+  const streamId = requestStream(requestId);
+  for (let attempt = 0; ; attempt++) {
+    const recorded = await store.readStream(streamId);
+    const state = recorded.reduce((s, event) => requestDecider.evolve(s, event as never), requestDecider.initialState as RequestState);
+    const importedUpTo = recorded.reduce(
+      (max, event) => (event.metadata.importSource === mapping.source ? Math.max(max, Number(event.metadata.importRow)) : max),
+      0,
+    );
+    const pending = rows.filter((row) => row.line > importedUpTo);
+    const plan = planCase(requestId, state, pending, { actor, ...lookups });
+    const toAppend: EventToAppend[] = [];
+    for (const { row, events } of plan.accepted) {
+      events.forEach((event, index) => toAppend.push(envelope(event, mapping, actor, caseId, row, index)));
+    }
+    try {
+      if (toAppend.length > 0) {
+        await store.appendToStream(streamId, toAppend, {
+          expectedRevision: recorded.length === 0 ? 'no_stream' : BigInt(recorded.length - 1),
+        });
+      }
+      result.rowsAlreadyImported += rows.length - pending.length;
+      result.rowsImported += plan.accepted.length;
+      result.rowsUnchanged += plan.unchanged;
+      result.eventsAppended += toAppend.length;
+      result.rejected.push(...plan.rejected);
+      return;
+    } catch (error) {
+      // Another writer (a second import, the API) moved the stream: plan again from where it stands.
+      if (!(error instanceof WrongExpectedRevisionError) || attempt >= 5) throw error;
+    }
+  }
+}
+
+function envelope(event: DomainEvent, mapping: ImportMapping, actor: Actor, caseId: string, row: CaseRow, index: number): EventToAppend {
+  return {
+    id: deterministicId(`${mapping.source}|${caseId}|${row.line}|${index}`),
+    type: event.type,
+    data: event.data as Record<string, unknown>,
+    metadata: {
+      correlationId: `import:${mapping.source}:${caseId}`,
+      causationId: `import:${mapping.source}:row:${row.line}`,
+      actor: actor.id,
+      actorRole: actor.role,
+      occurredAt: row.at.toISOString(),
+      schemaVersion: 1,
+      importSource: mapping.source,
+      importRow: row.line,
+    },
+  };
+}
+
+async function registerAll(
+  store: EventStore,
+  mapping: ImportMapping,
+  actor: Actor,
+  registration: Registration,
+  departments: Map<string, DepartmentState>,
+  customers: Map<string, CustomerState>,
+  progress: ImportProgress,
+): Promise<void> {
+  const now = new Date(0);
+  const requester = mapping.requester;
+  const departmentList = [...registration.departments];
+  if (requester.type === 'internal') departmentList.unshift([requester.departmentId, requester.departmentName]);
+  for (const [id, name] of departmentList) {
+    departments.set(
+      id,
+      await ensure(
+        store,
+        departmentStream(id),
+        departmentDecider,
+        { type: 'RegisterDepartment', data: { departmentId: id, name } },
+        { now, actor },
+        mapping,
+        progress,
+      ),
+    );
+  }
+  for (const [id, name] of registration.customers) {
+    const data =
+      requester.type === 'internal'
+        ? {
+            customerId: id,
+            name,
+            type: 'internal' as const,
+            kind: requester.kind,
+            departmentId: requester.departmentId,
+            customerFacing: false,
+          }
+        : { customerId: id, name, type: 'external' as const, kind: requester.kind };
+    customers.set(
+      id,
+      await ensure(
+        store,
+        customerStream(id),
+        customerDecider,
+        { type: 'RegisterCustomer', data },
+        { now, actor, departments },
+        mapping,
+        progress,
+      ),
+    );
+  }
+}
+
+/** The aggregate as stored, registered first when it is not. */
+async function ensure<State, Command>(
+  store: EventStore,
+  streamId: string,
+  decider: {
+    decide(command: Command, state: State, context: never): DomainEvent[];
+    evolve(state: State, event: never): State;
+    initialState: State;
+  },
+  command: Command,
+  context: object,
+  mapping: ImportMapping,
+  progress: ImportProgress,
+): Promise<State> {
+  const fold = (events: RecordedEvent[]) => events.reduce((state, event) => decider.evolve(state, event as never), decider.initialState);
+  const recorded = await store.readStream(streamId);
+  if (recorded.length > 0) return fold(recorded);
+  const events = decider.decide(command, decider.initialState, context as never);
+  const toAppend = events.map((event, index) => ({
+    id: deterministicId(`${mapping.source}|${streamId}|${index}`),
+    type: event.type,
+    data: event.data as Record<string, unknown>,
+    metadata: {
+      correlationId: `import:${mapping.source}`,
+      causationId: `import:${mapping.source}:register`,
+      actor: `import:${mapping.source}`,
+      actorRole: 'system',
+      occurredAt: new Date(0).toISOString(),
+      schemaVersion: 1,
+      importSource: mapping.source,
+    },
+  }));
+  try {
+    await store.appendToStream(streamId, toAppend, { expectedRevision: 'no_stream' });
+    progress.eventsAppended += toAppend.length;
+  } catch (error) {
+    if (!(error instanceof WrongExpectedRevisionError)) throw error;
+  }
+  return fold(await store.readStream(streamId));
+}
+
+/** Reads the file, maps each row, rejects what cannot be mapped, and groups the rest by case in time order. */
+async function readCases(
+  options: ImportOptions,
+): Promise<{ cases: Map<string, CaseRow[]>; rejected: RejectedRow[]; rowsRead: number; registration: Registration }> {
+  const { mapping } = options;
+  const cases = new Map<string, CaseRow[]>();
+  const rejected: RejectedRow[] = [];
+  const registration: Registration = { departments: new Map(), customers: new Map() };
+  const parser = createReadStream(options.file).pipe(
+    parse({
+      bom: true,
+      columns: true,
+      info: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      record_delimiter: ['\r\n', '\n'],
+      // A malformed record (an unclosed quote…) is reported as a rejected row, not the end of the import.
+      skip_records_with_error: true,
+    }),
+  );
+  parser.on('skip', (error: Error & { lines?: number }) => {
+    rejected.push({ line: error.lines ?? 0, caseId: '', reason: `not a valid CSV record: ${error.message}` });
+  });
+  let rowsRead = 0;
+  let checked = false;
+  for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+    rowsRead++;
+    const line = info.lines;
+    if (!checked) {
+      const missing = mappedColumns(mapping).filter((column) => !(column in record));
+      if (missing.length > 0)
+        throw new ImportFileError(`the file has no column ${missing.map((c) => `"${c}"`).join(', ')} that the mapping reads`);
+      checked = true;
+    }
+    const mapped = mapRow(mapping, record, line);
+    if ('reason' in mapped) {
+      rejected.push(mapped);
+      continue;
+    }
+    registration.departments.set(mapped.departmentId, record[mapping.department.column].trim());
+    registration.customers.set(mapped.requesterId, record[mapping.requester.column].trim());
+    const rows = cases.get(mapped.caseId) ?? [];
+    rows.push(mapped);
+    cases.set(mapped.caseId, rows);
+  }
+  for (const rows of cases.values()) rows.sort((a, b) => a.at.getTime() - b.at.getTime() || a.line - b.line);
+  return {
+    cases,
+    rejected,
+    rowsRead: rowsRead + rejected.filter((r) => r.caseId === '' && r.reason.startsWith('not a valid CSV')).length,
+    registration,
+  };
+}
+
+function mapRow(mapping: ImportMapping, record: Record<string, string>, line: number): CaseRow | RejectedRow {
+  const caseId = (record[mapping.caseId] ?? '').trim();
+  const reject = (reason: string): RejectedRow => ({ line, caseId, reason });
+  if (!caseId) return reject(`no case id in column "${mapping.caseId}"`);
+  if (!ID_PATTERN.test(idOf(caseId))) return reject(`case id "${caseId}" cannot name a request`);
+  const at = parseTimestamp(record[mapping.timestamp.column] ?? '', mapping.timestamp);
+  if (!at)
+    return reject(
+      `"${record[mapping.timestamp.column]}" in "${mapping.timestamp.column}" is not a time in the format ${mapping.timestamp.format}`,
+    );
+  const statusKey = mapping.status.columns.map((column) => (record[column] ?? '').trim()).join('/');
+  const target = mapping.status.values[statusKey];
+  if (target === undefined) return reject(`status "${statusKey}" is not in the mapping`);
+  if (target === 'reject') return reject(`status "${statusKey}" is mapped to reject`);
+  const team = (record[mapping.department.column] ?? '').trim();
+  if (!team) return reject(`no team in column "${mapping.department.column}"`);
+  const priorityValue = (record[mapping.priority.column] ?? '').trim();
+  const priority = mapping.priority.values[priorityValue];
+  if (!priority) return reject(`priority "${priorityValue}" is not in the mapping`);
+  let tier: CaseRow['tier'];
+  if (mapping.tier) {
+    const tierValue = (record[mapping.tier.column] ?? '').trim();
+    tier = mapping.tier.values[tierValue];
+    if (!tier) return reject(`tier "${tierValue}" is not in the mapping`);
+  }
+  const requesterName = (record[mapping.requester.column] ?? '').trim();
+  if (!requesterName) return reject(`no requester in column "${mapping.requester.column}"`);
+  const agent = mapping.agent ? (record[mapping.agent.column] ?? '').trim() : '';
+  const category = mapping.category ? (record[mapping.category.column] ?? '').trim() : '';
+  const subject = mapping.subject.replace(/\{([^}]+)\}/g, (_, column: string) => (record[column] ?? '').trim()).slice(0, 200) || caseId;
+  return {
+    line,
+    caseId,
+    at,
+    target,
+    departmentId: slug(team),
+    tier,
+    agentId: agent ? slug(agent) : undefined,
+    priority,
+    requesterId: slug(requesterName),
+    category: category ? category.slice(0, 100) : undefined,
+    subject,
+  };
+}
+
+/** Ids become stream names: the source's values folded into letters, digits and - . */
+export function slug(value: string): string {
+  const folded = value
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9._:-]+/g, '-')
+    .replace(/^[^a-z0-9]+|-+$/g, '');
+  return (folded || 'x').slice(0, 120);
+}
+
+function idOf(caseId: string): string {
+  return slug(caseId);
+}
+
+/** The same source row always yields the same event id: appending it again stores nothing new. */
+function deterministicId(key: string): string {
+  const hex = createHash('sha256').update(key).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}

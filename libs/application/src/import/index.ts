@@ -1,0 +1,3 @@
+export * from './import-mapping';
+export * from './case-plan';
+export * from './csv-importer';
