@@ -1,0 +1,215 @@
+import 'reflect-metadata';
+import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ConfigError, importCsv, ImportFileError, loadConfig, MappingError, parseMapping, type AppConfig } from '@desk/application';
+import { createEventStore, type EventStore } from '@desk/event-store';
+import { allProjections, allWorkloads, createReadModelStore, readCheckpoints, replayUntil } from '@desk/read-models';
+import { ProgressBar } from './progress';
+
+const USAGE = `usage: npm run sd -- <command> [options]
+
+  import --file <log.csv> --mapping <mapping.json> [--report <report.csv>]
+      import another desk's history; exit 1 when rows were rejected (see the report)
+  events export [--after <position>] [--types <A,B>] [--stream-prefix <p>] [--from <time>] [--to <time>] [--out <file>]
+      the global log as NDJSON (stdout by default)
+  projections list
+      checkpoint, head and lag of every projection
+  replay --as-of <time>
+      every department's workload as it stood then (JSON), the live read models untouched
+
+The stores are those of the environment: DATA_DIR, EVENTSTORE_URL, DATABASE_URL.`;
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, sub] = argv;
+  const rest = argv.slice(command === 'events' || command === 'projections' ? 2 : 1);
+  if (!command || command === 'help' || command === '--help') {
+    process.stdout.write(USAGE + '\n');
+    return command ? 0 : 2;
+  }
+  const config = loadConfig();
+  switch (command) {
+    case 'import':
+      return importCommand(config, rest);
+    case 'events':
+      if (sub !== 'export') throw new UsageError(`events ${sub ?? ''}: the events command is "events export"`);
+      return exportCommand(config, rest);
+    case 'projections':
+      if (sub !== 'list') throw new UsageError(`projections ${sub ?? ''}: the projections command here is "projections list"`);
+      return projectionsCommand(config);
+    case 'replay':
+      return replayCommand(config, rest);
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+function options<T extends Record<string, { type: 'string' }>>(args: string[], spec: T): { [K in keyof T]?: string } {
+  try {
+    return parseArgs({ args, options: spec, strict: true, allowPositionals: false }).values as { [K in keyof T]?: string };
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+async function withStore<T>(config: AppConfig, work: (store: EventStore) => Promise<T>): Promise<T> {
+  const store = await createEventStore({ dataDir: config.dataDir, eventStoreUrl: config.eventStoreUrl });
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
+async function importCommand(config: AppConfig, args: string[]): Promise<number> {
+  const values = options(args, { file: { type: 'string' }, mapping: { type: 'string' }, report: { type: 'string' } });
+  if (!values.file || !values.mapping) throw new UsageError('import needs --file <log.csv> and --mapping <mapping.json>');
+  let mapping;
+  try {
+    mapping = parseMapping(JSON.parse(readFileSync(values.mapping, 'utf8')));
+  } catch (error) {
+    if (error instanceof MappingError) throw error;
+    throw new UsageError(`--mapping ${values.mapping}: ${(error as Error).message}`);
+  }
+  const reportFile = values.report ?? `import-report-${mapping.source}.csv`;
+  const bar = new ProgressBar(`importing ${values.file}`);
+  const started = Date.now();
+  const result = await withStore(config, (store) =>
+    importCsv({
+      store,
+      mapping,
+      file: values.file!,
+      onProgress: (p) => bar.update(p.casesDone, p.casesTotal, `cases, ${p.eventsAppended} events, ${p.rowsRejected} rows rejected`),
+    }),
+  );
+  const quote = (value: string | number) => `"${String(value).replace(/"/g, '""')}"`;
+  writeFileSync(
+    reportFile,
+    ['line,case,reason', ...result.rejected.map((r) => [r.line, r.caseId, r.reason].map(quote).join(','))].join('\n') + '\n',
+  );
+  bar.done(
+    `${result.rowsRead} rows, ${result.casesTotal} cases: ${result.rowsImported} rows imported, ${result.rowsAlreadyImported} already imported, ` +
+      `${result.rowsUnchanged} unchanged, ${result.rowsRejected} rejected (${reportFile}); ${result.eventsAppended} events appended in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
+  return result.rowsRejected > 0 ? 1 : 0;
+}
+
+async function exportCommand(config: AppConfig, args: string[]): Promise<number> {
+  const values = options(args, {
+    after: { type: 'string' },
+    types: { type: 'string' },
+    'stream-prefix': { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    out: { type: 'string' },
+  });
+  if (values.after !== undefined && !/^\d{1,20}$/.test(values.after)) throw new UsageError('--after must be a log position (digits)');
+  const time = (name: 'from' | 'to') => {
+    const raw = values[name];
+    if (raw === undefined) return undefined;
+    const at = Date.parse(raw);
+    if (Number.isNaN(at)) throw new UsageError(`--${name} must be an ISO 8601 time, got '${raw}'`);
+    return at;
+  };
+  const from = time('from');
+  const to = time('to');
+  const out: NodeJS.WritableStream = values.out ? createWriteStream(values.out) : process.stdout;
+  let count = 0;
+  await withStore(config, async (store) => {
+    const head = await store.headPosition();
+    const bar = new ProgressBar('exporting');
+    let after = BigInt(values.after ?? '0');
+    for (;;) {
+      const page = await store.readAll({
+        after,
+        maxCount: 2000,
+        eventTypes: values.types?.split(','),
+        streamPrefixes: values['stream-prefix']?.split(','),
+      });
+      if (page.length === 0) break;
+      for (const event of page) {
+        const at = Date.parse(String(event.metadata.occurredAt));
+        if ((from !== undefined && at < from) || (to !== undefined && at >= to)) continue;
+        const line =
+          JSON.stringify({
+            position: String(event.position),
+            streamId: event.streamId,
+            revision: String(event.revision),
+            id: event.id,
+            type: event.type,
+            occurredAt: event.metadata.occurredAt,
+            recordedAt: event.recordedAt.toISOString(),
+            data: event.data,
+            metadata: event.metadata,
+          }) + '\n';
+        if (!out.write(line)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+        count++;
+      }
+      after = page[page.length - 1].position;
+      if (values.out) bar.update(Number(after), Number(head), `${count} events`);
+    }
+    if (values.out) {
+      await new Promise<void>((resolve, reject) =>
+        (out as ReturnType<typeof createWriteStream>).end((error?: Error | null) => (error ? reject(error) : resolve())),
+      );
+      bar.done(`${count} events written to ${values.out}`);
+    }
+  });
+  return 0;
+}
+
+async function projectionsCommand(config: AppConfig): Promise<number> {
+  const readModels = await createReadModelStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  try {
+    const names = [...allProjections().map((projection) => projection.name), 'satisfaction-follow-up'];
+    const checkpoints = await readCheckpoints(readModels.reader, names).catch(() => new Map<string, bigint>());
+    const head = await withStore(config, (store) => store.headPosition());
+    const rows = names.map((name) => {
+      const checkpoint = checkpoints.get(name);
+      return {
+        name,
+        checkpoint: checkpoint === undefined ? 'not built' : String(checkpoint),
+        lag: checkpoint === undefined ? '-' : String(head - checkpoint),
+      };
+    });
+    process.stdout.write(`head of the log: ${head}\n`);
+    for (const row of rows) process.stdout.write(`${row.name.padEnd(24)} checkpoint ${row.checkpoint.padStart(10)}  lag ${row.lag}\n`);
+    return 0;
+  } finally {
+    await readModels.close();
+  }
+}
+
+async function replayCommand(config: AppConfig, args: string[]): Promise<number> {
+  const values = options(args, { 'as-of': { type: 'string' } });
+  const asOf = values['as-of'] ? new Date(values['as-of']) : undefined;
+  if (!asOf || Number.isNaN(asOf.getTime())) throw new UsageError('replay needs --as-of <ISO 8601 time>');
+  const workloads = await withStore(config, async (store) => {
+    const replay = await replayUntil(store, asOf);
+    try {
+      return await allWorkloads(replay.reader, {}, asOf);
+    } finally {
+      await replay.close();
+    }
+  });
+  process.stdout.write(JSON.stringify({ asOf: asOf.toISOString(), departments: workloads }, null, 2) + '\n');
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError) process.stderr.write(`${error.message}\n\n${USAGE}\n`);
+    else if (error instanceof ConfigError) process.stderr.write(`configuration error: ${error.message}\n`);
+    else if (error instanceof MappingError || error instanceof ImportFileError) process.stderr.write(`${error.message}\n`);
+    else {
+      process.stderr.write(`failed: ${(error as Error).stack ?? String(error)}\n`);
+      process.exitCode = 3;
+      return;
+    }
+    process.exitCode = 2;
+  },
+);
