@@ -148,8 +148,8 @@ function nextCommand(requestId: string, state: RequestState, row: CaseRow): Requ
   const otherAgent = row.agentId !== undefined && row.agentId !== state.assigneeId;
   switch (target.status) {
     case 'new':
-      // Queued again in the same team: the lifecycle has no way back to new but a transfer.
-      return null;
+      // Queued again in the same team: a resolved request is reopened; otherwise the lifecycle has no way back to new but a transfer.
+      return state.status === 'resolved' ? reopen() : null;
     case 'assigned':
       if (state.status === 'on_hold') return { type: 'ResumeWork', data: {} };
       if (state.status === 'resolved') return reopen();
