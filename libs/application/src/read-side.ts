@@ -1,9 +1,14 @@
 import type { EventStore, LogPosition } from '@desk/event-store';
+import { randomBytes } from 'node:crypto';
 import {
   allProjections,
+  dropUnfinishedCopies,
   isMissingReadModel,
   ProjectionRunner,
   readCheckpoints,
+  storedVersion,
+  swapInCopy,
+  type Projection,
   type ProjectionStatus,
   type ReadModelStore,
 } from '@desk/read-models';
@@ -18,6 +23,18 @@ export interface ReadSideOptions {
   runProjections: boolean;
   slaWatchIntervalMs: number;
   batchSize?: number;
+  /** The read models to run (tests give other versions); default every projection of the product. */
+  projections?: Projection[];
+}
+
+/** A rebuild that cannot start: unknown projection, a process, or one already under way. */
+export class RebuildRefusedError extends Error {}
+
+export interface RebuildStatus {
+  state: ProjectionStatus['state'];
+  checkpoint: string;
+  rate: number;
+  startedAt: string;
 }
 
 export interface ReadSideDependencies {
@@ -48,6 +65,9 @@ export class ReadSide implements ReadModelProgress {
   readonly slaWatch: SlaWatch | null;
   /** Every projection of the product, whether this process runs it or not. */
   readonly projectionNames: readonly string[];
+  private readonly projections: Projection[];
+  private readonly rebuilds = new Map<string, { copy: ProjectionRunner; startedAt: string; done: Promise<void> }>();
+  private stopping = false;
 
   private constructor(
     private readonly dependencies: ReadSideDependencies,
@@ -55,33 +75,127 @@ export class ReadSide implements ReadModelProgress {
   ) {
     const { eventStore, readModels, clock, commands, repository } = dependencies;
     const log = dependencies.log ?? silentLog;
-    const projections = [...allProjections(), new SatisfactionFollowUpProcess(commands, repository, log)];
+    const projections = [...(options.projections ?? allProjections()), new SatisfactionFollowUpProcess(commands, repository, log)];
+    this.projections = projections;
     this.projectionNames = projections.map((projection) => projection.name);
-    this.runners = options.runProjections
-      ? projections.map((projection) => new ProjectionRunner(projection, eventStore, readModels, { batchSize: options.batchSize, log }))
-      : [];
+    this.runners = options.runProjections ? projections.map((projection) => this.liveRunner(projection)) : [];
     this.slaWatch = options.runProjections ? new SlaWatch(readModels, commands, clock, options.slaWatchIntervalMs, log) : null;
   }
 
   static async start(dependencies: ReadSideDependencies, options: ReadSideOptions): Promise<ReadSide> {
     const readSide = new ReadSide(dependencies, options);
-    for (const runner of readSide.runners) await runner.start();
+    const { readModels } = dependencies;
+    for (const runner of [...readSide.runners]) {
+      const { projection } = runner;
+      if (projection.tables.length > 0) await dropUnfinishedCopies(readModels, projection);
+      const stored = projection.tables.length > 0 ? await storedVersion(readModels, projection.name) : undefined;
+      if (stored !== undefined && stored !== projection.version) {
+        // A new version in code: built beside the old read model, which answers queries until the swap.
+        readSide.runners.splice(readSide.runners.indexOf(runner), 1);
+        await readSide.rebuild(projection.name);
+        continue;
+      }
+      await runner.start();
+    }
     readSide.slaWatch?.start();
     return readSide;
   }
 
-  /** Stops taking new events; each runner saves the checkpoint of the batch in flight. */
+  /** Stops taking new events; each runner saves the checkpoint of the batch in flight. Unfinished rebuilds are abandoned. */
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.slaWatch?.stop();
+    await Promise.all([...this.rebuilds.values()].map(({ copy }) => copy.stop()));
+    await Promise.all([...this.rebuilds.values()].map(({ done }) => done));
     await Promise.all(this.runners.map((runner) => runner.stop()));
+  }
+
+  /**
+   * Rebuilds a read model from zero without downtime: a copy is built beside
+   * the live one from the start of the log while the live one keeps serving;
+   * once the copy has caught up, the live runner stops (saving its
+   * checkpoint), the copy catches up with it, and the copy's tables replace
+   * the live ones in one transaction. Resolves once the copy is under way.
+   */
+  async rebuild(name: string): Promise<void> {
+    const projection = this.projections.find((candidate) => candidate.name === name);
+    if (!projection) throw new RebuildRefusedError(`no projection ${name}`);
+    if (projection.tables.length === 0)
+      throw new RebuildRefusedError(`${name} is a process, not a read model: there is nothing to rebuild`);
+    if (this.rebuilds.has(name)) throw new RebuildRefusedError(`${name} is being rebuilt already`);
+    const { eventStore, readModels } = this.dependencies;
+    const copy = new ProjectionRunner(projection, eventStore, readModels, {
+      batchSize: this.options.batchSize,
+      log: this.log,
+      copy: randomBytes(4).toString('hex'),
+    });
+    await copy.start();
+    this.log.info(`projection ${name} is being rebuilt beside the live read model`, { projection: name, copy: copy.copy });
+    const done = this.finishRebuild(projection, copy).catch((error: Error) => {
+      this.log.error(`the rebuild of ${name} stopped`, { projection: name, error: error.message });
+    });
+    this.rebuilds.set(name, { copy, startedAt: new Date().toISOString(), done: done.finally(() => this.rebuilds.delete(name)) });
+  }
+
+  /** Resolves when the rebuild of `name` (if any) has swapped in or stopped. */
+  async rebuilt(name: string): Promise<void> {
+    await this.rebuilds.get(name)?.done;
+  }
+
+  private async finishRebuild(projection: Projection, copy: ProjectionRunner): Promise<void> {
+    const { eventStore, readModels } = this.dependencies;
+    const abandoned = () => this.stopping || copy.status().state === 'faulted' || copy.status().state === 'stopped';
+    // Catch up with the log as it stands, while the live read model goes on serving.
+    const head = await eventStore.headPosition();
+    while (copy.position < head) {
+      if (abandoned()) return;
+      await copy.waitFor(head, 200);
+    }
+    const live = this.runner(projection.name);
+    if (live) await live.stop();
+    const target = live ? live.position : await eventStore.headPosition();
+    while (copy.position < target) {
+      if (abandoned()) {
+        if (live && !this.stopping) await live.start();
+        return;
+      }
+      await copy.waitFor(target, 200);
+    }
+    await copy.stop();
+    const position = await swapInCopy(readModels, projection, copy.copy!, new Date());
+    const next = this.liveRunner(projection);
+    if (live) this.runners[this.runners.indexOf(live)] = next;
+    else this.runners.push(next);
+    this.log.info(`projection ${projection.name} rebuilt and swapped in`, { projection: projection.name, checkpoint: String(position) });
+    await next.start();
+  }
+
+  private liveRunner(projection: Projection): ProjectionRunner {
+    const { eventStore, readModels } = this.dependencies;
+    return new ProjectionRunner(projection, eventStore, readModels, { batchSize: this.options.batchSize, log: this.log });
+  }
+
+  private get log(): Log {
+    return this.dependencies.log ?? silentLog;
+  }
+
+  /** The copy under construction of each projection being rebuilt. */
+  rebuildStatus(name: string): RebuildStatus | null {
+    const rebuild = this.rebuilds.get(name);
+    if (!rebuild) return null;
+    const { state, checkpoint, rate } = rebuild.copy.status();
+    return { state, checkpoint, rate, startedAt: rebuild.startedAt };
   }
 
   runner(name: string): ProjectionRunner | undefined {
     return this.runners.find((runner) => runner.name === name);
   }
 
+  /** The live runners' statuses, and the copies of read models being built for a new version (state rebuilding). */
   statuses(): ProjectionStatus[] {
-    return this.runners.map((runner) => runner.status());
+    const live = this.runners.map((runner) => runner.status());
+    const copiesOnly = [...this.rebuilds.entries()].filter(([name]) => !this.runner(name)).map(([, { copy }]) => copy.status());
+    return [...live, ...copiesOnly];
   }
 
   /** Checkpoints as stored; none before any projector prepared the store. */
@@ -96,12 +210,16 @@ export class ReadSide implements ReadModelProgress {
 
   async waitFor(projections: readonly string[], position: LogPosition, timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    const local = projections.map((name) => this.runner(name));
-    if (local.every((runner) => runner !== undefined)) {
-      const reached = await Promise.all(local.map((runner) => runner!.waitFor(position, timeoutMs)));
-      return reached.every(Boolean);
+    for (;;) {
+      const local = projections.map((name) => this.runner(name));
+      if (!local.every((runner) => runner !== undefined)) break;
+      // In slices: a rebuild may swap a new runner in while we wait.
+      const slice = Math.max(0, Math.min(200, deadline - Date.now()));
+      const reached = await Promise.all(local.map((runner) => runner!.waitFor(position, slice)));
+      if (reached.every(Boolean)) return true;
+      if (Date.now() >= deadline) return false;
     }
-    // Another process runs them: watch their checkpoints in the read-model store.
+    // Another process runs them (or a new version is being built): watch their checkpoints in the read-model store.
     while (true) {
       const checkpoints = await this.checkpoints(projections);
       if (projections.every((name) => (checkpoints.get(name) ?? -1n) >= position)) return true;

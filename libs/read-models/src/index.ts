@@ -10,3 +10,4 @@ export * from './queries/workload.query';
 export * from './queries/impact.query';
 export * from './store/read-model-errors';
 export * from './replay/replay';
+export * from './runner/table-copies';

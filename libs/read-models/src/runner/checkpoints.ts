@@ -2,10 +2,15 @@ import { START, type LogPosition } from '@desk/event-store';
 import { sql, type Kysely } from 'kysely';
 import type { ReadModelStore } from '../store/read-model-store';
 import type { ReadModelTables } from '../store/read-model-tables';
+import type { Projection } from './projection';
+import { copyCheckpointName, copySuffix } from './table-copies';
 
 /** Serialises schema changes of processes starting together: PostgreSQL's CREATE TABLE IF NOT EXISTS races otherwise. */
 const SCHEMA_LOCK = 7_310_442_551;
-import type { Projection } from './projection';
+
+async function lockSchema(store: ReadModelStore, trx: Kysely<ReadModelTables>): Promise<void> {
+  if (store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${SCHEMA_LOCK})`.execute(trx);
+}
 
 export async function createCheckpointTable(db: Kysely<ReadModelTables>): Promise<void> {
   await db.schema
@@ -25,13 +30,11 @@ export async function createCheckpointTable(db: Kysely<ReadModelTables>): Promis
  */
 export async function prepareProjection(store: ReadModelStore, projection: Projection, now: Date): Promise<LogPosition> {
   return store.writer.transaction().execute(async (trx) => {
-    if (store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${SCHEMA_LOCK})`.execute(trx);
+    await lockSchema(store, trx);
     await createCheckpointTable(trx);
     const row = await trx.selectFrom('projection_checkpoints').selectAll().where('name', '=', projection.name).executeTakeFirst();
-    if (row && row.version === projection.version) {
-      await projection.createTables(trx);
-      return BigInt(row.position);
-    }
+    // Built here already: its tables stand (a swapped-in copy's indexes keep the copy's names).
+    if (row && row.version === projection.version) return BigInt(row.position);
     for (const table of projection.tables) await trx.schema.dropTable(table).ifExists().execute();
     await projection.createTables(trx);
     const fresh = { version: projection.version, position: String(START), updated_at: now.toISOString() };
@@ -49,4 +52,105 @@ export async function readCheckpoints(db: Kysely<ReadModelTables>, names: readon
   if (names.length === 0) return new Map();
   const rows = await db.selectFrom('projection_checkpoints').select(['name', 'position']).where('name', 'in', names).execute();
   return new Map(rows.map((row) => [row.name, BigInt(row.position)]));
+}
+
+/** The stored version of a projection's live read model, if it was ever built here. */
+export async function storedVersion(store: ReadModelStore, name: string): Promise<number | undefined> {
+  await createCheckpointTable(store.writer);
+  const row = await store.writer.selectFrom('projection_checkpoints').select('version').where('name', '=', name).executeTakeFirst();
+  return row?.version;
+}
+
+/** A copy's tables (through the renaming writer) and its checkpoint at the start of the log. */
+export async function prepareCopy(
+  store: ReadModelStore,
+  copyWriter: Kysely<ReadModelTables>,
+  projection: Projection,
+  checkpointName: string,
+  now: Date,
+): Promise<LogPosition> {
+  return copyWriter.transaction().execute(async (trx) => {
+    await lockSchema(store, trx);
+    await createCheckpointTable(trx);
+    for (const table of projection.tables) await trx.schema.dropTable(table).ifExists().execute();
+    await projection.createTables(trx);
+    await trx.deleteFrom('projection_checkpoints').where('name', '=', checkpointName).execute();
+    await trx
+      .insertInto('projection_checkpoints')
+      .values({ name: checkpointName, version: projection.version, position: String(START), updated_at: now.toISOString() })
+      .execute();
+    return START;
+  });
+}
+
+/**
+ * Puts a finished copy in place of the live tables, in one transaction:
+ * queries see the old read model or the new one, never a mix nor nothing.
+ * The live checkpoint takes the copy's position and version.
+ */
+export async function swapInCopy(store: ReadModelStore, projection: Projection, token: string, now: Date): Promise<LogPosition> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await swapOnce(store, projection, token, now);
+    } catch (error) {
+      // PostgreSQL: a query holds one of the live tables; try again in a moment rather than wait holding locks.
+      if ((error as { code?: string }).code !== LOCK_NOT_AVAILABLE || attempt >= 500) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(50, attempt * 2)));
+    }
+  }
+}
+
+const LOCK_NOT_AVAILABLE = '55P03';
+
+async function swapOnce(store: ReadModelStore, projection: Projection, token: string, now: Date): Promise<LogPosition> {
+  const copyName = copyCheckpointName(projection.name, token);
+  return store.writer.transaction().execute(async (trx) => {
+    await lockSchema(store, trx);
+    if (store.dialect === 'postgres') {
+      // Every live table at once, or none: the swap never waits while holding a lock a query needs, so no query
+      // can deadlock with it (SQLite needs none of this: WAL readers keep their snapshot).
+      const { rows } = await sql<{ tablename: string }>`select tablename from pg_tables where schemaname = current_schema()`.execute(trx);
+      const live = projection.tables.filter((table) => rows.some((row) => row.tablename === table));
+      if (live.length > 0)
+        await sql`lock table ${sql.join(live.map((table) => sql.table(table)))} in access exclusive mode nowait`.execute(trx);
+    }
+    const copy = await trx.selectFrom('projection_checkpoints').selectAll().where('name', '=', copyName).executeTakeFirstOrThrow();
+    for (const table of projection.tables) {
+      await trx.schema.dropTable(table).ifExists().execute();
+      await trx.schema
+        .alterTable(`${table}${copySuffix(token)}`)
+        .renameTo(table)
+        .execute();
+    }
+    const live = { version: copy.version, position: copy.position, updated_at: now.toISOString() };
+    const updated = await trx.updateTable('projection_checkpoints').set(live).where('name', '=', projection.name).executeTakeFirst();
+    if (updated.numUpdatedRows === 0n)
+      await trx
+        .insertInto('projection_checkpoints')
+        .values({ name: projection.name, ...live })
+        .execute();
+    await trx.deleteFrom('projection_checkpoints').where('name', '=', copyName).execute();
+    return BigInt(copy.position);
+  });
+}
+
+/** Drops what unfinished copies left behind (a rebuild interrupted by a stop or a crash). */
+export async function dropUnfinishedCopies(store: ReadModelStore, projection: Projection): Promise<void> {
+  await createCheckpointTable(store.writer);
+  const rows = await store.writer
+    .selectFrom('projection_checkpoints')
+    .select('name')
+    .where('name', 'like', `${projection.name}#rebuild:%`)
+    .execute();
+  for (const { name } of rows) {
+    const token = name.slice(`${projection.name}#rebuild:`.length);
+    await store.writer.transaction().execute(async (trx) => {
+      for (const table of projection.tables)
+        await trx.schema
+          .dropTable(`${table}${copySuffix(token)}`)
+          .ifExists()
+          .execute();
+      await trx.deleteFrom('projection_checkpoints').where('name', '=', name).execute();
+    });
+  }
 }

@@ -2,10 +2,13 @@ import { EventEmitter } from 'node:events';
 import type { EventStore, LogPosition, LogSubscription, RecordedEvent } from '@desk/event-store';
 import type { ReadModelStore } from '../store/read-model-store';
 import { inBatches } from './batches';
-import { prepareProjection } from './checkpoints';
+import type { Kysely } from 'kysely';
+import type { ReadModelTables } from '../store/read-model-tables';
+import { prepareCopy, prepareProjection } from './checkpoints';
+import { copyCheckpointName, CopyTablesPlugin } from './table-copies';
 import type { Projection } from './projection';
 
-export type ProjectionState = 'stopped' | 'catching_up' | 'running' | 'faulted';
+export type ProjectionState = 'stopped' | 'catching_up' | 'running' | 'rebuilding' | 'faulted';
 
 export interface ProjectionFault {
   position: string;
@@ -40,6 +43,8 @@ export interface ProjectionRunnerOptions {
   now?: () => Date;
   /** Where the runner tells what happens to it: faults, restarts, caught up. */
   log?: RunnerLog;
+  /** Build a copy beside the live tables (a rebuild): its tables and checkpoint carry this token. */
+  copy?: string;
 }
 
 export interface RunnerLog {
@@ -91,6 +96,10 @@ export class ProjectionRunner {
   private readonly maxBackoffMs: number;
   private readonly now: () => Date;
   private readonly log: RunnerLog;
+  /** The checkpoint row this runner moves: the projection's own, or its copy's. */
+  readonly checkpointName: string;
+  private readonly writer: Kysely<ReadModelTables>;
+  readonly copy: string | null;
 
   constructor(
     readonly projection: Projection,
@@ -103,6 +112,9 @@ export class ProjectionRunner {
     this.maxBackoffMs = options.maxBackoffMs ?? 10_000;
     this.now = options.now ?? (() => new Date());
     this.log = options.log ?? quiet;
+    this.copy = options.copy ?? null;
+    this.checkpointName = this.copy ? copyCheckpointName(projection.name, this.copy) : projection.name;
+    this.writer = this.copy ? readModels.writer.withPlugin(new CopyTablesPlugin(projection.tables, this.copy)) : readModels.writer;
     this.progress.setMaxListeners(0);
   }
 
@@ -114,8 +126,10 @@ export class ProjectionRunner {
   async start(): Promise<void> {
     if (this.loop) return;
     this.stopping = false;
-    this.checkpoint = await prepareProjection(this.readModels, this.projection, this.now());
-    this.state = (await this.events.headPosition()) <= this.checkpoint ? 'running' : 'catching_up';
+    this.checkpoint = this.copy
+      ? await prepareCopy(this.readModels, this.writer, this.projection, this.checkpointName, this.now())
+      : await prepareProjection(this.readModels, this.projection, this.now());
+    this.state = this.copy ? 'rebuilding' : (await this.events.headPosition()) <= this.checkpoint ? 'running' : 'catching_up';
     this.loop = this.run();
   }
 
@@ -148,10 +162,10 @@ export class ProjectionRunner {
     await this.loop;
     this.loop = null;
     const fault = this.fault;
-    const moved = await this.readModels.writer
+    const moved = await this.writer
       .updateTable('projection_checkpoints')
       .set({ position: fault.position, updated_at: this.now().toISOString() })
-      .where('name', '=', this.projection.name)
+      .where('name', '=', this.checkpointName)
       .where('position', '=', String(this.checkpoint))
       .executeTakeFirst();
     if (moved.numUpdatedRows !== 1n)
@@ -213,7 +227,7 @@ export class ProjectionRunner {
           await this.applyBatch(batch);
           failures = 0;
           this.lastError = null;
-          const state = batch.length < this.batchSize ? 'running' : 'catching_up';
+          const state = this.copy ? 'rebuilding' : batch.length < this.batchSize ? 'running' : 'catching_up';
           if (state === 'running' && this.state !== 'running') {
             this.log.info(`projection ${this.projection.name} caught up`, {
               projection: this.projection.name,
@@ -251,7 +265,7 @@ export class ProjectionRunner {
         failures++;
         this.restarts++;
         this.lastError = error instanceof Error ? error.message : String(error);
-        this.state = 'catching_up';
+        this.state = this.copy ? 'rebuilding' : 'catching_up';
         const delay = Math.min(this.maxBackoffMs, this.minBackoffMs * 2 ** (failures - 1));
         this.log.warn(`projection ${this.projection.name} restarts from its checkpoint`, {
           projection: this.projection.name,
@@ -295,12 +309,12 @@ export class ProjectionRunner {
     const from = this.checkpoint;
     const to = batch[batch.length - 1].position;
     const relevant = batch.filter((event) => this.projection.eventTypes.has(event.type));
-    await this.readModels.writer.transaction().execute(async (trx) => {
+    await this.writer.transaction().execute(async (trx) => {
       // First statement of the transaction: it takes the row lock (PostgreSQL) or the write lock (SQLite).
       const moved = await trx
         .updateTable('projection_checkpoints')
         .set({ position: String(to), updated_at: this.now().toISOString() })
-        .where('name', '=', this.projection.name)
+        .where('name', '=', this.checkpointName)
         .where('version', '=', this.projection.version)
         .where('position', '=', String(from))
         .executeTakeFirst();
@@ -313,10 +327,10 @@ export class ProjectionRunner {
   }
 
   private async storedCheckpoint(): Promise<LogPosition> {
-    const row = await this.readModels.writer
+    const row = await this.writer
       .selectFrom('projection_checkpoints')
       .select('position')
-      .where('name', '=', this.projection.name)
+      .where('name', '=', this.checkpointName)
       .executeTakeFirstOrThrow();
     return BigInt(row.position);
   }

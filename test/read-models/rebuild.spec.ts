@@ -1,0 +1,148 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCommandSide, ReadSide, systemClock } from '@desk/application';
+import { SqliteEventStore, type RecordedEvent } from '@desk/event-store';
+import { allProjections, departmentQueue, ImpactChainProjection, RequestSummariesProjection, type ReadModelStore } from '@desk/read-models';
+import { DeskHistory } from '@desk/read-models/testing/desk-history';
+import { describeOnEveryReadModelStore, dumpReadModels, project } from './support/read-model-backends';
+
+function history(requests: number): DeskHistory {
+  const desk = new DeskHistory()
+    .department('it', 'IT', [{ priority: 'medium', audience: 'internal', firstResponseMinutes: 60, resolutionMinutes: 480 }])
+    .internalCustomer('eva', 'it', true)
+    .externalCustomer('olga');
+  for (let i = 0; i < requests; i++) {
+    desk.open(`r-${i}`, i % 2 ? 'olga' : 'eva', 'it').assign(`r-${i}`);
+    if (i % 2 === 1) desk.link(`r-${i - 1}`, `r-${i}`);
+    if (i % 3 === 0) desk.work(`r-${i}`, 'agent-bob');
+    desk.advance(1);
+  }
+  return desk;
+}
+
+class RequestSummariesV2 extends RequestSummariesProjection {
+  override readonly version = 2 as 1;
+}
+
+describeOnEveryReadModelStore('rebuilding a read model beside the live one', (open) => {
+  let dir: string;
+  let events: SqliteEventStore;
+  let store: ReadModelStore;
+  let readSide: ReadSide | null = null;
+
+  const start = (projections = allProjections()) =>
+    ReadSide.start(
+      { eventStore: events, readModels: store, clock: systemClock, ...pick(createCommandSide(events, systemClock)) },
+      { runProjections: true, slaWatchIntervalMs: 3_600_000, batchSize: 50, projections },
+    );
+  const pick = (side: ReturnType<typeof createCommandSide>) => ({ commands: side.requests, repository: side.repository });
+  const append = async (list: readonly RecordedEvent[]) => {
+    for (const event of list)
+      await events.appendToStream(event.streamId, [{ id: event.id, type: event.type, data: event.data, metadata: event.metadata }]);
+  };
+  const fresh = async (all: readonly RecordedEvent[]) => {
+    const other = await open();
+    try {
+      await project(other, all);
+      return await dumpReadModels(other);
+    } finally {
+      await other.close();
+    }
+  };
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'desk-rebuild-'));
+    events = new SqliteEventStore(join(dir, 'events.sqlite'));
+    store = await open();
+  });
+  afterEach(async () => {
+    await readSide?.stop();
+    readSide = null;
+    await store.close();
+    await events.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers every query while commands go on, swaps atomically, and ends equal to a fresh build', async () => {
+    const desk = history(200);
+    const firstPart = desk.events.length;
+    await append(desk.events);
+    readSide = await start();
+    expect(await readSide.waitFor(['request-summaries', 'impact-chain'], await events.headPosition(), 10_000)).toBe(true);
+
+    for (let i = 200; i < 260; i++) desk.open(`r-${i}`, 'eva', 'it').advance(1);
+    const more = desk.since(firstPart);
+    const failures: string[] = [];
+    let queries = 0;
+    let writing = true;
+    const querying = (async () => {
+      while (writing) {
+        try {
+          await departmentQueue(store.reader, 'it', { limit: 20 }, new Date());
+          queries++;
+        } catch (error) {
+          failures.push((error as Error).message);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+    })();
+    await readSide.rebuild('request-summaries');
+    await readSide.rebuild('impact-chain');
+    expect(readSide.rebuildStatus('request-summaries')).toMatchObject({ state: 'rebuilding' });
+    await expect(readSide.rebuild('request-summaries')).rejects.toThrow(/being rebuilt already/);
+    await expect(readSide.rebuild('satisfaction-follow-up')).rejects.toThrow(/a process, not a read model/);
+    await append(more);
+    await readSide.rebuilt('request-summaries');
+    await readSide.rebuilt('impact-chain');
+    writing = false;
+    await querying;
+
+    expect(failures).toEqual([]);
+    expect(queries).toBeGreaterThan(0);
+    const head = await events.headPosition();
+    expect(await readSide.waitFor(['request-summaries', 'impact-chain'], head, 10_000)).toBe(true);
+    expect(readSide.statuses().map((status) => [status.name, status.state])).toEqual([
+      ['request-summaries', 'running'],
+      ['impact-chain', 'running'],
+      ['satisfaction-follow-up', 'running'],
+    ]);
+    expect(readSide.rebuildStatus('request-summaries')).toBeNull();
+    expect(await dumpReadModels(store)).toEqual(await fresh(desk.events));
+    const checkpoints = await store.reader.selectFrom('projection_checkpoints').select('name').orderBy('name').execute();
+    expect(checkpoints.map((row) => row.name)).toEqual(['impact-chain', 'request-summaries', 'satisfaction-follow-up']);
+  });
+
+  it('rebuilds a new version of a projection on start beside the old read model, which answers until the swap', async () => {
+    const desk = history(120);
+    await append(desk.events);
+    readSide = await start();
+    expect(await readSide.waitFor(['request-summaries', 'impact-chain'], await events.headPosition(), 10_000)).toBe(true);
+    await readSide.stop();
+
+    readSide = await start([new RequestSummariesV2(), new ImpactChainProjection()]);
+    // The old version still answers while the new one is built.
+    expect((await departmentQueue(store.reader, 'it', { limit: 500 }, new Date())).items.length).toBeGreaterThan(0);
+    await readSide.rebuilt('request-summaries');
+    const version = await store.reader
+      .selectFrom('projection_checkpoints')
+      .select(['version', 'position'])
+      .where('name', '=', 'request-summaries')
+      .executeTakeFirstOrThrow();
+    expect(version).toEqual({ version: 2, position: String(await events.headPosition()) });
+    expect(readSide.statuses().find((status) => status.name === 'request-summaries')).toMatchObject({ version: 2, state: 'running' });
+    expect(await readSide.waitFor(['request-summaries', 'impact-chain'], await events.headPosition(), 10_000)).toBe(true);
+    expect(await dumpReadModels(store)).toEqual(await fresh(desk.events));
+  });
+
+  it('drops a copy a crash left unfinished, on the next start', async () => {
+    await append(history(30).events);
+    readSide = await start();
+    await readSide.rebuild('request-summaries');
+    // As if the process died here: stop without swapping.
+    await readSide.stop();
+    readSide = await start();
+    const rows = await store.reader.selectFrom('projection_checkpoints').select('name').execute();
+    expect(rows.map((row) => row.name).filter((name) => name.includes('#rebuild'))).toEqual([]);
+  });
+});
