@@ -102,6 +102,9 @@ describeOnEveryReadModelStore('rebuilding a read model beside the live one', (op
     expect(queries).toBeGreaterThan(0);
     const head = await events.headPosition();
     expect(await readSide.waitFor(['request-summaries', 'impact-chain'], head, 10_000)).toBe(true);
+    for (let i = 0; i < 200 && readSide.statuses().some((status) => status.state !== 'running'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     expect(readSide.statuses().map((status) => [status.name, status.state])).toEqual([
       ['request-summaries', 'running'],
       ['impact-chain', 'running'],

@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { EventStore } from '@desk/event-store';
-import { ConflictProblem, NotFoundProblem, ReadSide } from '@desk/application';
+import { ConflictProblem, NotFoundProblem, ReadSide, RebuildRefusedError } from '@desk/application';
 import { Roles } from '../auth/roles.decorator';
 import { EVENT_STORE } from '../config/tokens';
 import { IdParam } from '../http/id-param.pipe';
@@ -33,9 +33,33 @@ export class ProjectionsController {
         const status = local.get(name);
         const checkpoint = status ? BigInt(status.checkpoint) : (checkpoints.get(name) ?? 0n);
         const lag = head > checkpoint ? head - checkpoint : 0n;
-        return status ? { ...status, lag: String(lag) } : { name, state: 'elsewhere', checkpoint: String(checkpoint), lag: String(lag) };
+        return status
+          ? { ...status, lag: String(lag), rebuild: this.readSide.rebuildStatus(name) }
+          : { name, state: 'elsewhere', checkpoint: String(checkpoint), lag: String(lag) };
       }),
     };
+  }
+
+  @Post(':name/rebuild')
+  @HttpCode(202)
+  @Roles('operator')
+  @ApiOperation({
+    summary: 'Rebuild a read model from zero, beside the live one',
+    description:
+      'The copy is built from the start of the log while the live read model keeps answering; once caught up it replaces the live one ' +
+      'in one transaction. Follow it in GET /admin/projections (rebuild).',
+  })
+  async rebuild(@Param('name', IdParam) name: string) {
+    if (!this.readSide.projectionNames.includes(name)) throw new NotFoundProblem(`no projection ${name}`);
+    if (!this.readSide.runner(name))
+      throw new ConflictProblem(`projection ${name} runs in another process (the projector); rebuild it there`);
+    try {
+      await this.readSide.rebuild(name);
+    } catch (error) {
+      if (error instanceof RebuildRefusedError) throw new ConflictProblem(error.message);
+      throw error;
+    }
+    return { name, rebuild: this.readSide.rebuildStatus(name) };
   }
 
   @Post(':name/skip')

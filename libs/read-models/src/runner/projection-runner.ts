@@ -91,6 +91,7 @@ export class ProjectionRunner {
   private wakeBackoff: (() => void) | null = null;
   private readonly progress = new EventEmitter();
   private readonly recent: { at: number; count: number }[] = [];
+  private lastTurn = 0;
   private readonly batchSize: number;
   private readonly minBackoffMs: number;
   private readonly maxBackoffMs: number;
@@ -225,9 +226,17 @@ export class ProjectionRunner {
         if (this.stopping) await subscription.close();
         for await (const batch of inBatches(subscription, this.batchSize)) {
           await this.applyBatch(batch);
+          // Embedded stores answer synchronously: without a turn of the event loop now and then, a catch-up would
+          // run as one chain of microtasks and hold every HTTP request until it ends. Every 10 ms of work, one turn.
+          if (performance.now() - this.lastTurn > 10) {
+            await new Promise<void>((resolve) => setImmediate(resolve));
+            this.lastTurn = performance.now();
+          }
           failures = 0;
           this.lastError = null;
-          const state = this.copy ? 'rebuilding' : batch.length < this.batchSize ? 'running' : 'catching_up';
+          // A short batch means nothing more was at hand; after a full one, the head says whether more is coming.
+          const caughtUp = batch.length < this.batchSize || (await this.events.headPosition()) <= this.checkpoint;
+          const state = this.copy ? 'rebuilding' : caughtUp ? 'running' : 'catching_up';
           if (state === 'running' && this.state !== 'running') {
             this.log.info(`projection ${this.projection.name} caught up`, {
               projection: this.projection.name,
