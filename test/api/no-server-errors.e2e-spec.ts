@@ -42,6 +42,7 @@ const ROUTES: ['GET' | 'POST' | 'PUT' | 'DELETE', string][] = [
   ['POST', '/admin/projections/{projection}/retry'],
   ['GET', '/metrics'],
   ['GET', '/events'],
+  ['POST', '/analytics/sla-what-if'],
   ['GET', '/health/ready'],
 ];
 

@@ -34,6 +34,7 @@ import { ImpactController } from './impact/impact.controller';
 import { FreshReads } from './read-models/fresh-reads';
 import { ProjectionsController } from './admin/projections.controller';
 import { EventsController } from './events/events.controller';
+import { WhatIfController } from './analytics/what-if.controller';
 
 export interface AppDependencies {
   config: AppConfig;
@@ -82,6 +83,7 @@ export class AppModule {
         ImpactController,
         ProjectionsController,
         EventsController,
+        WhatIfController,
         HealthController,
         MetricsController,
       ],

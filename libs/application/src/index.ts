@@ -15,3 +15,4 @@ export * from './command-side';
 export * from './observability/desk-metrics';
 export * from './observability/json-log';
 export * from './import';
+export * from './analytics';

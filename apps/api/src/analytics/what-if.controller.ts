@@ -1,0 +1,68 @@
+import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { BusinessCalendar, Priority, Audience } from '@desk/domain';
+import type { EventStore } from '@desk/event-store';
+import type { ReadModelStore } from '@desk/read-models';
+import { BadRequestProblem, CLOCK, slaWhatIf, type Clock } from '@desk/application';
+import { Roles } from '../auth/roles.decorator';
+import { EVENT_STORE, READ_MODELS } from '../config/tokens';
+import { PublishServiceStandardBody } from '../departments/department.dto';
+import { IdField, PatternField } from '../http/fields';
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+export class SlaWhatIfBody extends PublishServiceStandardBody {
+  @IdField({ description: 'The department whose standard measured the requests (their SLA department).' })
+  departmentId!: string;
+
+  @PatternField(ISO_TIME, 'must be an ISO 8601 time', { max: 40, description: 'Requests opened from this business time…' })
+  from!: string;
+
+  @PatternField(ISO_TIME, 'must be an ISO 8601 time', { max: 40, description: '…until this one (excluded).' })
+  to!: string;
+}
+
+@ApiTags('analysts')
+@ApiBearerAuth()
+@Controller('analytics')
+export class WhatIfController {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(READ_MODELS) private readonly readModels: ReadModelStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  @Post('sla-what-if')
+  @HttpCode(200)
+  @Roles('analyst', 'manager')
+  @ApiOperation({
+    summary: 'SLA outcomes of a stretch of history under another service standard, beside the standard that was in force',
+    description:
+      'For the requests a department measured that were opened in [from, to): met, breached, pending and compliance, and the median ' +
+      'business minutes to spare, per audience and target, under each request’s recorded standard and under the one given ' +
+      '(validated like a published standard; nothing is published, no data changes).',
+  })
+  async whatIf(@Body() body: SlaWhatIfBody) {
+    const from = new Date(body.from);
+    const to = new Date(body.to);
+    if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()) || from >= to) {
+      throw new BadRequestProblem('from must be a time before to', { from: 'must be a valid time before to' });
+    }
+    return slaWhatIf(
+      this.store,
+      this.readModels,
+      {
+        departmentId: body.departmentId,
+        from,
+        to,
+        targets: body.targets.map((target) => ({
+          ...target,
+          priority: target.priority as Priority,
+          audience: target.audience as Audience,
+        })),
+        calendar: (body.calendar as BusinessCalendar | undefined) ?? null,
+      },
+      this.clock.now(),
+    );
+  }
+}

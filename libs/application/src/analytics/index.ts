@@ -1,0 +1,2 @@
+export * from './sla-what-if';
+export * from './what-if';
