@@ -1,7 +1,17 @@
 import 'reflect-metadata';
 import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError, importCsv, ImportFileError, loadConfig, MappingError, parseMapping, type AppConfig } from '@desk/application';
+import {
+  ConfigError,
+  DeskNotEmptyError,
+  importCsv,
+  ImportFileError,
+  loadConfig,
+  loadDemoDesk,
+  MappingError,
+  parseMapping,
+  type AppConfig,
+} from '@desk/application';
 import { createEventStore, type EventStore } from '@desk/event-store';
 import { allProjections, allWorkloads, createReadModelStore, readCheckpoints, replayUntil } from '@desk/read-models';
 import { ProgressBar } from './progress';
@@ -16,6 +26,8 @@ const USAGE = `usage: npm run sd -- <command> [options]
       checkpoint, head and lag of every projection
   replay --as-of <time>
       every department's workload as it stood then (JSON), the live read models untouched
+  demo
+      fills an empty desk with a realistic organisation and a few days of its life
 
 The stores are those of the environment: DATA_DIR, EVENTSTORE_URL, DATABASE_URL.`;
 
@@ -40,6 +52,14 @@ async function main(argv: string[]): Promise<number> {
       return projectionsCommand(config);
     case 'replay':
       return replayCommand(config, rest);
+    case 'demo': {
+      options(rest, {});
+      const loaded = await withStore(config, (store) => loadDemoDesk(store, new Date()));
+      process.stderr.write(
+        `demo desk loaded: ${loaded.requests} requests, ${loaded.events} events; start the API (npm start) to see its read models\n`,
+      );
+      return 0;
+    }
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
@@ -204,7 +224,8 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     if (error instanceof UsageError) process.stderr.write(`${error.message}\n\n${USAGE}\n`);
     else if (error instanceof ConfigError) process.stderr.write(`configuration error: ${error.message}\n`);
-    else if (error instanceof MappingError || error instanceof ImportFileError) process.stderr.write(`${error.message}\n`);
+    else if (error instanceof MappingError || error instanceof ImportFileError || error instanceof DeskNotEmptyError)
+      process.stderr.write(`${error.message}\n`);
     else {
       process.stderr.write(`failed: ${(error as Error).stack ?? String(error)}\n`);
       process.exitCode = 3;

@@ -1,5 +1,10 @@
 import type { EventStore } from '@desk/event-store';
-import { RequestCommandHandler } from './commands/aggregate-commands';
+import {
+  CustomerCommandHandler,
+  DepartmentCommandHandler,
+  ImpactCommandHandler,
+  RequestCommandHandler,
+} from './commands/aggregate-commands';
 import { AggregateRepository } from './commands/aggregate-repository';
 import { CommandExecutor } from './commands/command-executor';
 import { DomainLookups } from './commands/domain-lookups';
@@ -11,5 +16,13 @@ export function createCommandSide(eventStore: EventStore, clock: Clock, observer
   const repository = new AggregateRepository(eventStore);
   const executor = new CommandExecutor(eventStore, repository, clock, observer);
   const lookups = new DomainLookups(repository);
-  return { repository, executor, lookups, requests: new RequestCommandHandler(executor, lookups) };
+  return {
+    repository,
+    executor,
+    lookups,
+    departments: new DepartmentCommandHandler(executor),
+    customers: new CustomerCommandHandler(executor, lookups),
+    requests: new RequestCommandHandler(executor, lookups),
+    impacts: new ImpactCommandHandler(executor, lookups),
+  };
 }

@@ -16,3 +16,4 @@ export * from './observability/desk-metrics';
 export * from './observability/json-log';
 export * from './import';
 export * from './analytics';
+export * from './demo/demo-desk';
