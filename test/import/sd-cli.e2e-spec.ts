@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { TEST_SECRET, TestDesk } from '../api/support/test-desk';
 
 const ROOT = resolve(__dirname, '../..');
 const VOLVO = '/work/shared/data/bpi2013/volvo-it-incidents.csv';
@@ -146,5 +147,39 @@ describe('npm run sd', () => {
     const fileRun = sd(data, ['import', '--file', otherFile, '--mapping', 'mappings/volvo-it-incidents.json']);
     expect([fileRun.status, fileRun.stderr]).toEqual([2, expect.stringMatching(/the file has no column "SR Number"/)]);
     expect(countEvents(data)).toBe(0);
+  }, 60_000);
+});
+
+describe('npm run sd -- projections rebuild|retry|skip', () => {
+  it('asks the running desk, with an operator token signed by its secret', async () => {
+    const desk = await TestDesk.start();
+    await desk.app.listen(0, '127.0.0.1');
+    const { port } = desk.app.getHttpServer().address() as { port: number };
+    const run = (args: string[]) =>
+      new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
+        const child = spawn(process.execPath, ['-r', './test/support/register-ts.js', 'apps/cli/src/main.ts', ...args], {
+          cwd: ROOT,
+          env: { ...process.env, AUTH_SECRET: TEST_SECRET, DATA_DIR: join(tmpdir(), 'sd-none'), DATABASE_URL: '', EVENTSTORE_URL: '' },
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (chunk) => (stdout += chunk));
+        child.stderr.on('data', (chunk) => (stderr += chunk));
+        child.on('exit', (status) => done({ status, stdout, stderr }));
+      });
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      const rebuilt = await run(['projections', 'rebuild', 'impact-chain', '--url', url]);
+      expect(rebuilt.status).toBe(0);
+      expect(JSON.parse(rebuilt.stdout)).toMatchObject({ name: 'impact-chain' });
+      await desk.readSide.rebuilt('impact-chain');
+      const retry = await run(['projections', 'retry', 'impact-chain', '--url', url]);
+      expect([retry.status, retry.stderr]).toEqual([1, expect.stringMatching(/retry impact-chain: 409/)]);
+      expect((await run(['projections', 'skip', 'nothing', '--url', url])).status).toBe(1);
+      expect((await run(['projections', 'rebuild', '--url', url])).status).toBe(2);
+      expect((await run(['projections', 'rebuild', 'impact-chain', '--url', 'http://127.0.0.1:1'])).status).toBe(3);
+    } finally {
+      await desk.stop();
+    }
   }, 60_000);
 });

@@ -4,9 +4,9 @@ import { CqrsModule } from '@nestjs/cqrs';
 import type { EventStore } from '@desk/event-store';
 import { ReplayCache, type ReadModelStore } from '@desk/read-models';
 import { AuthGuard, TOKEN_POLICY } from './auth/auth.guard';
-import { tokenPolicy } from './auth/tokens';
-import { loadOrCreateSigningSecret } from './auth/signing-secret';
 import {
+  tokenPolicy,
+  loadOrCreateSigningSecret,
   AggregateRepository,
   CLOCK,
   COMMAND_HANDLERS,
@@ -17,8 +17,8 @@ import {
   ReadSide,
   RequestCommandHandler,
   type Clock,
+  type AppConfig,
 } from '@desk/application';
-import type { AppConfig } from '@desk/application';
 import { APP_CONFIG, EVENT_STORE, READ_MODELS } from './config/tokens';
 import { CustomersController } from './customers/customers.controller';
 import { DepartmentsController } from './departments/departments.controller';

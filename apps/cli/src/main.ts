@@ -11,6 +11,8 @@ import {
   MappingError,
   parseMapping,
   type AppConfig,
+  loadOrCreateSigningSecret,
+  issueToken,
 } from '@desk/application';
 import { createEventStore, type EventStore } from '@desk/event-store';
 import { allProjections, allWorkloads, createReadModelStore, readCheckpoints, replayUntil } from '@desk/read-models';
@@ -24,6 +26,10 @@ const USAGE = `usage: npm run sd -- <command> [options]
       the global log as NDJSON (stdout by default)
   projections list
       checkpoint, head and lag of every projection
+  projections rebuild|retry|skip <name> [--url <base url>]
+      asks the running desk (the API, or the projector's PROJECTOR_PORT) to rebuild a read model beside the live one,
+      or to retry or skip the event a faulted one stopped at; the token is SD_TOKEN, or an operator token signed
+      with this desk's secret
   replay --as-of <time>
       every department's workload as it stood then (JSON), the live read models untouched
   demo
@@ -48,8 +54,9 @@ async function main(argv: string[]): Promise<number> {
       if (sub !== 'export') throw new UsageError(`events ${sub ?? ''}: the events command is "events export"`);
       return exportCommand(config, rest);
     case 'projections':
-      if (sub !== 'list') throw new UsageError(`projections ${sub ?? ''}: the projections command here is "projections list"`);
-      return projectionsCommand(config);
+      if (sub === 'list') return projectionsCommand(config);
+      if (sub === 'rebuild' || sub === 'retry' || sub === 'skip') return operateCommand(config, sub, argv.slice(2));
+      throw new UsageError(`projections ${sub ?? ''}: the projections commands are list, rebuild, retry and skip`);
     case 'replay':
       return replayCommand(config, rest);
     case 'demo': {
@@ -199,6 +206,41 @@ async function projectionsCommand(config: AppConfig): Promise<number> {
   } finally {
     await readModels.close();
   }
+}
+
+async function operateCommand(config: AppConfig, action: 'rebuild' | 'retry' | 'skip', args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: { url: { type: 'string' } }, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const [name] = parsed.positionals;
+  if (!name || parsed.positionals.length > 1) throw new UsageError(`projections ${action} needs one projection name`);
+  const base = parsed.values.url ?? `http://127.0.0.1:${config.port}`;
+  const token = process.env.SD_TOKEN || issueOperatorToken(config);
+  let response: Response;
+  try {
+    response = await fetch(`${base.replace(/\/$/, '')}/admin/projections/${encodeURIComponent(name)}/${action}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
+  } catch (error) {
+    process.stderr.write(`cannot reach the desk at ${base}: ${(error as Error).message}\n`);
+    return 3;
+  }
+  const body = await response.text();
+  process.stdout.write(body + '\n');
+  if (!response.ok) process.stderr.write(`${action} ${name}: ${response.status}\n`);
+  return response.ok ? 0 : 1;
+}
+
+function issueOperatorToken(config: AppConfig): string {
+  if (config.authPublicKey) throw new UsageError('this desk verifies tokens from an identity provider: set SD_TOKEN to an operator token');
+  return issueToken(loadOrCreateSigningSecret(config), 'sd-cli', 'operator', '5m', {
+    audience: config.authAudience,
+    issuer: config.authIssuer,
+  });
 }
 
 async function replayCommand(config: AppConfig, args: string[]): Promise<number> {

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { createServer, type Server } from 'node:http';
-import { createCommandSide, DeskMetrics, JsonLog, loadConfigOrExit, ReadSide, systemClock } from '@desk/application';
+import { createCommandSide, DeskMetrics, JsonLog, loadConfigOrExit, ReadSide, RebuildRefusedError, systemClock } from '@desk/application';
 import { createEventStore, type EventStore } from '@desk/event-store';
 import { createReadModelStore, type ReadModelStore } from '@desk/read-models';
 
@@ -60,6 +60,15 @@ function serve(
       response.end(body);
     };
     const json = (status: number, body: unknown) => send(status, 'application/json', JSON.stringify(body));
+    const action = /^\/admin\/projections\/([A-Za-z0-9._-]{1,64})\/(rebuild|retry|skip)$/.exec(request.url ?? '');
+    if (request.method === 'POST' && action) {
+      // Operators' actions on the projections this process runs; the port is for the internal network only.
+      void operate(readSide, action[1], action[2] as 'rebuild' | 'retry' | 'skip').then(([status, body]) => json(status, body));
+      return;
+    }
+    if (request.method === 'GET' && request.url === '/admin/projections') {
+      return json(200, { projections: readSide.statuses().map((status) => ({ ...status, rebuild: readSide.rebuildStatus(status.name) })) });
+    }
     if (request.method !== 'GET') return json(405, { status: 405, title: 'Method not allowed' });
     if (request.url === '/metrics') {
       metrics.registry.metrics().then(
@@ -84,6 +93,25 @@ function serve(
     server.once('error', reject);
     server.listen(port, host, () => resolve(server));
   });
+}
+
+async function operate(readSide: ReadSide, name: string, action: 'rebuild' | 'retry' | 'skip'): Promise<[number, unknown]> {
+  const runner = readSide.runner(name);
+  if (!runner) return [404, { status: 404, title: 'Not found', detail: `no projection ${name} runs here` }];
+  try {
+    if (action === 'rebuild') {
+      await readSide.rebuild(name);
+      return [202, { name, rebuild: readSide.rebuildStatus(name) }];
+    }
+    if (runner.status().state !== 'faulted')
+      return [409, { status: 409, title: 'Conflict', detail: `projection ${name} is ${runner.status().state}, not faulted` }];
+    if (action === 'retry') await runner.retry();
+    else await runner.skip();
+    return [200, runner.status()];
+  } catch (error) {
+    if (error instanceof RebuildRefusedError) return [409, { status: 409, title: 'Conflict', detail: error.message }];
+    return [500, { status: 500, title: 'Internal error', detail: (error as Error).message }];
+  }
 }
 
 main().catch((error) => {

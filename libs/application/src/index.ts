@@ -17,3 +17,5 @@ export * from './observability/json-log';
 export * from './import';
 export * from './analytics';
 export * from './demo/demo-desk';
+export * from './auth/tokens';
+export * from './auth/signing-secret';

@@ -3,9 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEventStore, type EventStore } from '@desk/event-store';
-import { loadConfig, ReadSide, type JsonLog } from '@desk/application';
+import { loadConfig, ReadSide, type JsonLog, issueToken, type TokenRole } from '@desk/application';
 import { createReadModelStore, type ReadModelStore } from '@desk/read-models';
-import { issueToken, type TokenRole } from '../../../apps/api/src/auth/tokens';
 import { createApp } from '../../../apps/api/src/create-app';
 
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-signing';

@@ -2,9 +2,8 @@ import { CanActivate, ExecutionContext, Inject, Injectable, createParamDecorator
 import { Reflector } from '@nestjs/core';
 import type { Actor } from '@desk/domain';
 import type { FastifyRequest } from 'fastify';
-import { ForbiddenProblem, UnauthorizedProblem } from '@desk/application';
+import { ForbiddenProblem, UnauthorizedProblem, InvalidTokenError, TokenRole, verifyToken, type TokenPolicy } from '@desk/application';
 import { PUBLIC_KEY, ROLES_KEY } from './roles.decorator';
-import { InvalidTokenError, TokenRole, verifyToken, type TokenPolicy } from './tokens';
 
 export const TOKEN_POLICY = Symbol('TokenPolicy');
 

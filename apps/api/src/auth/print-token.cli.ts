@@ -1,7 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '@desk/application';
-import { loadOrCreateSigningSecret } from './signing-secret';
-import { TOKEN_ROLES, TokenRole, issueToken } from './tokens';
+import { ConfigError, loadConfig, loadOrCreateSigningSecret, TOKEN_ROLES, TokenRole, issueToken } from '@desk/application';
 
 /** `npm run token -- --sub <id> --role <role> [--expires-in 8h]`: prints a bearer token for this desk's secret. */
 function main(): number {

@@ -1,5 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
-import type { TokenRole } from './tokens';
+import type { TokenRole } from '@desk/application';
 
 export const ROLES_KEY = 'desk:roles';
 export const PUBLIC_KEY = 'desk:public';

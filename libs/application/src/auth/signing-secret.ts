@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AppConfig } from '@desk/application';
+import type { AppConfig } from '../config/app-config';
 
 const SECRET_FILE = 'auth-secret';
 
