@@ -21,8 +21,8 @@ function history(requests: number): DeskHistory {
   return desk;
 }
 
-class RequestSummariesV2 extends RequestSummariesProjection {
-  override readonly version = 2 as 1;
+class RequestSummariesNext extends RequestSummariesProjection {
+  override readonly version = 3;
 }
 
 describeOnEveryReadModelStore('rebuilding a read model beside the live one', (open) => {
@@ -123,7 +123,7 @@ describeOnEveryReadModelStore('rebuilding a read model beside the live one', (op
     expect(await readSide.waitFor(['request-summaries', 'impact-chain'], await events.headPosition(), 10_000)).toBe(true);
     await readSide.stop();
 
-    readSide = await start([new RequestSummariesV2(), new ImpactChainProjection()]);
+    readSide = await start([new RequestSummariesNext(), new ImpactChainProjection()]);
     // The old version still answers while the new one is built.
     expect((await departmentQueue(store.reader, 'it', { limit: 500 }, new Date())).items.length).toBeGreaterThan(0);
     await readSide.rebuilt('request-summaries');
@@ -132,8 +132,8 @@ describeOnEveryReadModelStore('rebuilding a read model beside the live one', (op
       .select(['version', 'position'])
       .where('name', '=', 'request-summaries')
       .executeTakeFirstOrThrow();
-    expect(version).toEqual({ version: 2, position: String(await events.headPosition()) });
-    expect(readSide.statuses().find((status) => status.name === 'request-summaries')).toMatchObject({ version: 2, state: 'running' });
+    expect(version).toEqual({ version: 3, position: String(await events.headPosition()) });
+    expect(readSide.statuses().find((status) => status.name === 'request-summaries')).toMatchObject({ version: 3, state: 'running' });
     expect(await readSide.waitFor(['request-summaries', 'impact-chain'], await events.headPosition(), 10_000)).toBe(true);
     expect(await dumpReadModels(store)).toEqual(await fresh(desk.events));
   });

@@ -28,7 +28,13 @@ export function decodeCursor(cursor: string, shape: readonly ('string' | 'number
   try {
     const values: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (!Array.isArray(values) || values.length !== shape.length) return null;
-    return values.every((value, index) => typeof value === shape[index]) ? (values as (string | number)[]) : null;
+    // Only what a page could have ended on: whole numbers of a sane size, short text without NUL.
+    const sane = (value: unknown, index: number) =>
+      typeof value === shape[index] &&
+      (typeof value === 'number'
+        ? Number.isInteger(value) && Math.abs(value) <= 1_000_000_000
+        : (value as string).length <= 300 && !(value as string).includes('\u0000'));
+    return values.every(sane) ? (values as (string | number)[]) : null;
   } catch {
     return null;
   }

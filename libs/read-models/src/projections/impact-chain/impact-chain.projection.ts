@@ -18,7 +18,7 @@ const CHUNK = 400;
  */
 export class ImpactChainProjection implements Projection {
   readonly name = 'impact-chain';
-  readonly version = 1;
+  readonly version: number = 1;
   readonly eventTypes: ReadonlySet<string> = new Set<string>([...IMPACT_NODE_EVENT_TYPES, 'ImpactLinked', 'ImpactUnlinked']);
   readonly tables = ['impact_nodes', 'impact_links'] as const;
 

@@ -31,7 +31,8 @@ const REQUEST_EVENT_TYPES = [
  */
 export class RequestSummariesProjection implements Projection {
   readonly name = 'request-summaries';
-  readonly version = 1;
+  /** 2: paused minutes keep their fractions (events with seconds), business minutes are whole. */
+  readonly version: number = 2;
   readonly eventTypes: ReadonlySet<string> = new Set<string>([...REQUEST_EVENT_TYPES, 'DepartmentRegistered', 'ServiceStandardPublished']);
   readonly tables = ['departments', 'sla_calendars', 'request_summaries'] as const;
 
@@ -60,7 +61,6 @@ export class RequestSummariesProjection implements Projection {
       'exposed_to_external',
       'is_open',
       'priority_rank',
-      'paused_minutes',
       'first_response_breached',
       'resolution_breached',
       'reopen_count',
@@ -113,6 +113,8 @@ export class RequestSummariesProjection implements Projection {
       'follow_up_request_id',
     ];
     for (const column of integers) table = table.addColumn(column, 'integer', (c) => c.notNull());
+    // Business minutes paused can have fractions (events with seconds): due and risk times move by exactly that.
+    table = table.addColumn('paused_minutes', 'double precision', (c) => c.notNull());
     for (const column of nullableIntegers) table = table.addColumn(column, 'integer');
     for (const column of texts) table = table.addColumn(column, 'text', (c) => c.notNull());
     for (const column of nullableTexts) table = table.addColumn(column, 'text');

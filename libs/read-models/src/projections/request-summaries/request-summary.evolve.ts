@@ -55,10 +55,6 @@ export function evolveRequestSummary(
       const resolvedAt = event.data.resolvedAt;
       const calendar = slaCalendar(next, calendarOf);
       const stoppedBefore = next.clock_stopped_since;
-      const businessMinutes =
-        businessMinutesBetween(new Date(next.opened_at), new Date(resolvedAt), calendar) -
-        next.paused_minutes -
-        (stoppedBefore ? businessMinutesBetween(new Date(stoppedBefore), new Date(resolvedAt), calendar) : 0);
       const reading = stoppedBefore ?? resolvedAt;
       return withDerived(
         {
@@ -67,7 +63,7 @@ export function evolveRequestSummary(
           resolved_at: resolvedAt,
           resolved_day: localDay(resolvedAt, calendar),
           resolution_elapsed_minutes: minutesBetween(next.opened_at, resolvedAt),
-          resolution_business_minutes: Math.max(0, businessMinutes),
+          resolution_business_minutes: clockMinutes(next, resolvedAt, calendar),
           resolution_within_target: next.resolution_due_at === null ? null : reading <= next.resolution_due_at ? 1 : 0,
           clock_stopped_since: stoppedBefore ?? resolvedAt,
         },
@@ -120,10 +116,7 @@ export function evolveRequestSummary(
           first_responded_at: respondedAt,
           first_response_within_target: event.data.withinTarget === null ? null : event.data.withinTarget ? 1 : 0,
           first_response_elapsed_minutes: minutesBetween(next.opened_at, respondedAt),
-          first_response_business_minutes: Math.max(
-            0,
-            businessMinutesBetween(new Date(next.opened_at), new Date(respondedAt), calendar) - next.paused_minutes,
-          ),
+          first_response_business_minutes: clockMinutes(next, respondedAt, calendar),
         },
         calendarOf,
       );
@@ -233,7 +226,13 @@ function withDerived(row: RequestSummaryRow, calendarOf: CalendarLookup): Reques
   return {
     ...row,
     is_open: isOpen ? 1 : 0,
-    first_response_at_risk_at: row.first_response_due_at === null ? null : atRisk(row.first_response_minutes),
+    // Once answered, the first-response target is settled: later pauses move neither its due time nor its risk time.
+    first_response_at_risk_at:
+      row.first_response_due_at === null
+        ? null
+        : row.first_responded_at !== null && row.first_response_at_risk_at !== null
+          ? row.first_response_at_risk_at
+          : atRisk(row.first_response_minutes),
     resolution_at_risk_at: row.resolution_due_at === null ? null : atRisk(row.resolution_minutes),
     next_due_at: isOpen && pending.length > 0 ? pending.sort()[0] : null,
   };
@@ -243,6 +242,20 @@ function slaCalendar(row: RequestSummaryRow, calendarOf: CalendarLookup): Busine
   return row.sla_department_id === null || row.sla_standard_version === null
     ? null
     : calendarOf(row.sla_department_id, row.sla_standard_version);
+}
+
+/**
+ * Business minutes the SLA clock ran from opening to `at`: the pauses it
+ * already counted and the stop under way (a hold awaiting the requester, or
+ * the time resolved) left out; whole minutes, as the figures show them.
+ */
+function clockMinutes(row: RequestSummaryRow, at: string, calendar: BusinessCalendar | null): number {
+  const stopped = row.clock_stopped_since;
+  const running =
+    businessMinutesBetween(new Date(row.opened_at), new Date(at), calendar) -
+    row.paused_minutes -
+    (stopped && stopped < at ? businessMinutesBetween(new Date(stopped), new Date(at), calendar) : 0);
+  return Math.max(0, Math.round(running));
 }
 
 /** The local date of an instant where the request's SLA is counted (UTC without a calendar). */
