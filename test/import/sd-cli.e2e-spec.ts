@@ -150,6 +150,48 @@ describe('npm run sd', () => {
   }, 60_000);
 });
 
+describe('npm run sd -- demo, replay and what-if', () => {
+  it('fills an empty desk, answers as of a time from a replay, and says when what-if has no read models yet', () => {
+    const data = mkdtempSync(join(tmpdir(), 'desk-sd-demo-'));
+    try {
+      const demo = sd(data, ['demo']);
+      expect([demo.status, demo.stderr]).toEqual([0, expect.stringMatching(/demo desk loaded: 17 requests/)]);
+      expect(sd(data, ['demo']).status).toBe(2);
+      const now = new Date().toISOString();
+      const blockers = sd(data, ['replay', '--as-of', now, '--blockers']);
+      expect(blockers.status).toBe(0);
+      expect(
+        JSON.parse(blockers.stdout)
+          .items.slice(0, 2)
+          .map((item: { requestId: string }) => item.requestId),
+      ).toEqual(['it-switch', 'it-phones']);
+      const queue = JSON.parse(sd(data, ['replay', '--as-of', now, '--queue', 'front-desk']).stdout);
+      expect(queue.items.length).toBeGreaterThan(0);
+      const early = JSON.parse(sd(data, ['replay', '--as-of', '2000-01-01T00:00:00Z']).stdout);
+      expect(early.departments).toEqual([]);
+      const standard = join(data, 'standard.json');
+      writeFileSync(
+        standard,
+        JSON.stringify({ targets: [{ priority: 'high', audience: 'external', firstResponseMinutes: 5, resolutionMinutes: 30 }] }),
+      );
+      const whatIf = sd(data, [
+        'what-if',
+        '--department',
+        'front-desk',
+        '--from',
+        '2000-01-01T00:00:00Z',
+        '--to',
+        now,
+        '--standard',
+        standard,
+      ]);
+      expect([whatIf.status, whatIf.stderr]).toEqual([2, expect.stringMatching(/not built here yet/)]);
+    } finally {
+      rmSync(data, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
 describe('npm run sd -- projections rebuild|retry|skip', () => {
   it('asks the running desk, with an operator token signed by its secret', async () => {
     const desk = await TestDesk.start();

@@ -10,12 +10,24 @@ import {
   loadDemoDesk,
   MappingError,
   parseMapping,
+  slaWhatIf,
   type AppConfig,
   loadOrCreateSigningSecret,
   issueToken,
 } from '@desk/application';
 import { createEventStore, type EventStore } from '@desk/event-store';
-import { allProjections, allWorkloads, createReadModelStore, readCheckpoints, replayUntil } from '@desk/read-models';
+import {
+  allProjections,
+  allWorkloads,
+  createReadModelStore,
+  departmentQueue,
+  impactBlockers,
+  impactChain,
+  isMissingReadModel,
+  readCheckpoints,
+  replayUntil,
+} from '@desk/read-models';
+import { DomainError } from '@desk/domain';
 import { ProgressBar } from './progress';
 
 const USAGE = `usage: npm run sd -- <command> [options]
@@ -30,8 +42,12 @@ const USAGE = `usage: npm run sd -- <command> [options]
       asks the running desk (the API, or the projector's PROJECTOR_PORT) to rebuild a read model beside the live one,
       or to retry or skip the event a faulted one stopped at; the token is SD_TOKEN, or an operator token signed
       with this desk's secret
-  replay --as-of <time>
-      every department's workload as it stood then (JSON), the live read models untouched
+  replay --as-of <time> [--queue <department> | --impact <request> | --blockers]
+      every department's workload (or a queue, an impact chain, the blockers) as it stood then (JSON),
+      the live read models untouched
+  what-if --department <id> --from <time> --to <time> --standard <standard.json>
+      SLA outcomes of the requests the department measured then, under the standard in the file
+      ({"targets": [...], "calendar": {...}}) beside the one in force (needs built read models)
   demo
       fills an empty desk with a realistic organisation and a few days of its life
 
@@ -59,6 +75,8 @@ async function main(argv: string[]): Promise<number> {
       throw new UsageError(`projections ${sub ?? ''}: the projections commands are list, rebuild, retry and skip`);
     case 'replay':
       return replayCommand(config, rest);
+    case 'what-if':
+      return whatIfCommand(config, rest);
     case 'demo': {
       options(rest, {});
       const loaded = await withStore(config, (store) => loadDemoDesk(store, new Date()));
@@ -72,9 +90,13 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-function options<T extends Record<string, { type: 'string' }>>(args: string[], spec: T): { [K in keyof T]?: string } {
+type Values<T extends Record<string, { type: 'string' | 'boolean' }>> = {
+  [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string;
+};
+
+function options<T extends Record<string, { type: 'string' | 'boolean' }>>(args: string[], spec: T): Values<T> {
   try {
-    return parseArgs({ args, options: spec, strict: true, allowPositionals: false }).values as { [K in keyof T]?: string };
+    return parseArgs({ args, options: spec, strict: true, allowPositionals: false }).values as Values<T>;
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -244,19 +266,73 @@ function issueOperatorToken(config: AppConfig): string {
 }
 
 async function replayCommand(config: AppConfig, args: string[]): Promise<number> {
-  const values = options(args, { 'as-of': { type: 'string' } });
+  const values = options(args, {
+    'as-of': { type: 'string' },
+    queue: { type: 'string' },
+    impact: { type: 'string' },
+    blockers: { type: 'boolean' },
+  });
   const asOf = values['as-of'] ? new Date(values['as-of']) : undefined;
   if (!asOf || Number.isNaN(asOf.getTime())) throw new UsageError('replay needs --as-of <ISO 8601 time>');
-  const workloads = await withStore(config, async (store) => {
+  const answer = await withStore(config, async (store) => {
+    const head = await store.headPosition();
+    const bar = new ProgressBar('replaying');
+    bar.update(0, Number(head));
     const replay = await replayUntil(store, asOf);
+    bar.done(`the log up to ${asOf.toISOString()} replayed`);
     try {
-      return await allWorkloads(replay.reader, {}, asOf);
+      if (values.queue) return await departmentQueue(replay.reader, values.queue, { limit: 200 }, asOf);
+      if (values.impact) return (await impactChain(replay.reader, values.impact)) ?? { error: `no request ${values.impact} then` };
+      if (values.blockers) return await impactBlockers(replay.reader, { limit: 200 });
+      return { asOf: asOf.toISOString(), departments: await allWorkloads(replay.reader, {}, asOf) };
     } finally {
       await replay.close();
     }
   });
-  process.stdout.write(JSON.stringify({ asOf: asOf.toISOString(), departments: workloads }, null, 2) + '\n');
+  process.stdout.write(JSON.stringify(answer, null, 2) + '\n');
   return 0;
+}
+
+async function whatIfCommand(config: AppConfig, args: string[]): Promise<number> {
+  const values = options(args, {
+    department: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    standard: { type: 'string' },
+  });
+  if (!values.department || !values.from || !values.to || !values.standard) {
+    throw new UsageError('what-if needs --department <id> --from <time> --to <time> --standard <standard.json>');
+  }
+  const from = new Date(values.from);
+  const to = new Date(values.to);
+  if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()) || from >= to)
+    throw new UsageError('--from and --to must be ISO 8601 times, from before to');
+  let standard: { targets?: unknown; calendar?: unknown };
+  try {
+    standard = JSON.parse(readFileSync(values.standard, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`--standard ${values.standard}: ${(error as Error).message}`);
+  }
+  const readModels = await createReadModelStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  try {
+    const answer = await withStore(config, (store) =>
+      slaWhatIf(
+        store,
+        readModels,
+        { departmentId: values.department!, from, to, targets: standard.targets as never, calendar: (standard.calendar ?? null) as never },
+        new Date(),
+      ),
+    );
+    process.stdout.write(JSON.stringify(answer, null, 2) + '\n');
+    return 0;
+  } catch (error) {
+    if (error instanceof DomainError) throw new UsageError(error.message);
+    if (isMissingReadModel(error))
+      throw new UsageError('what-if reads the read models, which are not built here yet: start the desk (npm start) or a projector first');
+    throw error;
+  } finally {
+    await readModels.close();
+  }
 }
 
 main(process.argv.slice(2)).then(
