@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import {
   ConfigError,
   DeskNotEmptyError,
+  exportLine,
   importCsv,
   ImportFileError,
   loadConfig,
@@ -180,19 +181,7 @@ async function exportCommand(config: AppConfig, args: string[]): Promise<number>
       for (const event of page) {
         const at = Date.parse(String(event.metadata.occurredAt));
         if ((from !== undefined && at < from) || (to !== undefined && at >= to)) continue;
-        const line =
-          JSON.stringify({
-            position: String(event.position),
-            streamId: event.streamId,
-            revision: String(event.revision),
-            id: event.id,
-            type: event.type,
-            occurredAt: event.metadata.occurredAt,
-            recordedAt: event.recordedAt.toISOString(),
-            data: event.data,
-            metadata: event.metadata,
-          }) + '\n';
-        if (!out.write(line)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+        if (!out.write(exportLine(event))) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
         count++;
       }
       after = page[page.length - 1].position;

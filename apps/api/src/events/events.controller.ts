@@ -3,8 +3,8 @@ import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagg
 import { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import { EVENT_TYPES } from '@desk/domain';
-import type { EventStore, RecordedEvent } from '@desk/event-store';
-import { BadRequestProblem } from '@desk/application';
+import type { EventStore } from '@desk/event-store';
+import { BadRequestProblem, exportLine } from '@desk/application';
 import { Roles } from '../auth/roles.decorator';
 import { EVENT_STORE } from '../config/tokens';
 import { IntegerField, PatternField } from '../http/fields';
@@ -52,23 +52,6 @@ export class EventsQuery {
 }
 
 const PAGE = 1000;
-
-/** An event as exported: one JSON object per line, positions and revisions as decimal strings. */
-export function exportLine(event: RecordedEvent): string {
-  return (
-    JSON.stringify({
-      position: String(event.position),
-      streamId: event.streamId,
-      revision: String(event.revision),
-      id: event.id,
-      type: event.type,
-      occurredAt: event.metadata.occurredAt,
-      recordedAt: event.recordedAt.toISOString(),
-      data: event.data,
-      metadata: event.metadata,
-    }) + '\n'
-  );
-}
 
 @ApiTags('analysts')
 @ApiBearerAuth()
