@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import {
   ConfigError,
   DeskNotEmptyError,
+  exportedEvents,
   exportLine,
   importCsv,
   ImportFileError,
@@ -169,23 +170,20 @@ async function exportCommand(config: AppConfig, args: string[]): Promise<number>
   await withStore(config, async (store) => {
     const head = await store.headPosition();
     const bar = new ProgressBar('exporting');
-    let after = BigInt(values.after ?? '0');
-    for (;;) {
-      const page = await store.readAll({
-        after,
-        maxCount: 2000,
+    const events = exportedEvents(
+      store,
+      {
+        after: BigInt(values.after ?? '0'),
         eventTypes: values.types?.split(','),
         streamPrefixes: values['stream-prefix']?.split(','),
-      });
-      if (page.length === 0) break;
-      for (const event of page) {
-        const at = Date.parse(String(event.metadata.occurredAt));
-        if ((from !== undefined && at < from) || (to !== undefined && at >= to)) continue;
-        if (!out.write(exportLine(event))) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-        count++;
-      }
-      after = page[page.length - 1].position;
-      if (values.out) bar.update(Number(after), Number(head), `${count} events`);
+        from,
+        to,
+      },
+      (readUpTo) => values.out && bar.update(Number(readUpTo), Number(head), `${count} events`),
+    );
+    for await (const event of events) {
+      if (!out.write(exportLine(event))) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+      count++;
     }
     if (values.out) {
       await new Promise<void>((resolve, reject) =>

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import { EVENT_TYPES } from '@desk/domain';
 import type { EventStore } from '@desk/event-store';
-import { BadRequestProblem, exportLine } from '@desk/application';
+import { BadRequestProblem, exportedEvents, exportLine } from '@desk/application';
 import { Roles } from '../auth/roles.decorator';
 import { EVENT_STORE } from '../config/tokens';
 import { IntegerField, PatternField } from '../http/fields';
@@ -51,8 +51,6 @@ export class EventsQuery {
   limit?: number;
 }
 
-const PAGE = 1000;
-
 @ApiTags('analysts')
 @ApiBearerAuth()
 @Controller('events')
@@ -79,25 +77,23 @@ export class EventsController {
     }
     if (from !== undefined && to !== undefined && from >= to)
       throw new BadRequestProblem(`from must be before to`, { from: 'is not before to' });
-    const store = this.store;
-    const filter = { eventTypes: query.types?.split(','), streamPrefixes: query.streamPrefix?.split(',') };
-    let remaining = query.limit ?? Number.POSITIVE_INFINITY;
+    const events = exportedEvents(this.store, {
+      after: BigInt(query.after ?? '0'),
+      eventTypes: query.types?.split(','),
+      streamPrefixes: query.streamPrefix?.split(','),
+      from,
+      to,
+      limit: query.limit,
+    });
     async function* lines(): AsyncGenerator<string> {
-      let after = BigInt(query.after ?? '0');
+      let last = query.after ?? '0';
       try {
-        while (remaining > 0) {
-          const page = await store.readAll({ ...filter, after, maxCount: PAGE });
-          if (page.length === 0) return;
-          for (const event of page) {
-            const at = Date.parse(String(event.metadata.occurredAt));
-            if ((from !== undefined && at < from) || (to !== undefined && at >= to)) continue;
-            yield exportLine(event);
-            if (--remaining <= 0) return;
-          }
-          after = page[page.length - 1].position;
+        for await (const event of events) {
+          last = String(event.position);
+          yield exportLine(event);
         }
       } catch (error) {
-        yield JSON.stringify({ error: `the export stopped: ${(error as Error).message}; resume with after=${after}` }) + '\n';
+        yield JSON.stringify({ error: `the export stopped: ${(error as Error).message}; resume with after=${last}` }) + '\n';
       }
     }
     void reply.header('content-type', 'application/x-ndjson; charset=utf-8').send(Readable.from(lines()));

@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '@desk/event-store';
+import type { EventStore, LogPosition, RecordedEvent } from '@desk/event-store';
 
 /** An event as exported (HTTP and CLI alike): one JSON object per line, positions and revisions as decimal strings. */
 export function exportLine(event: RecordedEvent): string {
@@ -15,4 +15,37 @@ export function exportLine(event: RecordedEvent): string {
       metadata: event.metadata,
     }) + '\n'
   );
+}
+
+export interface ExportFilter {
+  /** Exclusive. */
+  after?: LogPosition;
+  eventTypes?: string[];
+  streamPrefixes?: string[];
+  /** Business time (occurredAt), ms since the epoch: from inclusive, to exclusive. */
+  from?: number;
+  to?: number;
+  limit?: number;
+}
+
+/** The log in position order, filtered as an export asks, a page at a time; `onPage` hears how far it has read. */
+export async function* exportedEvents(
+  store: EventStore,
+  filter: ExportFilter,
+  onPage?: (readUpTo: LogPosition) => void,
+): AsyncGenerator<RecordedEvent> {
+  let after = filter.after ?? 0n;
+  let remaining = filter.limit ?? Number.POSITIVE_INFINITY;
+  while (remaining > 0) {
+    const page = await store.readAll({ after, maxCount: 2000, eventTypes: filter.eventTypes, streamPrefixes: filter.streamPrefixes });
+    if (page.length === 0) return;
+    for (const event of page) {
+      const at = Date.parse(String(event.metadata.occurredAt));
+      if ((filter.from !== undefined && at < filter.from) || (filter.to !== undefined && at >= filter.to)) continue;
+      yield event;
+      if (--remaining <= 0) return;
+    }
+    after = page[page.length - 1].position;
+    onPage?.(after);
+  }
 }
