@@ -86,6 +86,10 @@ describe('npm run sd', () => {
           .map((line) => line.split(',')[0]),
       ).size,
     );
+    const out = join(dir, 'export.ndjson');
+    const toFile = sd(data, ['events', 'export', '--out', out, '--from', '2000-01-01T00:00:00Z']);
+    expect([toFile.status, toFile.stderr]).toEqual([0, expect.stringMatching(new RegExp(`exporting: ${events} events written to`))]);
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(events);
   }, 60_000);
 
   it('resumes a killed import to the same events as an uninterrupted one', async () => {
