@@ -153,6 +153,17 @@ describe('the projector process', () => {
       });
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       expect(metrics).toMatch(/desk_projection_lag\{projection="request-summaries",service="projector"\} 0/);
+      const post = (path: string) => fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST' }).then((response) => response.status);
+      expect(await post('/admin/projections/impact-chain/retry')).toBe(409);
+      expect(await post('/admin/projections/nothing/skip')).toBe(404);
+      expect(await post('/admin/projections/satisfaction-follow-up/rebuild')).toBe(409);
+      expect(await post('/admin/projections/impact-chain/rebuild')).toBe(202);
+      const status = await (await fetch(`http://127.0.0.1:${port}/admin/projections`)).json();
+      expect(status.projections.map((p: { name: string }) => p.name)).toEqual([
+        'request-summaries',
+        'impact-chain',
+        'satisfaction-follow-up',
+      ]);
       child.kill('SIGTERM');
       expect(await exited(child)).toBe(0);
       const lines = out

@@ -1,6 +1,14 @@
 import 'reflect-metadata';
 import { createServer, type Server } from 'node:http';
-import { createCommandSide, DeskMetrics, JsonLog, loadConfigOrExit, ReadSide, RebuildRefusedError, systemClock } from '@desk/application';
+import {
+  createCommandSide,
+  DeskMetrics,
+  JsonLog,
+  loadConfigOrExit,
+  ReadSide,
+  ProjectionActionRefusedError,
+  systemClock,
+} from '@desk/application';
 import { createEventStore, type EventStore } from '@desk/event-store';
 import { createReadModelStore, type ReadModelStore } from '@desk/read-models';
 
@@ -96,20 +104,16 @@ function serve(
 }
 
 async function operate(readSide: ReadSide, name: string, action: 'rebuild' | 'retry' | 'skip'): Promise<[number, unknown]> {
-  const runner = readSide.runner(name);
-  if (!runner) return [404, { status: 404, title: 'Not found', detail: `no projection ${name} runs here` }];
   try {
-    if (action === 'rebuild') {
-      await readSide.rebuild(name);
-      return [202, { name, rebuild: readSide.rebuildStatus(name) }];
-    }
-    if (runner.status().state !== 'faulted')
-      return [409, { status: 409, title: 'Conflict', detail: `projection ${name} is ${runner.status().state}, not faulted` }];
-    if (action === 'retry') await runner.retry();
-    else await runner.skip();
-    return [200, runner.status()];
+    if (action !== 'rebuild') return [200, await readSide.resolveFault(name, action)];
+    await readSide.rebuild(name);
+    return [202, { name, rebuild: readSide.rebuildStatus(name) }];
   } catch (error) {
-    if (error instanceof RebuildRefusedError) return [409, { status: 409, title: 'Conflict', detail: error.message }];
+    if (error instanceof ProjectionActionRefusedError) {
+      return error.unknownProjection
+        ? [404, { status: 404, title: 'Not found', detail: error.message }]
+        : [409, { status: 409, title: 'Conflict', detail: error.message }];
+    }
     return [500, { status: 500, title: 'Internal error', detail: (error as Error).message }];
   }
 }

@@ -27,8 +27,16 @@ export interface ReadSideOptions {
   projections?: Projection[];
 }
 
-/** A rebuild that cannot start: unknown projection, a process, or one already under way. */
-export class RebuildRefusedError extends Error {}
+/** An operator's action that cannot be taken: an unknown projection, one run elsewhere, not faulted, a process, a rebuild under way. */
+export class ProjectionActionRefusedError extends Error {
+  constructor(
+    message: string,
+    /** No projection of that name at all (rather than one that cannot take the action now). */
+    readonly unknownProjection = false,
+  ) {
+    super(message);
+  }
+}
 
 export interface RebuildStatus {
   state: ProjectionStatus['state'];
@@ -119,10 +127,10 @@ export class ReadSide implements ReadModelProgress {
    */
   async rebuild(name: string): Promise<void> {
     const projection = this.projections.find((candidate) => candidate.name === name);
-    if (!projection) throw new RebuildRefusedError(`no projection ${name}`);
+    if (!projection) throw new ProjectionActionRefusedError(`no projection ${name}`, true);
     if (projection.tables.length === 0)
-      throw new RebuildRefusedError(`${name} is a process, not a read model: there is nothing to rebuild`);
-    if (this.rebuilds.has(name)) throw new RebuildRefusedError(`${name} is being rebuilt already`);
+      throw new ProjectionActionRefusedError(`${name} is a process, not a read model: there is nothing to rebuild`);
+    if (this.rebuilds.has(name)) throw new ProjectionActionRefusedError(`${name} is being rebuilt already`);
     const { eventStore, readModels } = this.dependencies;
     const copy = new ProjectionRunner(projection, eventStore, readModels, {
       batchSize: this.options.batchSize,
@@ -135,6 +143,20 @@ export class ReadSide implements ReadModelProgress {
       this.log.error(`the rebuild of ${name} stopped`, { projection: name, error: error.message });
     });
     this.rebuilds.set(name, { copy, startedAt: new Date().toISOString(), done: done.finally(() => this.rebuilds.delete(name)) });
+  }
+
+  /** After a fault: try the event again, or leave it out of this read model and go on. */
+  async resolveFault(name: string, action: 'retry' | 'skip'): Promise<ProjectionStatus> {
+    const runner = this.runner(name);
+    if (!runner) {
+      if (!this.projectionNames.includes(name)) throw new ProjectionActionRefusedError(`no projection ${name}`, true);
+      throw new ProjectionActionRefusedError(`projection ${name} runs in another process (the projector); act on it there`);
+    }
+    const { state } = runner.status();
+    if (state !== 'faulted') throw new ProjectionActionRefusedError(`projection ${name} is ${state}, not faulted`);
+    if (action === 'retry') await runner.retry();
+    else await runner.skip();
+    return runner.status();
   }
 
   /** Resolves when the rebuild of `name` (if any) has swapped in or stopped. */

@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { EventStore } from '@desk/event-store';
-import { ConflictProblem, NotFoundProblem, ReadSide, RebuildRefusedError } from '@desk/application';
+import { ConflictProblem, NotFoundProblem, ProjectionActionRefusedError, ReadSide } from '@desk/application';
 import { Roles } from '../auth/roles.decorator';
 import { EVENT_STORE } from '../config/tokens';
 import { IdParam } from '../http/id-param.pipe';
@@ -50,15 +50,10 @@ export class ProjectionsController {
       'in one transaction. Follow it in GET /admin/projections (rebuild).',
   })
   async rebuild(@Param('name', IdParam) name: string) {
-    if (!this.readSide.projectionNames.includes(name)) throw new NotFoundProblem(`no projection ${name}`);
-    if (!this.readSide.runner(name))
+    if (this.readSide.projectionNames.includes(name) && !this.readSide.runner(name)) {
       throw new ConflictProblem(`projection ${name} runs in another process (the projector); rebuild it there`);
-    try {
-      await this.readSide.rebuild(name);
-    } catch (error) {
-      if (error instanceof RebuildRefusedError) throw new ConflictProblem(error.message);
-      throw error;
     }
+    await refusals(() => this.readSide.rebuild(name));
     return { name, rebuild: this.readSide.rebuildStatus(name) };
   }
 
@@ -69,31 +64,25 @@ export class ProjectionsController {
     summary: 'Leave out the event a faulted projection stopped at, and go on',
     description: 'The skipped event stays in the log; only this read model goes without it. Shown in the status as skipped.',
   })
-  async skip(@Param('name', IdParam) name: string) {
-    const runner = this.faulted(name);
-    await runner.skip();
-    return runner.status();
+  skip(@Param('name', IdParam) name: string) {
+    return refusals(() => this.readSide.resolveFault(name, 'skip'));
   }
 
   @Post(':name/retry')
   @HttpCode(200)
   @Roles('operator')
   @ApiOperation({ summary: 'Retry the event a faulted projection stopped at' })
-  async retry(@Param('name', IdParam) name: string) {
-    const runner = this.faulted(name);
-    await runner.retry();
-    return runner.status();
+  retry(@Param('name', IdParam) name: string) {
+    return refusals(() => this.readSide.resolveFault(name, 'retry'));
   }
+}
 
-  private faulted(name: string) {
-    const runner = this.readSide.runner(name);
-    if (!runner) {
-      if (this.readSide.projectionNames.includes(name)) {
-        throw new ConflictProblem(`projection ${name} runs in another process (the projector); act on it there`);
-      }
-      throw new NotFoundProblem(`no projection ${name}`);
-    }
-    if (runner.status().state !== 'faulted') throw new ConflictProblem(`projection ${name} is ${runner.status().state}, not faulted`);
-    return runner;
+/** An action the read side refuses: 404 for a projection that does not exist, 409 for one that cannot take it now. */
+async function refusals<T>(action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (error) {
+    if (!(error instanceof ProjectionActionRefusedError)) throw error;
+    throw error.unknownProjection ? new NotFoundProblem(error.message) : new ConflictProblem(error.message);
   }
 }
