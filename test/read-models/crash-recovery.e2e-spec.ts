@@ -158,7 +158,7 @@ describe('the projector process', () => {
       expect(await post('/admin/projections/nothing/skip')).toBe(404);
       expect(await post('/admin/projections/satisfaction-follow-up/rebuild')).toBe(409);
       expect(await post('/admin/projections/impact-chain/rebuild')).toBe(202);
-      const status = await (await fetch(`http://127.0.0.1:${port}/admin/projections`)).json();
+      const status = (await (await fetch(`http://127.0.0.1:${port}/admin/projections`)).json()) as { projections: { name: string }[] };
       expect(status.projections.map((p: { name: string }) => p.name)).toEqual([
         'request-summaries',
         'impact-chain',
