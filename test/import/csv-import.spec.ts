@@ -87,7 +87,9 @@ describe('importing a CSV event log', () => {
     expect(stream[5].data).toMatchObject({ toDepartmentId: 'v5-3rd' });
     expect(stream[8].data).toMatchObject({ agentId: 'be-anne-claire' });
     expect(stream[0].metadata).toMatchObject({ importSource: 'bpi2013-volvo', importRow: 2, actor: 'import:bpi2013-volvo' });
-    expect((await store.readStream('department-v5-3rd'))[0].data).toEqual({ departmentId: 'v5-3rd', name: 'V5 3rd' });
+    const team = (await store.readStream('department-v5-3rd'))[0];
+    expect([team.data, team.metadata.occurredAt]).toEqual([{ departmentId: 'v5-3rd', name: 'V5 3rd' }, '2012-01-02T10:00:00.000Z']);
+    expect((await store.readStream('department-volvo-business'))[0].metadata.occurredAt).toBe('2012-01-02T08:00:00.000Z');
     expect((await store.readStream('customer-org-line-a2'))[0].data).toMatchObject({ type: 'internal', departmentId: 'volvo-business' });
   });
 

@@ -47,9 +47,10 @@ export interface ImportOptions {
 /** The header does not carry what the mapping reads: nothing is imported. */
 export class ImportFileError extends Error {}
 
+/** Teams and requesters as they first appear in the log: their names, and the earliest time a row names them. */
 interface Registration {
-  departments: Map<string, string>;
-  customers: Map<string, string>;
+  departments: Map<string, { name: string; at: Date }>;
+  customers: Map<string, { name: string; at: Date }>;
 }
 
 /**
@@ -160,11 +161,14 @@ async function registerAll(
   customers: Map<string, CustomerState>,
   progress: ImportProgress,
 ): Promise<void> {
-  const now = new Date(0);
   const requester = mapping.requester;
   const departmentList = [...registration.departments];
-  if (requester.type === 'internal') departmentList.unshift([requester.departmentId, requester.departmentName]);
-  for (const [id, name] of departmentList) {
+  if (requester.type === 'internal') {
+    // The requesters' department exists from the first row on.
+    const first = [...registration.customers.values()].reduce<Date | null>((min, { at }) => (!min || at < min ? at : min), null);
+    departmentList.unshift([requester.departmentId, { name: requester.departmentName, at: first ?? new Date(0) }]);
+  }
+  for (const [id, { name, at: now }] of departmentList) {
     departments.set(
       id,
       await ensure(
@@ -178,7 +182,7 @@ async function registerAll(
       ),
     );
   }
-  for (const [id, name] of registration.customers) {
+  for (const [id, { name, at: now }] of registration.customers) {
     const data =
       requester.type === 'internal'
         ? {
@@ -223,6 +227,7 @@ async function ensure<State, Command>(
   const recorded = await store.readStream(streamId);
   if (recorded.length > 0) return fold(recorded);
   const events = decider.decide(command, decider.initialState, context as never);
+  const occurredAt = (context as { now: Date }).now.toISOString();
   const toAppend = events.map((event, index) => ({
     id: deterministicId(`${mapping.source}|${streamId}|${index}`),
     type: event.type,
@@ -232,7 +237,7 @@ async function ensure<State, Command>(
       causationId: `import:${mapping.source}:register`,
       actor: `import:${mapping.source}`,
       actorRole: 'system',
-      occurredAt: new Date(0).toISOString(),
+      occurredAt,
       schemaVersion: 1,
       importSource: mapping.source,
     },
@@ -285,8 +290,8 @@ async function readCases(
       rejected.push(mapped);
       continue;
     }
-    registration.departments.set(mapped.departmentId, record[mapping.department.column].trim());
-    registration.customers.set(mapped.requesterId, record[mapping.requester.column].trim());
+    firstSeen(registration.departments, mapped.departmentId, record[mapping.department.column].trim(), mapped.at);
+    firstSeen(registration.customers, mapped.requesterId, record[mapping.requester.column].trim(), mapped.at);
     const rows = cases.get(mapped.caseId) ?? [];
     rows.push(mapped);
     cases.set(mapped.caseId, rows);
@@ -298,6 +303,12 @@ async function readCases(
     rowsRead: rowsRead + rejected.filter((r) => r.caseId === '' && r.reason.startsWith('not a valid CSV')).length,
     registration,
   };
+}
+
+function firstSeen(map: Map<string, { name: string; at: Date }>, id: string, name: string, at: Date): void {
+  const known = map.get(id);
+  if (!known) map.set(id, { name, at });
+  else if (at < known.at) known.at = at;
 }
 
 function mapRow(mapping: ImportMapping, record: Record<string, string>, line: number): CaseRow | RejectedRow {
