@@ -168,7 +168,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
     runProjections: boolean(env, 'RUN_PROJECTIONS', true),
     slaWatchIntervalMs: integer(env, 'SLA_WATCH_INTERVAL_MS', 10_000, 100, 3_600_000),
-    projectionBatchSize: integer(env, 'PROJECTION_BATCH_SIZE', 1000, 1, 10_000),
+    projectionBatchSize: integer(env, 'PROJECTION_BATCH_SIZE', 5000, 1, 10_000),
   };
 }
 

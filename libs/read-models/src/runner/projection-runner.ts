@@ -108,7 +108,7 @@ export class ProjectionRunner {
     private readonly readModels: ReadModelStore,
     options: ProjectionRunnerOptions = {},
   ) {
-    this.batchSize = options.batchSize ?? 1000;
+    this.batchSize = options.batchSize ?? 5000;
     this.minBackoffMs = options.minBackoffMs ?? 100;
     this.maxBackoffMs = options.maxBackoffMs ?? 10_000;
     this.now = options.now ?? (() => new Date());
@@ -221,29 +221,20 @@ export class ProjectionRunner {
     let failures = 0;
     while (!this.stopping) {
       try {
+        // Catching up, whole pages of the log are read and applied as batches: no event-by-event iteration.
+        for (let full = true; full && !this.stopping;) {
+          const page = await this.events.readAll({ after: this.checkpoint, maxCount: this.batchSize });
+          if (page.length > 0) await this.applied(page);
+          full = page.length === this.batchSize;
+          failures = 0;
+        }
+        if (this.stopping) break;
         const subscription = this.events.subscribeToAll({ after: this.checkpoint });
         this.subscription = subscription;
         if (this.stopping) await subscription.close();
         for await (const batch of inBatches(subscription, this.batchSize)) {
-          await this.applyBatch(batch);
-          // Embedded stores answer synchronously: without a turn of the event loop now and then, a catch-up would
-          // run as one chain of microtasks and hold every HTTP request until it ends. Every 10 ms of work, one turn.
-          if (performance.now() - this.lastTurn > 10) {
-            await new Promise<void>((resolve) => setImmediate(resolve));
-            this.lastTurn = performance.now();
-          }
+          await this.applied(batch);
           failures = 0;
-          this.lastError = null;
-          // A short batch means nothing more was at hand; after a full one, the head says whether more is coming.
-          const caughtUp = batch.length < this.batchSize || (await this.events.headPosition()) <= this.checkpoint;
-          const state = this.copy ? 'rebuilding' : caughtUp ? 'running' : 'catching_up';
-          if (state === 'running' && this.state !== 'running') {
-            this.log.info(`projection ${this.projection.name} caught up`, {
-              projection: this.projection.name,
-              checkpoint: String(this.checkpoint),
-            });
-          }
-          this.state = state;
           if (this.stopping) break;
         }
       } catch (error) {
@@ -289,6 +280,27 @@ export class ProjectionRunner {
         this.subscription = null;
       }
     }
+  }
+
+  private async applied(batch: RecordedEvent[]): Promise<void> {
+    await this.applyBatch(batch);
+    // Embedded stores answer synchronously: without a turn of the event loop now and then, a catch-up would
+    // run as one chain of microtasks and hold every HTTP request until it ends. Every 10 ms of work, one turn.
+    if (performance.now() - this.lastTurn > 10) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      this.lastTurn = performance.now();
+    }
+    this.lastError = null;
+    // A short batch means nothing more was at hand; after a full one, the head says whether more is coming.
+    const caughtUp = batch.length < this.batchSize || (await this.events.headPosition()) <= this.checkpoint;
+    const state = this.copy ? 'rebuilding' : caughtUp ? 'running' : 'catching_up';
+    if (state === 'running' && this.state !== 'running') {
+      this.log.info(`projection ${this.projection.name} caught up`, {
+        projection: this.projection.name,
+        checkpoint: String(this.checkpoint),
+      });
+    }
+    this.state = state;
   }
 
   private async applyBatch(batch: RecordedEvent[]): Promise<void> {

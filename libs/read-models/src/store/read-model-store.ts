@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import { Pool } from 'pg';
 import type { ReadModelTables } from './read-model-tables';
 
@@ -55,8 +55,9 @@ export function openSqlite(file: string): ReadModelStore {
   };
   const writerDb = connect();
   const readerDb = file === ':memory:' ? writerDb : connect();
-  const writer = new Kysely<ReadModelTables>({ dialect: new SqliteDialect({ database: writerDb }) });
-  const reader = file === ':memory:' ? writer : new Kysely<ReadModelTables>({ dialect: new SqliteDialect({ database: readerDb }) });
+  const writer = new Kysely<ReadModelTables>({ dialect: new SqliteDialect({ database: withStatementCache(writerDb) }) });
+  const reader =
+    file === ':memory:' ? writer : new Kysely<ReadModelTables>({ dialect: new SqliteDialect({ database: withStatementCache(readerDb) }) });
   return {
     dialect: 'sqlite',
     writer,
@@ -67,6 +68,32 @@ export function openSqlite(file: string): ReadModelStore {
     async close() {
       await writer.destroy();
       if (reader !== writer) await reader.destroy();
+    },
+  };
+}
+
+/**
+ * Kysely's SQLite driver prepares every query anew, and SQLite parsing a
+ * 60-column upsert costs more than running it: statements are kept by their
+ * SQL text (the queries are a fixed set of shapes; the least recently used
+ * goes beyond STATEMENT_CACHE).
+ */
+const STATEMENT_CACHE = 256;
+
+function withStatementCache(database: Database.Database): SqliteDatabase {
+  const statements = new Map<string, Database.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(text: string) {
+      let statement = statements.get(text);
+      if (statement) {
+        statements.delete(text);
+      } else {
+        statement = database.prepare(text);
+        if (statements.size >= STATEMENT_CACHE) statements.delete(statements.keys().next().value!);
+      }
+      statements.set(text, statement);
+      return statement;
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import { CompiledQuery, SqliteAdapter, sql, type Transaction } from 'kysely';
 import type { ReadModelTables } from './read-model-tables';
 
 /** Rows per statement: well under SQLite's 32,766 and PostgreSQL's 65,535 parameters for our widest table. */
@@ -13,34 +13,71 @@ export async function upsertRows<Table extends keyof ReadModelTables>(
 ): Promise<void> {
   if (rows.length === 0) return;
   const columns = Object.keys(rows[0]).filter((column) => !key.includes(column as never));
-  for (let start = 0; start < rows.length; start += CHUNK) {
-    const chunk = rows.slice(start, start + CHUNK);
+  const upsert = (chunk: readonly ReadModelTables[Table][]) =>
     // Kysely's generic insert types cannot follow a table chosen at run time; the rows are typed by the signature.
-    const insert = trx.insertInto(table).values(chunk as never);
-    await insert
+    trx
+      .insertInto(table)
+      .values(chunk as never)
       .onConflict((conflict) =>
         conflict
           .columns(key as never)
           .doUpdateSet((excluded) => Object.fromEntries(columns.map((c) => [c, excluded.ref(`excluded.${c}` as never)])) as never),
-      )
-      .execute();
+      );
+  if (isSqlite(trx)) {
+    // SQLite runs a prepared one-row statement faster than it parses a 400-row one, and the statement is
+    // prepared once (the store keeps statements by their text). compile() applies the writer's plugins
+    // (a rebuild's table renaming), so the template already names the right table.
+    const names = Object.keys(rows[0]) as (keyof ReadModelTables[Table])[];
+    const template = upsert([rows[0]]).compile();
+    if (template.parameters.length === names.length) {
+      for (const row of rows)
+        await trx.executeQuery(
+          CompiledQuery.raw(
+            template.sql,
+            names.map((name) => row[name] ?? null),
+          ),
+        );
+      return;
+    }
   }
+  for (let start = 0; start < rows.length; start += CHUNK) await upsert(rows.slice(start, start + CHUNK)).execute();
 }
 
-/** Reads rows by key in chunks (SQL `in` lists stay short). */
+function isSqlite(trx: Transaction<ReadModelTables>): boolean {
+  return trx.getExecutor().adapter instanceof SqliteAdapter;
+}
+
+/** Reads rows by key. */
 export async function rowsByKey<Table extends keyof ReadModelTables, Key extends keyof ReadModelTables[Table] & string>(
   trx: Transaction<ReadModelTables>,
   table: Table,
   key: Key,
   values: readonly string[],
 ): Promise<ReadModelTables[Table][]> {
+  return rowsWhereIn(trx, table, key, values);
+}
+
+/** Rows whose column holds one of the values: on SQLite one statement text whatever their number (so it is prepared once), elsewhere short `in` lists. */
+export async function rowsWhereIn<Table extends keyof ReadModelTables>(
+  trx: Transaction<ReadModelTables>,
+  table: Table,
+  column: keyof ReadModelTables[Table] & string,
+  values: readonly string[],
+): Promise<ReadModelTables[Table][]> {
+  if (values.length === 0) return [];
+  if (isSqlite(trx)) {
+    return (await trx
+      .selectFrom(table as never)
+      .selectAll()
+      .where(column as never, 'in', sql`(select value from json_each(${JSON.stringify(values)}))` as never)
+      .execute()) as ReadModelTables[Table][];
+  }
   const rows: ReadModelTables[Table][] = [];
   for (let start = 0; start < values.length; start += CHUNK) {
-    const chunk = values.slice(start, start + CHUNK);
     const found = await trx
       .selectFrom(table as never)
       .selectAll()
-      .where(key as never, 'in', chunk as never)
+      .where(column as never, 'in', values.slice(start, start + CHUNK) as never)
       .execute();
     rows.push(...(found as ReadModelTables[Table][]));
   }

@@ -3,11 +3,9 @@ import type { ImpactEvent, RequestEvent } from '@desk/domain';
 import type { RecordedEvent } from '@desk/event-store';
 import type { Projection } from '../../runner/projection';
 import type { ImpactLinkRow, ImpactNodeRow, ReadModelTables } from '../../store/read-model-tables';
-import { rowsByKey, upsertRows } from '../../store/upsert';
+import { rowsByKey, rowsWhereIn, upsertRows } from '../../store/upsert';
 import { impactFigures, type ImpactFigures } from './impact-closure';
 import { changesImpact, evolveImpactNode, IMPACT_NODE_EVENT_TYPES } from './impact-node.evolve';
-
-const CHUNK = 400;
 
 /**
  * The internal-to-external impact chain: every request as a node, the links
@@ -160,18 +158,8 @@ export class ImpactChainProjection implements Projection {
     await upsertRows(trx, 'impact_nodes', ['request_id'], updated);
   }
 
-  private async links(trx: Transaction<ReadModelTables>, column: 'cause_id' | 'effect_id', ids: string[]): Promise<ImpactLinkRow[]> {
-    const found: ImpactLinkRow[] = [];
-    for (let start = 0; start < ids.length; start += CHUNK) {
-      found.push(
-        ...(await trx
-          .selectFrom('impact_links')
-          .selectAll()
-          .where(column, 'in', ids.slice(start, start + CHUNK))
-          .execute()),
-      );
-    }
-    return found;
+  private links(trx: Transaction<ReadModelTables>, column: 'cause_id' | 'effect_id', ids: string[]): Promise<ImpactLinkRow[]> {
+    return rowsWhereIn(trx, 'impact_links', column, ids);
   }
 }
 
