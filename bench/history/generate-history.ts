@@ -63,8 +63,8 @@ export async function generateHistory(options: { seed: number; size: number }): 
   const base = await importedVolvoLog();
   const start = Date.parse(base[0].metadata.occurredAt);
   const span = Date.parse(base[base.length - 1].metadata.occurredAt) - start;
-  const perCopy = base.length * 1.06;
-  const copies = Math.max(1, Math.ceil(options.size / perCopy));
+  // Enough copies to reach the size with the Volvo events alone; the log is cut at the size.
+  const copies = Math.max(1, Math.ceil(options.size / base.length));
 
   // Volvo copies, as (time, copy, index) triples sorted once: 1M small tuples, not 1M events.
   const slots: { at: number; copy: number; index: number }[] = [];
@@ -114,7 +114,7 @@ async function importedVolvoLog(): Promise<RecordedEvent[]> {
   try {
     await importCsv({ store, mapping: parseMapping(JSON.parse(readFileSync(VOLVO_MAPPING, 'utf8'))), file: VOLVO_CSV });
     const events: RecordedEvent[] = [];
-    for (let page = await store.readAll({ maxCount: 10_000 }); page.length > 0; ) {
+    for (let page = await store.readAll({ maxCount: 10_000 }); page.length > 0;) {
       events.push(...page);
       page = await store.readAll({ after: page[page.length - 1].position, maxCount: 10_000 });
     }
@@ -157,7 +157,13 @@ function uuidOf(key: string): string {
 type Action =
   | { at: number; kind: 'register'; customerId: string; customerKind: (typeof EXTERNAL_KINDS)[number] }
   | { at: number; kind: 'open'; requestId: string; customerId: string; priority: 'critical' | 'high' | 'medium' | 'low' }
-  | { at: number; kind: 'step'; requestId: string; step: 'assign' | 'start' | 'hold' | 'resume' | 'resolve' | 'close' | 'rate'; value?: number }
+  | {
+      at: number;
+      kind: 'step';
+      requestId: string;
+      step: 'assign' | 'start' | 'hold' | 'resume' | 'resolve' | 'close' | 'rate';
+      value?: number;
+    }
   | { at: number; kind: 'link'; effectRequestId: string; relation: 'blocks' | 'degrades' }
   | { at: number; kind: 'unlink'; effectRequestId: string };
 
@@ -189,7 +195,8 @@ function externalActions(random: Random, start: number, span: number, copies: nu
     if (random() < 0.1) actions.push({ at: minutes(5 + random() * 60), kind: 'unlink', effectRequestId: requestId });
     if (random() < 0.85) {
       actions.push({ at: minutes(30 + random() * 3000), kind: 'step', requestId, step: 'resolve' });
-      if (random() < 0.6) actions.push({ at: minutes(60 + random() * 1000), kind: 'step', requestId, step: 'rate', value: 1 + Math.floor(random() * 5) });
+      if (random() < 0.6)
+        actions.push({ at: minutes(60 + random() * 1000), kind: 'step', requestId, step: 'rate', value: 1 + Math.floor(random() * 5) });
       if (random() < 0.7) actions.push({ at: minutes(60 + random() * 4000), kind: 'step', requestId, step: 'close' });
     }
   }
@@ -212,10 +219,14 @@ class SimulatedDesk {
 
   setUp(at: Date, out: GeneratedEvent[]): void {
     this.decide(out, departmentStream(CARE), at, MANAGER, () =>
-      departmentDecider.decide({ type: 'RegisterDepartment', data: { departmentId: CARE, name: 'Customer care' } }, departmentDecider.initialState, {
-        now: at,
-        actor: MANAGER,
-      }),
+      departmentDecider.decide(
+        { type: 'RegisterDepartment', data: { departmentId: CARE, name: 'Customer care' } },
+        departmentDecider.initialState,
+        {
+          now: at,
+          actor: MANAGER,
+        },
+      ),
     );
     this.decide(out, departmentStream(CARE), at, MANAGER, () =>
       departmentDecider.decide(
@@ -266,7 +277,10 @@ class SimulatedDesk {
         case 'register':
           this.decide(out, customerStream(action.customerId), now, MANAGER, () =>
             customerDecider.decide(
-              { type: 'RegisterCustomer', data: { customerId: action.customerId, name: `Customer ${action.customerId}`, type: 'external', kind: action.customerKind } },
+              {
+                type: 'RegisterCustomer',
+                data: { customerId: action.customerId, name: `Customer ${action.customerId}`, type: 'external', kind: action.customerKind },
+              },
               customerDecider.initialState,
               { now, actor: MANAGER, departments: this.departments },
             ),
@@ -292,7 +306,10 @@ class SimulatedDesk {
           const incidents = [...this.openIncidents];
           if (incidents.length === 0) return false;
           const cause = incidents[this.sequence++ % incidents.length];
-          this.impact(out, now, { type: 'LinkImpact', data: { causeRequestId: cause, effectRequestId: action.effectRequestId, relation: action.relation } });
+          this.impact(out, now, {
+            type: 'LinkImpact',
+            data: { causeRequestId: cause, effectRequestId: action.effectRequestId, relation: action.relation },
+          });
           this.causeOf.set(action.effectRequestId, cause);
           return true;
         }
@@ -321,7 +338,9 @@ class SimulatedDesk {
       close: { type: 'CloseRequest', data: {} },
       rate: { type: 'RateSatisfaction', data: { score: action.value ?? 4 } },
     } as const;
-    const actor = action.step === 'rate' ? { id: this.requests.get(id)?.requesterId ?? 'unknown', role: 'requester' as const } : agent;
+    const state = this.requests.get(id);
+    const requester = state && state.status !== 'absent' ? state.requesterId : 'unknown';
+    const actor: Actor = action.step === 'rate' ? { id: requester, role: 'requester' } : agent;
     this.request(out, id, now, actor, commands[action.step] as never);
     return true;
   }
@@ -329,9 +348,18 @@ class SimulatedDesk {
   private request(out: GeneratedEvent[], id: string, now: Date, actor: Actor, command: Parameters<typeof requestDecider.decide>[0]): void {
     const state = this.requests.get(id) ?? requestDecider.initialState;
     const events = this.decide(out, requestStream(id), now, actor, () =>
-      requestDecider.decide(command, state, { now, actor, departments: this.departments, customers: this.customers, requests: this.requests }),
+      requestDecider.decide(command, state, {
+        now,
+        actor,
+        departments: this.departments,
+        customers: this.customers,
+        requests: this.requests,
+      }),
     );
-    this.requests.set(id, events.reduce((s, e) => requestDecider.evolve(s, e as never), state));
+    this.requests.set(
+      id,
+      events.reduce((s, e) => requestDecider.evolve(s, e as never), state),
+    );
   }
 
   private impact(out: GeneratedEvent[], now: Date, command: Parameters<typeof impactDecider.decide>[0]): void {
@@ -341,7 +369,13 @@ class SimulatedDesk {
     this.graph = impactDecider.evolveMany(this.graph, events as never);
   }
 
-  private decide(out: GeneratedEvent[], streamId: string, now: Date, actor: Actor, decision: () => readonly DomainEvent[]): readonly DomainEvent[] {
+  private decide(
+    out: GeneratedEvent[],
+    streamId: string,
+    now: Date,
+    actor: Actor,
+    decision: () => readonly DomainEvent[],
+  ): readonly DomainEvent[] {
     const events = decision();
     const correlationId = uuidOf(`${this.seed}|corr|${++this.sequence}`);
     events.forEach((event, index) => {
@@ -352,16 +386,29 @@ class SimulatedDesk {
           id: uuidOf(`${this.seed}|gen|${this.sequence}|${index}`),
           type: event.type,
           data: event.data as Record<string, unknown>,
-          metadata: { correlationId, causationId: correlationId, actor: actor.id, actorRole: actor.role, occurredAt: now.toISOString(), schemaVersion: 1 },
+          metadata: {
+            correlationId,
+            causationId: correlationId,
+            actor: actor.id,
+            actorRole: actor.role,
+            occurredAt: now.toISOString(),
+            schemaVersion: 1,
+          },
         },
       });
     });
     if (streamId.startsWith('department-')) {
       const id = streamId.slice('department-'.length);
-      this.departments.set(id, events.reduce((s, e) => departmentDecider.evolve(s, e as never), this.departments.get(id) ?? departmentDecider.initialState));
+      this.departments.set(
+        id,
+        events.reduce((s, e) => departmentDecider.evolve(s, e as never), this.departments.get(id) ?? departmentDecider.initialState),
+      );
     } else if (streamId.startsWith('customer-')) {
       const id = streamId.slice('customer-'.length);
-      this.customers.set(id, events.reduce((s, e) => customerDecider.evolve(s, e as never), this.customers.get(id) ?? customerDecider.initialState));
+      this.customers.set(
+        id,
+        events.reduce((s, e) => customerDecider.evolve(s, e as never), this.customers.get(id) ?? customerDecider.initialState),
+      );
     }
     return events;
   }

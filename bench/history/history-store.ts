@@ -13,7 +13,13 @@ export async function appendAll(store: EventStore, events: GeneratedEvent[], chu
     const appends: Promise<unknown>[] = [];
     let run: GeneratedEvent[] = [];
     const flush = () => {
-      if (run.length > 0) appends.push(store.appendToStream(run[0].streamId, run.map((e) => e.event)));
+      if (run.length > 0)
+        appends.push(
+          store.appendToStream(
+            run[0].streamId,
+            run.map((e) => e.event),
+          ),
+        );
       run = [];
     };
     for (const generated of events.slice(from, from + chunk)) {
@@ -68,7 +74,9 @@ export async function copyToPostgres(file: string, connectionString: string, sch
   await client.connect();
   try {
     await client.query(`TRUNCATE "${schema}".events, "${schema}".streams`);
-    const rows = source.prepare('SELECT position, id, stream_id, revision, type, data, metadata, recorded_at FROM events ORDER BY position').raw(true);
+    const rows = source
+      .prepare('SELECT position, id, stream_id, revision, type, data, metadata, recorded_at FROM events ORDER BY position')
+      .raw(true);
     let batch: unknown[][] = [];
     const insert = async () => {
       if (batch.length === 0) return;
