@@ -133,6 +133,14 @@ export function describeEventStoreContract(name: string, open: () => Promise<Sto
         expect(await store.readStream(s)).toHaveLength(2);
       });
 
+      it('stores a retried append racing with its first attempt once, and answers both alike', async () => {
+        const s = stream('retried');
+        const events = [anEvent(), anEvent()];
+        const [first, retry] = await Promise.all([store.appendToStream(s, events), store.appendToStream(s, events)]);
+        expect(retry).toEqual(first);
+        expect(await store.readStream(s)).toHaveLength(2);
+      });
+
       it('refuses an append that repeats only some stored event ids', async () => {
         const s = stream('partial');
         const stored = anEvent();
