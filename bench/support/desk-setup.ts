@@ -24,7 +24,14 @@ export async function seedDesk(url: string): Promise<void> {
     })),
   });
   for (let i = 0; i < REQUESTERS; i++) {
-    await call(url, 'POST', '/customers', { id: `emp-${i}`, name: `Employee ${i}`, type: 'internal', kind: 'employee', departmentId: 'shop', customerFacing: i % 2 === 0 });
+    await call(url, 'POST', '/customers', {
+      id: `emp-${i}`,
+      name: `Employee ${i}`,
+      type: 'internal',
+      kind: 'employee',
+      departmentId: 'shop',
+      customerFacing: i % 2 === 0,
+    });
   }
 }
 

@@ -35,9 +35,9 @@ export interface RunningService {
 }
 
 /** The API as users run it (its main.ts, compiled on load), on a port of its own, logging warnings only. */
-export async function startApi(env: Record<string, string>): Promise<RunningService> {
+export async function startApi(env: Record<string, string>, nodeOptions: string[] = []): Promise<RunningService> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['-r', './test/support/register-ts.js', 'apps/api/src/main.ts'], {
+  const child = spawn(process.execPath, [...nodeOptions, '-r', './test/support/register-ts.js', 'apps/api/src/main.ts'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
