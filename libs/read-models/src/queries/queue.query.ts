@@ -3,7 +3,7 @@ import type { Audience, Priority, RequestStatus } from '@desk/domain';
 import type { ReadModelDb } from '../store/read-model-store';
 import type { RequestSummaryRow } from '../store/read-model-tables';
 import { afterKeyset, decodeCursor, encodeCursor } from './cursor';
-import { slaView, type SlaView } from './sla-state';
+import { SLA_COLUMNS, slaView, type SlaView } from './sla-state';
 
 export interface QueueFilter {
   statuses?: RequestStatus[];
@@ -62,6 +62,24 @@ export interface QueuePage {
 
 export class InvalidCursorError extends Error {}
 
+/** What a queue item shows of its request, besides its SLA. */
+const ITEM_COLUMNS = [
+  'request_id',
+  'subject',
+  'status',
+  'priority',
+  'audience',
+  'requester_id',
+  'requester_kind',
+  'exposed_to_external',
+  'assignee_id',
+  'tier',
+  'category',
+  'channel',
+  'opened_at',
+  'follow_up_of',
+] as const satisfies readonly (keyof RequestSummaryRow)[];
+
 /** Sorts after every ISO time, so requests without a due time come last. */
 const NO_DUE = '9999-12-31T23:59:59.999Z';
 
@@ -75,18 +93,11 @@ export async function departmentQueue(db: ReadModelDb, departmentId: string, fil
   const due = sql<string>`coalesce(case when n.inherited_deadline is not null and (r.next_due_at is null or n.inherited_deadline < r.next_due_at) then n.inherited_deadline else r.next_due_at end, ${NO_DUE})`;
   const requestId = sql<string>`r.request_id`;
 
+  // First the order alone, on narrow rows (a large queue sorts its keys, not its 60 columns), then the page's rows.
   let query = db
     .selectFrom('request_summaries as r')
     .leftJoin('impact_nodes as n', 'n.request_id', 'r.request_id')
-    .selectAll('r')
-    .select([
-      rank.as('sort_rank'),
-      due.as('sort_due'),
-      'n.effective_priority',
-      'n.inherited_deadline',
-      'n.blocks_external_requests',
-      'n.blocks_external_customers',
-    ])
+    .select([requestId.as('request_id'), rank.as('sort_rank'), due.as('sort_due')])
     .where('r.department_id', '=', departmentId)
     .where('r.is_open', '=', 1);
   if (filter.statuses?.length) query = query.where('r.status', 'in', filter.statuses);
@@ -107,13 +118,30 @@ export async function departmentQueue(db: ReadModelDb, departmentId: string, fil
     ];
     query = query.where((eb) => afterKeyset(eb, keys));
   }
-  const rows = await query
+  const order = await query
     .orderBy(rank)
     .orderBy(due)
     .orderBy(requestId)
     .limit(filter.limit + 1)
     .execute();
-  const page = rows.slice(0, filter.limit);
+  const wanted = order.slice(0, filter.limit);
+  const full =
+    wanted.length === 0
+      ? []
+      : await db
+          .selectFrom('request_summaries as r')
+          .leftJoin('impact_nodes as n', 'n.request_id', 'r.request_id')
+          .select([...ITEM_COLUMNS, ...SLA_COLUMNS].map((column) => `r.${column}` as const))
+          .select(['n.effective_priority', 'n.inherited_deadline', 'n.blocks_external_requests', 'n.blocks_external_customers'])
+          .where(
+            'r.request_id',
+            'in',
+            wanted.map((row) => row.request_id),
+          )
+          .execute();
+  const byId = new Map(full.map((row) => [row.request_id, row]));
+  const rows = order.map((key) => ({ ...byId.get(key.request_id)!, sort_rank: key.sort_rank, sort_due: key.sort_due }));
+  const page = rows.slice(0, filter.limit).filter((row) => row.request_id !== undefined);
   const blockers = await blockersOf(
     db,
     page.map((row) => row.request_id),
@@ -158,15 +186,17 @@ export async function departmentQueue(db: ReadModelDb, departmentId: string, fil
 async function blockersOf(db: ReadModelDb, ids: string[]): Promise<Map<string, BlockingRequest[]>> {
   const result = new Map<string, BlockingRequest[]>();
   if (ids.length === 0) return result;
+  // Open causes are kept in code, not in SQL: a condition on c.is_open would let the planner start from every open
+  // node (its index) and probe the links of each, thousands of probes for a page of 50, where the links of 50 ids are few.
   const rows = await db
     .selectFrom('impact_links as l')
     .innerJoin('impact_nodes as c', 'c.request_id', 'l.cause_id')
-    .select(['l.effect_id', 'l.cause_id', 'l.relation', 'c.status', 'c.department_id', 'c.subject'])
+    .select(['l.effect_id', 'l.cause_id', 'l.relation', 'c.status', 'c.department_id', 'c.subject', 'c.is_open'])
     .where('l.effect_id', 'in', ids)
-    .where('c.is_open', '=', 1)
     .orderBy('l.cause_id')
     .execute();
   for (const row of rows) {
+    if (Number(row.is_open) !== 1) continue;
     const list = result.get(row.effect_id) ?? [];
     list.push({
       requestId: row.cause_id,

@@ -24,7 +24,22 @@ const SEVERITY: Record<TargetState, number> = { met: 0, ok: 0, at_risk: 1, breac
  * breached past its due time or once a breach is recorded, met when reached
  * in time. While the clock is stopped it reads the moment it stopped.
  */
-export function slaView(row: RequestSummaryRow, now: Date): SlaView {
+/** The columns an SLA view reads: queries select these, not the whole row. */
+export const SLA_COLUMNS = [
+  'clock_stopped_since',
+  'first_responded_at',
+  'first_response_at_risk_at',
+  'first_response_breached',
+  'first_response_due_at',
+  'first_response_within_target',
+  'resolution_at_risk_at',
+  'resolution_breached',
+  'resolution_due_at',
+  'resolution_within_target',
+  'resolved_at',
+] as const satisfies readonly (keyof RequestSummaryRow)[];
+
+export function slaView(row: Pick<RequestSummaryRow, (typeof SLA_COLUMNS)[number]>, now: Date): SlaView {
   const reading = row.clock_stopped_since ?? now.toISOString();
   const target = (
     dueAt: string | null,
