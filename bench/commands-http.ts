@@ -59,6 +59,57 @@ export function openRequests(url: string, connections: number, seconds: number, 
   });
 }
 
+/**
+ * Whole lifecycles, three commands each: open a request, assign it, resolve it. The queues keep their size, as on a
+ * desk that keeps up, and two of three commands load an existing stream.
+ */
+export function requestLifecycles(
+  url: string,
+  connections: number,
+  seconds: number,
+  prefix: string,
+  overallRate?: number,
+): Promise<LoadResult> {
+  let n = 0;
+  const headers = { authorization: `Bearer ${tokenFor('agent', 'agent-bench')}`, 'content-type': 'application/json' };
+  type Context = { id?: string };
+  return load({
+    url,
+    connections,
+    duration: seconds,
+    overallRate,
+    requests: [
+      {
+        method: 'POST',
+        path: '/requests',
+        headers,
+        setupRequest: (request, context: Context) => {
+          context.id = `${prefix}-${++n}`;
+          return { ...request, body: openRequestBody(context.id, n) };
+        },
+      },
+      {
+        method: 'POST',
+        headers,
+        setupRequest: (request, context: Context) => ({
+          ...request,
+          path: `/requests/${context.id}/assign`,
+          body: JSON.stringify({ agentId: 'agent-bench' }),
+        }),
+      },
+      {
+        method: 'POST',
+        headers,
+        setupRequest: (request, context: Context) => ({
+          ...request,
+          path: `/requests/${context.id}/resolve`,
+          body: JSON.stringify({ resolution: 'Fixed' }),
+        }),
+      },
+    ],
+  });
+}
+
 export async function commandsBench(options: { seconds: number; connections: number }): Promise<BenchFigure[]> {
   const dataDir = mkdtempSync(join(tmpdir(), 'desk-bench-commands-'));
   const api = await startApi({ DATA_DIR: dataDir });
