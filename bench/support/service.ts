@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { issueToken, type TokenRole } from '@desk/application';
@@ -34,10 +34,27 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-/** The API as users run it (its main.ts, compiled on load), on a port of its own, logging warnings only. */
+/**
+ * How to start one of the apps: its build (dist, as production runs it) when BENCH_BUILT is set (npm run bench
+ * builds first), else its TypeScript compiled on load.
+ */
+export function appEntry(app: 'api' | 'cli'): string[] {
+  return process.env.BENCH_BUILT
+    ? [`dist/apps/${app}/apps/${app}/src/main.js`]
+    : ['-r', './test/support/register-ts.js', `apps/${app}/src/main.ts`];
+}
+
+/** Builds the API and the CLI, so that what is measured is what production runs. */
+export function buildApps(): void {
+  execFileSync('npx', ['nest', 'build', 'api'], { cwd: ROOT, stdio: 'inherit' });
+  execFileSync('npx', ['nest', 'build', 'cli'], { cwd: ROOT, stdio: 'inherit' });
+  process.env.BENCH_BUILT = '1';
+}
+
+/** The API on a port of its own, logging warnings only. */
 export async function startApi(env: Record<string, string>, nodeOptions: string[] = []): Promise<RunningService> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...nodeOptions, '-r', './test/support/register-ts.js', 'apps/api/src/main.ts'], {
+  const child = spawn(process.execPath, [...nodeOptions, ...appEntry('api')], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',

@@ -1,0 +1,92 @@
+/**
+ * Every benchmark of SPEC §8 in one run, each figure beside its reference
+ * measured in the same run, written to bench/RESULTS.md (the analysis part of
+ * that file, between its markers, is kept).
+ *
+ *   npm run bench [-- --quick]     (--quick: 100,000 events and 5 s loads, to try the scripts)
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from './history/generate-history';
+import { appendsBench } from './appends';
+import { commandsBench } from './commands-http';
+import { importBench } from './import-volvo';
+import { queueBench } from './queue-queries';
+import { rebuildBench } from './rebuild';
+import { machine, printFigures, say, type BenchFigure } from './support/report';
+import { buildApps } from './support/service';
+import { runAsScript } from './support/cli';
+
+const RESULTS = join(ROOT, 'bench/RESULTS.md');
+const ANALYSIS_START = '<!-- analysis: kept by npm run bench -->';
+const ANALYSIS_END = '<!-- end of analysis -->';
+
+function markdown(figures: BenchFigure[], seconds: number, quick: boolean): string {
+  const cell = (text: string) => text.replace(/\|/g, '\\|');
+  const lines = [
+    '# Benchmark results',
+    '',
+    `Measured by \`npm run bench${quick ? ' -- --quick' : ''}\` on ${new Date().toISOString().slice(0, 10)}: ${machine()}, ` +
+      `commit ${gitCommit()}, ${Math.round(seconds / 60)} minutes. Each figure stands beside a reference measured in the same run ` +
+      '(the machine is shared and noisy: the ratios travel, the absolute figures less so). One script per workload: ' +
+      '`bench/commands-http.ts`, `bench/appends.ts`, `bench/rebuild.ts`, `bench/queue-queries.ts`, `bench/import-volvo.ts`, ' +
+      'each runnable alone with `node -r ./test/support/register-ts.js bench/<script>.ts`. The API and the CLI run from their build, as in production.',
+    '',
+    '| workload | figure | reference (same run) | ratio | target | met |',
+    '|---|---|---|---|---|---|',
+    ...figures.map(
+      (f) =>
+        `| ${cell(f.workload)} | ${f.figure.toLocaleString('en')} ${f.unit} | ${f.reference ? `${cell(f.reference.what)}: ${f.reference.figure.toLocaleString('en')} ${f.reference.unit}` : '–'} | ${
+          f.ratio !== undefined ? `${(f.ratio * 100).toFixed(0)}%` : '–'
+        } | ${cell(f.target)} | ${f.met ? 'yes' : '**no**'} |`,
+    ),
+    '',
+    '## Details',
+    '',
+    ...figures.flatMap((f) => [`- **${f.workload}**`, ...(f.notes ?? []).map((note) => `  - ${note}`)]),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+function keptAnalysis(): string {
+  if (!existsSync(RESULTS)) return `${ANALYSIS_START}\n## Analysis\n\n(to be written)\n${ANALYSIS_END}\n`;
+  const text = readFileSync(RESULTS, 'utf8');
+  const start = text.indexOf(ANALYSIS_START);
+  const end = text.indexOf(ANALYSIS_END);
+  return start >= 0 && end > start
+    ? `${text.slice(start, end + ANALYSIS_END.length)}\n`
+    : `${ANALYSIS_START}\n## Analysis\n\n${ANALYSIS_END}\n`;
+}
+
+runAsScript(module, async () => {
+  const quick = process.argv.includes('--quick');
+  const started = performance.now();
+  const seconds = quick ? 5 : 10;
+  const events = quick ? 100_000 : 1_000_000;
+  buildApps();
+  const figures: BenchFigure[] = [];
+  const step = async (name: string, run: () => Promise<BenchFigure[]>) => {
+    say(`\n== ${name}`);
+    const result = await run();
+    printFigures(result);
+    figures.push(...result);
+  };
+  await step('commands over HTTP', () => commandsBench({ seconds, connections: 32 }));
+  await step('appends', () => appendsBench({ events: 20_000, seed: 42 }));
+  await step('queue pages under load', () => queueBench({ seconds, seed: 42 }));
+  await step('Volvo import', () => importBench());
+  await step(`rebuild from ${events} events`, () => rebuildBench({ events, seed: 42 }));
+  const report = `${markdown(figures, (performance.now() - started) / 1000, quick)}\n${keptAnalysis()}`;
+  writeFileSync(RESULTS, report);
+  say(`\nwrote ${RESULTS}`);
+});
