@@ -71,10 +71,16 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs the image’s API and the projector the build produces, as npm would', () => {
-    const apiEntry = /node (\S+)/.exec(scripts.start)![1];
-    const projectorEntry = /node (\S+)/.exec(scripts['start:projector'])![1];
+    const apiEntry = /node (?:--\S+ )*(\S+)/.exec(scripts.start)![1];
+    const projectorEntry = /node (?:--\S+ )*(\S+)/.exec(scripts['start:projector'])![1];
     expect(dockerfile).toContain(`CMD ["node", "${apiEntry}"]`);
     expect(services.projector.command).toEqual(['node', projectorEntry]);
+  });
+
+  it('gives the image the heap budget npm start gives the services', () => {
+    const budget = /node (--max-old-space-size=\d+) /.exec(scripts.start)![1];
+    expect(scripts['start:projector']).toContain(budget);
+    expect(dockerfile).toContain(`ENV NODE_OPTIONS=${budget}`);
     expect(services.api.build).toBe('.');
     expect(services.projector.build).toBe('.');
   });
