@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Inject, Injectable, createParamDecorator
 import { Reflector } from '@nestjs/core';
 import type { Actor } from '@desk/domain';
 import type { FastifyRequest } from 'fastify';
-import { ForbiddenProblem, UnauthorizedProblem, InvalidTokenError, TokenRole, verifyToken, type TokenPolicy } from '@desk/application';
+import { ForbiddenProblem, UnauthorizedProblem, InvalidTokenError, TokenRole, TokenVerifier, type TokenPolicy } from '@desk/application';
 import { PUBLIC_KEY, ROLES_KEY } from './roles.decorator';
 
 export const TOKEN_POLICY = Symbol('TokenPolicy');
@@ -12,10 +12,14 @@ type AuthenticatedRequest = FastifyRequest & { actor?: Actor };
 /** Bearer JWT on every route but the public ones, then the route's roles. */
 @Injectable()
 export class AuthGuard implements CanActivate {
+  private readonly tokens: TokenVerifier;
+
   constructor(
     private readonly reflector: Reflector,
-    @Inject(TOKEN_POLICY) private readonly policy: TokenPolicy,
-  ) {}
+    @Inject(TOKEN_POLICY) policy: TokenPolicy,
+  ) {
+    this.tokens = new TokenVerifier(policy);
+  }
 
   canActivate(context: ExecutionContext): boolean {
     const targets = [context.getHandler(), context.getClass()];
@@ -26,7 +30,7 @@ export class AuthGuard implements CanActivate {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) throw new UnauthorizedProblem('the Authorization header must be "Bearer <token>"');
     try {
-      request.actor = verifyToken(this.policy, match[1]);
+      request.actor = this.tokens.verify(match[1]);
     } catch (error) {
       if (error instanceof InvalidTokenError) throw new UnauthorizedProblem(error.message);
       throw error;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadOrCreateSigningSecret } from './signing-secret';
 import { generateKeyPairSync } from 'node:crypto';
-import { InvalidTokenError, issueToken, tokenPolicy, verifyToken } from './tokens';
+import { InvalidTokenError, issueToken, TokenVerifier, tokenPolicy, verifyToken } from './tokens';
 
 const SECRET = 'a-secret-that-is-definitely-long-enough-for-hs256';
 
@@ -109,5 +109,32 @@ describe('the signing secret', () => {
 
   it('is AUTH_SECRET when configured', () => {
     expect(loadOrCreateSigningSecret({ dataDir: '/nonexistent', authSecret: SECRET })).toBe(SECRET);
+  });
+});
+
+describe('remembered tokens', () => {
+  it('answers a token it verified with the same actor, and refuses it once it has expired', () => {
+    let now = Date.now();
+    const verifier = new TokenVerifier(tokenPolicy({ secret: SECRET }), 10, () => now);
+    const token = jwt.sign({ role: 'agent', exp: Math.floor(now / 1000) + 60 }, SECRET, { subject: 'ann' });
+    expect(verifier.verify(token)).toEqual({ id: 'ann', role: 'agent' });
+    expect(verifier.verify(token)).toEqual({ id: 'ann', role: 'agent' });
+    now += 61_000;
+    jest.useFakeTimers({ now, doNotFake: ['nextTick', 'setImmediate'] });
+    try {
+      expect(() => verifier.verify(token)).toThrow(/expired/);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('never remembers a refused token, and keeps at most its limit', () => {
+    const verifier = new TokenVerifier(tokenPolicy({ secret: SECRET }), 2);
+    const forged = jwt.sign({ role: 'manager' }, 'another-secret-that-is-long-enough-too!!', { subject: 'eve' });
+    expect(() => verifier.verify(forged)).toThrow(InvalidTokenError);
+    expect(() => verifier.verify(forged)).toThrow(InvalidTokenError);
+    const tokens = ['a', 'b', 'c'].map((sub) => issueToken(SECRET, sub, 'agent'));
+    for (const token of tokens) verifier.verify(token);
+    expect(tokens.map((token) => verifier.verify(token).id)).toEqual(['a', 'b', 'c']);
   });
 });
