@@ -64,4 +64,37 @@ describe('the embedded event store', () => {
     await store.close();
     await expect(store.appendToStream('late', [event(1)])).rejects.toThrow(/closed/);
   });
+
+  describe('loading a stream it knows to its end', () => {
+    it('reads what another connection appended since', async () => {
+      const file = join(dir, 'events.sqlite');
+      const mine = new SqliteEventStore(file);
+      const theirs = new SqliteEventStore(file);
+      await mine.appendToStream('shared', [event(1)]);
+      expect(await mine.readStream('shared')).toHaveLength(1);
+      await theirs.appendToStream('shared', [event(2)]);
+      expect((await mine.readStream('shared', { fromRevision: 1n })).map((e) => e.data.n)).toEqual([2]);
+      await theirs.close();
+      await mine.close();
+    });
+
+    it('is not misled by an idempotent append of older events', async () => {
+      const store = new SqliteEventStore(join(dir, 'events.sqlite'));
+      const first = event(1);
+      await store.appendToStream('retried', [first, event(2)]);
+      expect((await store.appendToStream('retried', [first])).nextExpectedRevision).toBe(0n);
+      expect((await store.readStream('retried', { fromRevision: 1n })).map((e) => e.data.n)).toEqual([2]);
+      await store.close();
+    });
+
+    it('answers nothing newer without asking SQLite for the stream, as long as no one else wrote', async () => {
+      const store = new SqliteEventStore(join(dir, 'events.sqlite'));
+      await store.appendToStream('quiet', [event(1)]);
+      const select = jest.spyOn(Object.getPrototypeOf(store), 'prepare');
+      expect(await store.readStream('quiet', { fromRevision: 1n })).toEqual([]);
+      expect(select.mock.calls.map(([sql]) => sql)).toEqual(['PRAGMA data_version']);
+      select.mockRestore();
+      await store.close();
+    });
+  });
 });

@@ -40,6 +40,8 @@ interface PendingAppend {
   reject: (error: unknown) => void;
 }
 
+const LAST_REVISIONS_LIMIT = 100_000;
+
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS events (
     position    INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -91,6 +93,14 @@ export class SqliteEventStore implements EventStore {
   private commits = 0;
   private readonly wakers = new Set<() => void>();
   private readonly statements = new Map<string, Database.Statement>();
+  /**
+   * The last revision of streams this process wrote or read to their end, valid while no other connection has
+   * committed (SQLite's data_version does not move): a load of a cached aggregate then needs no query at all.
+   */
+  private readonly lastRevisions = new Map<string, bigint>();
+  private lastRevisionsVersion: unknown = null;
+  /** Appends answered by events already stored: their revision need not be the stream's last. */
+  private readonly duplicates = new WeakSet<PendingAppend>();
   private readonly appendOne: (pending: PendingAppend) => AppendResult;
   private readonly commitBatch: (batch: PendingAppend[]) => { pending: PendingAppend; result?: AppendResult; error?: unknown }[];
 
@@ -116,6 +126,7 @@ export class SqliteEventStore implements EventStore {
       const { streamId, events, expectedRevision } = pending;
       const stored = events.map((event) => byId.get(event.id) as { stream_id: string; revision: bigint; position: bigint } | undefined);
       if (stored.every((row) => row !== undefined && row.stream_id === streamId)) {
+        this.duplicates.add(pending);
         const last = stored[stored.length - 1]!;
         return { nextExpectedRevision: last.revision, position: last.position };
       }
@@ -187,9 +198,13 @@ export class SqliteEventStore implements EventStore {
       return;
     }
     this.commits++;
+    this.validLastRevisions();
     for (const { pending, result, error } of outcomes) {
       if (error !== undefined) pending.reject(error);
-      else pending.resolve(result!);
+      else {
+        if (!this.duplicates.has(pending)) this.rememberLastRevision(pending.streamId, result!.nextExpectedRevision);
+        pending.resolve(result!);
+      }
     }
     for (const wake of this.wakers) wake();
   }
@@ -206,12 +221,33 @@ export class SqliteEventStore implements EventStore {
       );
       return (rows as EventRow[]).map(toRecorded);
     }
+    const fromRevision = options.fromRevision ?? 0n;
+    const toTheEnd = options.maxCount === undefined;
+    const fresh = toTheEnd && this.validLastRevisions();
+    const last = fresh ? this.lastRevisions.get(streamId) : undefined;
+    if (last !== undefined && fromRevision > last) return [];
     const rows = this.prepare('SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?').all(
       streamId,
-      options.fromRevision ?? 0n,
+      fromRevision,
       limit,
-    );
-    return (rows as EventRow[]).map(toRecorded);
+    ) as EventRow[];
+    if (fresh && rows.length > 0) this.rememberLastRevision(streamId, rows[rows.length - 1].revision);
+    return rows.map(toRecorded);
+  }
+
+  /** Whether the remembered revisions still hold: they are forgotten as soon as another connection commits. */
+  private validLastRevisions(): boolean {
+    const version = this.prepare('PRAGMA data_version').pluck().get();
+    if (version !== this.lastRevisionsVersion) {
+      this.lastRevisions.clear();
+      this.lastRevisionsVersion = version;
+    }
+    return true;
+  }
+
+  private rememberLastRevision(streamId: string, revision: bigint): void {
+    if (this.lastRevisions.size >= LAST_REVISIONS_LIMIT && !this.lastRevisions.has(streamId)) this.lastRevisions.clear();
+    this.lastRevisions.set(streamId, revision);
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
