@@ -40,11 +40,6 @@ export interface ProjectionRunnerOptions {
   /** First back-off after a failure; doubles up to maxBackoffMs. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
-  /**
-   * Live, after a batch shorter than batchSize: how long to let the next events gather before reading again, so
-   * that a stream of commands costs a read-model transaction every few milliseconds, not one per command.
-   */
-  lingerMs?: number;
   now?: () => Date;
   /** Where the runner tells what happens to it: faults, restarts, caught up. */
   log?: RunnerLog;
@@ -100,7 +95,6 @@ export class ProjectionRunner {
   private readonly batchSize: number;
   private readonly minBackoffMs: number;
   private readonly maxBackoffMs: number;
-  private readonly lingerMs: number;
   private readonly now: () => Date;
   private readonly log: RunnerLog;
   /** The checkpoint row this runner moves: the projection's own, or its copy's. */
@@ -117,7 +111,6 @@ export class ProjectionRunner {
     this.batchSize = options.batchSize ?? 5000;
     this.minBackoffMs = options.minBackoffMs ?? 100;
     this.maxBackoffMs = options.maxBackoffMs ?? 10_000;
-    this.lingerMs = options.lingerMs ?? 5;
     this.now = options.now ?? (() => new Date());
     this.log = options.log ?? quiet;
     this.copy = options.copy ?? null;
@@ -243,7 +236,6 @@ export class ProjectionRunner {
           await this.applied(batch);
           failures = 0;
           if (this.stopping) break;
-          if (batch.length < this.batchSize && this.lingerMs > 0) await new Promise((resolve) => setTimeout(resolve, this.lingerMs));
         }
       } catch (error) {
         if (this.stopping) break;
