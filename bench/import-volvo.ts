@@ -19,11 +19,15 @@ import { runAsScript } from './support/cli';
 function importWithCli(dataDir: string): Promise<{ seconds: number; status: number | null }> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...appEntry('cli'), 'import', '--file', VOLVO_CSV, '--mapping', VOLVO_MAPPING], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [...appEntry('cli'), 'import', '--file', VOLVO_CSV, '--mapping', VOLVO_MAPPING, '--report', join(dataDir, 'import-report.csv')],
+      {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     child.stdout.resume();
     child.stderr.resume();
     child.once('error', reject);

@@ -197,6 +197,7 @@ function describeVetClinic(name: string, openStores: () => Promise<Stores>) {
       expect([never.status, never.body.errors]).toEqual([400, [{ field: 'minPosition', message: 'is beyond the head of the log' }]]);
       // A position the log has but a read model has not reached in time: 503, saying how far they got.
       const summaries = desk.readSide.runner('request-summaries')!;
+      expect(await summaries.waitFor(BigInt(position), 5000)).toBe(true);
       await summaries.stop();
       const { position: later } = await open(desk, 'y', 'rita', 'it', 'medium');
       const late = await desk.call('GET', `/queues/it?minPosition=${later}&waitMs=50`, { as: agent() });
