@@ -21,16 +21,19 @@ import {
 import { assertAppendable, checkExpectedRevision } from '../append-rules';
 import { pollingSubscription } from '../polling-subscription';
 
-interface EventRow {
-  position: bigint;
-  id: string;
-  stream_id: string;
-  revision: bigint;
-  type: string;
-  data: string;
-  metadata: string;
-  recorded_at: bigint;
-}
+/** An event row as an array (better-sqlite3's raw mode: no object per row), columns in EVENT_COLUMNS order. */
+type EventRow = [
+  position: bigint,
+  id: string,
+  streamId: string,
+  revision: bigint,
+  type: string,
+  data: string,
+  metadata: string,
+  recordedAt: bigint,
+];
+
+const EVENT_COLUMNS = 'position, id, stream_id, revision, type, data, metadata, recorded_at';
 
 interface PendingAppend {
   streamId: string;
@@ -63,14 +66,14 @@ const SCHEMA = `
 
 function toRecorded(row: EventRow): RecordedEvent {
   return {
-    id: row.id,
-    streamId: row.stream_id,
-    type: row.type,
-    revision: row.revision,
-    position: row.position,
-    data: JSON.parse(row.data) as Record<string, unknown>,
-    metadata: JSON.parse(row.metadata) as EventMetadata,
-    recordedAt: new Date(Number(row.recorded_at)),
+    id: row[1],
+    streamId: row[2],
+    type: row[4],
+    revision: row[3],
+    position: row[0],
+    data: JSON.parse(row[5]) as Record<string, unknown>,
+    metadata: JSON.parse(row[6]) as EventMetadata,
+    recordedAt: new Date(Number(row[7])),
   };
 }
 
@@ -214,11 +217,9 @@ export class SqliteEventStore implements EventStore {
     const limit = options.maxCount ?? -1;
     if (backwards) {
       const from = options.fromRevision ?? 9223372036854775807n;
-      const rows = this.prepare('SELECT * FROM events WHERE stream_id = ? AND revision <= ? ORDER BY revision DESC LIMIT ?').all(
-        streamId,
-        from,
-        limit,
-      );
+      const rows = this.rows(
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
+      ).all(streamId, from, limit);
       return (rows as EventRow[]).map(toRecorded);
     }
     const fromRevision = options.fromRevision ?? 0n;
@@ -226,12 +227,12 @@ export class SqliteEventStore implements EventStore {
     const fresh = toTheEnd && this.validLastRevisions();
     const last = fresh ? this.lastRevisions.get(streamId) : undefined;
     if (last !== undefined && fromRevision > last) return [];
-    const rows = this.prepare('SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?').all(
+    const rows = this.rows(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?`).all(
       streamId,
       fromRevision,
       limit,
     ) as EventRow[];
-    if (fresh && rows.length > 0) this.rememberLastRevision(streamId, rows[rows.length - 1].revision);
+    if (fresh && rows.length > 0) this.rememberLastRevision(streamId, rows[rows.length - 1][3]);
     return rows.map(toRecorded);
   }
 
@@ -268,8 +269,8 @@ export class SqliteEventStore implements EventStore {
       for (const prefix of prefixes) params.push(prefix.length, prefix);
     }
     params.push(options.maxCount ?? 1000);
-    const sql = `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY position LIMIT ?`;
-    return (this.prepare(sql).all(...params) as EventRow[]).map(toRecorded);
+    const sql = `SELECT ${EVENT_COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY position LIMIT ?`;
+    return (this.rows(sql).all(...params) as EventRow[]).map(toRecorded);
   }
 
   subscribeToAll(options: SubscribeOptions = {}): LogSubscription {
@@ -315,6 +316,17 @@ export class SqliteEventStore implements EventStore {
     return (
       (this.prepare('SELECT revision FROM streams WHERE stream_id = ?').get(streamId) as { revision: bigint } | undefined)?.revision ?? null
     );
+  }
+
+  /** A statement that reads rows as arrays: half the cost of an object per row when reading the log. */
+  private rows(sql: string): Database.Statement {
+    const key = `rows:${sql}`;
+    let statement = this.statements.get(key);
+    if (!statement) {
+      statement = this.db.prepare(sql).safeIntegers(true).raw(true);
+      this.statements.set(key, statement);
+    }
+    return statement;
   }
 
   private prepare(sql: string): Database.Statement {
