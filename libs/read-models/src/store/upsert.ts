@@ -3,6 +3,8 @@ import type { ReadModelTables } from './read-model-tables';
 
 /** Rows per statement: well under SQLite's 32,766 and PostgreSQL's 65,535 parameters for our widest table. */
 const CHUNK = 400;
+/** Rows per JSON parameter on PostgreSQL. */
+const JSON_CHUNK = 2_000;
 
 /** Inserts rows, or replaces every column of those whose key exists. */
 export async function upsertRows<Table extends keyof ReadModelTables>(
@@ -40,7 +42,24 @@ export async function upsertRows<Table extends keyof ReadModelTables>(
       return;
     }
   }
-  for (let start = 0; start < rows.length; start += CHUNK) await upsert(rows.slice(start, start + CHUNK)).execute();
+  // PostgreSQL: every row in one JSON parameter, spread into the table's row type by the server. Kysely then compiles
+  // a statement of a few nodes instead of one with a parameter per value (24,000 for 400 summaries).
+  const names = Object.keys(rows[0]);
+  for (let start = 0; start < rows.length; start += JSON_CHUNK) {
+    const chunk = rows.slice(start, start + JSON_CHUNK);
+    await trx
+      .insertInto(table)
+      .columns(names as never)
+      .expression(
+        sql`select ${sql.join(names.map((name) => sql.ref(name)))} from json_populate_recordset(null::${sql.table(table)}, ${JSON.stringify(chunk)})` as never,
+      )
+      .onConflict((conflict) =>
+        conflict
+          .columns(key as never)
+          .doUpdateSet((excluded) => Object.fromEntries(columns.map((c) => [c, excluded.ref(`excluded.${c}` as never)])) as never),
+      )
+      .execute();
+  }
 }
 
 function isSqlite(trx: Transaction<ReadModelTables>): boolean {
@@ -57,7 +76,7 @@ export async function rowsByKey<Table extends keyof ReadModelTables, Key extends
   return rowsWhereIn(trx, table, key, values);
 }
 
-/** Rows whose column holds one of the values: on SQLite one statement text whatever their number (so it is prepared once), elsewhere short `in` lists. */
+/** Rows whose column holds one of the values, in one statement of one parameter whatever their number (so SQLite prepares it once). */
 export async function rowsWhereIn<Table extends keyof ReadModelTables>(
   trx: Transaction<ReadModelTables>,
   table: Table,
@@ -72,14 +91,9 @@ export async function rowsWhereIn<Table extends keyof ReadModelTables>(
       .where(column as never, 'in', sql`(select value from json_each(${JSON.stringify(values)}))` as never)
       .execute()) as ReadModelTables[Table][];
   }
-  const rows: ReadModelTables[Table][] = [];
-  for (let start = 0; start < values.length; start += CHUNK) {
-    const found = await trx
-      .selectFrom(table as never)
-      .selectAll()
-      .where(column as never, 'in', values.slice(start, start + CHUNK) as never)
-      .execute();
-    rows.push(...(found as ReadModelTables[Table][]));
-  }
-  return rows;
+  return (await trx
+    .selectFrom(table as never)
+    .selectAll()
+    .where(column as never, '=', sql`any(${values})` as never)
+    .execute()) as ReadModelTables[Table][];
 }
