@@ -42,6 +42,16 @@ export async function createApp(dependencies: AppDependencies): Promise<NestFast
     correlationIds.set(request, id);
     void reply.header('x-correlation-id', id);
   });
+  // Answers sent while the server closes end their connection: a kept-alive connection that goes idle after the
+  // close began would hold the close until its keep-alive timeout (72 s).
+  let closing = false;
+  fastify.addHook('preClose', async () => {
+    closing = true;
+  });
+  fastify.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) void reply.header('connection', 'close');
+    return payload;
+  });
   fastify.addHook('onResponse', async (request, reply) => {
     // The route pattern, never the raw URL: ids would make a series per request.
     const route = request.routeOptions.url ?? 'unmatched';
