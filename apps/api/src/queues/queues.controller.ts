@@ -58,23 +58,26 @@ export class QueuesController {
     @Query() query: QueueQuery,
     @Headers('x-min-position') minPosition: string | undefined,
   ) {
-    const { db, now } = await this.freshReads.view(['request-summaries', 'impact-chain'], query, minPosition);
-    if (!(await departmentKnown(db, departmentId))) throw new NotFoundProblem(`no department ${departmentId}`);
+    const { waitMs: _wait, ...shape } = query;
+    const key = `queue\u0000${departmentId}\u0000${JSON.stringify(shape)}`;
     try {
-      return await departmentQueue(
-        db,
-        departmentId,
-        {
-          statuses: split<RequestStatus>(query.status),
-          assigneeId: query.assigneeId === 'none' ? null : query.assigneeId,
-          audiences: split<Audience>(query.audience),
-          priorities: split<Priority>(query.priority),
-          effectivePriorities: split<Priority>(query.effectivePriority),
-          limit: query.limit ?? 50,
-          cursor: query.cursor,
-        },
-        now,
-      );
+      return await this.freshReads.answer(key, ['request-summaries', 'impact-chain'], query, minPosition, async ({ db, now }) => {
+        if (!(await departmentKnown(db, departmentId))) throw new NotFoundProblem(`no department ${departmentId}`);
+        return departmentQueue(
+          db,
+          departmentId,
+          {
+            statuses: split<RequestStatus>(query.status),
+            assigneeId: query.assigneeId === 'none' ? null : query.assigneeId,
+            audiences: split<Audience>(query.audience),
+            priorities: split<Priority>(query.priority),
+            effectivePriorities: split<Priority>(query.effectivePriority),
+            limit: query.limit ?? 50,
+            cursor: query.cursor,
+          },
+          now,
+        );
+      });
     } catch (error) {
       if (error instanceof InvalidCursorError) throw new BadRequestProblem(error.message, { cursor: 'is not a cursor of this queue' });
       throw error;

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { BadRequestProblem, CLOCK, ProblemError, ReadSide, type Clock } from '@desk/application';
+import { BadRequestProblem, CLOCK, ProblemError, ReadSide, type AppConfig, type Clock } from '@desk/application';
 import { ReplayCache, type ReadModelDb, type ReadModelStore } from '@desk/read-models';
 import type { EventStore } from '@desk/event-store';
-import { EVENT_STORE, READ_MODELS } from '../config/tokens';
+import { APP_CONFIG, EVENT_STORE, READ_MODELS } from '../config/tokens';
 import { IntegerField, PatternField } from '../http/fields';
 
 /** Query parameters of every read-model query: the position it must reflect, and how long it may wait for it. */
@@ -34,6 +34,9 @@ export interface ReadModelView {
 
 export const DEFAULT_WAIT_MS = 5000;
 
+/** Most live answers kept for sharing; the oldest go first. */
+const RECENT_ANSWERS = 1000;
+
 /**
  * Read-your-writes: a query naming a position waits (bounded) until the read
  * models it reads have passed it, and never answers with older data: past
@@ -41,13 +44,43 @@ export const DEFAULT_WAIT_MS = 5000;
  */
 @Injectable()
 export class FreshReads {
+  private readonly recent = new Map<string, { at: number; answer: Promise<unknown> }>();
+
   constructor(
     @Inject(ReadSide) private readonly readSide: ReadSide,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(READ_MODELS) private readonly readModels: ReadModelStore,
     @Inject(ReplayCache) private readonly replays: ReplayCache,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /**
+   * The answer of a query over the read models. Live queries asked again within READ_CACHE_MS with the same `key`
+   * share one answer: a hundred agents watching one queue cost one query per window, not a hundred. A query
+   * naming a position (read-your-writes) or a time (asOf) is always answered afresh; a failure is never shared.
+   */
+  async answer<T>(
+    key: string,
+    projections: readonly string[],
+    query: FreshReadQuery,
+    header: string | string[] | undefined,
+    compute: (view: ReadModelView) => Promise<T>,
+  ): Promise<T> {
+    const live = query.asOf === undefined && query.minPosition === undefined && (header === undefined || header === '');
+    if (!live || this.config.readCacheMs === 0) return compute(await this.view(projections, query, header));
+    const now = performance.now();
+    const recent = this.recent.get(key);
+    if (recent && now - recent.at < this.config.readCacheMs) return recent.answer as Promise<T>;
+    const answer = this.view(projections, query, header).then(compute);
+    this.recent.delete(key);
+    this.recent.set(key, { at: now, answer });
+    if (this.recent.size > RECENT_ANSWERS) this.recent.delete(this.recent.keys().next().value!);
+    answer.catch(() => {
+      if (this.recent.get(key)?.answer === answer) this.recent.delete(key);
+    });
+    return answer;
+  }
 
   /** The live read models once they reflect the position asked, or a replay as of the time asked. */
   async view(projections: readonly string[], query: FreshReadQuery, header: string | string[] | undefined): Promise<ReadModelView> {

@@ -46,17 +46,33 @@ export class WorkloadsController {
       'of internal and external requesters with poor ratings and their follow-ups, and what its open internal work blocks.',
   })
   async workload(@Param('id', IdParam) id: string, @Query() query: WorkloadQuery, @Headers('x-min-position') minPosition?: string) {
-    const { db, now } = await this.freshReads.view(WORKLOAD_PROJECTIONS, query, minPosition);
-    if (!(await departmentKnown(db, id))) throw new NotFoundProblem(`no department ${id}`);
-    return this.answer(() => departmentWorkload(db, id, range(query), now));
+    const { waitMs: _wait, ...shape } = query;
+    return this.freshReads.answer(
+      `workload\u0000${id}\u0000${JSON.stringify(shape)}`,
+      WORKLOAD_PROJECTIONS,
+      query,
+      minPosition,
+      async ({ db, now }) => {
+        if (!(await departmentKnown(db, id))) throw new NotFoundProblem(`no department ${id}`);
+        return this.answer(() => departmentWorkload(db, id, range(query), now));
+      },
+    );
   }
 
   @Get('workloads')
   @Roles('manager', 'operator', 'analyst')
   @ApiOperation({ summary: 'Every department’s workload, by department name' })
   async workloads(@Query() query: WorkloadQuery, @Headers('x-min-position') minPosition?: string) {
-    const { db, now } = await this.freshReads.view(WORKLOAD_PROJECTIONS, query, minPosition);
-    return { departments: await this.answer(() => allWorkloads(db, range(query), now)) };
+    const { waitMs: _wait, ...shape } = query;
+    return this.freshReads.answer(
+      `workloads\u0000${JSON.stringify(shape)}`,
+      WORKLOAD_PROJECTIONS,
+      query,
+      minPosition,
+      async ({ db, now }) => ({
+        departments: await this.answer(() => allWorkloads(db, range(query), now)),
+      }),
+    );
   }
 
   private async answer<T>(query: () => Promise<T>): Promise<T> {

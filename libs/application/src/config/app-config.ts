@@ -35,6 +35,8 @@ export interface AppConfig {
   runProjections: boolean;
   /** How often the SLA watch looks for targets past due. */
   slaWatchIntervalMs: number;
+  /** How long identical live queue and workload queries share one answer; 0: never. */
+  readCacheMs: number;
   /** Most events a projection applies in one transaction while catching up. */
   projectionBatchSize: number;
 }
@@ -168,6 +170,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
     runProjections: boolean(env, 'RUN_PROJECTIONS', true),
     slaWatchIntervalMs: integer(env, 'SLA_WATCH_INTERVAL_MS', 10_000, 100, 3_600_000),
+    readCacheMs: integer(env, 'READ_CACHE_MS', 250, 0, 60_000),
     projectionBatchSize: integer(env, 'PROJECTION_BATCH_SIZE', 5000, 1, 10_000),
   };
 }
