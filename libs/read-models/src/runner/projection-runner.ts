@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { ReadModelTables } from '../store/read-model-tables';
 import { prepareCopy, prepareProjection } from './checkpoints';
 import { copyCheckpointName, CopyTablesPlugin } from './table-copies';
+import { takeTurn, turnDue } from './event-loop-turns';
 import type { Projection } from './projection';
 
 export type ProjectionState = 'stopped' | 'catching_up' | 'running' | 'rebuilding' | 'faulted';
@@ -91,7 +92,6 @@ export class ProjectionRunner {
   private wakeBackoff: (() => void) | null = null;
   private readonly progress = new EventEmitter();
   private readonly recent: { at: number; count: number }[] = [];
-  private lastTurn = 0;
   private readonly batchSize: number;
   private readonly minBackoffMs: number;
   private readonly maxBackoffMs: number;
@@ -284,12 +284,7 @@ export class ProjectionRunner {
 
   private async applied(batch: RecordedEvent[]): Promise<void> {
     await this.applyBatch(batch);
-    // Embedded stores answer synchronously: without a turn of the event loop now and then, a catch-up would
-    // run as one chain of microtasks and hold every HTTP request until it ends. Every 10 ms of work, one turn.
-    if (performance.now() - this.lastTurn > 10) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      this.lastTurn = performance.now();
-    }
+    if (turnDue()) await takeTurn();
     this.lastError = null;
     // A short batch means nothing more was at hand; after a full one, the head says whether more is coming.
     const caughtUp = batch.length < this.batchSize || (await this.events.headPosition()) <= this.checkpoint;

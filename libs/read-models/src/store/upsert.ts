@@ -1,5 +1,6 @@
 import { CompiledQuery, SqliteAdapter, sql, type Transaction } from 'kysely';
 import type { ReadModelTables } from './read-model-tables';
+import { takeTurn, turnDue } from '../runner/event-loop-turns';
 
 /** Rows per statement: well under SQLite's 32,766 and PostgreSQL's 65,535 parameters for our widest table. */
 const CHUNK = 400;
@@ -32,13 +33,15 @@ export async function upsertRows<Table extends keyof ReadModelTables>(
     const names = Object.keys(rows[0]) as (keyof ReadModelTables[Table])[];
     const template = upsert([rows[0]]).compile();
     if (template.parameters.length === names.length) {
-      for (const row of rows)
+      for (const row of rows) {
         await trx.executeQuery(
           CompiledQuery.raw(
             template.sql,
             names.map((name) => row[name] ?? null),
           ),
         );
+        if (turnDue()) await takeTurn();
+      }
       return;
     }
   }

@@ -4,6 +4,7 @@ import type { RecordedEvent } from '@desk/event-store';
 import type { Projection } from '../../runner/projection';
 import type { ImpactLinkRow, ImpactNodeRow, ReadModelTables } from '../../store/read-model-tables';
 import { rowsByKey, rowsWhereIn, upsertRows } from '../../store/upsert';
+import { takeTurn, turnDue } from '../../runner/event-loop-turns';
 import { impactFigures, type ImpactFigures } from './impact-closure';
 import { changesImpact, evolveImpactNode, IMPACT_NODE_EVENT_TYPES } from './impact-node.evolve';
 
@@ -71,6 +72,7 @@ export class ImpactChainProjection implements Projection {
     const dirty = new Set<string>();
 
     for (const event of events) {
+      if (turnDue()) await takeTurn();
       if (event.type === 'ImpactLinked' || event.type === 'ImpactUnlinked') {
         const impact = event as unknown as ImpactEvent;
         // Link changes are written in order with the node changes around them, so the graph walks below see them.

@@ -4,6 +4,7 @@ import type { RecordedEvent } from '@desk/event-store';
 import type { Projection } from '../../runner/projection';
 import type { ReadModelTables, RequestSummaryRow } from '../../store/read-model-tables';
 import { rowsByKey, upsertRows } from '../../store/upsert';
+import { takeTurn, turnDue } from '../../runner/event-loop-turns';
 import { evolveRequestSummary, type CalendarLookup } from './request-summary.evolve';
 
 const REQUEST_EVENT_TYPES = [
@@ -154,6 +155,7 @@ export class RequestSummariesProjection implements Projection {
     const newCalendars: ReadModelTables['sla_calendars'][] = [];
 
     for (const event of events) {
+      if (turnDue()) await takeTurn();
       if (event.type === 'DepartmentRegistered' || event.type === 'ServiceStandardPublished') {
         const departmentEvent = event as unknown as DepartmentEvent;
         if (departmentEvent.type === 'DepartmentRegistered') {
