@@ -12,6 +12,7 @@ import { ROOT } from './history/generate-history';
 import { appendsBench } from './appends';
 import { commandsBench } from './commands-http';
 import { importBench } from './import-volvo';
+import { profileCommands } from './profile-commands';
 import { queueBench } from './queue-queries';
 import { rebuildBench } from './rebuild';
 import { machine, printFigures, say, type BenchFigure } from './support/report';
@@ -30,7 +31,7 @@ function markdown(figures: BenchFigure[], seconds: number, quick: boolean): stri
     `Measured by \`npm run bench${quick ? ' -- --quick' : ''}\` on ${new Date().toISOString().slice(0, 10)}: ${machine()}, ` +
       `commit ${gitCommit()}, ${Math.round(seconds / 60)} minutes. Each figure stands beside a reference measured in the same run ` +
       '(the machine is shared and noisy: the ratios travel, the absolute figures less so). One script per workload: ' +
-      '`bench/commands-http.ts`, `bench/appends.ts`, `bench/rebuild.ts`, `bench/queue-queries.ts`, `bench/import-volvo.ts`, ' +
+      '`bench/commands-http.ts` (with `bench/profile-commands.ts`), `bench/appends.ts`, `bench/rebuild.ts`, `bench/queue-queries.ts`, `bench/import-volvo.ts`, ' +
       'each runnable alone with `node -r ./test/support/register-ts.js bench/<script>.ts`. The API and the CLI run from their build, as in production.',
     '',
     '| workload | figure | reference (same run) | ratio | target | met |',
@@ -81,7 +82,16 @@ runAsScript(module, async () => {
     printFigures(result);
     figures.push(...result);
   };
-  await step('commands over HTTP', () => commandsBench({ seconds, connections: 32 }));
+  await step('commands over HTTP', async () => {
+    const figures = await commandsBench({ seconds, connections: 32 });
+    const { rate, shares } = await profileCommands({ seconds, projections: true });
+    figures[0].notes = [
+      ...(figures[0].notes ?? []),
+      `where the API's CPU goes (V8 profile under the same load, ${rate} commands/s with the profiler on): ` +
+        shares.map(([name, share]) => `${name} ${(share * 100).toFixed(1)}%`).join('; '),
+    ];
+    return figures;
+  });
   await step('appends', () => appendsBench({ events: 20_000, seed: 42 }));
   await step('queue pages under load', () => queueBench({ seconds, seed: 42 }));
   await step('Volvo import', () => importBench());

@@ -38,10 +38,10 @@ export interface RunningService {
  * How to start one of the apps: its build (dist, as production runs it) when BENCH_BUILT is set (npm run bench
  * builds first), else its TypeScript compiled on load.
  */
-export function appEntry(app: 'api' | 'cli'): string[] {
+export function appEntry(app: 'api' | 'cli', built = Boolean(process.env.BENCH_BUILT)): string[] {
   // The heap budget `npm start` and the image give the API (README, Operations).
   const budget = app === 'api' ? [HEAP_BUDGET] : [];
-  return process.env.BENCH_BUILT
+  return built
     ? [...budget, `dist/apps/${app}/apps/${app}/src/main.js`]
     : [...budget, '-r', './test/support/register-ts.js', `apps/${app}/src/main.ts`];
 }
@@ -59,9 +59,9 @@ export function buildApps(): void {
 }
 
 /** The API on a port of its own, logging warnings only. */
-export async function startApi(env: Record<string, string>, nodeOptions: string[] = []): Promise<RunningService> {
+export async function startApi(env: Record<string, string>, nodeOptions: string[] = [], built?: boolean): Promise<RunningService> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...nodeOptions, ...appEntry('api')], {
+  const child = spawn(process.execPath, [...nodeOptions, ...appEntry('api', built)], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
@@ -92,7 +92,7 @@ export async function startApi(env: Record<string, string>, nodeOptions: string[
     process: child,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
