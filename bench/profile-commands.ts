@@ -40,7 +40,14 @@ const CATEGORIES: [string, RegExp][] = [
   ],
 ];
 
-function categorise(profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }): [string, number][] {
+export interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Shares of the samples by category: a sample counts for the first category that matches its frame or a caller. */
+export function categorise(profile: CpuProfile, categories: [string, RegExp][] = CATEGORIES): [string, number][] {
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
@@ -55,7 +62,7 @@ function categorise(profile: { nodes: ProfileNode[]; samples: number[]; timeDelt
       for (let cursor: number | undefined = id; cursor !== undefined; cursor = parent.get(cursor)) {
         const frame = nodes.get(cursor)!.callFrame;
         const text = `${frame.url} ${frame.functionName}`;
-        const found = CATEGORIES.find(([, pattern]) => pattern.test(text) || pattern.test(frame.functionName));
+        const found = categories.find(([, pattern]) => pattern.test(text) || pattern.test(frame.functionName));
         if (found) {
           category = found[0];
           break;

@@ -13,6 +13,7 @@ import { appendsBench } from './appends';
 import { commandsBench } from './commands-http';
 import { importBench } from './import-volvo';
 import { profileCommands } from './profile-commands';
+import { profileRebuild } from './profile-rebuild';
 import { queueBench } from './queue-queries';
 import { rebuildBench } from './rebuild';
 import { machine, printFigures, say, type BenchFigure } from './support/report';
@@ -95,7 +96,16 @@ runAsScript(module, async () => {
   await step('appends', () => appendsBench({ events: 20_000, seed: 42 }));
   await step('queue pages under load', () => queueBench({ seconds, seed: 42 }));
   await step('Volvo import', () => importBench());
-  await step(`rebuild from ${events} events`, () => rebuildBench({ events, seed: 42 }));
+  await step(`rebuild from ${events} events`, async () => {
+    const figures = await rebuildBench({ events, seed: 42 });
+    const profiled = await profileRebuild({ events: 200_000, seed: 42 });
+    figures[0].notes = [
+      ...(figures[0].notes ?? []),
+      `where a rebuild's CPU goes (both projections in one process over the first 200,000 events, V8 profile, ${profiled.rate} events/s with the profiler on): ` +
+        profiled.shares.map(([name, share]) => `${name} ${(share * 100).toFixed(1)}%`).join('; '),
+    ];
+    return figures;
+  });
   const report = `${markdown(figures, (performance.now() - started) / 1000, quick)}\n${keptAnalysis()}`;
   writeFileSync(RESULTS, report);
   say(`\nwrote ${RESULTS}`);

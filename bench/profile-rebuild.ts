@@ -1,0 +1,89 @@
+/**
+ * Where a rebuild's CPU goes: both projections built in one process from the
+ * first events of the generated desk (embedded stores, as the API's
+ * catch-up does), under V8's sampling profiler, the samples grouped by what
+ * they were doing.
+ *
+ *   node -r ./test/support/register-ts.js bench/profile-rebuild.ts [--events 200000] [--seed 42]
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteEventStore } from '@desk/event-store';
+import { allProjections, createReadModelStore, ProjectionRunner } from '@desk/read-models';
+import { ROOT } from './history/generate-history';
+import { historyFile } from './history/history-store';
+import { categorise, type CpuProfile } from './profile-commands';
+import { round, say } from './support/report';
+import { argument, runAsScript } from './support/cli';
+
+const CATEGORIES: [string, RegExp][] = [
+  ['reading and decoding the log (once per projection)', /sqlite-event-store\.ts.*(readAll|toRecorded)/],
+  ['SQLite statements of the read models', /sqlite-driver\.js.*executeQuery|better-sqlite3/],
+  ['request-summaries: evolving rows', /request-summary\.evolve|luxon|business-calendar/],
+  ['impact-chain: evolving nodes and the graph', /impact-node\.evolve|impact-closure|impact-chain\.projection/],
+  ['projection runner, upserts and query building', /projection-runner|upsert\.ts|request-summaries\.projection|kysely/],
+];
+
+/** In the profiled child: both projections from empty read models up to the position, then a normal exit. */
+async function rebuildInProcess(dir: string, events: number): Promise<void> {
+  try {
+    const store = new SqliteEventStore(join(dir, 'events.sqlite'));
+    const readModels = await createReadModelStore({ dataDir: dir });
+    const target = BigInt(events);
+    const started = performance.now();
+    const runners = allProjections().map((projection) => new ProjectionRunner(projection, store, readModels));
+    for (const runner of runners) await runner.start();
+    while (runners.some((runner) => runner.position < target)) await new Promise((resolve) => setTimeout(resolve, 20));
+    const seconds = (performance.now() - started) / 1000;
+    for (const runner of runners) await runner.stop();
+    await readModels.close();
+    await store.close();
+    process.stdout.write(`${JSON.stringify({ rate: round(events / seconds) })}\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function profileRebuild(options: { events: number; seed: number }): Promise<{ rate: number; shares: [string, number][] }> {
+  const file = await historyFile(options.seed, 1_000_000, say);
+  const profiles = mkdtempSync(join(tmpdir(), 'desk-bench-profiles-'));
+  // Copied here, not in the profiled process: the profile is the rebuild's alone.
+  const dir = mkdtempSync(join(tmpdir(), 'desk-bench-profile-rebuild-'));
+  copyFileSync(file, join(dir, 'events.sqlite'));
+  try {
+    const child = spawnSync(
+      process.execPath,
+      [
+        '--cpu-prof',
+        `--cpu-prof-dir=${profiles}`,
+        '-r',
+        './test/support/register-ts.js',
+        'bench/profile-rebuild.ts',
+        '--child',
+        dir,
+        String(options.events),
+      ],
+      { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    if (child.status !== 0) throw new Error(`the profiled rebuild exited with ${child.status}`);
+    const { rate } = JSON.parse(child.stdout.trim().split('\n').pop()!) as { rate: number };
+    const profile = readdirSync(profiles).find((name) => name.endsWith('.cpuprofile'))!;
+    return { rate, shares: categorise(JSON.parse(readFileSync(join(profiles, profile), 'utf8')) as CpuProfile, CATEGORIES) };
+  } finally {
+    rmSync(profiles, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+runAsScript(module, async () => {
+  const child = process.argv.indexOf('--child');
+  if (child >= 0) return rebuildInProcess(process.argv[child + 1], Number(process.argv[child + 2]));
+  const { rate, shares } = await profileRebuild({
+    events: Number(argument('--events') ?? 200_000),
+    seed: Number(argument('--seed') ?? 42),
+  });
+  say(`both projections in one process, under the profiler: ${rate} events/s`);
+  for (const [name, share] of shares) process.stdout.write(`${String(round(share * 100, 1)).padStart(5)}%  ${name}\n`);
+});
