@@ -110,6 +110,20 @@ export function requestLifecycles(
   });
 }
 
+/** The same load on an API whose read models another process (the projector) builds. */
+async function withoutProjections(options: { seconds: number; connections: number }): Promise<LoadResult> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'desk-bench-commands-'));
+  const api = await startApi({ DATA_DIR: dataDir, RUN_PROJECTIONS: 'false' });
+  try {
+    await seedDesk(api.url);
+    await openRequests(api.url, options.connections, 2, 'warm');
+    return await openRequests(api.url, options.connections, options.seconds, 'max');
+  } finally {
+    await api.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 export async function commandsBench(options: { seconds: number; connections: number }): Promise<BenchFigure[]> {
   const dataDir = mkdtempSync(join(tmpdir(), 'desk-bench-commands-'));
   const api = await startApi({ DATA_DIR: dataDir });
@@ -125,6 +139,8 @@ export async function commandsBench(options: { seconds: number; connections: num
     const steadyRate = Math.round(flatOut.rate * 0.7);
     const steady = await openRequests(api.url, connections, seconds, 'steady', steadyRate);
     say(`OpenRequest at ${steadyRate}/s: ${steady.rate} commands/s, p50 ${steady.p50} ms, p99 ${steady.p99} ms, ${steady.failed} failed`);
+    const queryOnly = await withoutProjections(options);
+    say(`OpenRequest flat out on an API that leaves projections to the projector: ${queryOnly.rate} commands/s, p99 ${queryOnly.p99} ms`);
     return [
       {
         workload: 'commands over HTTP (OpenRequest), embedded store, durable writes, load from a second process',
@@ -137,6 +153,7 @@ export async function commandsBench(options: { seconds: number; connections: num
         notes: [
           `${connections} connections for ${seconds} s: p50 ${flatOut.p50} ms, p99 ${flatOut.p99} ms; ${flatOut.total} commands, ${flatOut.failed} failed`,
           `bare route: p50 ${bare.p50} ms, p99 ${bare.p99} ms`,
+          `the production shape's API (RUN_PROJECTIONS=false, the projections in the projector): ${queryOnly.rate} commands/s, p99 ${queryOnly.p99} ms`,
         ],
       },
       {
