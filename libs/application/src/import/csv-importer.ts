@@ -44,6 +44,9 @@ export interface ImportOptions {
   onProgress?: (progress: ImportProgress) => void;
 }
 
+/** The longest name of a department or a customer the deciders accept. */
+const NAME_MAX = 200;
+
 /** The header does not carry what the mapping reads: nothing is imported. */
 export class ImportFileError extends Error {}
 
@@ -163,10 +166,10 @@ async function registerAll(
 ): Promise<void> {
   const requester = mapping.requester;
   const departmentList = [...registration.departments];
-  if (requester.type === 'internal') {
-    // The requesters' department exists from the first row on.
-    const first = [...registration.customers.values()].reduce<Date | null>((min, { at }) => (!min || at < min ? at : min), null);
-    departmentList.unshift([requester.departmentId, { name: requester.departmentName, at: first ?? new Date(0) }]);
+  // The requesters' department exists from the first row that names a requester on; without one, it is not needed.
+  const first = [...registration.customers.values()].reduce<Date | null>((min, { at }) => (!min || at < min ? at : min), null);
+  if (requester.type === 'internal' && first) {
+    departmentList.unshift([requester.departmentId, { name: requester.departmentName, at: first }]);
   }
   for (const [id, { name, at: now }] of departmentList) {
     departments.set(
@@ -259,10 +262,12 @@ async function readCases(
   const cases = new Map<string, CaseRow[]>();
   const rejected: RejectedRow[] = [];
   const registration: Registration = { departments: new Map(), customers: new Map() };
+  let header: string[] = [];
   const parser = createReadStream(options.file).pipe(
     parse({
       bom: true,
-      columns: true,
+      // The header as it is: the mapped columns are checked against it, not against a record (a malformed one may lack some).
+      columns: (names: string[]) => (header = names),
       info: true,
       skip_empty_lines: true,
       relax_column_count: true,
@@ -280,7 +285,7 @@ async function readCases(
     rowsRead++;
     const line = info.lines;
     if (!checked) {
-      const missing = mappedColumns(mapping).filter((column) => !(column in record));
+      const missing = mappedColumns(mapping).filter((column) => !header.includes(column));
       if (missing.length > 0)
         throw new ImportFileError(`the file has no column ${missing.map((c) => `"${c}"`).join(', ')} that the mapping reads`);
       checked = true;
@@ -322,22 +327,26 @@ function mapRow(mapping: ImportMapping, record: Record<string, string>, line: nu
       `"${record[mapping.timestamp.column]}" in "${mapping.timestamp.column}" is not a time in the format ${mapping.timestamp.format}`,
     );
   const statusKey = mapping.status.columns.map((column) => (record[column] ?? '').trim()).join('/');
-  const target = mapping.status.values[statusKey];
+  const target = valueOf(mapping.status.values, statusKey);
   if (target === undefined) return reject(`status "${statusKey}" is not in the mapping`);
   if (target === 'reject') return reject(`status "${statusKey}" is mapped to reject`);
   const team = (record[mapping.department.column] ?? '').trim();
   if (!team) return reject(`no team in column "${mapping.department.column}"`);
+  const teamProblem = nameProblem(team);
+  if (teamProblem) return reject(`team "${team.slice(0, 40)}" in "${mapping.department.column}" ${teamProblem}`);
   const priorityValue = (record[mapping.priority.column] ?? '').trim();
-  const priority = mapping.priority.values[priorityValue];
+  const priority = valueOf(mapping.priority.values, priorityValue);
   if (!priority) return reject(`priority "${priorityValue}" is not in the mapping`);
   let tier: CaseRow['tier'];
   if (mapping.tier) {
     const tierValue = (record[mapping.tier.column] ?? '').trim();
-    tier = mapping.tier.values[tierValue];
+    tier = valueOf(mapping.tier.values, tierValue);
     if (!tier) return reject(`tier "${tierValue}" is not in the mapping`);
   }
   const requesterName = (record[mapping.requester.column] ?? '').trim();
   if (!requesterName) return reject(`no requester in column "${mapping.requester.column}"`);
+  const requesterProblem = nameProblem(requesterName);
+  if (requesterProblem) return reject(`requester "${requesterName.slice(0, 40)}" in "${mapping.requester.column}" ${requesterProblem}`);
   const agent = mapping.agent ? (record[mapping.agent.column] ?? '').trim() : '';
   const category = mapping.category ? (record[mapping.category.column] ?? '').trim() : '';
   const subject = mapping.subject.replace(/\{([^}]+)\}/g, (_, column: string) => (record[column] ?? '').trim()).slice(0, 200) || caseId;
@@ -354,6 +363,18 @@ function mapRow(mapping: ImportMapping, record: Record<string, string>, line: nu
     category: category ? category.slice(0, 100) : undefined,
     subject,
   };
+}
+
+/** A source value's mapped value: the mapping's own entries only ("__proto__" in the data is not a key of it). */
+function valueOf<T>(values: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(values, key) ? values[key] : undefined;
+}
+
+/** Why a team's or a requester's name cannot be registered (as the deciders would refuse it), or null. */
+function nameProblem(name: string): string | null {
+  if (name.length > NAME_MAX) return `is longer than ${NAME_MAX} characters`;
+  if (!ID_PATTERN.test(slug(name))) return 'gives no usable id (letters or digits needed, at most 128)';
+  return null;
 }
 
 /** Ids become stream names: the source's values folded into letters, digits and - . */
