@@ -1,8 +1,8 @@
-import { CompiledQuery, SqliteAdapter, sql, type Transaction } from 'kysely';
+import { CompiledQuery, SqliteAdapter, sql, type OnConflictBuilder, type Transaction } from 'kysely';
 import type { ReadModelTables } from './read-model-tables';
 import { takeTurn, turnDue } from '../runner/event-loop-turns';
 
-/** Rows per statement: well under SQLite's 32,766 and PostgreSQL's 65,535 parameters for our widest table. */
+/** Rows per multi-row statement on SQLite: well under its 32,766 parameters for our widest table. */
 const CHUNK = 400;
 /** Rows per JSON parameter on PostgreSQL. */
 const JSON_CHUNK = 2_000;
@@ -15,22 +15,22 @@ export async function upsertRows<Table extends keyof ReadModelTables>(
   rows: readonly ReadModelTables[Table][],
 ): Promise<void> {
   if (rows.length === 0) return;
-  const columns = Object.keys(rows[0]).filter((column) => !key.includes(column as never));
+  const names = Object.keys(rows[0]) as (keyof ReadModelTables[Table] & string)[];
+  const columns = names.filter((column) => !key.includes(column));
+  const replaceOnConflict = (conflict: OnConflictBuilder<ReadModelTables, Table>) =>
+    conflict
+      .columns(key as never)
+      .doUpdateSet((excluded) => Object.fromEntries(columns.map((c) => [c, excluded.ref(`excluded.${c}` as never)])) as never);
+  // Kysely's generic insert types cannot follow a table chosen at run time; the rows are typed by the signature.
   const upsert = (chunk: readonly ReadModelTables[Table][]) =>
-    // Kysely's generic insert types cannot follow a table chosen at run time; the rows are typed by the signature.
     trx
       .insertInto(table)
       .values(chunk as never)
-      .onConflict((conflict) =>
-        conflict
-          .columns(key as never)
-          .doUpdateSet((excluded) => Object.fromEntries(columns.map((c) => [c, excluded.ref(`excluded.${c}` as never)])) as never),
-      );
+      .onConflict(replaceOnConflict);
   if (isSqlite(trx)) {
     // SQLite runs a prepared one-row statement faster than it parses a 400-row one, and the statement is
     // prepared once (the store keeps statements by their text). compile() applies the writer's plugins
     // (a rebuild's table renaming), so the template already names the right table.
-    const names = Object.keys(rows[0]) as (keyof ReadModelTables[Table])[];
     const template = upsert([rows[0]]).compile();
     if (template.parameters.length === names.length) {
       for (const row of rows) {
@@ -42,12 +42,13 @@ export async function upsertRows<Table extends keyof ReadModelTables>(
         );
         if (turnDue()) await takeTurn();
       }
-      return;
+    } else {
+      for (let start = 0; start < rows.length; start += CHUNK) await upsert(rows.slice(start, start + CHUNK)).execute();
     }
+    return;
   }
   // PostgreSQL: every row in one JSON parameter, spread into the table's row type by the server. Kysely then compiles
   // a statement of a few nodes instead of one with a parameter per value (24,000 for 400 summaries).
-  const names = Object.keys(rows[0]);
   for (let start = 0; start < rows.length; start += JSON_CHUNK) {
     const chunk = rows.slice(start, start + JSON_CHUNK);
     await trx
@@ -56,11 +57,7 @@ export async function upsertRows<Table extends keyof ReadModelTables>(
       .expression(
         sql`select ${sql.join(names.map((name) => sql.ref(name)))} from json_populate_recordset(null::${sql.table(table)}, ${JSON.stringify(chunk)})` as never,
       )
-      .onConflict((conflict) =>
-        conflict
-          .columns(key as never)
-          .doUpdateSet((excluded) => Object.fromEntries(columns.map((c) => [c, excluded.ref(`excluded.${c}` as never)])) as never),
-      )
+      .onConflict(replaceOnConflict)
       .execute();
   }
 }
