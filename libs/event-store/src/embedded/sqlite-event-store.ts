@@ -105,7 +105,9 @@ export class SqliteEventStore implements EventStore {
   /** Appends answered by events already stored: their revision need not be the stream's last. */
   private readonly duplicates = new WeakSet<PendingAppend>();
   private readonly appendOne: (pending: PendingAppend) => AppendResult;
-  private readonly commitBatch: (batch: PendingAppend[]) => { pending: PendingAppend; result?: AppendResult; error?: unknown }[];
+  private readonly commitBatch: Database.Transaction<
+    (batch: PendingAppend[]) => { pending: PendingAppend; result?: AppendResult; error?: unknown }[]
+  >;
 
   constructor(readonly file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -192,7 +194,9 @@ export class SqliteEventStore implements EventStore {
     if (batch.length === 0) return;
     let outcomes: ReturnType<typeof this.commitBatch>;
     try {
-      outcomes = this.commitBatch(batch);
+      // BEGIN IMMEDIATE: the write lock is taken (waiting up to busy_timeout) before anything is read. A deferred
+      // transaction reads first and cannot upgrade once another process has committed since: SQLITE_BUSY at once.
+      outcomes = this.commitBatch.immediate(batch);
     } catch (error) {
       const failure = new EventStoreUnavailableError(`the embedded event store could not commit: ${(error as Error).message}`, {
         cause: error,
