@@ -116,7 +116,8 @@ export async function createApp(dependencies: AppDependencies): Promise<NestFast
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
-  app.enableShutdownHooks();
+  // After the shutdown hooks, exit 0: re-raising the signal (Nest's default) would look to a supervisor like a kill before cleanup.
+  app.enableShutdownHooks([], { useProcessExit: true });
   await app.init();
   await fastify.ready();
   return app;
