@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse';
 import { ROOT, VOLVO_CSV, VOLVO_MAPPING } from './history/generate-history';
-import { appEntry, startApi, tokenFor, type RunningService } from './support/service';
+import { appEntry, startApi } from './support/service';
+import { untilCaughtUp } from './support/projections';
 import { round, say, type BenchFigure } from './support/report';
 import { runAsScript } from './support/cli';
 
@@ -45,15 +46,6 @@ async function parseOnly(): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
-async function untilCaughtUp(api: RunningService): Promise<string> {
-  for (;;) {
-    const answer = await fetch(`${api.url}/admin/projections`, { headers: { authorization: `Bearer ${tokenFor('operator')}` } });
-    const { head, projections } = (await answer.json()) as { head: string; projections: { checkpoint: string }[] };
-    if (projections.every((p) => BigInt(p.checkpoint) >= BigInt(head))) return head;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 export async function importBench(): Promise<BenchFigure[]> {
   const parseSeconds = await parseOnly();
   const dataDir = mkdtempSync(join(tmpdir(), 'desk-bench-import-'));
@@ -64,7 +56,7 @@ export async function importBench(): Promise<BenchFigure[]> {
     const api = await startApi({ DATA_DIR: dataDir });
     let head: string;
     try {
-      head = await untilCaughtUp(api);
+      head = (await untilCaughtUp(api)).head;
     } finally {
       await api.stop();
     }

@@ -28,6 +28,8 @@ import { historyFile } from './history/history-store';
 import { load, openRequests, type LoadResult } from './commands-http';
 import { seedDesk } from './support/desk-setup';
 import { startApi, tokenFor, type RunningService } from './support/service';
+import { metricValue } from './support/metrics';
+import { untilCaughtUp } from './support/projections';
 import { percentile, round, say, type BenchFigure } from './support/report';
 import { seededRandom } from './support/seeded-random';
 import { argument, runAsScript } from './support/cli';
@@ -62,7 +64,7 @@ async function serverView(api: RunningService, before?: Map<number, number>): Pr
     const le = /le="([^"]+)"/.exec(match[1])![1];
     buckets.set(le === '+Inf' ? Infinity : Number(le), Number(match[2]));
   }
-  const gauge = (name: string) => Number(new RegExp(`^${name}\\{[^}]*\\} ([\\d.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN) * 1000;
+  const gauge = (name: string) => metricValue(text, name) * 1000;
   const counts = [...buckets].map(([le, count]) => [le, count - (before?.get(le) ?? 0)] as const).sort((a, b) => a[0] - b[0]);
   const total = counts[counts.length - 1]?.[1] ?? 0;
   const p99 = counts.find(([, count]) => count >= total * 0.99)?.[0] ?? NaN;
@@ -74,15 +76,6 @@ async function serverView(api: RunningService, before?: Map<number, number>): Pr
     },
     buckets,
   };
-}
-
-async function caughtUp(api: RunningService): Promise<void> {
-  for (;;) {
-    const answer = await fetch(`${api.url}/admin/projections`, { headers: { authorization: `Bearer ${tokenFor('operator')}` } });
-    const { head, projections } = (await answer.json()) as { head: string; projections: { checkpoint: string }[] };
-    if (projections.every((p) => BigInt(p.checkpoint) >= BigInt(head))) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /**
@@ -144,10 +137,10 @@ export async function queueBench(options: { seconds: number; seed: number }): Pr
   copyFileSync(await historyFile(options.seed, 100_000, say), join(dataDir, 'events.sqlite'));
   const api = await startApi({ DATA_DIR: dataDir });
   try {
-    await caughtUp(api);
+    await untilCaughtUp(api);
     await seedDesk(api.url);
     await openRequests(api.url, 32, 1, 'fill');
-    await caughtUp(api);
+    await untilCaughtUp(api);
     const team = await busiestTeam(api);
     say(`queues read: it and ${team}`);
     const reader = tokenFor('agent');

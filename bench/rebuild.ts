@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { PostgresEventStore, SqliteEventStore, type EventStore } from '@desk/event-store';
 import { copyToPostgres, historyFile } from './history/history-store';
-import { memoryOf, startApi, tokenFor, type RunningService } from './support/service';
+import { memoryOf, startApi, tokenFor } from './support/service';
+import { untilCaughtUp, untilRebuilt } from './support/projections';
 import { round, say, type BenchFigure } from './support/report';
 import { argument, benchDatabaseUrl, runAsScript } from './support/cli';
 
@@ -140,32 +141,6 @@ async function measure(
     return figures;
   } finally {
     await api.stop();
-  }
-}
-
-interface Listing {
-  head: string;
-  projections: { name: string; checkpoint: string; rebuild?: unknown }[];
-}
-
-async function listing(api: RunningService): Promise<Listing> {
-  const answer = await fetch(`${api.url}/admin/projections`, { headers: { authorization: `Bearer ${tokenFor('operator')}` } });
-  return (await answer.json()) as Listing;
-}
-
-async function untilCaughtUp(api: RunningService): Promise<void> {
-  for (;;) {
-    const { head, projections } = await listing(api);
-    if (projections.every((p) => BigInt(p.checkpoint) >= BigInt(head))) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function untilRebuilt(api: RunningService): Promise<void> {
-  for (;;) {
-    const { projections } = await listing(api);
-    if (projections.every((p) => !p.rebuild)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 

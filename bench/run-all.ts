@@ -5,8 +5,7 @@
  *
  *   npm run bench [-- --quick]     (--quick: 100,000 events and 5 s loads, to try the scripts)
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './history/generate-history';
 import { appendsBench } from './appends';
@@ -16,13 +15,11 @@ import { profileCommands } from './profile-commands';
 import { profileRebuild } from './profile-rebuild';
 import { queueBench } from './queue-queries';
 import { rebuildBench } from './rebuild';
-import { machine, printFigures, say, type BenchFigure } from './support/report';
+import { gitCommit, keptAnalysis, machine, printFigures, say, type BenchFigure } from './support/report';
 import { buildApps } from './support/service';
 import { runAsScript } from './support/cli';
 
 const RESULTS = join(ROOT, 'bench/RESULTS.md');
-const ANALYSIS_START = '<!-- analysis: kept by npm run bench -->';
-const ANALYSIS_END = '<!-- end of analysis -->';
 
 function markdown(figures: BenchFigure[], seconds: number, quick: boolean): string {
   const cell = (text: string) => text.replace(/\|/g, '\\|');
@@ -50,24 +47,6 @@ function markdown(figures: BenchFigure[], seconds: number, quick: boolean): stri
     '',
   ];
   return lines.join('\n');
-}
-
-function gitCommit(): string {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim();
-  } catch {
-    return 'unknown';
-  }
-}
-
-function keptAnalysis(): string {
-  if (!existsSync(RESULTS)) return `${ANALYSIS_START}\n## Analysis\n\n(to be written)\n${ANALYSIS_END}\n`;
-  const text = readFileSync(RESULTS, 'utf8');
-  const start = text.indexOf(ANALYSIS_START);
-  const end = text.indexOf(ANALYSIS_END);
-  return start >= 0 && end > start
-    ? `${text.slice(start, end + ANALYSIS_END.length)}\n`
-    : `${ANALYSIS_START}\n## Analysis\n\n${ANALYSIS_END}\n`;
 }
 
 runAsScript(module, async () => {
@@ -106,7 +85,7 @@ runAsScript(module, async () => {
     ];
     return figures;
   });
-  const report = `${markdown(figures, (performance.now() - started) / 1000, quick)}\n${keptAnalysis()}`;
+  const report = `${markdown(figures, (performance.now() - started) / 1000, quick)}\n${keptAnalysis(RESULTS, 'npm run bench')}`;
   writeFileSync(RESULTS, report);
   say(`\nwrote ${RESULTS}`);
 });

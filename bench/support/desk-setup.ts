@@ -1,6 +1,7 @@
 import { tokenFor } from './service';
 
-async function call(url: string, method: string, path: string, body: unknown, token = tokenFor('manager')): Promise<void> {
+/** One setup command over HTTP (a manager's by default); anything but a 2xx stops the benchmark. */
+export async function call(url: string, method: string, path: string, body: unknown, token = tokenFor('manager')): Promise<void> {
   const answer = await fetch(`${url}${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

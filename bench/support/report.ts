@@ -1,4 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { ROOT } from '../history/generate-history';
 
 /** One figure of SPEC §8 beside the reference it is judged against, measured in the same run. */
 export interface BenchFigure {
@@ -37,4 +40,24 @@ export function printFigures(figures: BenchFigure[]): void {
     process.stdout.write(`${f.met ? 'MET ' : 'MISS'} ${f.workload}: ${f.figure} ${f.unit}${ref}${ratio} | target ${f.target}\n`);
     for (const note of f.notes ?? []) process.stdout.write(`     ${note}\n`);
   }
+}
+
+/** The commit the figures were measured on. */
+export function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The hand-written analysis of a report `file` between its markers, kept when `script` writes the figures again. */
+export function keptAnalysis(file: string, script: string): string {
+  const start = `<!-- analysis: kept by ${script} -->`;
+  const end = '<!-- end of analysis -->';
+  if (!existsSync(file)) return `${start}\n## Analysis\n\n(to be written)\n${end}\n`;
+  const text = readFileSync(file, 'utf8');
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  return from >= 0 && to > from ? `${text.slice(from, to + end.length)}\n` : `${start}\n## Analysis\n\n${end}\n`;
 }

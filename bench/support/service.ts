@@ -58,8 +58,13 @@ export function buildApps(): void {
   process.env.BENCH_BUILT = '1';
 }
 
-/** The API on a port of its own, logging warnings only. */
-export async function startApi(env: Record<string, string>, nodeOptions: string[] = [], built?: boolean): Promise<RunningService> {
+/** The API on a port of its own, logging warnings only; its log lines (stdout) go to ours, or to `process.stdout` to read when piped. */
+export async function startApi(
+  env: Record<string, string>,
+  nodeOptions: string[] = [],
+  built?: boolean,
+  stdout: 'inherit' | 'pipe' = 'inherit',
+): Promise<RunningService> {
   const port = await freePort();
   const child = spawn(process.execPath, [...nodeOptions, ...appEntry('api', built)], {
     cwd: ROOT,
@@ -73,7 +78,7 @@ export async function startApi(env: Record<string, string>, nodeOptions: string[
       LOG_LEVEL: 'warn',
       ...env,
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', stdout, 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
