@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -6,20 +7,24 @@ import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import { createHash, randomUUID } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DeskMetrics } from '@desk/application';
 import { AppModule, type AppDependencies } from './app.module';
 import { CORRELATION_PATTERN } from './http/command-envelope.decorator';
+import { sendProblem } from './http/problem-details';
 
 /**
  * Builds the HTTP application around its dependencies; main.ts gives it the
  * configured stores, tests give it temporary ones and a fixed clock.
  */
 export async function createApp(dependencies: AppDependencies): Promise<NestFastifyApplication> {
+  const routingLogger = new Logger('http');
   const adapter = new FastifyAdapter({
     bodyLimit: dependencies.config.bodyLimitBytes,
     trustProxy: true,
     routerOptions: { maxParamLength: 2048 },
+    // A URL the router cannot even read (bad percent-encoding, a path parameter over maxParamLength) is a problem document too.
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => sendProblem(reply, request, error, routingLogger),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(dependencies), adapter, {
     // JSON lines when given a log; silent otherwise (tests).

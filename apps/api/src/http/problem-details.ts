@@ -34,6 +34,7 @@ const TITLES: Record<number, string> = {
   409: 'Conflict',
   412: 'Revision mismatch',
   413: 'Body too large',
+  414: 'URI too long',
   415: 'Unsupported media type',
   429: 'Too many requests',
   503: 'Service unavailable',
