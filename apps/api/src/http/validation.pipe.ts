@@ -11,8 +11,14 @@ export class NoBody {}
 function flatten(errors: ValidationError[], prefix = ''): Record<string, string> {
   const fields: Record<string, string> = {};
   for (const error of errors) {
-    // Paths read as in the domain's own messages: targets[0].priority.
-    const path = /^\d+$/.test(error.property) ? `${prefix}[${error.property}]` : prefix ? `${prefix}.${error.property}` : error.property;
+    // Paths read as in the domain's own messages: targets[0].priority. An unknown field is a key even when it is all digits.
+    const unknownField = error.constraints !== undefined && 'whitelistValidation' in error.constraints;
+    const path =
+      /^\d+$/.test(error.property) && !unknownField
+        ? `${prefix}[${error.property}]`
+        : prefix
+          ? `${prefix}.${error.property}`
+          : error.property;
     if (error.constraints) {
       const messages = Object.entries(error.constraints).map(([rule, message]) =>
         rule === 'whitelistValidation' ? `${path} is not a known field` : message,
