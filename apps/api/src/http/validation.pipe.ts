@@ -31,6 +31,19 @@ function flatten(errors: ValidationError[], prefix = ''): Record<string, string>
 }
 
 /**
+ * Keys that name a member of every object (constructor, toString, hasOwnProperty…), at any depth: class-transformer
+ * passes over them without a word, so whitelisting never sees them; they are unknown fields like any other.
+ */
+function objectMemberKeys(value: unknown, prefix = ''): string[] {
+  if (Array.isArray(value)) return value.flatMap((item, index) => objectMemberKeys(item, `${prefix}[${index}]`));
+  if (value === null || typeof value !== 'object') return [];
+  return Object.keys(value).flatMap((key) => {
+    const path = prefix ? `${prefix}.${key}` : key;
+    return key in Object.prototype ? [path] : objectMemberKeys((value as Record<string, unknown>)[key], path);
+  });
+}
+
+/**
  * Validates bodies and query strings against their DTO classes: unknown
  * fields refused, no type coercion of bodies, every offending field named.
  */
@@ -60,8 +73,9 @@ export class DtoValidationPipe implements PipeTransform {
       forbidUnknownValues: true,
       validationError: { target: false, value: false },
     });
-    if (errors.length > 0) {
-      const fields = flatten(errors);
+    const memberKeys = objectMemberKeys(plain);
+    if (errors.length > 0 || memberKeys.length > 0) {
+      const fields = { ...flatten(errors), ...Object.fromEntries(memberKeys.map((path) => [path, `${path} is not a known field`])) };
       throw new BadRequestProblem(`invalid ${type === 'body' ? 'body' : 'query string'}: ${Object.keys(fields).join(', ')}`, fields);
     }
     return instance;
