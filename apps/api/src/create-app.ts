@@ -11,6 +11,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DeskMetrics } from '@desk/application';
 import { AppModule, type AppDependencies } from './app.module';
 import { CORRELATION_PATTERN } from './http/command-envelope.decorator';
+import { parseJsonBody } from './http/json-body';
 import { sendProblem } from './http/problem-details';
 
 /**
@@ -33,7 +34,14 @@ export async function createApp(dependencies: AppDependencies): Promise<NestFast
     bodyParser: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.removeContentTypeParser(['text/plain']);
+  fastify.removeContentTypeParser(['text/plain', 'application/json']);
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
   const { config } = dependencies;
   const metrics = app.get(DeskMetrics);
   const log = dependencies.log;
