@@ -8,6 +8,7 @@ import { Roles } from '../auth/roles.decorator';
 import { EVENT_STORE, READ_MODELS } from '../config/tokens';
 import { PublishServiceStandardBody } from '../departments/department.dto';
 import { IdField, PatternField } from '../http/fields';
+import { parseIsoTime } from '../http/iso-time';
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
@@ -43,9 +44,10 @@ export class WhatIfController {
       '(validated like a published standard; nothing is published, no data changes).',
   })
   async whatIf(@Body() body: SlaWhatIfBody) {
-    const from = new Date(body.from);
-    const to = new Date(body.to);
-    if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()) || from >= to) {
+    const from = parseIsoTime(body.from);
+    const to = parseIsoTime(body.to);
+    if (!to && from) throw new BadRequestProblem('to must be a valid time after from', { to: 'is not a valid time' });
+    if (!from || !to || from >= to) {
       throw new BadRequestProblem('from must be a time before to', { from: 'must be a valid time before to' });
     }
     return slaWhatIf(

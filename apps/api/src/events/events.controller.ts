@@ -8,6 +8,7 @@ import { BadRequestProblem, exportedEvents, exportLine } from '@desk/application
 import { Roles } from '../auth/roles.decorator';
 import { EVENT_STORE } from '../config/tokens';
 import { IntegerField, PatternField } from '../http/fields';
+import { parseIsoTime } from '../http/iso-time';
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 const TYPE_LIST = new RegExp(`^(${EVENT_TYPES.join('|')})(,(${EVENT_TYPES.join('|')}))*$`);
@@ -68,8 +69,8 @@ export class EventsController {
       '{"error": "..."} and the stream ends.',
   })
   export(@Query() query: EventsQuery, @Res() reply: FastifyReply): void {
-    const from = query.from ? Date.parse(query.from) : undefined;
-    const to = query.to ? Date.parse(query.to) : undefined;
+    const from = query.from ? (parseIsoTime(query.from)?.getTime() ?? NaN) : undefined;
+    const to = query.to ? (parseIsoTime(query.to)?.getTime() ?? NaN) : undefined;
     if ((query.from && Number.isNaN(from)) || (query.to && Number.isNaN(to))) {
       throw new BadRequestProblem('from/to: not a valid time', {
         [query.from && Number.isNaN(from) ? 'from' : 'to']: 'is not a valid time',

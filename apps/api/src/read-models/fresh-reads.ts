@@ -4,6 +4,7 @@ import { ReplayCache, type ReadModelDb, type ReadModelStore } from '@desk/read-m
 import type { EventStore } from '@desk/event-store';
 import { APP_CONFIG, EVENT_STORE, READ_MODELS } from '../config/tokens';
 import { IntegerField, PatternField } from '../http/fields';
+import { parseIsoTime } from '../http/iso-time';
 
 /** Query parameters of every read-model query: the position it must reflect, and how long it may wait for it. */
 export class FreshReadQuery {
@@ -85,8 +86,8 @@ export class FreshReads {
   /** The live read models once they reflect the position asked, or a replay as of the time asked. */
   async view(projections: readonly string[], query: FreshReadQuery, header: string | string[] | undefined): Promise<ReadModelView> {
     if (query.asOf !== undefined) {
-      const asOf = new Date(query.asOf);
-      if (Number.isNaN(asOf.getTime())) throw new BadRequestProblem('asOf: not a valid time', { asOf: 'is not a valid time' });
+      const asOf = parseIsoTime(query.asOf);
+      if (!asOf) throw new BadRequestProblem('asOf: not a valid time', { asOf: 'is not a valid time' });
       if (query.minPosition !== undefined) {
         throw new BadRequestProblem('asOf replays the log up to a time; minPosition does not apply to it', {
           minPosition: 'not with asOf',

@@ -10,6 +10,7 @@ import { ExecuteImpactCommand, ExecuteRequestCommand, type CommandEnvelope, BadR
 import { CommandAnswer, answer } from '../http/command-answer';
 import { Envelope } from '../http/command-envelope.decorator';
 import { IdParam } from '../http/id-param.pipe';
+import { parseIsoTime } from '../http/iso-time';
 import { NoBody } from '../http/validation.pipe';
 import {
   AssignBody,
@@ -367,7 +368,7 @@ export class RequestsController {
 
 function parseAsOf(asOf: string | undefined): Date | undefined {
   if (asOf === undefined) return undefined;
-  const time = new Date(asOf);
-  if (Number.isNaN(time.getTime())) throw new BadRequestProblem('asOf must be an ISO 8601 time', { asOf: 'not a time' });
+  const time = parseIsoTime(asOf);
+  if (!time) throw new BadRequestProblem('asOf must be an ISO 8601 time', { asOf: 'not a time' });
   return time;
 }
