@@ -579,6 +579,7 @@ const RUNS = {
   queries: runs(260),
   headers: runs(200),
   tokens: runs(200),
+  dates: runs(80),
 };
 const TOTAL_RUNS = Object.values(RUNS).reduce((sum, n) => sum + n, 0);
 const assertProperty = <T>(arbitrary: fc.Arbitrary<T>, numRuns: number, predicate: (value: T) => Promise<void>) =>
@@ -954,6 +955,59 @@ describe(`hostile input over HTTP (fast-check seed ${SEED}, ${TOTAL_RUNS} genera
     });
   });
 
+  it(`a time parameter naming a day its month does not have is a 400 naming it, not the next month (${RUNS.dates} runs)`, async () => {
+    const daysIn = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate();
+    const impossible = fc
+      .record({ year: fc.integer({ min: 2000, max: 2030 }), month: fc.constantFrom(2, 4, 6, 9, 11), day: fc.integer({ min: 29, max: 31 }) })
+      .filter(({ year, month, day }) => day > daysIn(year, month))
+      .chain(({ year, month, day }) =>
+        fc.constantFrom('', 'T10:00', 'T10:00:00Z', 'T23:59:59.5+02:00').map((time) => `${year}-${pad(month)}-${pad(day)}${time}`),
+      );
+    const PLACES: { route: Route; url: string; param: string; as: Role; inBody?: boolean }[] = [
+      { route: ROUTES.find((r) => r.path === '/requests/{request}')!, url: '/requests/phones', param: 'asOf', as: 'agent' },
+      { route: ROUTES.find((r) => r.path === '/requests/{request}/history')!, url: '/requests/phones/history', param: 'asOf', as: 'agent' },
+      { route: ROUTES.find((r) => r.path === '/queues/{department}')!, url: '/queues/it', param: 'asOf', as: 'agent' },
+      {
+        route: ROUTES.find((r) => r.path === '/departments/{department}/workload')!,
+        url: '/departments/it/workload',
+        param: 'asOf',
+        as: 'manager',
+      },
+      { route: ROUTES.find((r) => r.path === '/workloads')!, url: '/workloads', param: 'asOf', as: 'manager' },
+      { route: ROUTES.find((r) => r.path === '/impact/requests/{request}')!, url: '/impact/requests/phones', param: 'asOf', as: 'agent' },
+      { route: ROUTES.find((r) => r.path === '/impact/blockers')!, url: '/impact/blockers', param: 'asOf', as: 'agent' },
+      { route: ROUTES.find((r) => r.path === '/events')!, url: '/events', param: 'from', as: 'analyst' },
+      { route: ROUTES.find((r) => r.path === '/events')!, url: '/events', param: 'to', as: 'analyst' },
+      {
+        route: ROUTES.find((r) => r.path === '/analytics/sla-what-if')!,
+        url: '/analytics/sla-what-if',
+        param: 'from',
+        as: 'analyst',
+        inBody: true,
+      },
+      {
+        route: ROUTES.find((r) => r.path === '/analytics/sla-what-if')!,
+        url: '/analytics/sla-what-if',
+        param: 'to',
+        as: 'analyst',
+        inBody: true,
+      },
+    ];
+    const arbitrary = fc.record({ place: fc.constantFrom(...PLACES), date: impossible });
+    await assertProperty(arbitrary, RUNS.dates, async ({ place, date }) => {
+      const standard = { targets: [{ priority: 'high', audience: 'internal', firstResponseMinutes: 30, resolutionMinutes: 480 }] };
+      // The other end of the range is valid and on the right side of the impossible date.
+      const body = place.inBody
+        ? { ...standard, departmentId: 'it', from: '1999-01-01', to: '2031-01-01', [place.param]: date }
+        : undefined;
+      const url = place.inBody ? place.url : `${place.url}?${place.param}=${encodeURIComponent(date)}`;
+      await send(
+        { route: place.route, url, authorization: `Bearer ${token(place.as)}`, body },
+        { status: 400, fields: [place.param], only: true },
+      );
+    });
+  });
+
   describe('what the properties found, as plain cases', () => {
     const as = (role: Role, sub?: string) => ({ authorization: `Bearer ${token(role, sub)}` });
     const route = (method: Method, path: string) => ROUTES.find((candidate) => candidate.method === method && candidate.path === path)!;
@@ -1058,6 +1112,34 @@ describe(`hostile input over HTTP (fast-check seed ${SEED}, ${TOTAL_RUNS} genera
           rawBody: `{"targets": [${'{"a":'.repeat(6000)}1${'}'.repeat(6000)}]}`,
         },
         { status: 400, fields: ['targets'], only: true },
+      );
+    });
+
+    it('a date past the end of its month (2026-02-30) is a 400 naming the parameter, not 2 March', async () => {
+      const asOf = await send(
+        { route: route('GET', '/queues/{department}'), url: '/queues/it?asOf=2026-02-30', ...as('agent') },
+        { status: 400, fields: ['asOf'], only: true },
+      );
+      expect(asOf.body.detail).toMatch(/asOf/);
+      await send(
+        { route: route('GET', '/requests/{request}'), url: '/requests/phones?asOf=2026-04-31T10:00Z', ...as('agent') },
+        { status: 400, fields: ['asOf'] },
+      );
+      await send({ route: route('GET', '/events'), url: '/events?from=2026-02-29', ...as('analyst') }, { status: 400, fields: ['from'] });
+      await send({ route: route('GET', '/events'), url: '/events?from=2028-02-29', ...as('analyst') }, { status: 200 });
+      await send(
+        {
+          route: route('POST', '/analytics/sla-what-if'),
+          url: '/analytics/sla-what-if',
+          ...as('analyst'),
+          body: {
+            departmentId: 'it',
+            from: '2026-01-01',
+            to: '2026-06-31',
+            targets: [{ priority: 'high', audience: 'internal', firstResponseMinutes: 30, resolutionMinutes: 480 }],
+          },
+        },
+        { status: 400, fields: ['to'], only: true },
       );
     });
   });
