@@ -22,6 +22,15 @@ export interface LoadedAggregate<State> {
 const CACHE_LIMIT = 20_000;
 
 /**
+ * An Idempotency-Key as events carry it in their metadata. The HTTP layer scopes a key to its actor with U+0000,
+ * which PostgreSQL's jsonb cannot hold (every keyed command failed there); it is stored as U+001F instead, and
+ * keys stored either way are read alike.
+ */
+export function storedIdempotencyKey(key: string): string {
+  return key.replace(/\u0000/g, '\u001f');
+}
+
+/**
  * Loads aggregates by folding their streams. A bounded cache keeps folded
  * states; every load still reads the stream from the cached revision onwards,
  * so writes by other processes (replicas, imports) are never missed, and the
@@ -73,7 +82,7 @@ export class AggregateRepository {
       const key = event.metadata.idempotencyKey;
       const fingerprint = event.metadata.commandFingerprint;
       if (typeof key === 'string' && typeof fingerprint === 'string') {
-        outcomes.set(key, { fingerprint, revision: event.revision, position: event.position });
+        outcomes.set(storedIdempotencyKey(key), { fingerprint, revision: event.revision, position: event.position });
       }
     }
     const last = events[events.length - 1];

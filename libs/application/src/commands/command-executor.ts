@@ -10,7 +10,7 @@ import {
   type StreamRevision,
 } from '@desk/event-store';
 import { ConflictProblem, PreconditionFailedProblem } from '../problems';
-import type { AggregateRepository, LoadedAggregate } from './aggregate-repository';
+import { storedIdempotencyKey, type AggregateRepository, type LoadedAggregate } from './aggregate-repository';
 import type { Clock } from '../clock';
 import type { Decider } from './decider';
 import { KeyedMutex } from './keyed-mutex';
@@ -96,7 +96,7 @@ export class CommandExecutor {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const loaded = await this.repository.load(streamId, decider);
 
-      const earlier = envelope.idempotencyKey ? loaded.outcomes.get(envelope.idempotencyKey) : undefined;
+      const earlier = envelope.idempotencyKey ? loaded.outcomes.get(storedIdempotencyKey(envelope.idempotencyKey)) : undefined;
       if (earlier) {
         if (earlier.fingerprint !== envelope.fingerprint) {
           throw new ConflictProblem('this Idempotency-Key was already used with another request');
@@ -148,7 +148,7 @@ export class CommandExecutor {
       schemaVersion: EVENT_SCHEMA_VERSIONS[event.type as keyof typeof EVENT_SCHEMA_VERSIONS] ?? 1,
     };
     if (envelope.idempotencyKey && envelope.fingerprint) {
-      metadata.idempotencyKey = envelope.idempotencyKey;
+      metadata.idempotencyKey = storedIdempotencyKey(envelope.idempotencyKey);
       metadata.commandFingerprint = envelope.fingerprint;
     }
     return { id: randomUUID(), type: event.type, data: event.data as Record<string, unknown>, metadata };
