@@ -35,6 +35,8 @@ export async function* exportedEvents(
   onPage?: (readUpTo: LogPosition) => void,
 ): AsyncGenerator<RecordedEvent> {
   let after = filter.after ?? 0n;
+  // Nothing lies past the head of the log: a position beyond it (even beyond what a store can bind, 2^63) exports nothing.
+  if (after > 0n && after >= (await store.headPosition())) return;
   let remaining = filter.limit ?? Number.POSITIVE_INFINITY;
   while (remaining > 0) {
     const page = await store.readAll({ after, maxCount: 2000, eventTypes: filter.eventTypes, streamPrefixes: filter.streamPrefixes });
