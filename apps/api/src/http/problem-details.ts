@@ -2,8 +2,10 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import { DomainError } from '@desk/domain';
 import { EventStoreUnavailableError, WrongExpectedRevisionError } from '@desk/event-store';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
 import { ProblemError } from '@desk/application';
 import { isMissingReadModel, isReadModelStoreUnavailable } from '@desk/read-models';
+import { CORRELATION_PATTERN } from './command-envelope.decorator';
 
 /** An RFC 9457 problem document. */
 export interface ProblemDocument {
@@ -108,8 +110,14 @@ function fastifyDetail(error: { code?: string; message: string }): string {
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, error: unknown, logger: Logger): void {
   const problem = toProblem(error);
   problem.instance = request.url;
-  const correlationId = request.headers['x-correlation-id'];
-  if (typeof correlationId === 'string') problem.correlationId = correlationId;
+  // The id the answer carries (the client's when valid, else a new one), never a client's invalid header echoed back.
+  let correlationId = reply.getHeader('x-correlation-id');
+  if (typeof correlationId !== 'string') {
+    const given = request.headers['x-correlation-id'];
+    correlationId = typeof given === 'string' && CORRELATION_PATTERN.test(given) ? given : randomUUID();
+    void reply.header('x-correlation-id', correlationId);
+  }
+  problem.correlationId = correlationId;
   if (problem.status >= 500) {
     logger.error({ msg: 'request failed', url: request.url, method: request.method, error: (error as Error)?.stack ?? String(error) });
   }
