@@ -257,8 +257,23 @@ function validValue(field: Field): fc.Arbitrary<unknown> {
   switch (field.kind) {
     case 'id':
       return field.pool ? fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...field.pool) }, { weight: 1, arbitrary: freshId }) : freshId;
-    case 'text':
-      return fc.string({ minLength: Math.max(field.min ?? 1, 1), maxLength: Math.min(field.max, 24) });
+    case 'text': {
+      const length = { minLength: Math.max(field.min ?? 1, 1), maxLength: Math.min(field.max, 24) };
+      // Any text a client can send: control characters, lone surrogates, emoji, right-to-left marks, NUL.
+      return fc.oneof(
+        { weight: 3, arbitrary: fc.string(length) },
+        fc.string({ ...length, unit: 'binary' }),
+        fc.constantFrom(
+          '\ud800',
+          'a\udfff',
+          '\u0000',
+          '\u202eevil',
+          '😀'.repeat(3),
+          '<script>alert(1)</script>',
+          "'; DROP TABLE events; --",
+        ),
+      );
+    }
     case 'enum':
       return fc.constantFrom(...field.values);
     case 'int':
@@ -520,6 +535,11 @@ async function send(sent: Sent, expected: Expected = {}): Promise<HttpAnswer> {
     if (typeof problem.title !== 'string' || problem.title === '') fail('a problem without a title');
     if (problem.status !== answer.status) fail('a problem whose status is not the HTTP status');
     if (typeof problem.detail !== 'string' || problem.detail.trim() === '') fail('a problem without a detail');
+    // The correlation id a problem names is the one the answer carries, the one the logs know the request by.
+    if (problem.correlationId !== undefined && problem.correlationId !== answer.headers['x-correlation-id'])
+      fail(
+        `a problem naming correlation id ${String(problem.correlationId).slice(0, 80)} on an answer whose X-Correlation-Id is ${answer.headers['x-correlation-id']}`,
+      );
     if (problem.errors !== undefined) {
       if (!Array.isArray(problem.errors) || problem.errors.length === 0) fail('errors that are not a non-empty list');
       for (const error of problem.errors)
@@ -565,6 +585,9 @@ async function send(sent: Sent, expected: Expected = {}): Promise<HttpAnswer> {
       const appended = after - before;
       const replay = headers['idempotency-key'] !== undefined;
       if (appended < (replay ? 0n : 1n) || appended > 4n) fail(`an accepted command appended ${appended} events`);
+      if (answer.headers.etag !== `"${revision}"`) fail(`an ETag ${answer.headers.etag} that is not the revision ${revision}`);
+      const resource = /^\/(?:requests|departments)\/([^/]+)\/(?!impacts)/.exec(sent.url)?.[1];
+      if (resource !== undefined && id !== decodeURIComponent(resource)) fail(`an answer for ${id}, not for ${resource}`);
       if (BigInt(position) > after || (appended > 0n && BigInt(position) <= before))
         fail(`position ${position} is not the command's (log ${before} → ${after})`);
       acceptedCommands++;
@@ -1247,6 +1270,31 @@ describe(`hostile input over HTTP (fast-check seed ${SEED}, ${TOTAL_RUNS} genera
       }
       const all = await send({ route: events, url: '/events?after=0&limit=2', ...as('analyst') }, { status: 200 });
       expect(all.raw.trim().split('\n')).toHaveLength(2);
+    });
+
+    it("a problem names the answer's correlation id, not an invalid X-Correlation-Id echoed back", async () => {
+      const answer = await send(
+        {
+          route: route('POST', '/departments'),
+          url: '/departments',
+          ...as('manager'),
+          rawBody: 'id=x',
+          headers: { 'content-type': 'text/plain', 'x-correlation-id': '!&#.' },
+        },
+        { status: 415 },
+      );
+      expect(answer.body.correlationId).toBe(answer.headers['x-correlation-id']);
+      expect(answer.body.correlationId).not.toBe('!&#.');
+      const valid = await send(
+        { route: route('GET', '/requests/{request}'), url: '/requests/nope', ...as('agent'), headers: { 'x-correlation-id': 'trace-7' } },
+        { status: 404 },
+      );
+      expect(valid.body.correlationId).toBe('trace-7');
+      const badUrl = await send(
+        { route: route('GET', '/customers/{customer}'), url: '/customers/%zz', ...as('agent'), headers: { 'x-correlation-id': 'trace-8' } },
+        { status: 400 },
+      );
+      expect([badUrl.body.correlationId, badUrl.headers['x-correlation-id']]).toEqual(['trace-8', 'trace-8']);
     });
   });
 });
