@@ -66,7 +66,8 @@ type Field = { optional?: boolean } & (
 );
 type Schema = Record<string, Field>;
 
-const REQUESTS = ['phones', 'booking', 'printer', 'laptop', 'refund'];
+const SPARE_REQUESTS = ['r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8'];
+const REQUESTS = ['phones', 'booking', 'printer', 'laptop', 'refund', ...SPARE_REQUESTS];
 const DEPARTMENTS = ['it', 'front-desk'];
 const CUSTOMERS = ['anna', 'bob', 'carl'];
 const PROJECTIONS = ['request-summaries', 'impact-chain', 'satisfaction-follow-up'];
@@ -609,16 +610,16 @@ const wellFormed = (route: Route) =>
   });
 
 const RUNS = {
-  bodies: runs(420),
-  json: runs(160),
-  raw: runs(160),
-  ids: runs(200),
-  queries: runs(260),
-  headers: runs(200),
-  tokens: runs(200),
-  dates: runs(80),
-  wellFormed: runs(300),
-  methods: runs(150),
+  bodies: runs(600),
+  json: runs(300),
+  raw: runs(300),
+  ids: runs(300),
+  queries: runs(400),
+  headers: runs(300),
+  tokens: runs(300),
+  dates: runs(100),
+  wellFormed: runs(500),
+  methods: runs(200),
 };
 const TOTAL_RUNS = Object.values(RUNS).reduce((sum, n) => sum + n, 0);
 const assertProperty = <T>(arbitrary: fc.Arbitrary<T>, numRuns: number, predicate: (value: T) => Promise<void>) =>
@@ -637,6 +638,9 @@ describe(`hostile input over HTTP (fast-check seed ${SEED}, ${TOTAL_RUNS} genera
     await openRequest(desk, 'printer', { requesterId: 'carl' });
     await openRequest(desk, 'laptop', { priority: 'medium' });
     await openRequest(desk, 'refund', { requesterId: 'bob', departmentId: 'front-desk', priority: 'low' });
+    // More requests for well-formed commands to move along their lifecycle.
+    for (const [index, id] of SPARE_REQUESTS.entries())
+      await openRequest(desk, id, { requesterId: CUSTOMERS[index % 3], departmentId: DEPARTMENTS[index % 2] });
     await desk.expect(200, 'POST', '/requests/phones/assign', { as: agent(), body: { agentId: 'agent-1' } });
     await desk.expect(200, 'POST', '/requests/phones/start', { as: agent() });
     await desk.expect(200, 'POST', '/requests/printer/assign', { as: agent(), body: { agentId: 'agent-1' } });
@@ -722,6 +726,16 @@ describe(`hostile input over HTTP (fast-check seed ${SEED}, ${TOTAL_RUNS} genera
       'application/problem+json',
       '',
       ';',
+      'application/json; charset=',
+      'application/json; charset="utf-8"',
+      'application/json; charset=utf-16le',
+      'APPLICATION/JSON',
+      'application/json ; charset=utf-8',
+      'application/jsonx',
+      'application/json;;;',
+      'application/json, text/plain',
+      'application/*',
+      '*/*',
     );
     const arbitrary = fc.constantFrom(...ROUTES.filter((route) => route.method !== 'GET')).chain((route) =>
       fc.record({
@@ -741,18 +755,47 @@ describe(`hostile input over HTTP (fast-check seed ${SEED}, ${TOTAL_RUNS} genera
     });
   });
 
-  it(`well-formed requests in any order, some retried with their Idempotency-Key, are answered consistently (${RUNS.wellFormed} runs)`, async () => {
-    const arbitrary = fc
-      .constantFrom(...ROUTES)
-      .chain((route) =>
-        fc.record({ route: fc.constant(route), well: wellFormed(route), key: fc.option(freshId, { freq: 3 }), retry: fc.boolean() }),
-      );
+  it(`well-formed requests in any order, with Idempotency-Keys reused across routes and bodies, are answered consistently (${RUNS.wellFormed} runs)`, async () => {
+    const canonical = (value: unknown): string =>
+      Array.isArray(value)
+        ? `[${value.map(canonical).join(',')}]`
+        : value !== null && typeof value === 'object'
+          ? `{${Object.keys(value)
+              .sort()
+              .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
+              .join(',')}}`
+          : (JSON.stringify(value) ?? 'null');
+    /** The stream a command's key is recorded in (README: a key is checked within the stream its command targets). */
+    const streamOf = (route: Route, url: string, body: Record<string, unknown> | undefined, scope: string) => {
+      if (route.path.includes('/impacts')) return 'impact-graph';
+      const path = /^\/(requests|departments)\/([^/?]+)\//.exec(url);
+      if (path) return `${path[1]}-${path[2]}`;
+      if (route.path === '/requests' && body?.id === undefined) return `request-of-key-${scope}`;
+      return `${route.path}-${String(body?.id)}`;
+    };
+    // What each key was first accepted for, by subject and stream.
+    const firstAccepted = new Map<string, { fingerprint: string; answer: HttpAnswer }>();
+    const arbitrary = fc.constantFrom(...ROUTES.filter((route) => route.command)).chain((route) =>
+      fc.record({
+        route: fc.constant(route),
+        well: wellFormed(route),
+        key: fc.option(fc.oneof(fc.constantFrom('k1', 'k2', 'k3'), freshId), { freq: 4 }),
+        retry: fc.boolean(),
+      }),
+    );
     await assertProperty(arbitrary, RUNS.wellFormed, async ({ route, well, key, retry }) => {
       const headers: Record<string, string> = key ? { 'idempotency-key': key } : {};
       const sent: Sent = { route, url: well.url, authorization: `Bearer ${token(well.as.role, well.as.sub)}`, body: well.body, headers };
-      const first = await send(sent);
-      if (!key || !retry || !route.command) return;
-      // The same key with the same body: the first answer again, and nothing appended (send checks that a refusal appends nothing).
+      const scope = `${well.as.sub}\u0000${key}`;
+      const slot = key ? `${scope}\u0000${streamOf(route, well.url, well.body, scope)}` : undefined;
+      const fingerprint = `${route.method} ${well.url} ${canonical(well.body ?? {})}`;
+      const earlier = slot ? firstAccepted.get(slot) : undefined;
+      // Same key, same command: the first answer again. Same key, another command on the same stream: a 409.
+      const expected: Expected = earlier ? (earlier.fingerprint === fingerprint ? { status: earlier.answer.status } : { status: 409 }) : {};
+      const first = await send(sent, expected);
+      if (earlier?.fingerprint === fingerprint) expect(first.body).toEqual(earlier.answer.body);
+      if (slot && !earlier && first.status < 300) firstAccepted.set(slot, { fingerprint, answer: first });
+      if (!key || !retry) return;
       const again = await send(sent);
       if (first.status < 300) {
         expect(again.status).toBe(first.status);
