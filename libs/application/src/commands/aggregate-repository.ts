@@ -19,7 +19,8 @@ export interface LoadedAggregate<State> {
   outcomes: Map<string, IdempotentOutcome>;
 }
 
-const CACHE_LIMIT = 20_000;
+/** Most folded aggregates kept (bench/soak.ts waits for it to fill before it judges memory flat). */
+export const CACHE_LIMIT = 20_000;
 
 /**
  * An Idempotency-Key as events carry it in their metadata. The HTTP layer scopes a key to its actor with U+0000,
