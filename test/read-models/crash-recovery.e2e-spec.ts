@@ -1,14 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteEventStore, type RecordedEvent } from '@desk/event-store';
 import { openSqlite } from '@desk/read-models';
 import { DeskHistory } from '@desk/read-models/testing/desk-history';
 import { dumpReadModels, project } from './support/read-model-backends';
+import { exited, spawnApp, until } from '../support/child-apps';
 
-const ROOT = resolve(__dirname, '../..');
 const PROJECTIONS = ['request-summaries', 'impact-chain'];
 
 /** A few thousand requests with their lifecycles and impact links: enough for a catch-up of a few hundred transactions. */
@@ -32,20 +32,13 @@ function history(): DeskHistory {
 }
 
 function startProjector(dataDir: string, env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, ['-r', './test/support/register-ts.js', 'apps/projector/src/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: '',
-      EVENTSTORE_URL: '',
-      DATA_DIR: dataDir,
-      PROJECTION_BATCH_SIZE: '25',
-      // The history is in the past: no SLA watch pass may add breaches while this runs.
-      SLA_WATCH_INTERVAL_MS: '3600000',
-      PROJECTOR_PORT: '0',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  return spawnApp('projector', {
+    DATA_DIR: dataDir,
+    PROJECTION_BATCH_SIZE: '25',
+    // The history is in the past: no SLA watch pass may add breaches while this runs.
+    SLA_WATCH_INTERVAL_MS: '3600000',
+    PROJECTOR_PORT: '0',
+    ...env,
   });
 }
 
@@ -61,18 +54,6 @@ function checkpoints(dataDir: string): Map<string, bigint> {
   } catch {
     return new Map();
   }
-}
-
-async function until(check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
 }
 
 describe('a projector killed in the middle of a catch-up', () => {

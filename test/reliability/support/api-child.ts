@@ -1,0 +1,103 @@
+import type { ChildProcess } from 'node:child_process';
+import { issueToken, type TokenRole } from '@desk/application';
+import { collect, exited, freePort, spawnApp, until } from '../../support/child-apps';
+
+export const CHILD_SECRET = 'reliability-secret-that-is-long-enough-for-hs256';
+
+/** The API as its own process on an embedded desk in `dataDir`, as `npm start` runs it but from the sources. */
+export class ApiChild {
+  private constructor(
+    readonly url: string,
+    readonly process: ChildProcess,
+    readonly stderr: () => string,
+    /** Its JSON log lines (level error and up, as LOG_LEVEL says): server errors are logged with their stack. */
+    readonly log: () => string,
+  ) {}
+
+  static async start(dataDir: string, env: Record<string, string> = {}): Promise<ApiChild> {
+    const port = await freePort();
+    const child = spawnApp('api', {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      AUTH_SECRET: CHILD_SECRET,
+      RATE_LIMIT_PER_MINUTE: '0',
+      LOG_LEVEL: 'error',
+      ...env,
+    });
+    const api = new ApiChild(`http://127.0.0.1:${port}`, child, collect(child, 'stderr'), collect(child, 'stdout'));
+    const stderr = api.stderr;
+    await until(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`the API exited with ${child.exitCode} before it was ready: ${stderr()}`);
+        return (await api.get('/health/ready').catch(() => ({ status: 0 }))).status === 200;
+      },
+      60_000,
+      'the API to be ready',
+    );
+    return api;
+  }
+
+  async get(
+    path: string,
+    as: { sub: string; role: TokenRole } = { sub: 'crash-operator', role: 'operator' },
+  ): Promise<{ status: number; body: any }> {
+    const response = await fetch(`${this.url}${path}`, {
+      headers: { authorization: `Bearer ${issueToken(CHILD_SECRET, as.sub, as.role)}` },
+      signal: AbortSignal.timeout(20_000),
+    });
+    return { status: response.status, body: await response.json().catch(() => undefined) };
+  }
+
+  async post(
+    path: string,
+    as: { sub: string; role: TokenRole } = { sub: 'crash-operator', role: 'operator' },
+  ): Promise<{ status: number; body: any }> {
+    const response = await fetch(`${this.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${issueToken(CHILD_SECRET, as.sub, as.role)}` },
+      signal: AbortSignal.timeout(20_000),
+    });
+    return { status: response.status, body: await response.json().catch(() => undefined) };
+  }
+
+  /** Waits until every projection runs at the head of the log with no rebuild under way, twice in a row (processes may append). */
+  async settled(timeoutMs = 60_000): Promise<void> {
+    let stableAt: string | undefined;
+    await until(
+      async () => {
+        const { body } = await this.get('/admin/projections');
+        const projections = body.projections as {
+          name: string;
+          state: string;
+          checkpoint: string;
+          rebuild?: unknown;
+          lastError?: unknown;
+        }[];
+        const faulted = projections.find((projection) => projection.state === 'faulted');
+        if (faulted) throw new Error(`projection ${faulted.name} is faulted: ${JSON.stringify(faulted)}`);
+        const atHead = projections.every((p) => p.state === 'running' && p.checkpoint === body.head && !p.rebuild);
+        if (!atHead) {
+          stableAt = undefined;
+          return false;
+        }
+        if (stableAt === body.head) return true;
+        stableAt = body.head;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return false;
+      },
+      timeoutMs,
+      'the projections to settle at the head of the log',
+    );
+  }
+
+  kill(): Promise<number | null> {
+    this.process.kill('SIGKILL');
+    return exited(this.process);
+  }
+
+  stop(): Promise<number | null> {
+    this.process.kill('SIGTERM');
+    return exited(this.process);
+  }
+}
