@@ -294,14 +294,26 @@ function validValue(field: Field): fc.Arbitrary<unknown> {
   }
 }
 
+const validBodies = new WeakMap<Schema, fc.Arbitrary<Record<string, unknown>>>();
 function validBody(schema: Schema): fc.Arbitrary<Record<string, unknown>> {
+  if (!validBodies.has(schema)) validBodies.set(schema, buildValidBody(schema));
+  return validBodies.get(schema)!;
+}
+
+function buildValidBody(schema: Schema): fc.Arbitrary<Record<string, unknown>> {
   const keys = Object.keys(schema);
   const model = Object.fromEntries(keys.map((key) => [key, validValue(schema[key])]));
   return fc.record(model, { requiredKeys: keys.filter((key) => !schema[key].optional) }) as fc.Arbitrary<Record<string, unknown>>;
 }
 
+const invalidValues = new WeakMap<Field, fc.Arbitrary<unknown>>();
 /** Values the field must refuse. */
 function invalidValue(field: Field): fc.Arbitrary<unknown> {
+  if (!invalidValues.has(field)) invalidValues.set(field, buildInvalidValue(field));
+  return invalidValues.get(field)!;
+}
+
+function buildInvalidValue(field: Field): fc.Arbitrary<unknown> {
   switch (field.kind) {
     case 'id':
       return fc.oneof(
@@ -376,10 +388,15 @@ const PROTOTYPE_KEYS = [
   'prototype',
 ];
 
+const anyKey = fc.oneof(fc.string({ minLength: 1, maxLength: 10 }), fc.constantFrom(...PROTOTYPE_KEYS), fc.stringMatching(/^[a-z]{1,8}$/));
+const extraKeys = new WeakMap<Schema, fc.Arbitrary<string>>();
 function extraKey(schema: Schema): fc.Arbitrary<string> {
-  return fc
-    .oneof(fc.string({ minLength: 1, maxLength: 10 }), fc.constantFrom(...PROTOTYPE_KEYS), fc.stringMatching(/^[a-z]{1,8}$/))
-    .filter((key) => !Object.hasOwn(schema, key));
+  if (!extraKeys.has(schema))
+    extraKeys.set(
+      schema,
+      anyKey.filter((key) => !Object.hasOwn(schema, key)),
+    );
+  return extraKeys.get(schema)!;
 }
 
 const setOwn = (target: Record<string, unknown>, key: string, value: unknown) =>
