@@ -98,8 +98,10 @@ class Tally {
 
   fail(what: string, detail: string): void {
     this.failed++;
-    this.failures.set(what, (this.failures.get(what) ?? 0) + 1);
-    if (this.samples.length < 20) this.samples.push(`${what}: ${detail.slice(0, 300)}`);
+    const seen = (this.failures.get(what) ?? 0) + 1;
+    this.failures.set(what, seen);
+    // The first two of each kind, so that rare kinds are shown beside frequent ones.
+    if (seen <= 2 && this.samples.length < 40) this.samples.push(`${what}: ${detail.slice(0, 300)}`);
   }
 }
 
@@ -141,9 +143,10 @@ async function send(
     return { status: answer.status, body: type.includes('application/json') ? JSON.parse(text) : text, ms };
   } catch (error) {
     const name = (error as Error).name === 'TimeoutError' ? 'timeout' : 'network error';
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     tally.fail(
       `${method} ${route} → ${name}`,
-      `${path}: ${(error as Error).message} ${String((error as { cause?: unknown }).cause ?? '')}`,
+      `${path}: ${(error as Error).message}${cause ? ` (${cause.code ?? ''} ${cause.message ?? ''})` : ''}`,
     );
     return undefined;
   }
@@ -324,6 +327,11 @@ function paced(rate: number, seconds: number, fire: () => boolean): { done: Prom
     }
   }, 5);
   return { done, fired: () => fired, missed: () => missed };
+}
+
+/** The figures of one kind the samples have (a sample whose /metrics failed has none). */
+function finite(samples: Sample[], figure: 'heapUsedMb' | 'loopLagP99Ms'): number[] {
+  return samples.map((s) => s[figure]).filter(Number.isFinite);
 }
 
 /** Least-squares slope of y over x. */
@@ -985,7 +993,9 @@ export async function soak(options: SoakOptions): Promise<{ report: string; ok: 
     const expectedFollowUps = new Set(poorRatings.map((r) => r.requestId));
     const followedUp = followUps.filter((f) => !uncertainIds.has(f.followUpOf));
     if (followedUp.length !== expectedFollowUps.size || followedUp.some((f) => !expectedFollowUps.has(f.followUpOf))) {
-      problems.push(`${followUps.length} follow-ups opened for ${expectedFollowUps.size} poor ratings`);
+      problems.push(
+        `${followedUp.length} follow-ups opened for ${expectedFollowUps.size} poor ratings (${followUps.length - followedUp.length} more for requests with a failed command)`,
+      );
     }
 
     // The read models agree with what was sent: every department's queue, item by item, and its counts by status.
@@ -1085,7 +1095,7 @@ export async function soak(options: SoakOptions): Promise<{ report: string; ok: 
     };
     const heapFloorSlope = slope(floorsFrom(warmUpS));
     const rssValues = steady.map((s) => s.rssMb);
-    const heapValues = steady.map((s) => s.heapUsedMb);
+    const heapValues = steady.map((s) => s.heapUsedMb).filter(Number.isFinite);
     const maxRss = Math.max(...samples.map((s) => s.rssMb));
     // Judged once the caches are full, if enough of the run is left.
     const judgedFromS = Math.max(warmUpS, cacheFullAtS ?? Infinity);
@@ -1103,7 +1113,7 @@ export async function soak(options: SoakOptions): Promise<{ report: string; ok: 
     const flatness = judged
       ? `from ${round(judgedFromS)} s (${CACHE_LIMIT.toLocaleString('en')} streams loaded: the aggregate cache full) to the end: RSS slope ${round(fullRssSlope, 2)} MB/min, ` +
         `max − min ${round(Math.max(...full.map((s) => s.rssMb)) - Math.min(...full.map((s) => s.rssMb)))} MB; heap floor slope **${round(fullFloorSlope, 2)} MB/min**, ` +
-        `max − min ${round(Math.max(...full.map((s) => s.heapUsedMb)) - Math.min(...full.map((s) => s.heapUsedMb)))} MB`
+        `max − min ${round(Math.max(...finite(full, 'heapUsedMb')) - Math.min(...finite(full, 'heapUsedMb')))} MB`
       : `not judged: ${cacheFullAtS === undefined ? `the load loaded fewer than ${CACHE_LIMIT.toLocaleString('en')} streams, the aggregate cache never filled` : `the aggregate cache filled at ${round(cacheFullAtS)} s`}, ` +
         `and the slope is judged over at least ${JUDGED_MINUTES} minutes after that (run longer: --minutes)`;
     const achieved = commandLoad.fired() / loadSeconds;
@@ -1134,8 +1144,8 @@ export async function soak(options: SoakOptions): Promise<{ report: string; ok: 
       minutesTable.push(
         `| ${from / 60}–${from / 60 + 1} | ${round((last.commands - first.commands) / span)} | ${round((last.queries - first.queries) / span)} | ` +
           `${round(Math.min(...inMinute.map((s) => s.rssMb)))}–${round(Math.max(...inMinute.map((s) => s.rssMb)))} | ` +
-          `${round(Math.min(...inMinute.map((s) => s.heapUsedMb)))}–${round(Math.max(...inMinute.map((s) => s.heapUsedMb)))} | ` +
-          `${round(Math.max(...inMinute.map((s) => s.loopLagP99Ms)), 1)} | ${round(Math.max(...inMinute.map((s) => s.loadAverage)), 1)} |`,
+          `${round(Math.min(...finite(inMinute, 'heapUsedMb')))}–${round(Math.max(...finite(inMinute, 'heapUsedMb')))} | ` +
+          `${round(Math.max(...finite(inMinute, 'loopLagP99Ms')), 1)} | ${round(Math.max(...inMinute.map((s) => s.loadAverage)), 1)} |`,
       );
     }
     const list = (map: Map<string, number>) =>
@@ -1186,7 +1196,7 @@ export async function soak(options: SoakOptions): Promise<{ report: string; ok: 
       `- Events in the log by who caused them: ${list(typesByActor)}`,
       `- The API's log lines by level: ${list(logLevels)}; other than requests: ${list(logMessages)}`,
       `- Failures: ${list(new Map([...commands.failures, ...queries.failures, ...monitoring.failures]))}`,
-      ...[...commands.samples, ...queries.samples, ...monitoring.samples].slice(0, 10).map((s) => `  - ${s}`),
+      ...[...commands.samples, ...queries.samples, ...monitoring.samples].slice(0, 20).map((s) => `  - ${s}`),
       `- Losses and checks: ${problems.length === 0 ? 'none' : ''}`,
       ...problems.slice(0, 20).map((p) => `  - ${p}`),
       `- Disagreements: ${mismatchCount === 0 ? 'none' : mismatchCount}${notCompared.length > 0 ? `; status counts not compared in ${notCompared.join(', ')}` : ''}`,
