@@ -68,8 +68,17 @@ type Schema = Record<string, Field>;
 
 const SPARE_REQUESTS = ['r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8'];
 const REQUESTS = ['phones', 'booking', 'printer', 'laptop', 'refund', ...SPARE_REQUESTS];
-const DEPARTMENTS = ['it', 'front-desk'];
 const CUSTOMERS = ['anna', 'bob', 'carl'];
+/** Who asked for each request the spec opens. */
+const OWNERS: Record<string, string> = {
+  phones: 'anna',
+  booking: 'bob',
+  printer: 'carl',
+  laptop: 'anna',
+  refund: 'bob',
+  ...Object.fromEntries(SPARE_REQUESTS.map((id, index) => [id, CUSTOMERS[index % 3]])),
+};
+const DEPARTMENTS = ['it', 'front-desk'];
 const PROJECTIONS = ['request-summaries', 'impact-chain', 'satisfaction-follow-up'];
 
 const freshId = fc.stringMatching(/^[a-z][a-z0-9-]{2,12}$/);
@@ -657,7 +666,7 @@ describe(`hostile input over HTTP (fast-check seed ${SEED}, ${TOTAL_RUNS} genera
     await openRequest(desk, 'refund', { requesterId: 'bob', departmentId: 'front-desk', priority: 'low' });
     // More requests for well-formed commands to move along their lifecycle.
     for (const [index, id] of SPARE_REQUESTS.entries())
-      await openRequest(desk, id, { requesterId: CUSTOMERS[index % 3], departmentId: DEPARTMENTS[index % 2] });
+      await openRequest(desk, id, { requesterId: OWNERS[id], departmentId: DEPARTMENTS[index % 2] });
     await desk.expect(200, 'POST', '/requests/phones/assign', { as: agent(), body: { agentId: 'agent-1' } });
     await desk.expect(200, 'POST', '/requests/phones/start', { as: agent() });
     await desk.expect(200, 'POST', '/requests/printer/assign', { as: agent(), body: { agentId: 'agent-1' } });
@@ -1127,10 +1136,18 @@ describe(`hostile input over HTTP (fast-check seed ${SEED}, ${TOTAL_RUNS} genera
         return;
       }
       const permitted = route.roles === 'any' || route.roles.includes(actor.role);
-      await send(
-        { route, url: well.url, authorization: `Bearer ${token(actor.role, actor.sub)}`, body: well.body },
-        permitted ? {} : { status: 403 },
-      );
+      // A requester acting on someone else's request: as if it did not exist when reading it, and never done.
+      const request = /^\/requests\/([^/?]+)/.exec(well.url)?.[1];
+      const foreign = actor.role === 'requester' && request !== undefined && OWNERS[request] !== undefined && OWNERS[request] !== actor.sub;
+      const customer = /^\/customers\/([^/?]+)/.exec(well.url)?.[1];
+      const expected: Expected = !permitted
+        ? { status: 403 }
+        : foreign
+          ? { status: route.method === 'GET' ? 404 : [403, 404] }
+          : actor.role === 'requester' && customer !== undefined && customer !== actor.sub
+            ? { status: 403 }
+            : {};
+      await send({ route, url: well.url, authorization: `Bearer ${token(actor.role, actor.sub)}`, body: well.body }, expected);
     });
   });
 
