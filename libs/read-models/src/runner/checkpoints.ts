@@ -12,6 +12,14 @@ async function lockSchema(store: ReadModelStore, trx: Kysely<ReadModelTables>): 
   if (store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${SCHEMA_LOCK})`.execute(trx);
 }
 
+/** The checkpoint table, created under the schema lock: two processes starting together on PostgreSQL collide otherwise. */
+async function ensureCheckpointTable(store: ReadModelStore): Promise<void> {
+  await store.writer.transaction().execute(async (trx) => {
+    await lockSchema(store, trx);
+    await createCheckpointTable(trx);
+  });
+}
+
 export async function createCheckpointTable(db: Kysely<ReadModelTables>): Promise<void> {
   await db.schema
     .createTable('projection_checkpoints')
@@ -56,7 +64,7 @@ export async function readCheckpoints(db: Kysely<ReadModelTables>, names: readon
 
 /** The stored version of a projection's live read model, if it was ever built here. */
 export async function storedVersion(store: ReadModelStore, name: string): Promise<number | undefined> {
-  await createCheckpointTable(store.writer);
+  await ensureCheckpointTable(store);
   const row = await store.writer.selectFrom('projection_checkpoints').select('version').where('name', '=', name).executeTakeFirst();
   return row?.version;
 }
@@ -136,7 +144,7 @@ async function swapOnce(store: ReadModelStore, projection: Projection, token: st
 
 /** Drops what unfinished copies left behind (a rebuild interrupted by a stop or a crash). */
 export async function dropUnfinishedCopies(store: ReadModelStore, projection: Projection): Promise<void> {
-  await createCheckpointTable(store.writer);
+  await ensureCheckpointTable(store);
   const rows = await store.writer
     .selectFrom('projection_checkpoints')
     .select('name')

@@ -35,6 +35,8 @@ export interface ReadModelStoreConfig {
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+const UNIQUE_VIOLATION = '23505';
+const DUPLICATE_SCHEMA = '42P06';
 
 export async function createReadModelStore(config: ReadModelStoreConfig): Promise<ReadModelStore> {
   if (config.databaseUrl) return openPostgres(config.databaseUrl, config.schema ?? 'desk_read');
@@ -102,7 +104,10 @@ async function openPostgres(connectionString: string, schema: string): Promise<R
   if (!SCHEMA_NAME.test(schema)) throw new TypeError(`read-model schema must match ${SCHEMA_NAME}: ${schema}`);
   const bootstrap = new Pool({ connectionString, max: 1 });
   try {
-    await bootstrap.query(`create schema if not exists ${schema}`);
+    await bootstrap.query(`create schema if not exists ${schema}`).catch((error: { code?: string }) => {
+      // Another process starting at the same moment created it between our check and our insert: it is there.
+      if (error.code !== UNIQUE_VIOLATION && error.code !== DUPLICATE_SCHEMA) throw error;
+    });
   } finally {
     await bootstrap.end();
   }
