@@ -1010,7 +1010,7 @@ describe(`hostile input over HTTP (fast-check seed ${SEED}, ${TOTAL_RUNS} genera
       const unknown = route.query ? [...new Set(shaped.map(([key]) => key).filter((key) => !route.query!.includes(key)))] : [];
       await send(
         { route, url: `${well.url}?${qs}`, authorization: `Bearer ${token(well.as.role, well.as.sub)}` },
-        unknown.length > 0 && route.path !== '/events' && !route.path.startsWith('/requests') ? { status: 400, fields: unknown } : {},
+        unknown.length > 0 ? { status: 400, fields: unknown } : {},
       );
     });
   });
@@ -1069,7 +1069,9 @@ describe(`hostile input over HTTP (fast-check seed ${SEED}, ${TOTAL_RUNS} genera
         const bad: string[] = [];
         if (key !== undefined && !/^[\x21-\x7e]{1,200}$/.test(key)) bad.push('Idempotency-Key');
         if (correlation !== undefined && !/^[A-Za-z0-9._:-]{1,128}$/.test(correlation)) bad.push('X-Correlation-Id');
-        if (bad.length === 1 && sentHeaders['if-match'] === undefined) expected.fields = bad;
+        const ifMatch = sentHeaders['if-match'];
+        if (ifMatch !== undefined && ifMatch.trim() !== '*' && !/^\s*(?:W\/)?"?(\d{1,19})"?\s*$/.test(ifMatch)) bad.push('If-Match');
+        if (bad.length === 1) expected.fields = bad;
       }
       await send(
         { route, url, authorization: `Bearer ${token(well.as.role, well.as.sub)}`, body: well.body, headers: sentHeaders },
