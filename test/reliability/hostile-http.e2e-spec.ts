@@ -4,7 +4,6 @@ import {
   AUDIENCES,
   CHANNELS,
   COMPENSATION_KINDS,
-  EVENT_TYPES,
   EXTERNAL_CUSTOMER_KINDS,
   HOLD_REASONS,
   IMPACT_RELATIONS,
@@ -29,8 +28,18 @@ import { TEST_SECRET, TestDesk, agent, type HttpAnswer } from '../api/support/te
  *    status) and a detail; a body the generator made invalid in one field is a
  *    400 whose `errors` name that field and nothing else;
  * 3. a refused request appends nothing (the head of the log does not move);
- *    an accepted command appends a few events and answers the position of its
- *    last one; a query appends nothing at all.
+ *    an accepted command appends one to four events and answers its own
+ *    resource, the position of its last event and its revision as ETag; a
+ *    query appends nothing at all.
+ *
+ * And, where the generator knows what it sent: a bad token is a 401 and a
+ * role not allowed a 403; a requester on someone else's request a 404 (403
+ * when acting); an id that names nothing is never accepted; an unknown query
+ * parameter, a malformed Idempotency-Key, X-Correlation-Id or If-Match, or a
+ * day past the end of its month is a 400 naming it; an Idempotency-Key sent
+ * again with the same command gets the first answer, with another command on
+ * the same stream a 409; a problem's correlation id is the answer's; an
+ * export is events only, never an {"error"} line.
  *
  * About 503s: the only legitimate one a client could cause here is a
  * read-your-writes wait that runs out (minPosition beyond what the read models
@@ -1049,6 +1058,9 @@ describe(`hostile input over HTTP (fast-check seed ${SEED}, ${TOTAL_RUNS} genera
       'content-type',
       'accept',
       'content-encoding',
+      'accept-version',
+      'x-forwarded-for',
+      'x-forwarded-proto',
     );
     const arbitrary = fc.constantFrom(...ROUTES).chain((route) =>
       fc.record({
