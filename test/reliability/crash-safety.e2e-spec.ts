@@ -43,7 +43,15 @@ interface Figures {
 }
 
 function importer(dataDir: string, file: string): { child: ChildProcess; started: Promise<void>; stderr: () => string } {
-  const child = spawnApp('cli', { DATA_DIR: dataDir }, ['import', '--file', file, '--mapping', 'mappings/volvo-it-incidents.json']);
+  const child = spawnApp('cli', { DATA_DIR: dataDir }, [
+    'import',
+    '--file',
+    file,
+    '--mapping',
+    'mappings/volvo-it-incidents.json',
+    '--report',
+    `${file}.rejected.csv`,
+  ]);
   const stderr = collect(child, 'stderr');
   child.stdout!.resume();
   // The first progress line: the importer has opened the store and is appending.
