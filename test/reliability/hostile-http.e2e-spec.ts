@@ -69,7 +69,7 @@ type Field = { optional?: boolean } & (
   | { kind: 'amount'; max: number }
   | { kind: 'bool' }
   | { kind: 'pattern'; valid: fc.Arbitrary<string>; invalid: unknown[] }
-  | { kind: 'strings'; valid: fc.Arbitrary<string>; invalid: unknown[]; max: number }
+  | { kind: 'strings'; valid: fc.Arbitrary<string>; invalid: unknown[]; max: number; late?: string[] }
   | { kind: 'array'; of: Schema; min: number; max: number }
   | { kind: 'object'; of: Schema }
 );
@@ -131,6 +131,8 @@ const CALENDAR: Schema = {
       .date({ min: new Date('2026-01-01'), max: new Date('2027-12-31'), noInvalidDate: true })
       .map((d) => d.toISOString().slice(0, 10)),
     invalid: ['2026-1-1', 'tomorrow', '', '2026-01-01T00:00'],
+    // Shaped like dates, so only the domain's own validation (after the department is looked up) can refuse them.
+    late: ['2026-02-30', '2026-13-01', '0000-00-00'],
   },
 };
 const STANDARD: Schema = {
@@ -393,6 +395,8 @@ interface Mutation {
   field: string;
   how: string;
   body: Record<string, unknown>;
+  /** Wrong in a way only the domain sees, after the ids the body names are looked up: a 404 may come first. */
+  late?: boolean;
 }
 
 const PROTOTYPE_KEYS = [
@@ -443,6 +447,14 @@ function mutationsOf(
         .filter((value) => !(field.optional && value === null))
         .map((value) => ({ field: path(key), how: 'wrong value', body: rebuild({ ...body, [key]: value }) })),
     );
+    if (field.kind === 'strings' && field.late) {
+      const late = field.late;
+      choices.push(
+        fc
+          .constantFrom(...late)
+          .map((bad) => ({ field: path(key), how: 'late wrong value', body: rebuild({ ...body, [key]: [bad] }), late: true })),
+      );
+    }
     if (!field.optional && Object.hasOwn(body, key)) {
       const { [key]: _, ...without } = body;
       choices.push(fc.constant({ field: path(key), how: 'missing', body: rebuild(without) }));
@@ -530,6 +542,8 @@ interface Expected {
   fields?: string[];
   /** ...and nothing else. */
   only?: boolean;
+  /** The fields are checked only when the answer is a 400. */
+  fieldsIf400?: boolean;
   /** No 2xx: the input names nothing that exists. */
   refused?: boolean;
 }
@@ -582,7 +596,7 @@ async function send(sent: Sent, expected: Expected = {}): Promise<HttpAnswer> {
         if (typeof error?.field !== 'string' || typeof error?.message !== 'string' || error.message === '')
           fail('an error without field and message');
     }
-    if (expected.fields) {
+    if (expected.fields && (answer.status === 400 || !expected.fieldsIf400)) {
       if (answer.status !== 400 || !Array.isArray(problem.errors)) fail(`expected a 400 naming ${expected.fields.join(', ')}`);
       const named: string[] = problem.errors.map((error: { field: string }) => error.field);
       const within = (field: string) =>
@@ -698,7 +712,10 @@ describe(`hostile input over HTTP (fast-check seed ${SEED}, ${TOTAL_RUNS} genera
     await assertProperty(arbitrary, RUNS.bodies, async ({ route, well, mutation }) => {
       await send(
         { route, url: well.url, authorization: `Bearer ${token(well.as.role, well.as.sub)}`, body: mutation.body },
-        { status: 400, fields: [mutation.field], only: true },
+        // (A valid-shaped body may break the domain's own rules elsewhere too, which it names beside the late one.)
+        mutation.late
+          ? { status: [400, 404], fields: [mutation.field], fieldsIf400: true }
+          : { status: 400, fields: [mutation.field], only: true },
       );
     });
   });
