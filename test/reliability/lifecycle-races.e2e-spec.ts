@@ -119,13 +119,14 @@ function describeRaces(
     let desks: TestDesk[];
     let store: EventStore;
     let cleanup: () => Promise<void>;
+    let clock: TestClock;
 
     beforeAll(async () => {
       const made = await makeStores();
       cleanup = made.cleanup;
       store = made.stores[0];
-      const clock = new TestClock();
-      // No breach is due during the race (the clock stands still), and the watch would not look anyway.
+      clock = new TestClock();
+      // The watch does not run by itself: the race ticks it, at moments of its own.
       const env = { SLA_WATCH_INTERVAL_MS: '3600000', READ_CACHE_MS: '0' };
       desks = [];
       for (let n = 0; n < instances; n++) desks.push(await TestDesk.start({ store: made.stores[n], clock, env }));
@@ -140,6 +141,7 @@ function describeRaces(
       let run = 0;
       const statuses = new Map<number, number>();
       const byCommand = new Map<string, number>();
+      let slaBreaches = 0;
       const outcome = await fc.check(
         fc.asyncProperty(round, async (callers) => {
           run++;
@@ -153,9 +155,19 @@ function describeRaces(
             });
           }
 
+          // 45 minutes later the first responses are past due (high, internal: 30): the SLA watch of every instance
+          // races the clients, recording breaches on the same streams.
+          const opened = (await store.headPosition()) as bigint;
+          for (const desk of desks) expect(await desk.readSide.waitFor(['request-summaries'], opened, 10_000)).toBe(true);
+          clock.advanceMinutes(45);
+          const watchers = desks.flatMap((desk) =>
+            [0, 5, 15].map((ms) => new Promise((resolve) => setTimeout(resolve, ms)).then(() => desk.readSide.slaWatch!.tickOnce())),
+          );
+
           const sent: Sent[] = [];
-          await Promise.all(
-            callers.map(async (who, c) => {
+          await Promise.all([
+            ...watchers,
+            ...callers.map(async (who, c) => {
               for (const [s, plan] of who.steps.entries()) {
                 const correlationId = `r${run}-c${c}-s${s}`;
                 const desk = desks[plan.instance % desks.length];
@@ -183,7 +195,7 @@ function describeRaces(
                 sent.push({ correlationId, command: plan.command, streamId, answers });
               }
             }),
-          );
+          ]);
 
           // Every answer: 2xx, or a 4xx problem document; never a 5xx.
           for (const { correlationId, command, answers } of sent) {
@@ -243,7 +255,11 @@ function describeRaces(
             const stream = log.filter((event) => event.streamId === `request-${id}`);
             expect(stream[0].metadata.correlationId).toBe(`open-${id}`);
             const strangers = stream.slice(1).filter((event) => !ours.has(String(event.metadata.correlationId)));
-            expect(strangers.map((event) => [event.type, event.metadata.actor])).toEqual([]);
+            // …but the SLA watch's breaches, at most one per target (the audit below checks that too).
+            const breaches = strangers.filter((event) => event.type === 'SlaBreached' && event.metadata.actor === 'system:sla-watch');
+            expect(strangers.filter((event) => !breaches.includes(event)).map((event) => [event.type, event.metadata.actor])).toEqual([]);
+            expect(new Set(breaches.map((event) => event.data.target)).size).toBe(breaches.length);
+            slaBreaches += breaches.length;
           }
 
           // The log folds into a legal lifecycle, and the impact graph never held a cycle.
@@ -335,7 +351,8 @@ function describeRaces(
         );
       }
       if (process.env.DEBUG_RACES) console.log(JSON.stringify(Object.fromEntries([...byCommand].sort())));
-      // The mix did race: commands were accepted and refused.
+      // The mix did race: commands were accepted and refused, and the watch recorded breaches meanwhile.
+      expect(slaBreaches).toBeGreaterThan(0);
       expect(statuses.get(200)).toBeGreaterThan(0);
       expect(statuses.get(409)).toBeGreaterThan(0);
     }, 120_000);
