@@ -373,6 +373,7 @@ function valueOf<T>(values: Record<string, T>, key: string): T | undefined {
 /** Why a team's or a requester's name cannot be registered (as the deciders would refuse it), or null. */
 function nameProblem(name: string): string | null {
   if (name.length > NAME_MAX) return `is longer than ${NAME_MAX} characters`;
+  if (name.includes('\u0000')) return 'contains the NUL character (U+0000)';
   if (!ID_PATTERN.test(slug(name))) return 'gives no usable id (letters or digits needed, at most 128)';
   return null;
 }

@@ -47,6 +47,9 @@ export class FieldProblems {
       this.add(field, limits.min === 1 ? 'must not be empty' : `must have at least ${limits.min} characters`);
     } else if (value.length > limits.max) {
       this.add(field, `must have at most ${limits.max} characters`);
+    } else if (value.includes('\u0000')) {
+      // No text means it, and PostgreSQL's jsonb cannot store it: the event store there would fail (a 500).
+      this.add(field, 'must not contain the NUL character (U+0000)');
     }
   }
 
