@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WrongExpectedRevisionError } from '../errors';
+import Database from 'better-sqlite3';
+import { EventStoreUnavailableError, WrongExpectedRevisionError } from '../errors';
 import type { EventToAppend } from '../event-store.port';
 import { SqliteEventStore } from './sqlite-event-store';
 
@@ -46,6 +47,60 @@ describe('the embedded event store', () => {
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(30);
     const refused = results[30] as PromiseRejectedResult;
     expect(refused.reason).toBeInstanceOf(WrongExpectedRevisionError);
+    await store.close();
+  });
+
+  /** Makes the store's own connection find the database busy on its next `times` inserts, as it did when another process died mid-write. */
+  function busyOnInsert(store: SqliteEventStore, times: number): void {
+    const db = (store as unknown as { db: Database.Database }).db;
+    let left = times;
+    db.function('busy_once', () => {
+      if (left-- > 0) throw new Database.SqliteError('database is locked', 'SQLITE_BUSY');
+      return 0;
+    });
+    db.exec('CREATE TEMP TRIGGER busy_insert BEFORE INSERT ON events BEGIN SELECT busy_once(); END');
+  }
+
+  it('commits a batch again when the database is busy inside its transaction, and loses or doubles none of it', async () => {
+    const store = new SqliteEventStore(join(dir, 'events.sqlite'));
+    await store.appendToStream('first', [event(0)]);
+    busyOnInsert(store, 2);
+    const results = await Promise.all([
+      store.appendToStream('first', [event(1)], { expectedRevision: 0n }),
+      store.appendToStream('second', [event(2)]),
+    ]);
+    expect(results.map((result) => result.nextExpectedRevision)).toEqual([1n, 0n]);
+    expect(store.busyCommitRetries).toBe(2);
+    expect((await store.readAll({ maxCount: 10 })).map((e) => [e.streamId, e.revision, e.data.n])).toEqual([
+      ['first', 0n, 0],
+      ['first', 1n, 1],
+      ['second', 0n, 2],
+    ]);
+    await store.close();
+  });
+
+  it('answers a database that stays busy as the event store being unavailable, having written nothing', async () => {
+    const store = new SqliteEventStore(join(dir, 'events.sqlite'));
+    busyOnInsert(store, Infinity);
+    const append = store.appendToStream('never', [event(1)]);
+    await expect(append).rejects.toBeInstanceOf(EventStoreUnavailableError);
+    await expect(append).rejects.toThrow(/could not commit: database is locked/);
+    expect(await store.headPosition()).toBe(0n);
+    await store.close();
+  });
+
+  it('answers a read that SQLite fails as the event store being unavailable', async () => {
+    const store = new SqliteEventStore(join(dir, 'events.sqlite'));
+    await store.appendToStream('read', [event(1)]);
+    const db = (store as unknown as { db: Database.Database }).db;
+    db.function('busy_always', () => {
+      throw new Database.SqliteError('database is locked', 'SQLITE_BUSY');
+    });
+    // A temporary view shadows the table for this connection only: every read of the log meets a busy database.
+    db.exec('CREATE TEMP VIEW events AS SELECT * FROM main.events WHERE busy_always() = 0');
+    await expect(store.readAll()).rejects.toThrow(EventStoreUnavailableError);
+    await expect(store.readStream('read', { maxCount: 5 })).rejects.toThrow(/event store could not be read: database is locked/);
+    await expect(store.headPosition()).rejects.toThrow(EventStoreUnavailableError);
     await store.close();
   });
 

@@ -64,6 +64,31 @@ const SCHEMA = `
   CREATE INDEX IF NOT EXISTS events_by_type ON events (type, position);
 `;
 
+/** Tries of a batch that meets a busy database inside its transaction: some 600 ms of back-off in all. */
+const BUSY_COMMIT_ATTEMPTS = 12;
+
+function isBusy(error: unknown): boolean {
+  return error instanceof Database.SqliteError && error.code.startsWith('SQLITE_BUSY');
+}
+
+class BusyInsideCommit extends Error {
+  constructor(override readonly cause: unknown) {
+    super('the database was busy inside a commit');
+  }
+}
+
+/** SQLite's own failures of a read, as the port's: so that an answer names the event store, not the read models. */
+function reading<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof Database.SqliteError) {
+      throw new EventStoreUnavailableError(`the embedded event store could not be read: ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
+}
+
 function toRecorded(row: EventRow): RecordedEvent {
   return {
     id: row[1],
@@ -94,6 +119,7 @@ export class SqliteEventStore implements EventStore {
   private closed = false;
   /** Transactions committed by this process (each one fsync); subscriptions compare it to know whether to read again before sleeping. */
   private commits = 0;
+  private busyRetries = 0;
   private readonly wakers = new Set<() => void>();
   private readonly statements = new Map<string, Database.Statement>();
   /**
@@ -165,6 +191,8 @@ export class SqliteEventStore implements EventStore {
         try {
           return { pending, result: this.appendOne(pending) };
         } catch (error) {
+          // A busy database is no fault of this append: the whole batch is rolled back and committed again.
+          if (isBusy(error)) throw new BusyInsideCommit(error);
           return { pending, error };
         }
       }),
@@ -191,16 +219,25 @@ export class SqliteEventStore implements EventStore {
     this.flushScheduled = false;
     const batch = this.queue;
     this.queue = [];
-    if (batch.length === 0) return;
+    if (batch.length > 0) this.commit(batch, 1);
+  }
+
+  private commit(batch: PendingAppend[], attempt: number): void {
     let outcomes: ReturnType<typeof this.commitBatch>;
     try {
       // BEGIN IMMEDIATE: the write lock is taken (waiting up to busy_timeout) before anything is read. A deferred
       // transaction reads first and cannot upgrade once another process has committed since: SQLITE_BUSY at once.
       outcomes = this.commitBatch.immediate(batch);
     } catch (error) {
-      const failure = new EventStoreUnavailableError(`the embedded event store could not commit: ${(error as Error).message}`, {
-        cause: error,
-      });
+      // Seen when another process on the file dies mid-write: a statement inside the transaction finds the
+      // database busy although the lock was granted. Nothing was written; the same batch is tried again shortly.
+      if (error instanceof BusyInsideCommit && attempt < BUSY_COMMIT_ATTEMPTS && !this.closed) {
+        this.busyRetries++;
+        setTimeout(() => this.commit(batch, attempt + 1), Math.min(100, 2 ** attempt));
+        return;
+      }
+      const cause = error instanceof BusyInsideCommit ? error.cause : error;
+      const failure = new EventStoreUnavailableError(`the embedded event store could not commit: ${(cause as Error).message}`, { cause });
       for (const pending of batch) pending.reject(failure);
       return;
     }
@@ -217,6 +254,10 @@ export class SqliteEventStore implements EventStore {
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    return reading(() => this.readStreamSync(streamId, options));
+  }
+
+  private readStreamSync(streamId: string, options: ReadStreamOptions): RecordedEvent[] {
     const backwards = options.direction === 'backwards';
     const limit = options.maxCount ?? -1;
     if (backwards) {
@@ -256,7 +297,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
-    return this.readAllSync(options);
+    return reading(() => this.readAllSync(options));
   }
 
   private readAllSync(options: ReadAllOptions): RecordedEvent[] {
@@ -293,7 +334,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   async headPosition(): Promise<LogPosition> {
-    const row = this.prepare('SELECT max(position) AS head FROM events').get() as { head: bigint | null };
+    const row = reading(() => this.prepare('SELECT max(position) AS head FROM events').get() as { head: bigint | null });
     return row.head ?? START;
   }
 
@@ -308,6 +349,11 @@ export class SqliteEventStore implements EventStore {
     this.closed = true;
     for (const wake of this.wakers) wake();
     this.db.close();
+  }
+
+  /** How many times a batch met a busy database inside its transaction and was committed again. */
+  get busyCommitRetries(): number {
+    return this.busyRetries;
   }
 
   /** How many transactions (hence fsyncs) this process has committed: fewer than appends when group commit works. */
