@@ -263,7 +263,7 @@ function startProjector(dataDir: string, env: Record<string, string>): Projector
     env: {
       ...process.env,
       DATA_DIR: dataDir,
-      PROJECTION_BATCH_SIZE: '20',
+      PROJECTION_BATCH_SIZE: '5',
       SLA_WATCH_INTERVAL_MS: '100',
       PROJECTOR_PORT: '0',
       LOG_LEVEL: 'info',
@@ -326,7 +326,8 @@ function tally(events: RecordedEvent[], expected: Plan) {
     const of = String(event.data.followUpOf);
     followUps.set(of, [...(followUps.get(of) ?? []), String(event.data.requestId)]);
   }
-  const done = breaches.size === expected.breaches.size && followUps.size === expected.poorRatings.length;
+  // At least as many as expected: more is a defect the assertions then show.
+  const done = breaches.size >= expected.breaches.size && followUps.size >= expected.poorRatings.length;
   return { breaches, followUps, done };
 }
 
@@ -357,20 +358,34 @@ function describeTwoProjectors(name: string, makeBackend: (dataDir: string) => P
         const second = startProjector(dataDir, backend.env);
         running.push(first, second);
         await until(() => [first, second].every((p) => p.out.join('').includes('projector running')), 30_000, [first, second]);
+        // Each request's story is appended at once: a watcher never sees it half told (open, with its resolution still
+        // to come), which no real writer shows either (imported requests carry no SLA).
         const append = async (events: RecordedEvent[]) => {
           let last = 0n;
-          for (const { streamId, id, type, data, metadata } of events) {
-            last = (await store.appendToStream(streamId, [{ id, type, data, metadata }])).position;
+          for (let start = 0; start < events.length;) {
+            let end = start + 1;
+            while (end < events.length && events[end].streamId === events[start].streamId) end++;
+            const run = events.slice(start, end).map(({ id, type, data, metadata }) => ({ id, type, data, metadata }));
+            const revision = events[start].revision;
+            const expectedRevision = revision === 0n ? ('no_stream' as const) : revision - 1n;
+            last = (await store.appendToStream(events[start].streamId, run, { expectedRevision })).position;
+            start = end;
           }
           return last;
         };
+        // The first is killed while the first half arrives, once the shared checkpoints are a third of the way
+        // through it, and started again.
+        const aThird = BigInt(Math.floor(expected.half / 3));
+        const killed = until(async () => ((await backend.checkpoints()).get('request-summaries') ?? 0n) >= aThird, 30_000, [
+          first,
+          second,
+        ]).then(async () => {
+          first.child.kill('SIGKILL');
+          await exited(first.child);
+          return (await backend.checkpoints()).get('request-summaries') ?? 0n;
+        });
         const firstHalf = await append(expected.events.slice(0, expected.half));
-
-        // The first is killed once the shared checkpoints are a third of the way through it, and started again.
-        await until(async () => ((await backend.checkpoints()).get('request-summaries') ?? 0n) >= firstHalf / 3n, 30_000, [first, second]);
-        first.child.kill('SIGKILL');
-        await exited(first.child);
-        const killedAt = (await backend.checkpoints()).get('request-summaries') ?? 0n;
+        const killedAt = await killed;
         const third = startProjector(dataDir, backend.env);
         running.push(third);
         await until(() => third.out.join('').includes('projector running'), 30_000, [second, third]);
@@ -431,6 +446,13 @@ function describeTwoProjectors(name: string, makeBackend: (dataDir: string) => P
 
         // Exactly one breach per target past due, none elsewhere.
         const { breaches, followUps } = tally(log, expected);
+        const unexpected = log.filter((e) => e.type === 'SlaBreached' && !expected.breaches.has(`${e.streamId}/${String(e.data.target)}`));
+        expect(
+          unexpected.map((e) => ({
+            ...e,
+            history: log.filter((x) => x.streamId === e.streamId).map((x) => [x.type, x.data, x.metadata.occurredAt]),
+          })),
+        ).toEqual([]);
         expect([...breaches.keys()].sort()).toEqual([...expected.breaches].sort());
         expect([...breaches.values()].every((count) => count === 1)).toBe(true);
 
