@@ -37,7 +37,7 @@
  * Exit status 1 when a request failed, anything was lost or disagrees, the
  * memory bound was passed, the rate was not sustained, or the API did not exit 0.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -93,16 +93,30 @@ class Tally {
   readonly latencies: number[] = [];
   readonly failures = new Map<string, number>();
   readonly samples: string[] = [];
+  /** Seconds into the load of the failures, by the second. */
+  readonly failedAt = new Map<number, number>();
   total = 0;
   failed = 0;
+
+  /** `clock`: seconds into the load. */
+  constructor(private readonly clock: () => number) {}
 
   fail(what: string, detail: string): void {
     this.failed++;
     const seen = (this.failures.get(what) ?? 0) + 1;
     this.failures.set(what, seen);
+    const at = Math.floor(this.clock());
+    this.failedAt.set(at, (this.failedAt.get(at) ?? 0) + 1);
     // The first two of each kind, so that rare kinds are shown beside frequent ones.
-    if (seen <= 2 && this.samples.length < 40) this.samples.push(`${what}: ${detail.slice(0, 300)}`);
+    if (seen <= 2 && this.samples.length < 40) this.samples.push(`at ${at} s, ${what}: ${detail.slice(0, 300)}`);
   }
+}
+
+/** CPU time a process has used (user and system), in seconds, from /proc. */
+function cpuSecondsOf(pid: number): number {
+  // Fields 14 and 15 of /proc/<pid>/stat, after the command name in parentheses; in clock ticks (100 a second on Linux).
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /**
@@ -291,6 +305,8 @@ interface Sample {
   loopLagP99Ms: number;
   /** The machine's 1-minute load average (2 cores, shared with other agents' tests). */
   loadAverage: number;
+  /** CPU time the API has used so far, in seconds. */
+  cpuS: number;
   commands: number;
   queries: number;
 }
@@ -402,9 +418,10 @@ export async function soak(options: SoakOptions): Promise<{ report: string; ok: 
     logMessages.clear();
 
     let startedAt = performance.now();
-    const commands = new Tally();
-    const queries = new Tally();
-    const monitoring = new Tally();
+    const clock = () => (performance.now() - startedAt) / 1000;
+    const commands = new Tally(clock);
+    const queries = new Tally(clock);
+    const monitoring = new Tally(clock);
     const mismatches: string[] = [];
     let mismatchCount = 0;
     let inconclusive = 0;
@@ -815,6 +832,7 @@ export async function soak(options: SoakOptions): Promise<{ report: string; ok: 
     const sample = async () => {
       const atS = (performance.now() - startedAt) / 1000;
       const { rssMb } = memoryOf(pid);
+      const cpuS = cpuSecondsOf(pid);
       const answer = await send(monitoring, api.url, '/metrics', 'GET', '/metrics', operator);
       const text = typeof answer?.body === 'string' ? answer.body : '';
       const mb = (name: string) => round(metricValue(text, name) / 2 ** 20, 1);
@@ -826,6 +844,7 @@ export async function soak(options: SoakOptions): Promise<{ report: string; ok: 
         externalMb: mb('desk_nodejs_external_memory_bytes'),
         loopLagP99Ms: round(metricValue(text, 'desk_nodejs_eventloop_lag_p99_seconds') * 1000, 1),
         loadAverage: round(loadavg()[0], 1),
+        cpuS,
         commands: commands.total,
         queries: queries.total,
       });
@@ -1145,9 +1164,16 @@ export async function soak(options: SoakOptions): Promise<{ report: string; ok: 
         `| ${from / 60}–${from / 60 + 1} | ${round((last.commands - first.commands) / span)} | ${round((last.queries - first.queries) / span)} | ` +
           `${round(Math.min(...inMinute.map((s) => s.rssMb)))}–${round(Math.max(...inMinute.map((s) => s.rssMb)))} | ` +
           `${round(Math.min(...finite(inMinute, 'heapUsedMb')))}–${round(Math.max(...finite(inMinute, 'heapUsedMb')))} | ` +
-          `${round(Math.max(...finite(inMinute, 'loopLagP99Ms')), 1)} | ${round(Math.max(...inMinute.map((s) => s.loadAverage)), 1)} |`,
+          `${round(Math.max(...finite(inMinute, 'loopLagP99Ms')), 1)} | ${round(Math.max(...inMinute.map((s) => s.loadAverage)), 1)} | ${round(((last.cpuS - first.cpuS) / span) * 100)}% |`,
       );
     }
+    const bySecond = new Map<number, number>();
+    for (const [at, n] of [...commands.failedAt, ...queries.failedAt, ...monitoring.failedAt])
+      bySecond.set(at, (bySecond.get(at) ?? 0) + n);
+    const timeline = [...bySecond]
+      .sort((a, b) => a[0] - b[0])
+      .map(([at, n]) => `${at} s: ${n}`)
+      .join('; ');
     const list = (map: Map<string, number>) =>
       [...map]
         .sort((a, b) => b[1] - a[1])
@@ -1186,8 +1212,8 @@ export async function soak(options: SoakOptions): Promise<{ report: string; ok: 
       '',
       '## Per minute',
       '',
-      '| minute | commands/s | queries/s | RSS MB | heap used MB | event-loop lag p99 ms (max) | machine load average (max) |',
-      '|---|---|---|---|---|---|---|',
+      '| minute | commands/s | queries/s | RSS MB | heap used MB | event-loop lag p99 ms (max) | machine load average (max) | API CPU (of one core) |',
+      '|---|---|---|---|---|---|---|---|',
       ...minutesTable,
       '',
       '## Details',
@@ -1196,6 +1222,7 @@ export async function soak(options: SoakOptions): Promise<{ report: string; ok: 
       `- Events in the log by who caused them: ${list(typesByActor)}`,
       `- The API's log lines by level: ${list(logLevels)}; other than requests: ${list(logMessages)}`,
       `- Failures: ${list(new Map([...commands.failures, ...queries.failures, ...monitoring.failures]))}`,
+      `- Failures by second of the load: ${timeline || 'none'}`,
       ...[...commands.samples, ...queries.samples, ...monitoring.samples].slice(0, 20).map((s) => `  - ${s}`),
       `- Losses and checks: ${problems.length === 0 ? 'none' : ''}`,
       ...problems.slice(0, 20).map((p) => `  - ${p}`),
