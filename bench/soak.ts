@@ -776,6 +776,10 @@ export async function soak(options: SoakOptions): Promise<{ report: string; ok: 
 
     const someCase = (): Case | undefined => (cases.length > 0 ? cases[Math.floor(random() * cases.length)] : undefined);
 
+    /**
+     * The mix: agents watching queues and requests most, managers' workloads now and then (1 in 20: a workload
+     * computes its figures over the department's last 30 days, which at this rate is the whole history).
+     */
     const fireQuery = (): boolean => {
       if (queriesInFlight >= maxQueriesInFlight) return false;
       const dice = random();
@@ -784,7 +788,7 @@ export async function soak(options: SoakOptions): Promise<{ report: string; ok: 
       if (dice < 0.3 && held.length > 0) {
         const h = held.shift()!;
         work = checkHeld(h).finally(() => ready.push(h));
-      } else if (dice < 0.5 || !c || c.status === 'absent') {
+      } else if (dice < 0.6 || !c || c.status === 'absent') {
         const filter = pick([
           '',
           '&status=new',
@@ -795,9 +799,9 @@ export async function soak(options: SoakOptions): Promise<{ report: string; ok: 
         ]);
         const department = pick([...INTERNAL_DEPARTMENTS, 'shop']);
         work = send(queries, api.url, '/queues/:departmentId', 'GET', `/queues/${department}?limit=50${filter}`, agentToken(null));
-      } else if (dice < 0.6) {
-        work = send(queries, api.url, '/requests/:id', 'GET', `/requests/${c.id}`, agentToken(null));
       } else if (dice < 0.7) {
+        work = send(queries, api.url, '/requests/:id', 'GET', `/requests/${c.id}`, agentToken(null));
+      } else if (dice < 0.74) {
         work = send(
           queries,
           api.url,
