@@ -36,7 +36,10 @@ const API_ENV = {
 interface Figures {
   kills: number;
   acknowledged: number;
-  inFlightAtKill: number;
+  /** Commands whose answer the crash took: sent again after the restart. */
+  unansweredAtKill: number;
+  /** …of which the log already held (their first answer was lost, not their effect). */
+  unansweredButWritten: number;
   killedMidRebuild: number;
   killedMidImport: number;
   events: number;
@@ -89,11 +92,24 @@ describe('crash safety: the API killed with SIGKILL at random moments', () => {
     const volvoRows = readFileSync(VOLVO, 'utf8').split('\n');
     const slice = join(dir, 'slice.csv');
     let importedRows = 0;
-    const figures: Figures = { kills: 0, acknowledged: 0, inFlightAtKill: 0, killedMidRebuild: 0, killedMidImport: 0, events: 0 };
+    const figures: Figures = {
+      kills: 0,
+      acknowledged: 0,
+      unansweredAtKill: 0,
+      unansweredButWritten: 0,
+      killedMidRebuild: 0,
+      killedMidImport: 0,
+      events: 0,
+    };
 
     /** Everything that must hold after a restart, once the stragglers are sent again and the projections settled. */
     const audit = async (api: ApiChild) => {
-      for (const step of workload.unresolved()) await workload.send(httpClient(api.url, CHILD_SECRET), step);
+      const headAtRestart = BigInt((await api.get('/admin/projections')).body.head);
+      for (const step of workload.unresolved()) {
+        await workload.send(httpClient(api.url, CHILD_SECRET), step);
+        const outcome = workload.outcomes.get(step.key)!.outcome;
+        if (outcome.kind === 'acknowledged' && BigInt(outcome.answer.position) <= headAtRestart) figures.unansweredButWritten++;
+      }
       expect(workload.unresolved()).toEqual([]);
       // A refusal shows with the server errors every API process logged (their stacks say where they came from).
       expect({
@@ -159,7 +175,7 @@ describe('crash safety: the API killed with SIGKILL at random moments', () => {
       await load;
       if (imported) await exited(imported.child);
       figures.kills++;
-      figures.inFlightAtKill += workload.unresolved().length;
+      figures.unansweredAtKill += workload.unresolved().length;
 
       api = await start();
       workload.phase = `after kill ${iteration + 1}`;
