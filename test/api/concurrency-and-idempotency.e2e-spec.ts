@@ -1,9 +1,5 @@
-import { dropSchema, freshSchema } from '../support/postgres-schemas';
 import { describeSkipped } from '../support/describe-skipped';
-import { PostgresEventStore, createEventStore, type EventStore } from '@desk/event-store';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { embeddedStoresOnOneFile, postgresStoresOnOneSchema, type SharedEventStores } from '../support/shared-event-stores';
 import { openRequest, seedOrganisation } from './support/org';
 import { TestDesk, agent, requester } from './support/test-desk';
 
@@ -104,7 +100,7 @@ describe('concurrency and idempotency over HTTP (embedded store)', () => {
 });
 
 /** Two API processes (separate caches, no shared lock) on one store: only the expected revision protects them. */
-function describeTwoWriters(name: string, makeStore: () => Promise<{ stores: [EventStore, EventStore]; cleanup: () => Promise<void> }>) {
+function describeTwoWriters(name: string, makeStore: () => Promise<SharedEventStores>) {
   describe(`two API instances racing on one request (${name})`, () => {
     let first: TestDesk;
     let second: TestDesk;
@@ -144,34 +140,11 @@ function describeTwoWriters(name: string, makeStore: () => Promise<{ stores: [Ev
   });
 }
 
-describeTwoWriters('embedded', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'desk-two-writers-'));
-  const stores: [EventStore, EventStore] = [await createEventStore({ dataDir }), await createEventStore({ dataDir })];
-  return {
-    stores,
-    cleanup: async () => {
-      await Promise.all(stores.map((store) => store.close()));
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-});
+describeTwoWriters('embedded', () => embeddedStoresOnOneFile(2, 'desk-two-writers-'));
 
 const databaseUrl = process.env.DATABASE_URL;
 if (databaseUrl) {
-  describeTwoWriters('PostgreSQL', async () => {
-    const schema = freshSchema('api');
-    const stores: [EventStore, EventStore] = [
-      await PostgresEventStore.connect({ connectionString: databaseUrl, schema }),
-      await PostgresEventStore.connect({ connectionString: databaseUrl, schema }),
-    ];
-    return {
-      stores,
-      cleanup: async () => {
-        await Promise.all(stores.map((store) => store.close()));
-        await dropSchema(databaseUrl, schema);
-      },
-    };
-  });
+  describeTwoWriters('PostgreSQL', () => postgresStoresOnOneSchema(databaseUrl, 2, 'api'));
 } else {
   describeSkipped('two API instances racing on one request (PostgreSQL)', 'DATABASE_URL is not set');
 }

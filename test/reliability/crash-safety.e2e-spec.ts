@@ -6,7 +6,7 @@ import { seededRandom } from '../../bench/support/seeded-random';
 import { collect, exited, spawnApp, until } from '../support/child-apps';
 import { ApiChild, CHILD_SECRET } from './support/api-child';
 import { LifecycleWorkload, httpClient, type Step } from './support/lifecycle-workload';
-import { auditFollowUps, auditLog, readModelsAgainstFreshBuild, readWholeLog } from './support/log-audit';
+import { auditFollowUps, auditLog, readModelsAgainstFreshBuild, readDeskLog } from './support/log-audit';
 
 /**
  * The API process killed with SIGKILL at seeded random moments while clients stream request
@@ -125,7 +125,7 @@ describe('crash safety: the API killed with SIGKILL at random moments', () => {
       });
       await api.settled();
       for (const { step } of [...workload.outcomes.values()]) sent.set(step.key, step);
-      const events = await readWholeLog(dataDir);
+      const events = await readDeskLog(dataDir);
       expect(auditLog(events, sent, workload.acknowledged())).toEqual([]);
       expect(auditFollowUps(events)).toEqual([]);
       const { actual, expected } = await readModelsAgainstFreshBuild(dataDir, events);
@@ -189,9 +189,9 @@ describe('crash safety: the API killed with SIGKILL at random moments', () => {
       const cleanDir = join(dir, 'clean-import');
       await importToTheEnd(cleanDir, slice);
       await api.settled();
-      const clean = await readWholeLog(cleanDir);
+      const clean = await readDeskLog(cleanDir);
       const cleanStreams = new Set(clean.map((event) => event.streamId));
-      const crashed = (await readWholeLog(dataDir)).filter((event) => cleanStreams.has(event.streamId));
+      const crashed = (await readDeskLog(dataDir)).filter((event) => cleanStreams.has(event.streamId));
       const shape = (events: typeof clean) => events.map((event) => `${event.streamId}@${event.revision} ${event.type} ${event.id}`).sort();
       expect(shape(crashed)).toEqual(shape(clean));
     }

@@ -1,9 +1,6 @@
 import fc from 'fast-check';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PostgresEventStore, createEventStore, type EventStore } from '@desk/event-store';
-import { dropSchema, freshSchema } from '../support/postgres-schemas';
+import { embeddedStoresOnOneFile, postgresStoresOnOneSchema, type SharedEventStores } from '../support/shared-event-stores';
+import type { EventStore } from '@desk/event-store';
 import { describeSkipped } from '../support/describe-skipped';
 import { openRequest, seedOrganisation } from '../api/support/org';
 import { TestDesk, agent, type HttpAnswer } from '../api/support/test-desk';
@@ -111,7 +108,7 @@ const relink = fc.integer({ min: 2, max: 4 }).chain((nodes) =>
 
 const round: fc.Arbitrary<Round> = fc.noBias(fc.oneof(ring, chain, relink));
 
-function describeTwoInstances(name: string, makeStores: () => Promise<{ stores: EventStore[]; cleanup: () => Promise<void> }>) {
+function describeTwoInstances(name: string, makeStores: () => Promise<SharedEventStores>) {
   describe(`impact links raced across two API instances (${name})`, () => {
     let desks: TestDesk[];
     let store: EventStore;
@@ -230,34 +227,11 @@ function describeTwoInstances(name: string, makeStores: () => Promise<{ stores: 
   });
 }
 
-describeTwoInstances('embedded store', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'desk-impact-two-'));
-  const stores = [await createEventStore({ dataDir }), await createEventStore({ dataDir })];
-  return {
-    stores,
-    cleanup: async () => {
-      await Promise.all(stores.map((s) => s.close()));
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-});
+describeTwoInstances('embedded store', () => embeddedStoresOnOneFile(2, 'desk-impact-two-'));
 
 const databaseUrl = process.env.DATABASE_URL;
 if (databaseUrl) {
-  describeTwoInstances('PostgreSQL event store', async () => {
-    const schema = freshSchema('links');
-    const stores = [
-      await PostgresEventStore.connect({ connectionString: databaseUrl, schema }),
-      await PostgresEventStore.connect({ connectionString: databaseUrl, schema }),
-    ];
-    return {
-      stores,
-      cleanup: async () => {
-        await Promise.all(stores.map((s) => s.close()));
-        await dropSchema(databaseUrl, schema);
-      },
-    };
-  });
+  describeTwoInstances('PostgreSQL event store', () => postgresStoresOnOneSchema(databaseUrl, 2, 'links'));
 } else {
   describeSkipped('impact links raced across two API instances (PostgreSQL event store)', 'DATABASE_URL is not set');
 }

@@ -1,11 +1,8 @@
 import fc from 'fast-check';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PostgresEventStore, createEventStore, type EventStore, type RecordedEvent } from '@desk/event-store';
+import type { EventStore, RecordedEvent } from '@desk/event-store';
 import type { TokenRole } from '@desk/application';
 import { allProjections } from '@desk/read-models';
-import { dropSchema, freshSchema } from '../support/postgres-schemas';
+import { embeddedStoresOnOneFile, postgresStoresOnOneSchema, type SharedEventStores } from '../support/shared-event-stores';
 import { describeSkipped } from '../support/describe-skipped';
 import { seedOrganisation } from '../api/support/org';
 import { TestClock, TestDesk, type HttpAnswer } from '../api/support/test-desk';
@@ -109,12 +106,7 @@ const PROBLEM_STATUSES = [403, 404, 409, 412];
 /** The row's revision is that of the last event the projection reads (comments, say, it does not). */
 const SUMMARY_TYPES = allProjections().find((projection) => projection.name === 'request-summaries')!.eventTypes;
 
-function describeRaces(
-  name: string,
-  instances: 1 | 2,
-  rounds: number,
-  makeStores: () => Promise<{ stores: EventStore[]; cleanup: () => Promise<void> }>,
-) {
+function describeRaces(name: string, instances: 1 | 2, rounds: number, makeStores: () => Promise<SharedEventStores>) {
   describe(`lifecycle commands raced by many clients (${name})`, () => {
     let desks: TestDesk[];
     let store: EventStore;
@@ -411,47 +403,16 @@ function http(plan: Step, id: string, other: string, sub: string): { method: 'PO
 
 const ROUNDS = 8 * SCALE;
 
-describeRaces('one API instance, embedded store', 1, ROUNDS, async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'desk-lifecycle-races-'));
-  const store = await createEventStore({ dataDir });
-  return {
-    stores: [store],
-    cleanup: async () => {
-      await store.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-});
+describeRaces('one API instance, embedded store', 1, ROUNDS, () => embeddedStoresOnOneFile(1, 'desk-lifecycle-races-'));
 
-describeRaces('two API instances on one embedded store', 2, ROUNDS, async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'desk-lifecycle-races-'));
-  // Each instance has its own connection, cache and per-stream queue: only the expected revision protects them.
-  const stores = [await createEventStore({ dataDir }), await createEventStore({ dataDir })];
-  return {
-    stores,
-    cleanup: async () => {
-      await Promise.all(stores.map((store) => store.close()));
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-});
+// Each instance has its own connection, cache and per-stream queue: only the expected revision protects them.
+describeRaces('two API instances on one embedded store', 2, ROUNDS, () => embeddedStoresOnOneFile(2, 'desk-lifecycle-races-'));
 
 const databaseUrl = process.env.DATABASE_URL;
 if (databaseUrl) {
-  describeRaces('two API instances on one PostgreSQL event store', 2, Math.max(2, ROUNDS / 2), async () => {
-    const schema = freshSchema('races');
-    const stores = [
-      await PostgresEventStore.connect({ connectionString: databaseUrl, schema }),
-      await PostgresEventStore.connect({ connectionString: databaseUrl, schema }),
-    ];
-    return {
-      stores,
-      cleanup: async () => {
-        await Promise.all(stores.map((store) => store.close()));
-        await dropSchema(databaseUrl, schema);
-      },
-    };
-  });
+  describeRaces('two API instances on one PostgreSQL event store', 2, Math.max(2, ROUNDS / 2), () =>
+    postgresStoresOnOneSchema(databaseUrl, 2, 'races'),
+  );
 } else {
   describeSkipped('lifecycle commands raced by many clients (two API instances on one PostgreSQL event store)', 'DATABASE_URL is not set');
 }

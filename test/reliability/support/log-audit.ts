@@ -2,17 +2,14 @@ import { join } from 'node:path';
 import { SqliteEventStore, type RecordedEvent } from '@desk/event-store';
 import { openSqlite } from '@desk/read-models';
 import { dumpReadModels, project } from '../../read-models/support/read-model-backends';
+import { readWholeLog } from '../../support/shared-event-stores';
 import type { Acknowledgement, Step } from './lifecycle-workload';
 
-export async function readWholeLog(dataDir: string): Promise<RecordedEvent[]> {
+/** The whole log of the embedded desk in `dataDir`, read through a connection of its own. */
+export async function readDeskLog(dataDir: string): Promise<RecordedEvent[]> {
   const store = new SqliteEventStore(join(dataDir, 'events.sqlite'));
   try {
-    const events: RecordedEvent[] = [];
-    for (let page = await store.readAll({ maxCount: 5000 }); page.length > 0;) {
-      events.push(...page);
-      page = await store.readAll({ after: page[page.length - 1].position, maxCount: 5000 });
-    }
-    return events;
+    return await readWholeLog(store);
   } finally {
     await store.close();
   }

@@ -8,18 +8,11 @@ import {
   type RequestState,
   type Role,
 } from '@desk/domain';
-import type { EventStore, RecordedEvent } from '@desk/event-store';
+import type { RecordedEvent } from '@desk/event-store';
 
 /** What a race left behind, read back from the log and checked without the product's own deciders. */
 
-export async function readWholeLog(store: EventStore): Promise<RecordedEvent[]> {
-  const events: RecordedEvent[] = [];
-  for (let page = await store.readAll({ maxCount: 5000 }); page.length > 0;) {
-    events.push(...page);
-    page = await store.readAll({ after: page[page.length - 1].position, maxCount: 5000 });
-  }
-  return events;
-}
+export { readWholeLog } from '../../support/shared-event-stores';
 
 type LaterCommand = Exclude<RequestCommand['type'], 'OpenRequest'>;
 
