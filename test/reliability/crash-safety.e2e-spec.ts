@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seededRandom } from '../../bench/support/seeded-random';
 import { collect, exited, spawnApp, until } from '../support/child-apps';
-import { ApiChild, CHILD_SECRET } from './support/api-child';
+import { ApiChild, CHILD_SECRET } from '../support/api-child';
 import { LifecycleWorkload, httpClient, type Step } from './support/lifecycle-workload';
 import { auditFollowUps, auditLog, readModelsAgainstFreshBuild, readDeskLog } from './support/log-audit';
 

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { issueToken, type TokenRole } from '@desk/application';
-import { collect, exited, freePort, spawnApp, until } from '../../support/child-apps';
+import { collect, exited, freePort, spawnApp, until } from './child-apps';
 
 export const CHILD_SECRET = 'reliability-secret-that-is-long-enough-for-hs256';
 
@@ -96,8 +96,9 @@ export class ApiChild {
     return exited(this.process);
   }
 
-  stop(): Promise<number | null> {
-    this.process.kill('SIGTERM');
+  /** A clean shutdown; the exit status (null if a signal ended it after all). */
+  stop(signal: 'SIGTERM' | 'SIGINT' = 'SIGTERM'): Promise<number | null> {
+    this.process.kill(signal);
     return exited(this.process);
   }
 }
