@@ -1,17 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import Database from 'better-sqlite3';
-import { Client } from 'pg';
-import { PostgresEventStore, SqliteEventStore, type EventStore, type RecordedEvent } from '@desk/event-store';
-import { createReadModelStore, openSqlite, type ReadModelStore } from '@desk/read-models';
+import type { RecordedEvent } from '@desk/event-store';
 import { DeskHistory, SYSTEM } from '@desk/read-models/testing/desk-history';
 import { followUpRequestId } from '@desk/application';
 import type { RequestCommand, SlaTarget } from '@desk/domain';
 import { describeSkipped } from '../support/describe-skipped';
-import { dumpReadModels, openPostgresReadModels, project } from '../read-models/support/read-model-backends';
+import { dumpReadModels, project } from '../read-models/support/read-model-backends';
+import { embeddedBackend, postgresBackend, type DeskBackend } from '../support/desk-backends';
+import { exited, spawnApp, until } from '../support/child-apps';
+import { readWholeLog } from '../support/shared-event-stores';
 
 /**
  * Two real projector processes at once on one desk: they share the event
@@ -22,7 +22,6 @@ import { dumpReadModels, openPostgresReadModels, project } from '../read-models/
  * ends with exactly one SlaBreached per target past due, exactly one follow-up
  * per poor rating, and read models equal to a fresh projection of that log.
  */
-const ROOT = resolve(__dirname, '../..');
 const SCALE = Number(process.env.RELIABILITY_SCALE ?? 1);
 const PROJECTIONS = ['request-summaries', 'impact-chain', 'satisfaction-follow-up'];
 const MINUTE = 60_000;
@@ -175,82 +174,6 @@ function plan(copies: number): Plan {
   return { events: desk.events, breaches, poorRatings, half };
 }
 
-interface Backend {
-  env: Record<string, string>;
-  openEvents(): Promise<EventStore>;
-  checkpoints(): Promise<Map<string, bigint>>;
-  openReadModels(): Promise<ReadModelStore>;
-  openFreshReadModels(): Promise<ReadModelStore>;
-  cleanup(): Promise<void>;
-}
-
-function embeddedBackend(dataDir: string): Backend {
-  return {
-    env: { DATABASE_URL: '', EVENTSTORE_URL: '' },
-    openEvents: async () => new SqliteEventStore(join(dataDir, 'events.sqlite')),
-    async checkpoints() {
-      try {
-        const db = new Database(join(dataDir, 'read-models.sqlite'), { readonly: true, fileMustExist: true });
-        try {
-          const rows = db.prepare('select name, position from projection_checkpoints').all() as { name: string; position: string }[];
-          return new Map(rows.map((row) => [row.name, BigInt(row.position)]));
-        } finally {
-          db.close();
-        }
-      } catch {
-        return new Map();
-      }
-    },
-    openReadModels: async () => openSqlite(join(dataDir, 'read-models.sqlite')),
-    openFreshReadModels: async () => openSqlite(':memory:'),
-    cleanup: async () => undefined,
-  };
-}
-
-/**
- * The projector's read models live in schema desk_read and its PostgreSQL events in desk_events, names the
- * process does not let one change: a database of its own isolates this run from every other.
- */
-async function postgresBackend(databaseUrl: string): Promise<Backend> {
-  const database = `desk_two_projectors_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  const admin = new Client({ connectionString: databaseUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  await admin.end();
-  const url = new URL(databaseUrl);
-  url.pathname = `/${database}`;
-  const own = url.toString();
-  return {
-    env: { DATABASE_URL: own, EVENTSTORE_URL: own },
-    openEvents: () => PostgresEventStore.connect({ connectionString: own, schema: 'desk_events' }),
-    async checkpoints() {
-      const client = new Client({ connectionString: own });
-      await client.connect();
-      try {
-        const { rows } = await client.query<{ name: string; position: string }>(
-          'select name, position from desk_read.projection_checkpoints',
-        );
-        return new Map(rows.map((row) => [row.name, BigInt(row.position)]));
-      } catch {
-        return new Map();
-      } finally {
-        await client.end();
-      }
-    },
-    openReadModels: () => createReadModelStore({ dataDir: '', databaseUrl: own, schema: 'desk_read' }),
-    openFreshReadModels: () => openPostgresReadModels(own),
-    async cleanup() {
-      const client = new Client({ connectionString: databaseUrl });
-      await client.connect();
-      try {
-        await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-      } finally {
-        await client.end();
-      }
-    },
-  };
-}
-
 interface Projector {
   child: ChildProcess;
   out: string[];
@@ -258,18 +181,13 @@ interface Projector {
 }
 
 function startProjector(dataDir: string, env: Record<string, string>): Projector {
-  const child = spawn(process.execPath, ['-r', './test/support/register-ts.js', 'apps/projector/src/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DATA_DIR: dataDir,
-      PROJECTION_BATCH_SIZE: '5',
-      SLA_WATCH_INTERVAL_MS: '100',
-      PROJECTOR_PORT: '0',
-      LOG_LEVEL: 'info',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const child = spawnApp('projector', {
+    DATA_DIR: dataDir,
+    PROJECTION_BATCH_SIZE: '5',
+    SLA_WATCH_INTERVAL_MS: '100',
+    PROJECTOR_PORT: '0',
+    LOG_LEVEL: 'info',
+    ...env,
   });
   const projector: Projector = { child, out: [], err: [] };
   child.stdout!.on('data', (chunk) => projector.out.push(String(chunk)));
@@ -277,28 +195,17 @@ function startProjector(dataDir: string, env: Record<string, string>): Projector
   return projector;
 }
 
-async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, watched: Projector[]): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    const dead = watched.find((p) => p.child.exitCode !== null);
-    if (dead || Date.now() > deadline) throw new Error(`timed out or a projector ended: ${watched.map((p) => p.err.join('')).join('')}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) =>
-    child.exitCode !== null || child.signalCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code)),
+/** Waits for the check while every watched projector lives; a projector that ends fails the wait with what it wrote. */
+function whileRunning(check: () => boolean | Promise<boolean>, timeoutMs: number, watched: Projector[]): Promise<void> {
+  return until(
+    async () => {
+      if (watched.some((p) => p.child.exitCode !== null))
+        throw new Error(`a projector ended: ${watched.map((p) => p.err.join('')).join('')}`);
+      return check();
+    },
+    timeoutMs,
+    `the projectors (${watched.map((p) => p.err.join('')).join('')})`,
   );
-}
-
-async function readLog(store: EventStore): Promise<RecordedEvent[]> {
-  const events: RecordedEvent[] = [];
-  for (let page = await store.readAll({ maxCount: 5000 }); page.length > 0;) {
-    events.push(...page);
-    page = await store.readAll({ after: page[page.length - 1].position, maxCount: 5000 });
-  }
-  return events;
 }
 
 function logLines(projector: Projector): { level: string; msg: string }[] {
@@ -331,10 +238,10 @@ function tally(events: RecordedEvent[], expected: Plan) {
   return { breaches, followUps, done };
 }
 
-function describeTwoProjectors(name: string, makeBackend: (dataDir: string) => Promise<Backend>) {
+function describeTwoProjectors(name: string, makeBackend: (dataDir: string) => Promise<DeskBackend>) {
   describe(`two projector processes at once (${name})`, () => {
     let dataDir: string;
-    let backend: Backend;
+    let backend: DeskBackend;
     let running: Projector[] = [];
 
     beforeEach(async () => {
@@ -357,7 +264,7 @@ function describeTwoProjectors(name: string, makeBackend: (dataDir: string) => P
         const first = startProjector(dataDir, backend.env);
         const second = startProjector(dataDir, backend.env);
         running.push(first, second);
-        await until(() => [first, second].every((p) => p.out.join('').includes('projector running')), 30_000, [first, second]);
+        await whileRunning(() => [first, second].every((p) => p.out.join('').includes('projector running')), 30_000, [first, second]);
         // Each request's story is appended at once: a watcher never sees it half told (open, with its resolution still
         // to come), which no real writer shows either (imported requests carry no SLA).
         const append = async (events: RecordedEvent[]) => {
@@ -376,7 +283,7 @@ function describeTwoProjectors(name: string, makeBackend: (dataDir: string) => P
         // The first is killed while the first half arrives, once the shared checkpoints are a third of the way
         // through it, and started again.
         const aThird = BigInt(Math.floor(expected.half / 3));
-        const killed = until(async () => ((await backend.checkpoints()).get('request-summaries') ?? 0n) >= aThird, 30_000, [
+        const killed = whileRunning(async () => ((await backend.checkpoints()).get('request-summaries') ?? 0n) >= aThird, 30_000, [
           first,
           second,
         ]).then(async () => {
@@ -388,7 +295,7 @@ function describeTwoProjectors(name: string, makeBackend: (dataDir: string) => P
         const killedAt = await killed;
         const third = startProjector(dataDir, backend.env);
         running.push(third);
-        await until(() => third.out.join('').includes('projector running'), 30_000, [second, third]);
+        await whileRunning(() => third.out.join('').includes('projector running'), 30_000, [second, third]);
 
         // The second half arrives while both run: both watchers find the same breaches, both follow-ups the same ratings.
         const written = await append(expected.events.slice(expected.half));
@@ -405,7 +312,7 @@ function describeTwoProjectors(name: string, makeBackend: (dataDir: string) => P
             stableSince = Date.now();
           }
           const checkpoints = await backend.checkpoints();
-          log = await readLog(store);
+          log = await readWholeLog(store);
           const caughtUp = PROJECTIONS.every((projection) => checkpoints.get(projection) === head);
           if (caughtUp && tally(log, expected).done && Date.now() - stableSince > 1000) break;
           if (Date.now() > end || second.child.exitCode !== null || third.child.exitCode !== null) {
@@ -426,7 +333,7 @@ function describeTwoProjectors(name: string, makeBackend: (dataDir: string) => P
           // Not even a warning: no watch pass failed, no projection restarted, none faulted.
           expect(logLines(projector).filter((line) => line.level !== 'info')).toEqual([]);
         }
-        log = await readLog(store);
+        log = await readWholeLog(store);
         expect(await store.headPosition()).toBe(lastHead);
         if (process.env.DEBUG_TWO_PROJECTORS)
           console.log(
