@@ -1,19 +1,7 @@
-import { join } from 'node:path';
-import { SqliteEventStore, type RecordedEvent } from '@desk/event-store';
-import { openSqlite } from '@desk/read-models';
+import type { RecordedEvent } from '@desk/event-store';
 import { dumpReadModels, project } from '../../read-models/support/read-model-backends';
-import { readWholeLog } from '../../support/shared-event-stores';
+import type { DeskBackend } from '../../support/desk-backends';
 import type { Acknowledgement, Step } from './lifecycle-workload';
-
-/** The whole log of the embedded desk in `dataDir`, read through a connection of its own. */
-export async function readDeskLog(dataDir: string): Promise<RecordedEvent[]> {
-  const store = new SqliteEventStore(join(dataDir, 'events.sqlite'));
-  try {
-    return await readWholeLog(store);
-  } finally {
-    await store.close();
-  }
-}
 
 /**
  * What must hold of the log after any crash, as a list of violations (empty when all hold):
@@ -95,15 +83,15 @@ export function auditFollowUps(events: readonly RecordedEvent[]): string[] {
   return violations;
 }
 
-/** The read models on disk against a fresh projection of the same log (what a rebuild from zero gives). */
-export async function readModelsAgainstFreshBuild(dataDir: string, events: readonly RecordedEvent[]) {
-  const onDisk = openSqlite(join(dataDir, 'read-models.sqlite'));
-  const fresh = openSqlite(':memory:');
+/** The read models the desk's processes built against a fresh projection of the same log (what a rebuild from zero gives). */
+export async function readModelsAgainstFreshBuild(backend: DeskBackend, events: readonly RecordedEvent[]) {
+  const built = await backend.openReadModels();
+  const fresh = await backend.openFreshReadModels();
   try {
     await project(fresh, events);
-    return { actual: await dumpReadModels(onDisk), expected: await dumpReadModels(fresh) };
+    return { actual: await dumpReadModels(built), expected: await dumpReadModels(fresh) };
   } finally {
-    await onDisk.close();
+    await built.close();
     await fresh.close();
   }
 }
