@@ -168,6 +168,15 @@ describe('hostile input over HTTP', () => {
     expectProblem(await desk.call('GET', '/requests/r1?asOf=someday', { as: agent() }), 400);
   });
 
+  it('a number in a query string is decimal digits: Number() would have read these as 10, 16 and 5', async () => {
+    for (const limit of ['1e1', '0x10', '%205', '5%20', '']) {
+      const answer = await desk.call('GET', `/queues/it?limit=${limit}`, { as: agent() });
+      expectProblem(answer, 400);
+      expect(answer.body.errors).toEqual([{ field: 'limit', message: 'limit must be a number written in decimal digits' }]);
+    }
+    expectProblem(await desk.call('GET', '/queues/it?limit=10&waitMs=0x10&minPosition=1', { as: agent() }), 400, /waitMs/);
+  });
+
   it('keeps the manager path working after all of that', async () => {
     const answer = await desk.call('GET', '/requests/r1', { as: manager });
     expect(answer.status).toBe(200);

@@ -44,6 +44,19 @@ function objectMemberKeys(value: unknown, prefix = ''): string[] {
 }
 
 /**
+ * Implicit conversion would read a numeric query parameter with Number(), which takes ' 5', '1e1' and '0x10':
+ * only decimal digits (a sign, a fraction) are numbers here; the others are named and not converted at all.
+ */
+function undecimalNumbers(metatype: Function, query: Record<string, unknown>): Record<string, string> {
+  const refused: Record<string, string> = {};
+  for (const [key, value] of Object.entries(query)) {
+    if (Reflect.getMetadata('design:type', metatype.prototype, key) !== Number) continue;
+    if (typeof value !== 'string' || !/^-?\d+(\.\d+)?$/.test(value)) refused[key] = `${key} must be a number written in decimal digits`;
+  }
+  return refused;
+}
+
+/**
  * Validates bodies and query strings against their DTO classes: unknown
  * fields refused, no type coercion of bodies, every offending field named.
  */
@@ -66,7 +79,9 @@ export class DtoValidationPipe implements PipeTransform {
       }
       return plain;
     }
-    const instance = plainToInstance(metatype, plain, { enableImplicitConversion: type === 'query' }) as object;
+    const refusedNumbers = type === 'query' ? undecimalNumbers(metatype, plain as Record<string, unknown>) : {};
+    const source = Object.fromEntries(Object.entries(plain).filter(([key]) => !(key in refusedNumbers)));
+    const instance = plainToInstance(metatype, source, { enableImplicitConversion: type === 'query' }) as object;
     const errors = validateSync(instance, {
       whitelist: true,
       forbidNonWhitelisted: true,
@@ -74,8 +89,12 @@ export class DtoValidationPipe implements PipeTransform {
       validationError: { target: false, value: false },
     });
     const memberKeys = objectMemberKeys(plain);
-    if (errors.length > 0 || memberKeys.length > 0) {
-      const fields = { ...flatten(errors), ...Object.fromEntries(memberKeys.map((path) => [path, `${path} is not a known field`])) };
+    if (errors.length > 0 || memberKeys.length > 0 || Object.keys(refusedNumbers).length > 0) {
+      const fields = {
+        ...refusedNumbers,
+        ...flatten(errors),
+        ...Object.fromEntries(memberKeys.map((path) => [path, `${path} is not a known field`])),
+      };
       throw new BadRequestProblem(`invalid ${type === 'body' ? 'body' : 'query string'}: ${Object.keys(fields).join(', ')}`, fields);
     }
     return instance;
