@@ -13,6 +13,12 @@ describe('bearer tokens', () => {
     expect(verifyToken(SECRET, issueToken(SECRET, 'anna', 'requester'))).toEqual({ id: 'anna', role: 'requester' });
   });
 
+  it('takes any printable subject up to 200 characters, such as an e-mail address', () => {
+    for (const subject of ['agent.smith@example.com', 'é'.repeat(200), 'auth0|5f7c8ec7c33c6c004bbafe82']) {
+      expect(verifyToken(SECRET, issueToken(SECRET, subject, 'agent')).id).toBe(subject);
+    }
+  });
+
   it.each([
     ['signed with another secret', () => issueToken('another-secret-that-is-long-enough-too!!', 'x', 'agent'), /invalid/],
     ['expired', () => jwt.sign({ role: 'agent', exp: Math.floor(Date.now() / 1000) - 1 }, SECRET, { subject: 'x' }), /expired/],
@@ -26,6 +32,10 @@ describe('bearer tokens', () => {
     ['unsigned (alg none)', () => jwt.sign({ role: 'agent' }, '', { algorithm: 'none', subject: 'x' }), /invalid/],
     ['of another algorithm', () => jwt.sign({ role: 'agent' }, SECRET, { algorithm: 'HS512', subject: 'x' }), /invalid/],
     ['garbage', () => 'not.a.token', /invalid/],
+    // The subject becomes the actor of every event: PostgreSQL cannot hold U+0000, and logs must not be bent by it.
+    ['whose subject holds a NUL', () => issueToken(SECRET, 'anna\u0000x', 'agent'), /control character/],
+    ['whose subject holds a line break', () => issueToken(SECRET, 'anna\nlevel=error', 'agent'), /control character/],
+    ['whose subject is 201 characters long', () => issueToken(SECRET, 'x'.repeat(201), 'agent'), /at most 200 characters/],
   ])('refuses a token %s', (_, make, message) => {
     expect(() => verifyToken(SECRET, make())).toThrow(InvalidTokenError);
     expect(() => verifyToken(SECRET, make())).toThrow(message);

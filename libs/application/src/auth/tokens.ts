@@ -65,6 +65,8 @@ export function signingKey(secret: string | KeyObject): KeyObject {
   return secret instanceof KeyObject ? secret : createSecretKey(Buffer.from(secret, 'utf8'));
 }
 
+const MAX_SUBJECT_LENGTH = 200;
+
 /** The actor a bearer token stands for; every way a token can be wrong becomes one InvalidTokenError with the reason. */
 export function verifyToken(policy: TokenPolicy | string, token: string): Actor {
   const { key, algorithms, audience, issuer } = typeof policy === 'string' ? tokenPolicy({ secret: policy }) : policy;
@@ -78,6 +80,10 @@ export function verifyToken(policy: TokenPolicy | string, token: string): Actor 
   }
   if (typeof payload === 'string' || typeof payload.sub !== 'string' || payload.sub === '') {
     throw new InvalidTokenError('the token has no subject');
+  }
+  // The subject is recorded as the actor of every event the token causes: no store may refuse it, no log be bent by it.
+  if (payload.sub.length > MAX_SUBJECT_LENGTH || /[\u0000-\u001f\u007f]/.test(payload.sub)) {
+    throw new InvalidTokenError(`the token's subject must be at most ${MAX_SUBJECT_LENGTH} characters, none of them a control character`);
   }
   const role = payload.role;
   if (typeof role !== 'string' || !(TOKEN_ROLES as readonly string[]).includes(role)) {
