@@ -1,21 +1,10 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { issueToken, type TokenRole } from '@desk/application';
+import { freePort } from '../../test/support/child-apps';
 import { ROOT } from '../history/generate-history';
 
 export const BENCH_SECRET = 'bench-secret-that-is-long-enough-for-hs256-signing';
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export function tokenFor(role: TokenRole, sub = `bench-${role}`): string {
   return issueToken(BENCH_SECRET, sub, role, '2h');

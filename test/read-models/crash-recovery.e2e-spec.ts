@@ -2,12 +2,12 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { SqliteEventStore, type RecordedEvent } from '@desk/event-store';
 import { openSqlite } from '@desk/read-models';
 import { DeskHistory } from '@desk/read-models/testing/desk-history';
 import { dumpReadModels, project } from './support/read-model-backends';
 import { exited, spawnApp, until } from '../support/child-apps';
+import { embeddedBackend } from '../support/desk-backends';
 
 const PROJECTIONS = ['request-summaries', 'impact-chain'];
 
@@ -42,19 +42,7 @@ function startProjector(dataDir: string, env: Record<string, string> = {}): Chil
   });
 }
 
-function checkpoints(dataDir: string): Map<string, bigint> {
-  try {
-    const db = new Database(join(dataDir, 'read-models.sqlite'), { readonly: true, fileMustExist: true });
-    try {
-      const rows = db.prepare('select name, position from projection_checkpoints').all() as { name: string; position: string }[];
-      return new Map(rows.map((row) => [row.name, BigInt(row.position)]));
-    } finally {
-      db.close();
-    }
-  } catch {
-    return new Map();
-  }
-}
+const checkpoints = (dataDir: string) => embeddedBackend(dataDir).checkpoints();
 
 describe('a projector killed in the middle of a catch-up', () => {
   let dataDir: string;
@@ -93,16 +81,22 @@ describe('a projector killed in the middle of a catch-up', () => {
       const child = startProjector(dataDir);
       child.stderr!.on('data', (chunk) => stderr.push(String(chunk)));
       // Killed once request-summaries has passed 1/share of the log, before the end.
-      await until(() => (checkpoints(dataDir).get('request-summaries') ?? 0n) >= head / share || child.exitCode !== null, 60_000);
+      await until(
+        async () => ((await checkpoints(dataDir)).get('request-summaries') ?? 0n) >= head / share || child.exitCode !== null,
+        60_000,
+      );
       child.kill('SIGKILL');
       await exited(child);
-      const reached = checkpoints(dataDir).get('request-summaries') ?? 0n;
+      const reached = (await checkpoints(dataDir)).get('request-summaries') ?? 0n;
       expect([reached > 0n, reached < head]).toEqual([true, true]);
     }
 
     const last = startProjector(dataDir);
     last.stderr!.on('data', (chunk) => stderr.push(String(chunk)));
-    await until(() => PROJECTIONS.every((name) => checkpoints(dataDir).get(name) === head) || last.exitCode !== null, 60_000);
+    await until(async () => {
+      const reached = await checkpoints(dataDir);
+      return PROJECTIONS.every((name) => reached.get(name) === head) || last.exitCode !== null;
+    }, 60_000);
     last.kill('SIGTERM');
     expect(await exited(last)).toBe(0);
     expect(stderr.join('')).toBe('');
