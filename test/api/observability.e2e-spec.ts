@@ -98,3 +98,30 @@ describe('JSON logs', () => {
     }
   });
 });
+
+describe('logs of answers that say "not now"', () => {
+  it('log a read model behind its bounded wait as a warning with its reason, not as a server error with a stack', async () => {
+    const lines: string[] = [];
+    const desk = await TestDesk.start({ log: new JsonLog('api', 'info', (line) => lines.push(line)) });
+    try {
+      await seedOrganisation(desk);
+      const { position } = await openRequest(desk, 'early');
+      const summaries = desk.readSide.runner('request-summaries')!;
+      expect(await summaries.waitFor(BigInt(position), 5000)).toBe(true);
+      await summaries.stop();
+      const { position: later } = await openRequest(desk, 'late');
+      expect((await desk.call('GET', `/queues/it?minPosition=${later}&waitMs=20`, { as: agent() })).status).toBe(503);
+      const logged = lines.map(
+        (line) => JSON.parse(line) as { level: string; msg: string; status?: number; detail?: string; error?: string },
+      );
+      expect(logged.filter((line) => line.level === 'error')).toEqual([]);
+      expect(logged.filter((line) => line.level === 'warn')).toEqual([
+        expect.objectContaining({ msg: 'request answered unavailable', detail: expect.stringMatching(/have not reached position/) }),
+        expect.objectContaining({ msg: 'request', status: 503 }),
+      ]);
+      expect(logged.some((line) => 'error' in line && line.msg === 'request answered unavailable')).toBe(false);
+    } finally {
+      await desk.stop();
+    }
+  });
+});

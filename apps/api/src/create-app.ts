@@ -71,7 +71,7 @@ export async function createApp(dependencies: AppDependencies): Promise<NestFast
     metrics.httpSeconds.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
     if (!log) return;
     const status = reply.statusCode;
-    const level = status >= 500 ? 'error' : request.method !== 'GET' || status >= 400 ? 'info' : 'debug';
+    const level = status === 503 ? 'warn' : status >= 500 ? 'error' : request.method !== 'GET' || status >= 400 ? 'info' : 'debug';
     if (!log.enabled(level)) return;
     log[level]('request', {
       method: request.method,

@@ -118,7 +118,10 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, error:
     void reply.header('x-correlation-id', correlationId);
   }
   problem.correlationId = correlationId;
-  if (problem.status >= 500) {
+  if (problem.status === 503) {
+    // "Not now, retry" (a store out of reach, a read model behind its bounded wait) is a condition to watch, not a fault of the API.
+    logger.warn({ msg: 'request answered unavailable', url: request.url, method: request.method, detail: problem.detail });
+  } else if (problem.status >= 500) {
     logger.error({ msg: 'request failed', url: request.url, method: request.method, error: (error as Error)?.stack ?? String(error) });
   }
   void reply.status(problem.status).header('content-type', 'application/problem+json; charset=utf-8').send(JSON.stringify(problem));
