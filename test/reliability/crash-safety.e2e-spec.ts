@@ -133,13 +133,14 @@ function describeCrashSafety(name: string, iterations: number, makeBackend: (dat
           if (outcome.kind === 'acknowledged' && BigInt(outcome.answer.position) <= headAtRestart) figures.unansweredButWritten++;
         }
         expect(workload.unresolved()).toEqual([]);
-        // A refusal shows with the server errors every API process logged (their stacks say where they came from).
+        // A refusal shows with the server errors and 503s every API process logged, also those whose answer a kill
+        // took before it reached the client (their stacks and details say where they came from).
         expect({
           refusals: workload.refusals(),
           serverErrors: logs.flatMap((log) =>
             log()
               .split('\n')
-              .filter((line) => line.includes('"error"')),
+              .filter((line) => line.includes('"level":"error"') || line.includes('"msg":"request answered unavailable"')),
           ),
         }).toEqual({
           refusals: [],

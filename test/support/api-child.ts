@@ -10,7 +10,7 @@ export class ApiChild {
     readonly url: string,
     readonly process: ChildProcess,
     readonly stderr: () => string,
-    /** Its JSON log lines (level error and up, as LOG_LEVEL says): server errors are logged with their stack. */
+    /** Its JSON log lines, as LOG_LEVEL says: server errors are logged with their stack, 503s as warnings with their reason. */
     readonly log: () => string,
   ) {}
 
@@ -22,7 +22,7 @@ export class ApiChild {
       DATA_DIR: dataDir,
       AUTH_SECRET: CHILD_SECRET,
       RATE_LIMIT_PER_MINUTE: '0',
-      LOG_LEVEL: 'error',
+      LOG_LEVEL: 'warn',
       ...env,
     });
     const api = new ApiChild(`http://127.0.0.1:${port}`, child, collect(child, 'stderr'), collect(child, 'stdout'));
