@@ -1,12 +1,17 @@
 import { inBatches } from './batches';
 
-/** A subscription stand-in: pages that are there at once, then live items one at a time. */
+/**
+ * A subscription stand-in: pages that are there at once, then live items, each held back until the consumer
+ * has taken the batch before it (`release`). A timer would not do: on a busy machine it can expire before the
+ * batcher's turn of the event loop, and the "live" item would join the batch.
+ */
 function source<T>(pages: T[][], live: T[] = []) {
   let closed = false;
+  let release: () => void = () => undefined;
   async function* items() {
     for (const page of pages) for (const item of page) yield item;
     for (const item of live) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await new Promise<void>((resolve) => (release = resolve));
       if (closed) return;
       yield item;
     }
@@ -16,26 +21,31 @@ function source<T>(pages: T[][], live: T[] = []) {
     [Symbol.asyncIterator]: () => iterator,
     close: async () => {
       closed = true;
+      release();
     },
     get closed() {
       return closed;
     },
+    release: () => release(),
   };
 }
 
-async function collect<T>(batches: AsyncGenerator<T[]>): Promise<T[][]> {
+async function collect<T>(subscription: ReturnType<typeof source<T>>, max: number): Promise<T[][]> {
   const all: T[][] = [];
-  for await (const batch of batches) all.push(batch);
+  for await (const batch of inBatches(subscription, max)) {
+    all.push(batch);
+    subscription.release();
+  }
   return all;
 }
 
 describe('inBatches', () => {
   it('puts what is already available into one batch, up to the maximum', async () => {
-    expect(await collect(inBatches(source([[1, 2, 3, 4, 5, 6, 7]]), 3))).toEqual([[1, 2, 3], [4, 5, 6], [7]]);
+    expect(await collect(source([[1, 2, 3, 4, 5, 6, 7]]), 3)).toEqual([[1, 2, 3], [4, 5, 6], [7]]);
   });
 
   it('gives live items one by one as they come', async () => {
-    expect(await collect(inBatches(source([[1, 2]], [3, 4]), 10))).toEqual([[1, 2], [3], [4]]);
+    expect(await collect(source([[1, 2]], [3, 4]), 10)).toEqual([[1, 2], [3], [4]]);
   });
 
   it('closes the subscription when the consumer stops early', async () => {
