@@ -138,9 +138,10 @@ export class SqliteEventStore implements EventStore {
   constructor(readonly file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
+    // First: switching a new file to WAL takes an exclusive lock, which processes starting together must wait for.
+    this.db.pragma('busy_timeout = 10000');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 10000');
     this.db.exec(SCHEMA);
 
     const streamRevision = this.prepare('SELECT revision FROM streams WHERE stream_id = ?');

@@ -8,14 +8,39 @@ import { copyCheckpointName, copySuffix } from './table-copies';
 /** Serialises schema changes of processes starting together: PostgreSQL's CREATE TABLE IF NOT EXISTS races otherwise. */
 const SCHEMA_LOCK = 7_310_442_551;
 
-async function lockSchema(store: ReadModelStore, trx: Kysely<ReadModelTables>): Promise<void> {
-  if (store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${SCHEMA_LOCK})`.execute(trx);
+/**
+ * A transaction that reads the schema and then changes it, as every process does when it starts: under the schema
+ * lock on PostgreSQL; on SQLite begun IMMEDIATE, so that it holds the write lock before it reads anything. A
+ * deferred one cannot upgrade once another process has written since its read, and fails at once with "database
+ * is locked" (two API processes starting together on one data folder did).
+ */
+async function schemaTransaction<T>(
+  store: ReadModelStore,
+  writer: Kysely<ReadModelTables>,
+  work: (trx: Kysely<ReadModelTables>) => Promise<T>,
+): Promise<T> {
+  if (store.dialect === 'postgres') {
+    return writer.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(${SCHEMA_LOCK})`.execute(trx);
+      return work(trx);
+    });
+  }
+  return writer.connection().execute(async (db) => {
+    await sql`begin immediate`.execute(db);
+    try {
+      const result = await work(db);
+      await sql`commit`.execute(db);
+      return result;
+    } catch (error) {
+      await sql`rollback`.execute(db);
+      throw error;
+    }
+  });
 }
 
 /** The checkpoint table, created under the schema lock: two processes starting together on PostgreSQL collide otherwise. */
 async function ensureCheckpointTable(store: ReadModelStore): Promise<void> {
-  await store.writer.transaction().execute(async (trx) => {
-    await lockSchema(store, trx);
+  await schemaTransaction(store, store.writer, async (trx) => {
     await createCheckpointTable(trx);
   });
 }
@@ -37,8 +62,7 @@ export async function createCheckpointTable(db: Kysely<ReadModelTables>): Promis
  * Returns the checkpoint to resume from.
  */
 export async function prepareProjection(store: ReadModelStore, projection: Projection, now: Date): Promise<LogPosition> {
-  return store.writer.transaction().execute(async (trx) => {
-    await lockSchema(store, trx);
+  return schemaTransaction(store, store.writer, async (trx) => {
     await createCheckpointTable(trx);
     const row = await trx.selectFrom('projection_checkpoints').selectAll().where('name', '=', projection.name).executeTakeFirst();
     // Built here already: its tables stand (a swapped-in copy's indexes keep the copy's names).
@@ -77,8 +101,7 @@ export async function prepareCopy(
   checkpointName: string,
   now: Date,
 ): Promise<LogPosition> {
-  return copyWriter.transaction().execute(async (trx) => {
-    await lockSchema(store, trx);
+  return schemaTransaction(store, copyWriter, async (trx) => {
     await createCheckpointTable(trx);
     for (const table of projection.tables) await trx.schema.dropTable(table).ifExists().execute();
     await projection.createTables(trx);
@@ -112,8 +135,7 @@ const LOCK_NOT_AVAILABLE = '55P03';
 
 async function swapOnce(store: ReadModelStore, projection: Projection, token: string, now: Date): Promise<LogPosition> {
   const copyName = copyCheckpointName(projection.name, token);
-  return store.writer.transaction().execute(async (trx) => {
-    await lockSchema(store, trx);
+  return schemaTransaction(store, store.writer, async (trx) => {
     if (store.dialect === 'postgres') {
       // Every live table at once, or none: the swap never waits while holding a lock a query needs, so no query
       // can deadlock with it (SQLite needs none of this: WAL readers keep their snapshot).

@@ -48,11 +48,12 @@ export async function createReadModelStore(config: ReadModelStoreConfig): Promis
 export function openSqlite(file: string): ReadModelStore {
   const connect = () => {
     const database = new Database(file);
+    // First: switching a new file to WAL takes an exclusive lock, which processes starting together must wait for.
+    database.pragma('busy_timeout = 5000');
     database.pragma('journal_mode = WAL');
     // A crash may lose the last read-model commits but never tears them: checkpoints
     // are in the same transactions, so the projection simply redoes them.
     database.pragma('synchronous = NORMAL');
-    database.pragma('busy_timeout = 5000');
     return database;
   };
   const writerDb = connect();
