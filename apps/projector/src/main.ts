@@ -33,10 +33,6 @@ async function main(): Promise<void> {
   metrics.watch(readSide, eventStore);
   const server =
     config.projectorPort > 0 ? await serve(config.projectorPort, config.host, metrics, eventStore, readModels, readSide) : null;
-  log.info('projector running', {
-    port: config.projectorPort || null,
-    projections: readSide.statuses().map(({ name, version, checkpoint, state }) => ({ name, version, checkpoint, state })),
-  });
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -52,6 +48,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  // Only now: a supervisor that sees this line may stop the projector at once, and the signal must find its handler.
+  log.info('projector running', {
+    port: config.projectorPort || null,
+    projections: readSide.statuses().map(({ name, version, checkpoint, state }) => ({ name, version, checkpoint, state })),
+  });
 }
 
 function serve(
