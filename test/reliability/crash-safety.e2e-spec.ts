@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { seededRandom } from '../../bench/support/seeded-random';
 import { collect, exited, spawnApp, until } from '../support/child-apps';
 import { ApiChild, CHILD_SECRET } from '../support/api-child';
-import { LifecycleWorkload, httpClient, type Step } from './support/lifecycle-workload';
+import { LifecycleWorkload, httpClient } from './support/lifecycle-workload';
 import { auditFollowUps, auditLog, readModelsAgainstFreshBuild } from './support/log-audit';
 import { embeddedBackend, postgresBackend, type DeskBackend } from '../support/desk-backends';
 import { readWholeLog } from '../support/shared-event-stores';
@@ -110,7 +110,6 @@ function describeCrashSafety(name: string, iterations: number, makeBackend: (dat
       const env = { ...API_ENV, ...backend.env };
       const random = seededRandom(SEED);
       const workload = new LifecycleWorkload(random, `crash-${SEED}`);
-      const sent = new Map<string, Step>();
       const volvoRows = readFileSync(VOLVO, 'utf8').split('\n');
       const slice = join(dir, 'slice.csv');
       let importedRows = 0;
@@ -147,9 +146,8 @@ function describeCrashSafety(name: string, iterations: number, makeBackend: (dat
           serverErrors: [],
         });
         await api.settled();
-        for (const { step } of [...workload.outcomes.values()]) sent.set(step.key, step);
         const events = await logOf(backend);
-        expect(auditLog(events, sent, workload.acknowledged())).toEqual([]);
+        expect(auditLog(events, workload.sent(), workload.acknowledged())).toEqual([]);
         expect(auditFollowUps(events)).toEqual([]);
         const { actual, expected } = await readModelsAgainstFreshBuild(backend, events);
         expect(actual).toEqual(expected);

@@ -146,6 +146,11 @@ export class LifecycleWorkload {
     await Promise.all(Array.from({ length: clients }, worker));
   }
 
+  /** Every step a client has sent, by its key. */
+  sent(): Map<string, Step> {
+    return new Map([...this.outcomes].map(([key, { step }]) => [key, step]));
+  }
+
   /** Steps whose answer never came and which were not sent again since. */
   unresolved(): Step[] {
     return [...this.outcomes.values()].filter(({ outcome }) => outcome.kind === 'unknown').map(({ step }) => step);
