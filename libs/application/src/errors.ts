@@ -1,0 +1,36 @@
+import type { StreamRevision } from '@desk/event-store';
+
+/**
+ * Errors of the application layer: what goes wrong around a decision rather
+ * than in it (the domain's own kinds are in @desk/domain's DomainError). They
+ * carry no HTTP status: the HTTP edge maps each kind to one, in one place.
+ */
+export abstract class ApplicationError extends Error {
+  abstract readonly kind: 'idempotency_conflict' | 'concurrency_conflict' | 'precondition_failed';
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** An Idempotency-Key already recorded for another command (another fingerprint). */
+export class IdempotencyKeyReusedError extends ApplicationError {
+  readonly kind = 'idempotency_conflict' as const;
+}
+
+/** The command kept losing the race for its stream to other writers; retrying later may succeed. */
+export class ConcurrencyConflictError extends ApplicationError {
+  readonly kind = 'concurrency_conflict' as const;
+}
+
+/** The caller's expected revision (If-Match) is not the stream's: it decided on a state that is gone. */
+export class PreconditionFailedError extends ApplicationError {
+  readonly kind = 'precondition_failed' as const;
+  constructor(
+    message: string,
+    /** The stream's revision now; null when it does not exist. */
+    readonly currentRevision: StreamRevision | null,
+  ) {
+    super(message);
+  }
+}
