@@ -3,19 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importCsv, MappingError, parseMapping, ImportFileError, type ImportMapping } from '@desk/application';
 import { SqliteEventStore, type EventStore, type RecordedEvent } from '@desk/event-store';
+import { readWholeLog } from '../support/shared-event-stores';
 
 const VOLVO = '/work/shared/data/bpi2013/volvo-it-incidents.csv';
 const ROOT = join(__dirname, '../..');
 const mapping = (): ImportMapping => parseMapping(JSON.parse(readFileSync(join(ROOT, 'mappings/volvo-it-incidents.json'), 'utf8')));
-
-async function allEvents(store: EventStore): Promise<RecordedEvent[]> {
-  const events: RecordedEvent[] = [];
-  for (let page = await store.readAll({ maxCount: 5000 }); page.length > 0;) {
-    events.push(...page);
-    page = await store.readAll({ after: page[page.length - 1].position, maxCount: 5000 });
-  }
-  return events;
-}
 
 /** A CSV with the Volvo header and the given rows. */
 function csv(dir: string, rows: string[]): string {
@@ -130,11 +122,11 @@ describe('importing a CSV event log', () => {
     const first = await importCsv({ store, mapping: mapping(), file });
     expect(first.rowsRead).toBe(3000);
     expect(first.rowsImported + first.rowsUnchanged + first.rowsRejected).toBe(3000);
-    const before = await allEvents(store);
+    const before = await readWholeLog(store);
     expect(before.length).toBe(first.eventsAppended);
     const second = await importCsv({ store, mapping: mapping(), file });
     expect(second).toMatchObject({ eventsAppended: 0, rowsImported: 0, rowsRejected: first.rowsRejected });
-    expect((await allEvents(store)).length).toBe(before.length);
+    expect((await readWholeLog(store)).length).toBe(before.length);
   });
 
   it('resumes after a failure midway to exactly what one uninterrupted run gives', async () => {
@@ -154,7 +146,7 @@ describe('importing a CSV event log', () => {
     try {
       await importCsv({ store: clean, mapping: mapping(), file });
       const key = (event: RecordedEvent) => `${event.streamId}#${event.revision}:${event.id}:${event.type}`;
-      expect((await allEvents(store)).map(key).sort()).toEqual((await allEvents(clean)).map(key).sort());
+      expect((await readWholeLog(store)).map(key).sort()).toEqual((await readWholeLog(clean)).map(key).sort());
     } finally {
       await clean.close();
     }
@@ -180,7 +172,7 @@ describe('importing a CSV event log', () => {
     const file = join(dir, 'other.csv');
     writeFileSync(file, 'a,b\n1,2\n');
     await expect(importCsv({ store, mapping: mapping(), file })).rejects.toThrow(ImportFileError);
-    expect(await allEvents(store)).toEqual([]);
+    expect(await readWholeLog(store)).toEqual([]);
   });
 });
 

@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importCsv, parseMapping, type ImportMapping } from '@desk/application';
-import { SqliteEventStore, type EventStore, type RecordedEvent } from '@desk/event-store';
+import { SqliteEventStore } from '@desk/event-store';
+import { readWholeLog } from '../support/shared-event-stores';
 
 /**
  * Generated CSV logs thrown at the importer: well-formed rows with hostile
@@ -85,15 +86,6 @@ const line = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('"unclosed,1,2', 'only,three,fields', ',,,,') },
 );
 
-async function allEvents(store: EventStore): Promise<RecordedEvent[]> {
-  const events: RecordedEvent[] = [];
-  for (let page = await store.readAll({ maxCount: 5000 }); page.length > 0;) {
-    events.push(...page);
-    page = await store.readAll({ after: page[page.length - 1].position, maxCount: 5000 });
-  }
-  return events;
-}
-
 describe('the importer under generated CSV logs', () => {
   let dir: string;
   let tried = 0;
@@ -111,7 +103,7 @@ describe('the importer under generated CSV logs', () => {
     writeFileSync(file, [HEADER, ...lines].join('\n') + '\n');
     const store = new SqliteEventStore(':memory:');
     try {
-      return { result: await importCsv({ store, mapping: mapping(), file }), events: await allEvents(store) };
+      return { result: await importCsv({ store, mapping: mapping(), file }), events: await readWholeLog(store) };
     } finally {
       await store.close();
     }
@@ -186,7 +178,7 @@ describe('the importer under generated CSV logs', () => {
           expect(accounted).toBeGreaterThanOrEqual(first.rowsRead);
           expect(accounted - malformed).toBeLessThanOrEqual(first.rowsRead);
 
-          const events = await allEvents(store);
+          const events = await readWholeLog(store);
           const revisions = new Map<string, bigint>();
           for (const event of events) {
             expect(event.revision).toBe((revisions.get(event.streamId) ?? -1n) + 1n);
@@ -195,7 +187,7 @@ describe('the importer under generated CSV logs', () => {
 
           const again = await importCsv({ store, mapping: mapping(), file });
           expect(again.eventsAppended).toBe(0);
-          expect(await allEvents(store)).toEqual(events);
+          expect(await readWholeLog(store)).toEqual(events);
         } finally {
           await store.close();
         }

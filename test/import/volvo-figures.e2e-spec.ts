@@ -2,9 +2,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importCsv, parseMapping } from '@desk/application';
-import { SqliteEventStore, type RecordedEvent } from '@desk/event-store';
+import { SqliteEventStore } from '@desk/event-store';
 import { openSqlite, percentile, replayUntil } from '@desk/read-models';
 import { describeSkipped } from '../support/describe-skipped';
+import { readWholeLog } from '../support/shared-event-stores';
 import { project } from '../read-models/support/read-model-backends';
 import { volvoFigures } from './volvo-figures';
 
@@ -24,12 +25,7 @@ if (!existsSync(VOLVO)) {
       store = new SqliteEventStore(join(dir, 'events.sqlite'));
       const mapping = parseMapping(JSON.parse(readFileSync(join(__dirname, '../../mappings/volvo-it-incidents.json'), 'utf8')));
       await importCsv({ store, mapping, file: VOLVO });
-      const events: RecordedEvent[] = [];
-      for (let page = await store.readAll({ maxCount: 10_000 }); page.length > 0;) {
-        events.push(...page);
-        page = await store.readAll({ after: page[page.length - 1].position, maxCount: 10_000 });
-      }
-      await project(readModels, events);
+      await project(readModels, await readWholeLog(store));
     }, 120_000);
 
     afterAll(async () => {

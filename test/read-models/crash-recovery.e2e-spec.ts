@@ -8,6 +8,7 @@ import { DeskHistory } from '@desk/read-models/testing/desk-history';
 import { dumpReadModels, project } from './support/read-model-backends';
 import { exited, spawnApp, until } from '../support/child-apps';
 import { embeddedBackend } from '../support/desk-backends';
+import { readWholeLog } from '../support/shared-event-stores';
 
 const PROJECTIONS = ['request-summaries', 'impact-chain'];
 
@@ -62,11 +63,7 @@ describe('a projector killed in the middle of a catch-up', () => {
         ),
       ),
     );
-    events = [];
-    for (let page = await store.readAll({ maxCount: 5000 }); page.length > 0;) {
-      events.push(...page);
-      page = await store.readAll({ after: page[page.length - 1].position, maxCount: 5000 });
-    }
+    events = await readWholeLog(store);
     head = await store.headPosition();
     await store.close();
   });

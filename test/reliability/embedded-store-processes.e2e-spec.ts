@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { SqliteEventStore, type RecordedEvent } from '@desk/event-store';
+import { SqliteEventStore } from '@desk/event-store';
+import { readWholeLog } from '../support/shared-event-stores';
 
 /**
  * Several processes appending to one embedded event store at once (two
@@ -62,11 +63,7 @@ describe('one embedded event store, appended to by several processes at once', (
         ['a', 'b', 'c'].map((name) => ({ name, failed: 0, failures: [] })),
       );
       const store = new SqliteEventStore(file);
-      const events: RecordedEvent[] = [];
-      for (let page = await store.readAll({ maxCount: 1000 }); page.length > 0;) {
-        events.push(...page);
-        page = await store.readAll({ after: page[page.length - 1].position, maxCount: 1000 });
-      }
+      const events = await readWholeLog(store);
       await store.close();
       expect(events).toHaveLength(3 * APPENDS);
       const revisions = new Map<string, bigint[]>();

@@ -38,6 +38,7 @@ export async function postgresStoresOnOneSchema(databaseUrl: string, count: numb
   };
 }
 
+/** Every event in the log, page by page: a single read stops at its page size and would cut a long log short without a word. */
 export async function readWholeLog(store: EventStore): Promise<RecordedEvent[]> {
   const events: RecordedEvent[] = [];
   for (let page = await store.readAll({ maxCount: 5000 }); page.length > 0;) {
