@@ -1,5 +1,6 @@
 export * from './shared/event';
 export * from './shared/errors';
+export * from './shared/validation';
 export * from './shared/vocabulary';
 export * from './shared/streams';
 export * from './shared/roles';

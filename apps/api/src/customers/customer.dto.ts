@@ -1,15 +1,23 @@
-import { EXTERNAL_CUSTOMER_KINDS, INTERNAL_CUSTOMER_KINDS } from '@desk/domain';
+import {
+  AUDIENCES,
+  EXTERNAL_CUSTOMER_KINDS,
+  INTERNAL_CUSTOMER_KINDS,
+  TEXT_LIMITS,
+  registerCustomerProblems,
+  type Audience,
+  type RegisterCustomer,
+} from '@desk/domain';
 import { BooleanField, EnumField, IdField, TextField } from '../http/fields';
 
 export class RegisterCustomerBody {
   @IdField({ example: 'reception-anna', description: "A requester's token subject is this id" })
   id: string;
 
-  @TextField({ max: 200, example: 'Anna Peeters' })
+  @TextField(TEXT_LIMITS.name, { example: 'Anna Peeters' })
   name: string;
 
-  @EnumField(['internal', 'external'])
-  type: string;
+  @EnumField(AUDIENCES)
+  type: Audience;
 
   @EnumField([...INTERNAL_CUSTOMER_KINDS, ...EXTERNAL_CUSTOMER_KINDS], {
     description: `internal: ${INTERNAL_CUSTOMER_KINDS.join(', ')}; external: ${EXTERNAL_CUSTOMER_KINDS.join(', ')}`,
@@ -21,4 +29,22 @@ export class RegisterCustomerBody {
 
   @BooleanField({ optional: true, description: 'Internal customers only: receptionists, sales, support…' })
   customerFacing?: boolean;
+
+  /** A kind that fits the type; a department and a customer-facing role for internal customers only. */
+  static domainProblems(body: RegisterCustomerBody): Record<string, string> {
+    const { customerId, ...fields } = registerCustomerProblems(customerCommandData.register(body)).fields;
+    return customerId === undefined ? fields : { id: customerId, ...fields };
+  }
 }
+
+/** The command data each body stands for: the controller sends it, and the DTO–domain agreement spec decides it. */
+export const customerCommandData = {
+  register: (body: RegisterCustomerBody): RegisterCustomer['data'] => ({
+    customerId: body.id,
+    name: body.name,
+    type: body.type,
+    kind: body.kind,
+    departmentId: body.departmentId,
+    customerFacing: body.customerFacing,
+  }),
+};

@@ -9,7 +9,7 @@ import { AggregateRepository, ExecuteCustomerCommand, type CommandEnvelope, Forb
 import { CommandAnswer, answer } from '../http/command-answer';
 import { Envelope } from '../http/command-envelope.decorator';
 import { IdParam } from '../http/id-param.pipe';
-import { RegisterCustomerBody } from './customer.dto';
+import { RegisterCustomerBody, customerCommandData } from './customer.dto';
 
 @ApiTags('customers')
 @ApiBearerAuth()
@@ -34,14 +34,7 @@ export class CustomersController {
         body.id,
         {
           type: 'RegisterCustomer',
-          data: {
-            customerId: body.id,
-            name: body.name,
-            type: body.type as 'internal' | 'external',
-            kind: body.kind,
-            departmentId: body.departmentId,
-            customerFacing: body.customerFacing,
-          },
+          data: customerCommandData.register(body),
         },
         envelope,
       ),

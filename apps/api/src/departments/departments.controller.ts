@@ -1,14 +1,14 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Put, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { departmentDecider, departmentStream, type Audience, type Priority, type Weekday } from '@desk/domain';
+import { departmentDecider, departmentStream } from '@desk/domain';
 import type { FastifyReply } from 'fastify';
 import { Roles } from '../auth/roles.decorator';
 import { AggregateRepository, ExecuteDepartmentCommand, type CommandEnvelope, NotFoundProblem } from '@desk/application';
 import { CommandAnswer, answer } from '../http/command-answer';
 import { Envelope } from '../http/command-envelope.decorator';
 import { IdParam } from '../http/id-param.pipe';
-import { PublishServiceStandardBody, RegisterDepartmentBody } from './department.dto';
+import { PublishServiceStandardBody, RegisterDepartmentBody, departmentCommandData } from './department.dto';
 
 @ApiTags('departments')
 @ApiBearerAuth()
@@ -29,7 +29,7 @@ export class DepartmentsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const result = await this.commands.execute(
-      new ExecuteDepartmentCommand(body.id, { type: 'RegisterDepartment', data: { departmentId: body.id, name: body.name } }, envelope),
+      new ExecuteDepartmentCommand(body.id, { type: 'RegisterDepartment', data: departmentCommandData.register(body) }, envelope),
     );
     void reply.status(201).header('location', `/departments/${body.id}`);
     return answer(reply, result);
@@ -51,25 +51,7 @@ export class DepartmentsController {
         id,
         {
           type: 'PublishServiceStandard',
-          data: {
-            targets: body.targets.map((target) => ({
-              priority: target.priority as Priority,
-              audience: target.audience as Audience,
-              firstResponseMinutes: target.firstResponseMinutes,
-              resolutionMinutes: target.resolutionMinutes,
-            })),
-            calendar: body.calendar
-              ? {
-                  timeZone: body.calendar.timeZone,
-                  weeklyHours: body.calendar.weeklyHours.map((hours) => ({
-                    day: hours.day as Weekday,
-                    start: hours.start,
-                    end: hours.end,
-                  })),
-                  holidays: body.calendar.holidays ?? [],
-                }
-              : null,
-          },
+          data: departmentCommandData.publish(body),
         },
         envelope,
       ),

@@ -1,12 +1,27 @@
 import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { ValidationError, validateSync } from 'class-validator';
-import { BadRequestProblem } from '@desk/application';
+import { BadRequestProblem } from '@desk/http';
 
 const PRIMITIVES: unknown[] = [String, Number, Boolean, Array, Object];
 
 /** The body of routes that take none: nothing, or an empty object. */
 export class NoBody {}
+
+/**
+ * A body class whose command the domain checks across fields too (either a priority or impact and urgency, a
+ * customer's kind for its type…): its static `domainProblems` runs the domain's own check once every field is
+ * well formed, so a body the API accepts is never refused by the decider as invalid input. Fields are named as
+ * the body names them.
+ */
+export interface CheckedByDomain {
+  domainProblems(body: object): Record<string, string>;
+}
+
+function domainProblemsOf(metatype: Function, instance: object): Record<string, string> {
+  const check = (metatype as Partial<CheckedByDomain>).domainProblems;
+  return typeof check === 'function' ? check.call(metatype, instance) : {};
+}
 
 function flatten(errors: ValidationError[], prefix = ''): Record<string, string> {
   const fields: Record<string, string> = {};
@@ -20,10 +35,9 @@ function flatten(errors: ValidationError[], prefix = ''): Record<string, string>
           ? `${prefix}.${error.property}`
           : error.property;
     if (error.constraints) {
-      const messages = Object.entries(error.constraints).map(([rule, message]) =>
-        rule === 'whitelistValidation' ? `${path} is not a known field` : message,
-      );
-      fields[path] = messages.join('; ');
+      // One message a field, as the domain gives: the first rule broken is the most basic one (not a list before too long).
+      const [rule, message] = Object.entries(error.constraints)[0];
+      fields[path] = rule === 'whitelistValidation' ? `${path} is not a known field` : message;
     }
     if (error.children?.length) Object.assign(fields, flatten(error.children, path));
   }
@@ -89,11 +103,14 @@ export class DtoValidationPipe implements PipeTransform {
       validationError: { target: false, value: false },
     });
     const memberKeys = objectMemberKeys(plain);
-    if (errors.length > 0 || memberKeys.length > 0 || Object.keys(refusedNumbers).length > 0) {
+    const wellFormed = errors.length === 0 && memberKeys.length === 0 && Object.keys(refusedNumbers).length === 0;
+    const domainProblems = wellFormed ? domainProblemsOf(metatype, instance) : {};
+    if (!wellFormed || Object.keys(domainProblems).length > 0) {
       const fields = {
         ...refusedNumbers,
         ...flatten(errors),
         ...Object.fromEntries(memberKeys.map((path) => [path, `${path} is not a known field`])),
+        ...domainProblems,
       };
       throw new BadRequestProblem(`invalid ${type === 'body' ? 'body' : 'query string'}: ${Object.keys(fields).join(', ')}`, fields);
     }

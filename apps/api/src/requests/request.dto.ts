@@ -1,7 +1,37 @@
-import { CHANNELS, COMPENSATION_KINDS, HOLD_REASONS, IMPACT_RELATIONS, LEVELS, PRIORITIES, VISIBILITIES } from '@desk/domain';
-import { AmountField, EnumField, IdField, IntegerField, PatternField, TextField } from '../http/fields';
-
-const REASON = { max: 2000 };
+import {
+  CHANNELS,
+  COMPENSATION_AMOUNT,
+  COMPENSATION_KINDS,
+  FieldProblems,
+  HOLD_REASONS,
+  IMPACT_RELATIONS,
+  LEVELS,
+  PRIORITIES,
+  TEXT_LIMITS,
+  SATISFACTION_SCORES,
+  VISIBILITIES,
+  type AddComment,
+  type AssignRequest,
+  type CancelRequest,
+  type ChangePriority,
+  type Channel,
+  type CompensationKind,
+  type EscalateRequest,
+  type HoldReason,
+  type ImpactRelation,
+  type Level,
+  type LinkImpact,
+  type OfferCompensation,
+  type OpenRequest,
+  type Priority,
+  type PutOnHold,
+  type RateSatisfaction,
+  type ReopenRequest,
+  type ResolveRequest,
+  type TransferRequest,
+  type Visibility,
+} from '@desk/domain';
+import { AmountField, CurrencyField, EnumField, IdField, IntegerField, PatternField, TextField } from '../http/fields';
 
 export class OpenRequestBody {
   @IdField({ optional: true, description: 'Chosen by the caller, or generated (derived from the Idempotency-Key when one is sent)' })
@@ -13,26 +43,32 @@ export class OpenRequestBody {
   @IdField()
   departmentId: string;
 
-  @TextField({ max: 200, example: 'Phones at reception are dead' })
+  @TextField(TEXT_LIMITS.subject, { example: 'Phones at reception are dead' })
   subject: string;
 
-  @TextField({ min: 0, max: 10000, optional: true })
+  @TextField(TEXT_LIMITS.description, { optional: true })
   description?: string;
 
   @EnumField(PRIORITIES, { optional: true, description: 'Or give impact and urgency to derive it' })
-  priority?: string;
+  priority?: Priority;
 
   @EnumField(LEVELS, { optional: true })
-  impact?: string;
+  impact?: Level;
 
   @EnumField(LEVELS, { optional: true })
-  urgency?: string;
+  urgency?: Level;
 
   @EnumField(CHANNELS, { optional: true })
-  channel?: string;
+  channel?: Channel;
 
-  @TextField({ max: 100, optional: true, example: 'telephony' })
+  @TextField(TEXT_LIMITS.category, { optional: true, example: 'telephony' })
   category?: string;
+
+  static domainProblems(body: OpenRequestBody): Record<string, string> {
+    const problems = new FieldProblems();
+    problems.priorityChoice(body);
+    return problems.fields;
+  }
 }
 
 export class AssignBody {
@@ -42,60 +78,79 @@ export class AssignBody {
 
 export class HoldBody {
   @EnumField(HOLD_REASONS)
-  reason: string;
+  reason: HoldReason;
 
-  @TextField({ max: 2000, optional: true })
+  @TextField(TEXT_LIMITS.note, { optional: true })
   note?: string;
 
   @IdField({ optional: true, description: 'Required when reason is blocked_by_request' })
   blockingRequestId?: string;
+
+  /** (That the blocking request is another one than the path's is the decider's to say.) */
+  static domainProblems(body: HoldBody): Record<string, string> {
+    const problems = new FieldProblems();
+    problems.holdBlocking(body.reason, body.blockingRequestId);
+    return problems.fields;
+  }
 }
 
 export class ResolveBody {
-  @TextField({ max: 10000 })
+  @TextField(TEXT_LIMITS.resolution)
   resolution: string;
 }
 
 export class ReasonBody {
-  @TextField(REASON)
+  @TextField(TEXT_LIMITS.reason)
   reason: string;
 }
 
+/** Cancelling or reopening needs no reason: the domain records a blank one. */
+export class OptionalReasonBody {
+  @TextField(TEXT_LIMITS.optionalReason, { optional: true })
+  reason?: string;
+}
+
 export class CommentBody {
-  @TextField({ max: 10000 })
+  @TextField(TEXT_LIMITS.commentBody)
   body: string;
 
   @EnumField(VISIBILITIES, { optional: true, description: 'Default public' })
-  visibility?: string;
+  visibility?: Visibility;
 }
 
 export class TransferBody {
   @IdField()
   departmentId: string;
 
-  @TextField(REASON)
+  @TextField(TEXT_LIMITS.reason)
   reason: string;
 }
 
 export class PriorityBody {
   @EnumField(PRIORITIES, { optional: true })
-  priority?: string;
+  priority?: Priority;
 
   @EnumField(LEVELS, { optional: true })
-  impact?: string;
+  impact?: Level;
 
   @EnumField(LEVELS, { optional: true })
-  urgency?: string;
+  urgency?: Level;
 
-  @TextField(REASON)
+  @TextField(TEXT_LIMITS.reason)
   reason: string;
+
+  static domainProblems(body: PriorityBody): Record<string, string> {
+    const problems = new FieldProblems();
+    problems.priorityChoice(body);
+    return problems.fields;
+  }
 }
 
 export class SatisfactionBody {
-  @IntegerField({ min: 1, max: 5 })
+  @IntegerField(SATISFACTION_SCORES)
   score: number;
 
-  @TextField({ min: 0, max: 2000, optional: true })
+  @TextField(TEXT_LIMITS.ratingComment, { optional: true })
   comment?: string;
 }
 
@@ -104,20 +159,20 @@ export class ImpactBody {
   effectRequestId: string;
 
   @EnumField(IMPACT_RELATIONS)
-  relation: string;
+  relation: ImpactRelation;
 }
 
 export class CompensationBody {
   @EnumField(COMPENSATION_KINDS)
-  kind: string;
+  kind: CompensationKind;
 
-  @AmountField({ max: 1_000_000_000 })
+  @AmountField(COMPENSATION_AMOUNT)
   amount: number;
 
-  @PatternField(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR', { example: 'EUR', max: 3 })
+  @CurrencyField({ example: 'EUR', description: 'ISO 4217' })
   currency: string;
 
-  @TextField({ max: 2000, optional: true })
+  @TextField(TEXT_LIMITS.note, { optional: true })
   note?: string;
 }
 
@@ -125,3 +180,53 @@ export class AsOfQuery {
   @PatternField(/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/, 'must be an ISO 8601 time', { optional: true, max: 40 })
   asOf?: string;
 }
+
+/**
+ * The command data each body stands for, with what the route adds (ids from the path or the Idempotency-Key,
+ * defaults): the controller sends it, and the DTO–domain agreement spec decides it.
+ */
+export const requestCommandData = {
+  open: (body: OpenRequestBody, requestId: string): OpenRequest['data'] => ({
+    requestId,
+    requesterId: body.requesterId,
+    departmentId: body.departmentId,
+    subject: body.subject,
+    description: body.description ?? '',
+    priority: body.priority,
+    impact: body.impact,
+    urgency: body.urgency,
+    channel: body.channel,
+    category: body.category,
+  }),
+  assign: (body: AssignBody): AssignRequest['data'] => ({ agentId: body.agentId }),
+  hold: (body: HoldBody): PutOnHold['data'] => ({ reason: body.reason, note: body.note, blockingRequestId: body.blockingRequestId }),
+  resolve: (body: ResolveBody): ResolveRequest['data'] => ({ resolution: body.resolution }),
+  cancel: (body: OptionalReasonBody): CancelRequest['data'] => ({ reason: body.reason ?? '' }),
+  reopen: (body: OptionalReasonBody): ReopenRequest['data'] => ({ reason: body.reason ?? '' }),
+  comment: (body: CommentBody, commentId: string): AddComment['data'] => ({
+    commentId,
+    body: body.body,
+    visibility: body.visibility ?? 'public',
+  }),
+  transfer: (body: TransferBody): TransferRequest['data'] => ({ toDepartmentId: body.departmentId, reason: body.reason }),
+  escalate: (body: ReasonBody): EscalateRequest['data'] => ({ reason: body.reason }),
+  priority: (body: PriorityBody): ChangePriority['data'] => ({
+    priority: body.priority,
+    impact: body.impact,
+    urgency: body.urgency,
+    reason: body.reason,
+  }),
+  rate: (body: SatisfactionBody): RateSatisfaction['data'] => ({ score: body.score, comment: body.comment }),
+  compensate: (body: CompensationBody, compensationId: string): OfferCompensation['data'] => ({
+    compensationId,
+    kind: body.kind,
+    amount: body.amount,
+    currency: body.currency,
+    note: body.note,
+  }),
+  link: (body: ImpactBody, causeRequestId: string): LinkImpact['data'] => ({
+    causeRequestId,
+    effectRequestId: body.effectRequestId,
+    relation: body.relation,
+  }),
+};

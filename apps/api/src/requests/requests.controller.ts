@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Re
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { createHash, randomUUID } from 'node:crypto';
-import type { Actor, CompensationKind, HoldReason, ImpactRelation, Level, Priority, RequestCommand, Visibility } from '@desk/domain';
+import type { Actor, RequestCommand } from '@desk/domain';
 import type { FastifyReply } from 'fastify';
 import { CurrentActor } from '../auth/auth.guard';
 import { Roles } from '../auth/roles.decorator';
@@ -20,11 +20,13 @@ import {
   HoldBody,
   ImpactBody,
   OpenRequestBody,
+  OptionalReasonBody,
   PriorityBody,
   ReasonBody,
   ResolveBody,
   SatisfactionBody,
   TransferBody,
+  requestCommandData,
 } from './request.dto';
 import { RequestQueries } from './request-queries';
 
@@ -58,18 +60,7 @@ export class RequestsController {
     const id = body.id ?? (envelope.idempotencyKey ? requestIdFromKey(envelope.idempotencyKey) : randomUUID());
     const command: RequestCommand = {
       type: 'OpenRequest',
-      data: {
-        requestId: id,
-        requesterId: body.requesterId,
-        departmentId: body.departmentId,
-        subject: body.subject,
-        description: body.description ?? '',
-        priority: body.priority as Priority | undefined,
-        impact: body.impact as Level | undefined,
-        urgency: body.urgency as Level | undefined,
-        channel: body.channel,
-        category: body.category,
-      },
+      data: requestCommandData.open(body, id),
     };
     const result = await this.run(id, command, envelope, reply);
     void reply.status(201).header('location', `/requests/${id}`);
@@ -87,7 +78,7 @@ export class RequestsController {
     @Envelope() envelope: CommandEnvelope,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return this.run(id, { type: 'AssignRequest', data: { agentId: body.agentId } }, envelope, reply);
+    return this.run(id, { type: 'AssignRequest', data: requestCommandData.assign(body) }, envelope, reply);
   }
 
   @Post(':id/start')
@@ -117,7 +108,7 @@ export class RequestsController {
   ) {
     return this.run(
       id,
-      { type: 'PutOnHold', data: { reason: body.reason as HoldReason, note: body.note, blockingRequestId: body.blockingRequestId } },
+      { type: 'PutOnHold', data: requestCommandData.hold(body) },
       envelope,
       reply,
     );
@@ -148,7 +139,7 @@ export class RequestsController {
     @Envelope() envelope: CommandEnvelope,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return this.run(id, { type: 'ResolveRequest', data: { resolution: body.resolution } }, envelope, reply);
+    return this.run(id, { type: 'ResolveRequest', data: requestCommandData.resolve(body) }, envelope, reply);
   }
 
   @Post(':id/close')
@@ -172,11 +163,11 @@ export class RequestsController {
   @ApiOkResponse({ type: CommandAnswer })
   cancel(
     @Param('id', IdParam) id: string,
-    @Body() body: ReasonBody,
+    @Body() body: OptionalReasonBody,
     @Envelope() envelope: CommandEnvelope,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return this.run(id, { type: 'CancelRequest', data: { reason: body.reason } }, envelope, reply);
+    return this.run(id, { type: 'CancelRequest', data: requestCommandData.cancel(body) }, envelope, reply);
   }
 
   @Post(':id/reopen')
@@ -186,11 +177,11 @@ export class RequestsController {
   @ApiOkResponse({ type: CommandAnswer })
   reopen(
     @Param('id', IdParam) id: string,
-    @Body() body: ReasonBody,
+    @Body() body: OptionalReasonBody,
     @Envelope() envelope: CommandEnvelope,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return this.run(id, { type: 'ReopenRequest', data: { reason: body.reason } }, envelope, reply);
+    return this.run(id, { type: 'ReopenRequest', data: requestCommandData.reopen(body) }, envelope, reply);
   }
 
   @Post(':id/comments')
@@ -206,7 +197,7 @@ export class RequestsController {
     const commentId = envelope.idempotencyKey ? requestIdFromKey(`comment\u0000${envelope.idempotencyKey}`) : randomUUID();
     const result = await this.run(
       id,
-      { type: 'AddComment', data: { commentId, body: body.body, visibility: (body.visibility ?? 'public') as Visibility } },
+      { type: 'AddComment', data: requestCommandData.comment(body, commentId) },
       envelope,
       reply,
     );
@@ -225,7 +216,7 @@ export class RequestsController {
     @Envelope() envelope: CommandEnvelope,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return this.run(id, { type: 'TransferRequest', data: { toDepartmentId: body.departmentId, reason: body.reason } }, envelope, reply);
+    return this.run(id, { type: 'TransferRequest', data: requestCommandData.transfer(body) }, envelope, reply);
   }
 
   @Post(':id/escalate')
@@ -239,7 +230,7 @@ export class RequestsController {
     @Envelope() envelope: CommandEnvelope,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return this.run(id, { type: 'EscalateRequest', data: { reason: body.reason } }, envelope, reply);
+    return this.run(id, { type: 'EscalateRequest', data: requestCommandData.escalate(body) }, envelope, reply);
   }
 
   @Post(':id/priority')
@@ -257,12 +248,7 @@ export class RequestsController {
       id,
       {
         type: 'ChangePriority',
-        data: {
-          priority: body.priority as Priority | undefined,
-          impact: body.impact as Level | undefined,
-          urgency: body.urgency as Level | undefined,
-          reason: body.reason,
-        },
+        data: requestCommandData.priority(body),
       },
       envelope,
       reply,
@@ -280,7 +266,7 @@ export class RequestsController {
     @Envelope() envelope: CommandEnvelope,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return this.run(id, { type: 'RateSatisfaction', data: { score: body.score, comment: body.comment } }, envelope, reply);
+    return this.run(id, { type: 'RateSatisfaction', data: requestCommandData.rate(body) }, envelope, reply);
   }
 
   @Post(':id/compensation')
@@ -299,7 +285,7 @@ export class RequestsController {
       id,
       {
         type: 'OfferCompensation',
-        data: { compensationId, kind: body.kind as CompensationKind, amount: body.amount, currency: body.currency, note: body.note },
+        data: requestCommandData.compensate(body, compensationId),
       },
       envelope,
       reply,
@@ -321,7 +307,7 @@ export class RequestsController {
         id,
         {
           type: 'LinkImpact',
-          data: { causeRequestId: id, effectRequestId: body.effectRequestId, relation: body.relation as ImpactRelation },
+          data: requestCommandData.link(body, id),
         },
         envelope,
       ),

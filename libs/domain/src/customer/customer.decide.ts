@@ -2,8 +2,8 @@ import type { DepartmentState } from '../department/department.state';
 import { CommandRefusedError, NotFoundError } from '../shared/errors';
 import type { DecisionContext } from '../shared/event';
 import { ADMINISTRATOR_ROLES, requireRole } from '../shared/roles';
-import { FieldProblems, isOneOf } from '../shared/validation';
-import { EXTERNAL_CUSTOMER_KINDS, INTERNAL_CUSTOMER_KINDS } from '../shared/vocabulary';
+import { FieldProblems, TEXT_LIMITS, isOneOf } from '../shared/validation';
+import { AUDIENCES, EXTERNAL_CUSTOMER_KINDS, INTERNAL_CUSTOMER_KINDS } from '../shared/vocabulary';
 import type { CustomerCommand, RegisterCustomer } from './customer.commands';
 import type { CustomerEvent, CustomerRegistered } from './customer.events';
 import type { CustomerState } from './customer.state';
@@ -32,13 +32,17 @@ export function decideCustomer(command: CustomerCommand, state: CustomerState, c
   }
 }
 
-function registerCustomer(command: RegisterCustomer, state: CustomerState, context: CustomerDecisionContext): CustomerRegistered[] {
-  requireRole(context.actor, ADMINISTRATOR_ROLES, 'register a customer');
-  const { customerId, name, type, kind, departmentId, customerFacing } = command.data;
+/**
+ * What is wrong with a registration's fields, whatever the state: the HTTP body is checked with it too.
+ * Fields are as sent: kind must fit type, and only internal customers have a department and a customer-facing role.
+ */
+export function registerCustomerProblems(data: RegisterCustomer['data']): FieldProblems {
+  const { customerId, name, type, kind, departmentId, customerFacing } = data;
   const problems = new FieldProblems();
   problems.id('customerId', customerId);
-  problems.text('name', name, { min: 1, max: 200 });
-  problems.oneOf('type', type, ['internal', 'external']);
+  problems.text('name', name, TEXT_LIMITS.name);
+  // A customer's type is the audience their requests have.
+  problems.oneOf('type', type, AUDIENCES);
   if (type === 'internal') {
     if (!isOneOf(kind, INTERNAL_CUSTOMER_KINDS)) {
       problems.add('kind', `must be one of ${INTERNAL_CUSTOMER_KINDS.join(', ')} for an internal customer`);
@@ -57,7 +61,13 @@ function registerCustomer(command: RegisterCustomer, state: CustomerState, conte
       problems.add('customerFacing', 'must not be given for an external customer: only employees hold customer-facing roles');
     }
   }
-  problems.throwIfAny(command.type);
+  return problems;
+}
+
+function registerCustomer(command: RegisterCustomer, state: CustomerState, context: CustomerDecisionContext): CustomerRegistered[] {
+  requireRole(context.actor, ADMINISTRATOR_ROLES, 'register a customer');
+  const { customerId, name, type, kind, departmentId, customerFacing } = command.data;
+  registerCustomerProblems(command.data).throwIfAny(command.type);
 
   if (state.status !== 'absent') {
     throw new CommandRefusedError(`cannot register customer ${customerId}: it is already registered (as "${state.name}")`);

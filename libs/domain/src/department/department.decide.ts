@@ -1,15 +1,15 @@
 import { CommandRefusedError, NotFoundError } from '../shared/errors';
 import type { DecisionContext } from '../shared/event';
 import { ADMINISTRATOR_ROLES, requireRole } from '../shared/roles';
-import { FieldProblems, isOneOf } from '../shared/validation';
+import { FieldProblems, TEXT_LIMITS, isOneOf } from '../shared/validation';
 import { AUDIENCES, PRIORITIES } from '../shared/vocabulary';
 import { validateBusinessCalendar, weeklyWorkingMinutes } from '../sla/business-calendar';
-
-/** The longest target a calendar may carry, in ordinary weeks of its working time. */
-export const MAX_TARGET_WEEKS = 52;
 import type { DepartmentCommand, PublishServiceStandard, RegisterDepartment } from './department.commands';
 import type { BusinessCalendar, DepartmentEvent, DepartmentRegistered, ServiceStandardPublished } from './department.events';
 import type { DepartmentState } from './department.state';
+
+/** The longest target a calendar may carry, in ordinary weeks of its working time. */
+export const MAX_TARGET_WEEKS = 52;
 
 export type DepartmentDecisionContext = DecisionContext;
 
@@ -41,7 +41,7 @@ function registerDepartment(
   requireRole(context.actor, ADMINISTRATOR_ROLES, 'register a department');
   const problems = new FieldProblems();
   problems.id('departmentId', command.data.departmentId);
-  problems.text('name', command.data.name, { min: 1, max: 200 });
+  problems.text('name', command.data.name, TEXT_LIMITS.name);
   problems.throwIfAny(command.type);
   if (state.status !== 'absent') {
     throw new CommandRefusedError(`cannot register department ${command.data.departmentId}: it is already registered (as "${state.name}")`);
@@ -49,17 +49,20 @@ function registerDepartment(
   return [{ type: 'DepartmentRegistered', data: { departmentId: command.data.departmentId, name: command.data.name.trim() } }];
 }
 
-function publishServiceStandard(
-  command: PublishServiceStandard,
-  state: DepartmentState,
-  context: DepartmentDecisionContext,
-): ServiceStandardPublished[] {
-  requireRole(context.actor, ADMINISTRATOR_ROLES, 'publish a service standard');
-  if (state.status === 'absent') {
-    throw new NotFoundError('cannot publish a service standard for a department that does not exist');
-  }
+/** One target per priority and audience, at most. */
+export const MAX_TARGETS = PRIORITIES.length * AUDIENCES.length;
+/** Working intervals in a calendar's week: ten a day is more than any desk keeps. */
+export const MAX_WEEKLY_INTERVALS = 70;
+export const MAX_HOLIDAYS = 400;
+const MINUTES_PER_WEEK = 7 * 24 * 60;
+
+/**
+ * What is wrong with a service standard, whatever the department's state: the HTTP body (and the what-if
+ * question) is checked with it too. Targets are named by their index: targets[0].priority.
+ */
+export function serviceStandardProblems(data: PublishServiceStandard['data']): FieldProblems {
   const problems = new FieldProblems();
-  const { targets, calendar } = command.data;
+  const { targets, calendar } = data;
   if (!Array.isArray(targets) || targets.length === 0) {
     problems.add('targets', 'must list at least one target');
   } else {
@@ -85,23 +88,46 @@ function publishServiceStandard(
       }
     });
   }
-  if (calendar !== undefined && calendar !== null) {
+  const hasCalendar = calendar !== undefined && calendar !== null;
+  let calendarValid = !hasCalendar;
+  if (hasCalendar) {
     const calendarProblems = Object.entries(validateBusinessCalendar(calendar));
     for (const [field, message] of calendarProblems) problems.add(field, message);
-    if (calendarProblems.length === 0 && Array.isArray(targets)) {
-      // A target beyond a year of the calendar's working time is no service promise, and would send due-time walks through decades.
-      const weekly = weeklyWorkingMinutes(calendar);
-      targets.forEach((target, index) => {
-        if (Number.isInteger(target?.resolutionMinutes) && target.resolutionMinutes > weekly * MAX_TARGET_WEEKS) {
-          problems.add(
-            `targets[${index}].resolutionMinutes`,
-            `would take more than ${MAX_TARGET_WEEKS} weeks of this calendar's ${weekly} working minutes a week`,
-          );
-        }
-      });
+    const { weeklyHours, holidays } = calendar as Partial<BusinessCalendar>;
+    if (Array.isArray(weeklyHours) && weeklyHours.length > MAX_WEEKLY_INTERVALS) {
+      problems.add('calendar.weeklyHours', `must list at most ${MAX_WEEKLY_INTERVALS} working intervals`);
     }
+    if (Array.isArray(holidays) && holidays.length > MAX_HOLIDAYS)
+      problems.add('calendar.holidays', `must list at most ${MAX_HOLIDAYS} dates`);
+    calendarValid = calendarProblems.length === 0;
   }
-  problems.throwIfAny(command.type);
+  if (calendarValid && Array.isArray(targets)) {
+    // A target beyond a year of the calendar's working time (every minute, without a calendar) is no service promise,
+    // and would send due-time walks through decades.
+    const weekly = hasCalendar ? weeklyWorkingMinutes(calendar) : MINUTES_PER_WEEK;
+    const working = hasCalendar ? `this calendar's ${weekly} working minutes a week` : 'every minute of the week, as there is no calendar';
+    targets.forEach((target, index) => {
+      for (const field of ['firstResponseMinutes', 'resolutionMinutes'] as const) {
+        if (Number.isInteger(target?.[field]) && target[field] > weekly * MAX_TARGET_WEEKS) {
+          problems.add(`targets[${index}].${field}`, `would take more than ${MAX_TARGET_WEEKS} weeks of ${working}`);
+        }
+      }
+    });
+  }
+  return problems;
+}
+
+function publishServiceStandard(
+  command: PublishServiceStandard,
+  state: DepartmentState,
+  context: DepartmentDecisionContext,
+): ServiceStandardPublished[] {
+  requireRole(context.actor, ADMINISTRATOR_ROLES, 'publish a service standard');
+  if (state.status === 'absent') {
+    throw new NotFoundError('cannot publish a service standard for a department that does not exist');
+  }
+  serviceStandardProblems(command.data).throwIfAny(command.type);
+  const { targets, calendar } = command.data;
 
   const previous = state.standards.length === 0 ? 0 : state.standards[state.standards.length - 1].version;
   return [

@@ -1,5 +1,34 @@
 import { InvalidCommandError } from './errors';
-import { ID_PATTERN } from './vocabulary';
+import { ID_PATTERN, LEVELS, PRIORITIES } from './vocabulary';
+
+export interface TextLimits {
+  /** Of the trimmed text: 0 lets it be blank. */
+  min: number;
+  max: number;
+}
+
+/** The limits of every free text the commands carry: the deciders check them, and the HTTP bodies declare them from here. */
+export const TEXT_LIMITS = {
+  name: { min: 1, max: 200 },
+  subject: { min: 1, max: 200 },
+  description: { min: 0, max: 10000 },
+  category: { min: 0, max: 100 },
+  /** Why a request is transferred, escalated or re-prioritised. */
+  reason: { min: 1, max: 2000 },
+  /** Why it is cancelled or reopened, which needs no saying. */
+  optionalReason: { min: 0, max: 2000 },
+  note: { min: 0, max: 2000 },
+  resolution: { min: 1, max: 10000 },
+  commentBody: { min: 1, max: 10000 },
+  ratingComment: { min: 0, max: 2000 },
+} as const satisfies Record<string, TextLimits>;
+
+export const SATISFACTION_SCORES = { min: 1, max: 5 } as const;
+
+/** Compensation amounts: in the currency's units, with cents at most. */
+export const COMPENSATION_AMOUNT = { max: 1_000_000_000, decimals: 2 } as const;
+
+export const CURRENCY_PATTERN = /^[A-Z]{3}$/;
 
 /**
  * Collects what is wrong with a command's fields, so one error reports every
@@ -62,6 +91,77 @@ export class FieldProblems {
       this.add(field, `must be one of ${allowed.join(', ')}`);
     }
   }
+
+  /** A whole number within [min, max]; `of` names what is counted (minutes). */
+  integer(field: string, value: unknown, limits: { min: number; max: number }, of?: string): void {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < limits.min || value > limits.max) {
+      this.add(field, `must be a whole number${of ? ` of ${of}` : ''} from ${limits.min} to ${limits.max}`);
+    }
+  }
+
+  /** A finite number from 0 to max, with at most `decimals` digits after the point. */
+  amount(field: string, value: unknown, limits: { max: number; decimals: number }): void {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > limits.max) {
+      this.add(field, `must be a number from 0 to ${limits.max}`);
+    } else if (!hasAtMostDecimals(value, limits.decimals)) {
+      this.add(field, `must have at most ${limits.decimals} decimals`);
+    }
+  }
+
+  boolean(field: string, value: unknown): void {
+    if (typeof value !== 'boolean') this.add(field, 'must be true or false');
+  }
+
+  currency(field: string, value: unknown): void {
+    if (typeof value !== 'string' || !CURRENCY_PATTERN.test(value)) {
+      this.add(field, 'must be an ISO 4217 code of 3 capital letters, such as EUR');
+    }
+  }
+
+  /**
+   * Either a priority, or impact and urgency (both) to derive it from; absent and null are the same.
+   * True when the choice is valid.
+   */
+  priorityChoice(data: { priority?: unknown; impact?: unknown; urgency?: unknown }): boolean {
+    const given = (value: unknown) => value !== undefined && value !== null;
+    const { priority, impact, urgency } = data;
+    if (given(priority) && (given(impact) || given(urgency))) {
+      this.add('priority', 'give either a priority, or impact and urgency to derive it, not both');
+      return false;
+    }
+    if (given(priority)) {
+      this.oneOf('priority', priority, PRIORITIES);
+      return isOneOf(priority, PRIORITIES);
+    }
+    if (!given(impact) && !given(urgency)) {
+      this.add('priority', 'is required (or give impact and urgency to derive it)');
+      return false;
+    }
+    if (!given(impact)) this.add('impact', 'is required with urgency');
+    else this.oneOf('impact', impact, LEVELS);
+    if (!given(urgency)) this.add('urgency', 'is required with impact');
+    else this.oneOf('urgency', urgency, LEVELS);
+    return isOneOf(impact, LEVELS) && isOneOf(urgency, LEVELS);
+  }
+
+  /** A hold names the request that blocks it exactly when that is its reason; `requestId` is the one put on hold. */
+  holdBlocking(reason: unknown, blockingRequestId: unknown, requestId?: string): void {
+    const hasBlocking = blockingRequestId !== undefined && blockingRequestId !== null;
+    if (reason === 'blocked_by_request') {
+      if (!hasBlocking) this.add('blockingRequestId', 'is required when the reason is blocked_by_request');
+      else if (blockingRequestId === requestId) this.add('blockingRequestId', 'must name another request: a request cannot block itself');
+      else this.id('blockingRequestId', blockingRequestId);
+    } else if (hasBlocking) {
+      this.add('blockingRequestId', 'is only given when the reason is blocked_by_request');
+    }
+  }
+}
+
+/** Digits after the point in the number as JSON writes it (1e-7 has seven). */
+function hasAtMostDecimals(value: number, decimals: number): boolean {
+  const [mantissa, exponent = '0'] = String(value).split('e');
+  const fraction = mantissa.split('.')[1]?.length ?? 0;
+  return fraction - Number(exponent) <= decimals;
 }
 
 export function isOneOf<T extends string>(value: unknown, allowed: readonly T[]): value is T {
