@@ -1,11 +1,11 @@
 import { dumpReadModels, project } from '../read-models/support/read-model-backends';
 import { openSqlite, type ReadModelStore } from '@desk/read-models';
-import type { RecordedEvent } from '@desk/event-store';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteEventStore } from '@desk/event-store';
-import { DeskHistory } from '@desk/read-models/testing/desk-history';
+import { DeskHistory } from '@desk/application/testing/desk-history';
+import { readWholeLog } from '../support/shared-event-stores';
 import { agent, analyst, TestDesk } from './support/test-desk';
 
 const operator = { sub: 'op', role: 'operator' as const };
@@ -92,13 +92,8 @@ describe('rebuilding while commands and queries run', () => {
         ['satisfaction-follow-up', 'running', null],
       ]);
 
-      const events: RecordedEvent[] = [];
-      for (let page = await store.readAll({ maxCount: 5000 }); page.length > 0;) {
-        events.push(...page);
-        page = await store.readAll({ after: page[page.length - 1].position, maxCount: 5000 });
-      }
       fresh = openSqlite(':memory:');
-      await project(fresh, events);
+      await project(fresh, await readWholeLog(store));
       expect(await dumpReadModels(desk.readModels)).toEqual(await dumpReadModels(fresh));
     } finally {
       running = false;

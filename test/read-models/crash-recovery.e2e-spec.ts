@@ -2,9 +2,10 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { issueToken } from '@desk/application';
 import { SqliteEventStore, type RecordedEvent } from '@desk/event-store';
 import { openSqlite } from '@desk/read-models';
-import { DeskHistory } from '@desk/read-models/testing/desk-history';
+import { DeskHistory } from '@desk/application/testing/desk-history';
 import { dumpReadModels, project } from './support/read-model-backends';
 import { exited, spawnApp, until } from '../support/child-apps';
 import { embeddedBackend } from '../support/desk-backends';
@@ -113,7 +114,10 @@ describe('the projector process', () => {
   it('serves metrics and health while it runs, and saves its checkpoints on SIGTERM', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'desk-projector-'));
     const port = 20_000 + Math.floor(Math.random() * 20_000);
-    const child = startProjector(dataDir, { PROJECTOR_PORT: String(port), HOST: '127.0.0.1' });
+    const secret = 'projector-secret-that-is-long-enough-for-hs256';
+    const child = startProjector(dataDir, { PROJECTOR_PORT: String(port), HOST: '127.0.0.1', AUTH_SECRET: secret });
+    // /admin/projections is for operators, as on the API.
+    const authorization = `Bearer ${issueToken(secret, 'crash-operator', 'operator')}`;
     const out: string[] = [];
     child.stdout!.on('data', (chunk) => out.push(String(chunk)));
     try {
@@ -125,12 +129,15 @@ describe('the projector process', () => {
       });
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       expect(metrics).toMatch(/desk_projection_lag\{projection="request-summaries",service="projector"\} 0/);
-      const post = (path: string) => fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST' }).then((response) => response.status);
+      const post = (path: string) =>
+        fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { authorization } }).then((response) => response.status);
       expect(await post('/admin/projections/impact-chain/retry')).toBe(409);
       expect(await post('/admin/projections/nothing/skip')).toBe(404);
       expect(await post('/admin/projections/satisfaction-follow-up/rebuild')).toBe(409);
       expect(await post('/admin/projections/impact-chain/rebuild')).toBe(202);
-      const status = (await (await fetch(`http://127.0.0.1:${port}/admin/projections`)).json()) as { projections: { name: string }[] };
+      const status = (await (await fetch(`http://127.0.0.1:${port}/admin/projections`, { headers: { authorization } })).json()) as {
+        projections: { name: string }[];
+      };
       expect(status.projections.map((p: { name: string }) => p.name)).toEqual([
         'request-summaries',
         'impact-chain',

@@ -18,7 +18,7 @@ import {
   type ReadModelStore,
   type ReadModelTables,
 } from '@desk/read-models';
-import { DeskHistory } from '@desk/read-models/testing/desk-history';
+import { DeskHistory } from '@desk/application/testing/desk-history';
 import { describeOnEveryReadModelStore, dumpReadModels, project } from './support/read-model-backends';
 
 /** Counts the events it is given: any event applied twice, or lost, shows in the count. */

@@ -1,5 +1,5 @@
 import { departmentQueue, InvalidCursorError, type QueueFilter, type QueueItem, type ReadModelStore } from '@desk/read-models';
-import type { DeskHistory } from '@desk/read-models/testing/desk-history';
+import type { DeskHistory } from '@desk/application/testing/desk-history';
 import {
   agent,
   breach,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createCommandSide, ReadSide, systemClock } from '@desk/application';
 import { SqliteEventStore, type RecordedEvent } from '@desk/event-store';
 import { allProjections, departmentQueue, ImpactChainProjection, RequestSummariesProjection, type ReadModelStore } from '@desk/read-models';
-import { DeskHistory } from '@desk/read-models/testing/desk-history';
+import { DeskHistory } from '@desk/application/testing/desk-history';
 import { describeOnEveryReadModelStore, dumpReadModels, project } from './support/read-model-backends';
 
 function history(requests: number): DeskHistory {

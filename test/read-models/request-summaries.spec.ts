@@ -1,6 +1,6 @@
 import type { BusinessCalendar, SlaTarget } from '@desk/domain';
 import type { ReadModelStore, RequestSummaryRow } from '@desk/read-models';
-import type { DeskHistory } from '@desk/read-models/testing/desk-history';
+import type { DeskHistory } from '@desk/application/testing/desk-history';
 import {
   agent,
   breach,

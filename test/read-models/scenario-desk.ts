@@ -1,5 +1,5 @@
 import type { Actor, BusinessCalendar, RequestCommand, SlaTarget } from '@desk/domain';
-import { DeskHistory, SYSTEM } from '@desk/read-models/testing/desk-history';
+import { DeskHistory, SYSTEM } from '@desk/application/testing/desk-history';
 
 /** Monday 2 March 2026, 08:00 UTC (09:00 in Brussels, before the change to summer time). */
 export const MONDAY_8 = '2026-03-02T08:00:00.000Z';

@@ -1,5 +1,5 @@
 import type { SlaTarget } from '@desk/domain';
-import { DeskHistory } from '@desk/read-models/testing/desk-history';
+import { DeskHistory } from '@desk/application/testing/desk-history';
 
 /**
  * SPEC §2's example: a veterinary clinic's phone system breaks. The

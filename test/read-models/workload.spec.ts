@@ -1,5 +1,5 @@
 import { allWorkloads, departmentWorkload, InvalidRangeError, type ReadModelStore, type WorkloadRange } from '@desk/read-models';
-import type { DeskHistory } from '@desk/read-models/testing/desk-history';
+import type { DeskHistory } from '@desk/application/testing/desk-history';
 import { agent, breach, cancel, desk, followUp, hold, rate, reply, requester, resume, SYSTEM, transfer } from './scenario-desk';
 import { describeOnEveryReadModelStore, project } from './support/read-model-backends';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { RecordedEvent } from '@desk/event-store';
-import { DeskHistory, SYSTEM } from '@desk/read-models/testing/desk-history';
+import { DeskHistory, SYSTEM } from '@desk/application/testing/desk-history';
 import { followUpRequestId } from '@desk/application';
 import type { RequestCommand, SlaTarget } from '@desk/domain';
 import { describeSkipped } from '../support/describe-skipped';

@@ -1,30 +1,26 @@
 import { BeforeApplicationShutdown, DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { EventStore } from '@desk/event-store';
 import { ReplayCache, type ReadModelStore } from '@desk/read-models';
-import { AuthGuard, TOKEN_POLICY } from './auth/auth.guard';
+import { httpEdgeProviders, OperationsModule, OPERATIONS_DEPENDENCIES } from '@desk/http';
 import {
-  tokenPolicy,
-  loadOrCreateSigningSecret,
   AggregateRepository,
   CLOCK,
-  COMMAND_HANDLERS,
-  CommandExecutor,
-  DomainLookups,
+  WRITE_DEPENDENCIES,
+  WRITE_HANDLERS,
+  writeDependencies,
   DeskMetrics,
   JsonLog,
   ReadSide,
-  RequestCommandHandler,
+  RequestWriteHandler,
   type Clock,
+  type WriteDependencies,
   type AppConfig,
 } from '@desk/application';
 import { APP_CONFIG, EVENT_STORE, READ_MODELS } from './config/tokens';
 import { CustomersController } from './customers/customers.controller';
 import { DepartmentsController } from './departments/departments.controller';
-import { HealthController } from './health/health.controller';
-import { MetricsController } from './health/metrics.controller';
-import { ProblemDetailsFilter } from './http/problem-details';
 import { DtoValidationPipe } from './http/validation.pipe';
 import { RequestQueries } from './requests/request-queries';
 import { RequestsController } from './requests/requests.controller';
@@ -32,7 +28,6 @@ import { QueuesController } from './queues/queues.controller';
 import { WorkloadsController } from './workloads/workloads.controller';
 import { ImpactController } from './impact/impact.controller';
 import { FreshReads } from './read-models/fresh-reads';
-import { ProjectionsController } from './admin/projections.controller';
 import { EventsController } from './events/events.controller';
 import { WhatIfController } from './analytics/what-if.controller';
 
@@ -73,7 +68,9 @@ export class AppModule {
     const eventStore = metrics.instrument(rawEventStore);
     return {
       module: AppModule,
-      imports: [CqrsModule.forRoot()],
+      // Global, so that the operations surface's controllers find the stores, the read side and the metrics of this module.
+      global: true,
+      imports: [CqrsModule.forRoot(), OperationsModule],
       controllers: [
         DepartmentsController,
         CustomersController,
@@ -81,11 +78,8 @@ export class AppModule {
         QueuesController,
         WorkloadsController,
         ImpactController,
-        ProjectionsController,
         EventsController,
         WhatIfController,
-        HealthController,
-        MetricsController,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
@@ -94,29 +88,17 @@ export class AppModule {
         { provide: CLOCK, useValue: clock },
         { provide: DeskMetrics, useValue: metrics },
         {
-          provide: TOKEN_POLICY,
-          useFactory: () =>
-            tokenPolicy({
-              secret: config.authPublicKey ? undefined : loadOrCreateSigningSecret(config),
-              publicKey: config.authPublicKey,
-              audience: config.authAudience,
-              issuer: config.authIssuer,
-            }),
-        },
-        { provide: AggregateRepository, useFactory: (store: EventStore) => new AggregateRepository(store), inject: [EVENT_STORE] },
-        {
-          provide: CommandExecutor,
-          useFactory: (store: EventStore, repository: AggregateRepository, clockNow: Clock) =>
-            new CommandExecutor(store, repository, clockNow, metrics),
-          inject: [EVENT_STORE, AggregateRepository, CLOCK],
+          provide: WRITE_DEPENDENCIES,
+          useFactory: (store: EventStore, clockNow: Clock) => writeDependencies(store, clockNow, metrics),
+          inject: [EVENT_STORE, CLOCK],
         },
         {
-          provide: DomainLookups,
-          useFactory: (repository: AggregateRepository) => new DomainLookups(repository),
-          inject: [AggregateRepository],
+          provide: AggregateRepository,
+          useFactory: (dependencies: WriteDependencies) => dependencies.repository,
+          inject: [WRITE_DEPENDENCIES],
         },
         RequestQueries,
-        ...COMMAND_HANDLERS,
+        ...WRITE_HANDLERS,
         {
           provide: ReadSide,
           // Processes call the handler itself: the command bus only knows its handlers once the app has booted.
@@ -124,7 +106,7 @@ export class AppModule {
             store: EventStore,
             models: ReadModelStore,
             now: Clock,
-            handler: RequestCommandHandler,
+            handler: RequestWriteHandler,
             repository: AggregateRepository,
           ) => {
             const readSide = await ReadSide.start(
@@ -138,15 +120,15 @@ export class AppModule {
             metrics.watch(readSide, store);
             return readSide;
           },
-          inject: [EVENT_STORE, READ_MODELS, CLOCK, RequestCommandHandler, AggregateRepository],
+          inject: [EVENT_STORE, READ_MODELS, CLOCK, RequestWriteHandler, AggregateRepository],
         },
         { provide: ReplayCache, useFactory: (store: EventStore) => new ReplayCache(store), inject: [EVENT_STORE] },
         FreshReads,
         Shutdown,
-        { provide: APP_GUARD, useClass: AuthGuard },
+        ...httpEdgeProviders(config),
         { provide: APP_PIPE, useClass: DtoValidationPipe },
-        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
       ],
+      exports: OPERATIONS_DEPENDENCIES,
     };
   }
 }

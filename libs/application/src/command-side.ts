@@ -1,28 +1,18 @@
 import type { EventStore } from '@desk/event-store';
-import {
-  CustomerCommandHandler,
-  DepartmentCommandHandler,
-  ImpactCommandHandler,
-  RequestCommandHandler,
-} from './commands/aggregate-commands';
 import { AggregateRepository } from './commands/aggregate-repository';
-import { CommandExecutor } from './commands/command-executor';
 import { DomainLookups } from './commands/domain-lookups';
+import type { WriteDependencies } from './commands/command-handler';
+import { createWriteSide } from './commands/writes';
 import type { Clock } from './clock';
 import type { CommandObserver } from './observability/desk-metrics';
 
-/** The write side without the HTTP layer, for processes that issue commands themselves (the projector). */
-export function createCommandSide(eventStore: EventStore, clock: Clock, observer?: CommandObserver) {
-  const repository = new AggregateRepository(eventStore);
-  const executor = new CommandExecutor(eventStore, repository, clock, observer);
-  const lookups = new DomainLookups(repository);
-  return {
-    repository,
-    executor,
-    lookups,
-    departments: new DepartmentCommandHandler(executor),
-    customers: new CustomerCommandHandler(executor, lookups),
-    requests: new RequestCommandHandler(executor, lookups),
-    impacts: new ImpactCommandHandler(executor, lookups),
-  };
+/** The dependencies of the write path over one store: one repository cache, shared by the decisions and their lookups. */
+export function writeDependencies(store: EventStore, clock: Clock, observer?: CommandObserver): WriteDependencies {
+  const repository = new AggregateRepository(store);
+  return { store, repository, lookups: new DomainLookups(repository), clock, observer };
+}
+
+/** The write side without the HTTP layer, for processes and tools that issue commands themselves (projector, import, demo). */
+export function createCommandSide(store: EventStore, clock: Clock, observer?: CommandObserver) {
+  return createWriteSide(writeDependencies(store, clock, observer));
 }

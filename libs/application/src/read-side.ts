@@ -15,7 +15,8 @@ import {
 import type { AggregateRepository } from './commands/aggregate-repository';
 import type { Clock } from './clock';
 import { silentLog, type Log } from './observability/json-log';
-import { SatisfactionFollowUpProcess } from './processes/satisfaction-follow-up.process';
+import { ReactorRunner } from './processes/reactor';
+import { satisfactionFollowUp } from './processes/satisfaction-follow-up.reactor';
 import { SlaWatch, type RequestCommandBus } from './processes/sla-watch';
 
 export interface ReadSideOptions {
@@ -83,7 +84,7 @@ export class ReadSide implements ReadModelProgress {
   ) {
     const { eventStore, readModels, clock, commands, repository } = dependencies;
     const log = dependencies.log ?? silentLog;
-    const projections = [...(options.projections ?? allProjections()), new SatisfactionFollowUpProcess(commands, repository, log)];
+    const projections = [...(options.projections ?? allProjections()), new ReactorRunner(satisfactionFollowUp, commands, repository, log)];
     this.projections = projections;
     this.projectionNames = projections.map((projection) => projection.name);
     this.runners = options.runProjections ? projections.map((projection) => this.liveRunner(projection)) : [];

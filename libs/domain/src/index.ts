@@ -1,4 +1,5 @@
 export * from './shared/event';
+export * from './shared/decider';
 export * from './shared/errors';
 export * from './shared/validation';
 export * from './shared/vocabulary';
@@ -7,6 +8,7 @@ export * from './shared/roles';
 export * from './event-catalog';
 
 export * from './sla/business-calendar';
+export * from './sla/sla-clock';
 
 export * from './department/department.events';
 export * from './department/department.commands';

@@ -1,14 +1,12 @@
 import { Body, Controller, Get, Inject, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { customerDecider, customerStream, type Actor } from '@desk/domain';
+import type { Actor } from '@desk/domain';
 import type { FastifyReply } from 'fastify';
-import { CurrentActor } from '../auth/auth.guard';
-import { Roles } from '../auth/roles.decorator';
-import { AggregateRepository, ExecuteCustomerCommand, type CommandEnvelope, ForbiddenProblem, NotFoundProblem } from '@desk/application';
+import { AggregateRepository, CustomerWrite, customerAggregate, type CommandEnvelope } from '@desk/application';
+import { ForbiddenProblem, NotFoundProblem, CurrentActor, Roles, IdParam } from '@desk/http';
 import { CommandAnswer, answer } from '../http/command-answer';
 import { Envelope } from '../http/command-envelope.decorator';
-import { IdParam } from '../http/id-param.pipe';
 import { RegisterCustomerBody, customerCommandData } from './customer.dto';
 
 @ApiTags('customers')
@@ -30,7 +28,7 @@ export class CustomersController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const result = await this.commands.execute(
-      new ExecuteCustomerCommand(
+      new CustomerWrite(
         body.id,
         {
           type: 'RegisterCustomer',
@@ -47,7 +45,7 @@ export class CustomersController {
   @ApiOperation({ summary: 'A customer; requesters may read only themselves' })
   async get(@Param('id', IdParam) id: string, @CurrentActor() actor: Actor, @Res({ passthrough: true }) reply: FastifyReply) {
     if (actor.role === 'requester' && actor.id !== id) throw new ForbiddenProblem('requesters may only read their own customer record');
-    const loaded = await this.repository.load(customerStream(id), customerDecider);
+    const loaded = await this.repository.load(customerAggregate, id);
     if (loaded.state.status === 'absent' || loaded.revision === null) throw new NotFoundProblem(`no customer ${id}`);
     void reply.header('etag', `"${loaded.revision}"`);
     return { ...loaded.state, revision: String(loaded.revision) };

@@ -1,13 +1,11 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Put, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { departmentDecider, departmentStream } from '@desk/domain';
 import type { FastifyReply } from 'fastify';
-import { Roles } from '../auth/roles.decorator';
-import { AggregateRepository, ExecuteDepartmentCommand, type CommandEnvelope, NotFoundProblem } from '@desk/application';
+import { AggregateRepository, DepartmentWrite, departmentAggregate, type CommandEnvelope } from '@desk/application';
+import { NotFoundProblem, Roles, IdParam } from '@desk/http';
 import { CommandAnswer, answer } from '../http/command-answer';
 import { Envelope } from '../http/command-envelope.decorator';
-import { IdParam } from '../http/id-param.pipe';
 import { PublishServiceStandardBody, RegisterDepartmentBody, departmentCommandData } from './department.dto';
 
 @ApiTags('departments')
@@ -29,7 +27,7 @@ export class DepartmentsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const result = await this.commands.execute(
-      new ExecuteDepartmentCommand(body.id, { type: 'RegisterDepartment', data: departmentCommandData.register(body) }, envelope),
+      new DepartmentWrite(body.id, { type: 'RegisterDepartment', data: departmentCommandData.register(body) }, envelope),
     );
     void reply.status(201).header('location', `/departments/${body.id}`);
     return answer(reply, result);
@@ -47,7 +45,7 @@ export class DepartmentsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const result = await this.commands.execute(
-      new ExecuteDepartmentCommand(
+      new DepartmentWrite(
         id,
         {
           type: 'PublishServiceStandard',
@@ -62,7 +60,7 @@ export class DepartmentsController {
   @Get(':id')
   @ApiOperation({ summary: 'A department and every version of its service standard' })
   async get(@Param('id', IdParam) id: string, @Res({ passthrough: true }) reply: FastifyReply) {
-    const loaded = await this.repository.load(departmentStream(id), departmentDecider);
+    const loaded = await this.repository.load(departmentAggregate, id);
     if (loaded.state.status === 'absent' || loaded.revision === null) throw new NotFoundProblem(`no department ${id}`);
     void reply.header('etag', `"${loaded.revision}"`);
     return { ...loaded.state, revision: String(loaded.revision) };

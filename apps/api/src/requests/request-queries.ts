@@ -1,17 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  IMPACT_GRAPH_STREAM,
-  evolveRequest,
-  impactDecider,
-  initialRequestState,
-  linksOf,
-  requestStream,
-  type Actor,
-  type RequestEvent,
-  type RequestState,
-} from '@desk/domain';
+import { evolveRequest, initialRequestState, linksOf, requestStream, type Actor, type RequestState } from '@desk/domain';
 import type { EventStore, RecordedEvent } from '@desk/event-store';
-import { AggregateRepository, NotFoundProblem } from '@desk/application';
+import { AggregateRepository, impactAggregate, requestAggregate } from '@desk/application';
+import { NotFoundProblem } from '@desk/http';
 import { EVENT_STORE } from '../config/tokens';
 
 interface CommentView {
@@ -50,19 +41,20 @@ export class RequestQueries {
     let state: RequestState = initialRequestState;
     const comments: CommentView[] = [];
     const compensations: CompensationView[] = [];
-    for (const event of events) {
-      state = evolveRequest(state, { type: event.type, data: event.data } as RequestEvent);
-      const at = String(event.metadata.occurredAt);
+    for (const recorded of events) {
+      const event = requestAggregate.decode(recorded);
+      state = evolveRequest(state, event);
+      const at = String(recorded.metadata.occurredAt);
       if (event.type === 'CommentAdded') {
-        const data = event.data as Omit<CommentView, 'at'>;
+        const { requestId: _, ...data } = event.data;
         if (data.visibility === 'public' || actor.role !== 'requester') comments.push({ ...data, at });
       } else if (event.type === 'CompensationOffered') {
-        const { requestId: _, ...data } = event.data as unknown as CompensationView & { requestId: string };
+        const { requestId: _, ...data } = event.data;
         compensations.push({ ...data, at });
       }
     }
     const last = events[events.length - 1];
-    const graph = asOf ? undefined : (await this.repository.load(IMPACT_GRAPH_STREAM, impactDecider)).state;
+    const graph = asOf ? undefined : (await this.repository.load(impactAggregate, id)).state;
     return {
       ...(state as Exclude<RequestState, { status: 'absent' }>),
       comments,

@@ -4,12 +4,10 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swa
 import { createHash, randomUUID } from 'node:crypto';
 import type { Actor, RequestCommand } from '@desk/domain';
 import type { FastifyReply } from 'fastify';
-import { CurrentActor } from '../auth/auth.guard';
-import { Roles } from '../auth/roles.decorator';
-import { ExecuteImpactCommand, ExecuteRequestCommand, type CommandEnvelope, BadRequestProblem } from '@desk/application';
+import { ImpactWrite, RequestWrite, type CommandEnvelope } from '@desk/application';
+import { BadRequestProblem, CurrentActor, Roles, IdParam } from '@desk/http';
 import { CommandAnswer, answer } from '../http/command-answer';
 import { Envelope } from '../http/command-envelope.decorator';
-import { IdParam } from '../http/id-param.pipe';
 import { parseIsoTime } from '../http/iso-time';
 import { NoBody } from '../http/validation.pipe';
 import {
@@ -49,7 +47,7 @@ export class RequestsController {
   ) {}
 
   private async run(id: string, command: RequestCommand, envelope: CommandEnvelope, reply: FastifyReply): Promise<CommandAnswer> {
-    return answer(reply, await this.commands.execute(new ExecuteRequestCommand(id, command, envelope)));
+    return answer(reply, await this.commands.execute(new RequestWrite(id, command, envelope)));
   }
 
   @Post()
@@ -303,7 +301,7 @@ export class RequestsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const result = await this.commands.execute(
-      new ExecuteImpactCommand(
+      new ImpactWrite(
         id,
         {
           type: 'LinkImpact',
@@ -327,7 +325,7 @@ export class RequestsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const result = await this.commands.execute(
-      new ExecuteImpactCommand(id, { type: 'UnlinkImpact', data: { causeRequestId: id, effectRequestId } }, envelope),
+      new ImpactWrite(id, { type: 'UnlinkImpact', data: { causeRequestId: id, effectRequestId } }, envelope),
     );
     return answer(reply, result);
   }

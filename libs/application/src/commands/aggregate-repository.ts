@@ -1,6 +1,6 @@
-import type { DomainEvent } from '@desk/domain';
+import type { DomainCommand, DomainEvent } from '@desk/domain';
 import type { EventStore, LogPosition, RecordedEvent, StreamRevision } from '@desk/event-store';
-import type { Decider } from './decider';
+import type { Aggregate } from './aggregates';
 
 /** What an earlier command with an Idempotency-Key produced, read back from its events' metadata. */
 export interface IdempotentOutcome {
@@ -16,7 +16,9 @@ export interface LoadedAggregate<State> {
   /** Position of the stream's last event; null when the stream does not exist. */
   position: LogPosition | null;
   /** Idempotency key → outcome, for every key recorded in this stream. */
-  outcomes: Map<string, IdempotentOutcome>;
+  outcomes: ReadonlyMap<string, IdempotentOutcome>;
+  /** Import source → the last source row whose events are in this stream: where a resumed import goes on. */
+  importedRows: ReadonlyMap<string, number>;
 }
 
 /** Most folded aggregates kept (bench/soak.ts waits for it to fill before it judges memory flat). */
@@ -42,27 +44,34 @@ export class AggregateRepository {
 
   constructor(private readonly store: EventStore) {}
 
-  async load<State, Event extends DomainEvent>(
-    streamId: string,
-    decider: Decider<State, unknown, Event, unknown>,
+  async load<State, Command extends DomainCommand, Event extends DomainEvent>(
+    aggregate: Aggregate<State, Command, Event>,
+    id: string,
   ): Promise<LoadedAggregate<State>> {
+    const streamId = aggregate.streamOf(id);
     const cached = this.cache.get(streamId) as LoadedAggregate<State> | undefined;
-    const base: LoadedAggregate<State> = cached ?? { state: decider.initialState, revision: null, position: null, outcomes: new Map() };
+    const base: LoadedAggregate<State> = cached ?? {
+      state: aggregate.decider.initialState,
+      revision: null,
+      position: null,
+      outcomes: new Map(),
+      importedRows: new Map(),
+    };
     const fromRevision = base.revision === null ? 0n : base.revision + 1n;
     const newer = await this.store.readStream(streamId, { fromRevision });
-    const loaded = newer.length > 0 ? this.fold(base, newer, decider) : base;
+    const loaded = newer.length > 0 ? this.fold(base, newer, aggregate) : base;
     this.remember(streamId, loaded);
     return loaded;
   }
 
   /** Folds events just appended by this process into the cached state. */
-  applyAppended<State, Event extends DomainEvent>(
+  applyAppended<State, Command extends DomainCommand, Event extends DomainEvent>(
+    aggregate: Aggregate<State, Command, Event>,
     streamId: string,
     before: LoadedAggregate<State>,
     appended: RecordedEvent[],
-    decider: Decider<State, unknown, Event, unknown>,
   ): LoadedAggregate<State> {
-    const after = this.fold(before, appended, decider);
+    const after = this.fold(before, appended, aggregate);
     this.remember(streamId, after);
     return after;
   }
@@ -71,23 +80,29 @@ export class AggregateRepository {
     this.cache.delete(streamId);
   }
 
-  private fold<State, Event extends DomainEvent>(
+  private fold<State, Command extends DomainCommand, Event extends DomainEvent>(
     base: LoadedAggregate<State>,
     events: RecordedEvent[],
-    decider: Decider<State, unknown, Event, unknown>,
+    aggregate: Aggregate<State, Command, Event>,
   ): LoadedAggregate<State> {
-    const domainEvents = events.map((event) => ({ type: event.type, data: event.data }) as Event);
+    const { decider } = aggregate;
+    const domainEvents = events.map(aggregate.decode);
     const state = decider.evolveMany ? decider.evolveMany(base.state, domainEvents) : domainEvents.reduce(decider.evolve, base.state);
-    const outcomes = new Map(base.outcomes);
-    for (const event of events) {
-      const key = event.metadata.idempotencyKey;
-      const fingerprint = event.metadata.commandFingerprint;
+    let outcomes = base.outcomes;
+    let importedRows = base.importedRows;
+    for (const { metadata, revision, position } of events) {
+      const { idempotencyKey: key, commandFingerprint: fingerprint, importSource, importRow } = metadata;
       if (typeof key === 'string' && typeof fingerprint === 'string') {
-        outcomes.set(storedIdempotencyKey(key), { fingerprint, revision: event.revision, position: event.position });
+        if (outcomes === base.outcomes) outcomes = new Map(outcomes);
+        (outcomes as Map<string, IdempotentOutcome>).set(storedIdempotencyKey(key), { fingerprint, revision, position });
+      }
+      if (typeof importSource === 'string' && typeof importRow === 'number' && importRow > (importedRows.get(importSource) ?? 0)) {
+        if (importedRows === base.importedRows) importedRows = new Map(importedRows);
+        (importedRows as Map<string, number>).set(importSource, importRow);
       }
     }
     const last = events[events.length - 1];
-    return { state, revision: last.revision, position: last.position, outcomes };
+    return { state, revision: last.revision, position: last.position, outcomes, importedRows };
   }
 
   private remember(streamId: string, loaded: LoadedAggregate<unknown>): void {

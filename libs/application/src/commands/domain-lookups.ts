@@ -1,50 +1,25 @@
-import {
-  customerDecider,
-  customerStream,
-  departmentDecider,
-  departmentStream,
-  requestDecider,
-  requestStream,
-  type CustomerState,
-  type DepartmentState,
-  type RequestState,
-} from '@desk/domain';
+import type { DecisionLookups, DomainCommand, DomainEvent } from '@desk/domain';
 import type { AggregateRepository } from './aggregate-repository';
-
-export interface Lookups {
-  departmentIds?: string[];
-  customerIds?: string[];
-  requestIds?: string[];
-}
-
-export interface LookedUp {
-  departments: ReadonlyMap<string, DepartmentState>;
-  customers: ReadonlyMap<string, CustomerState>;
-  requests: ReadonlyMap<string, RequestState>;
-}
+import { customerAggregate, departmentAggregate, requestAggregate, type Aggregate, type LookedUp } from './aggregates';
 
 /** Loads the other aggregates a decision reads (a request's department, its requester…), in parallel. */
 export class DomainLookups {
   constructor(private readonly repository: AggregateRepository) {}
 
-  async load(lookups: Lookups): Promise<LookedUp> {
+  async load(lookups: Partial<DecisionLookups>): Promise<LookedUp> {
     const [departments, customers, requests] = await Promise.all([
-      this.states(lookups.departmentIds, departmentStream, departmentDecider),
-      this.states(lookups.customerIds, customerStream, customerDecider),
-      this.states(lookups.requestIds, requestStream, requestDecider),
+      this.states(departmentAggregate, lookups.departmentIds),
+      this.states(customerAggregate, lookups.customerIds),
+      this.states(requestAggregate, lookups.requestIds),
     ]);
     return { departments, customers, requests };
   }
 
-  private async states<State>(
-    ids: string[] | undefined,
-    stream: (id: string) => string,
-    decider: { initialState: State; evolve: (state: State, event: never) => State; decide: unknown },
+  private async states<State, Command extends DomainCommand, Event extends DomainEvent>(
+    aggregate: Aggregate<State, Command, Event>,
+    ids: readonly string[] | undefined,
   ): Promise<Map<string, State>> {
     const unique = [...new Set(ids ?? [])];
-    const loaded = await Promise.all(
-      unique.map(async (id) => [id, (await this.repository.load(stream(id), decider as never)).state as State] as const),
-    );
-    return new Map(loaded);
+    return new Map(await Promise.all(unique.map(async (id) => [id, (await this.repository.load(aggregate, id)).state] as const)));
   }
 }

@@ -1,13 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor, BusinessCalendar, CustomerCommand, DepartmentCommand, ImpactCommand, RequestCommand, SlaTarget } from '@desk/domain';
 import type { EventStore } from '@desk/event-store';
-import {
-  ExecuteCustomerCommand,
-  ExecuteDepartmentCommand,
-  ExecuteImpactCommand,
-  ExecuteRequestCommand,
-} from '../commands/aggregate-commands';
-import type { CommandEnvelope } from '../commands/command-executor';
+import { CustomerWrite, DepartmentWrite, ImpactWrite, RequestWrite } from '../commands/writes';
+import type { CommandEnvelope } from '../commands/command-handler';
 import { createCommandSide } from '../command-side';
 
 /** A desk already used: the demo only fills empty ones. */
@@ -54,13 +49,12 @@ export async function loadDemoDesk(store: EventStore, now: Date): Promise<{ even
   const side = createCommandSide(store, clock);
   const envelope = (actor: Actor): CommandEnvelope => ({ commandId: randomUUID(), correlationId: randomUUID(), actor, now: time });
   const department = (id: string, command: DepartmentCommand) =>
-    side.departments.execute(new ExecuteDepartmentCommand(id, command, envelope(MANAGER)));
-  const customer = (id: string, command: CustomerCommand) =>
-    side.customers.execute(new ExecuteCustomerCommand(id, command, envelope(MANAGER)));
+    side.departments.execute(new DepartmentWrite(id, command, envelope(MANAGER)));
+  const customer = (id: string, command: CustomerCommand) => side.customers.execute(new CustomerWrite(id, command, envelope(MANAGER)));
   const request = (id: string, command: RequestCommand, actor: Actor = { id: 'agent-alex', role: 'agent' }) =>
-    side.requests.execute(new ExecuteRequestCommand(id, command, envelope(actor)));
+    side.requests.execute(new RequestWrite(id, command, envelope(actor)));
   const impact = (cause: string, command: ImpactCommand) =>
-    side.impacts.execute(new ExecuteImpactCommand(cause, command, envelope({ id: 'agent-alex', role: 'agent' })));
+    side.impacts.execute(new ImpactWrite(cause, command, envelope({ id: 'agent-alex', role: 'agent' })));
   const later = (minutes: number) => (time = new Date(time.getTime() + minutes * 60_000));
 
   const departments: [string, string, SlaTarget[] | null, BusinessCalendar | null][] = [

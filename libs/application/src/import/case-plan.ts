@@ -32,6 +32,8 @@ export interface CaseRow {
 
 export interface PlannedRow {
   row: CaseRow;
+  /** The commands that bring the request where the row says, in order. */
+  commands: RequestCommand[];
   events: RequestEvent[];
 }
 
@@ -67,7 +69,8 @@ class RowRefused extends Error {}
  * start, hold, resume, resolve, reopen, close, cancel) are decided by the
  * request's own decider at the row's time. A row the lifecycle cannot
  * reach is rejected whole, with the reason, and the case goes on from the
- * state before it. Pure: the importer loads and appends.
+ * state before it. Pure: the importer hands the commands of the accepted
+ * rows to the write path, which decides them again as it appends.
  */
 export function planCase(requestId: string, initial: RequestState, rows: readonly CaseRow[], context: PlanContext): CasePlan {
   let state = initial;
@@ -76,6 +79,7 @@ export function planCase(requestId: string, initial: RequestState, rows: readonl
   let unchanged = 0;
   for (const row of rows) {
     let next = state;
+    const commands: RequestCommand[] = [];
     const events: RequestEvent[] = [];
     try {
       for (let step = 0; ; step++) {
@@ -89,9 +93,10 @@ export function planCase(requestId: string, initial: RequestState, rows: readonl
           customers: context.customers,
           requests: new Map(),
         });
+        if (decided.length === 0) break;
+        commands.push(command);
         events.push(...decided);
         next = decided.reduce(requestDecider.evolve, next);
-        if (decided.length === 0) break;
       }
     } catch (error) {
       if (error instanceof RowRefused || error instanceof DomainError) {
@@ -101,7 +106,7 @@ export function planCase(requestId: string, initial: RequestState, rows: readonl
       throw error;
     }
     if (events.length === 0) unchanged++;
-    else accepted.push({ row, events });
+    else accepted.push({ row, commands, events });
     state = next;
   }
   return { state, accepted, rejected, unchanged };

@@ -1,23 +1,22 @@
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
 import {
-  customerDecider,
-  customerStream,
-  departmentDecider,
-  departmentStream,
   ID_PATTERN,
   requestDecider,
-  requestStream,
   type Actor,
+  type CustomerCommand,
   type CustomerState,
+  type DepartmentCommand,
   type DepartmentState,
-  type DomainEvent,
-  type RequestState,
 } from '@desk/domain';
-import { WrongExpectedRevisionError, type EventStore, type EventToAppend, type RecordedEvent } from '@desk/event-store';
+import type { EventStore } from '@desk/event-store';
+import { systemClock } from '../clock';
+import { createCommandSide } from '../command-side';
+import { customerAggregate, departmentAggregate } from '../commands/aggregates';
+import type { CommandEnvelope, Step } from '../commands/command-handler';
+import { CustomerWrite, DepartmentWrite, RequestWrite, type WriteSide } from '../commands/writes';
 import { mappedColumns, parseTimestamp, type ImportMapping } from './import-mapping';
-import { planCase, type CaseRow, type RejectedRow } from './case-plan';
+import { planCase, type CasePlan, type CaseRow, type RejectedRow } from './case-plan';
 
 export interface ImportProgress {
   rowsRead: number;
@@ -65,22 +64,23 @@ interface Registration {
  * (teams) and requesters are registered as they first appear.
  */
 export async function importCsv(options: ImportOptions): Promise<ImportResult> {
-  const { store, mapping } = options;
+  const { mapping } = options;
   const actor: Actor = { id: `import:${mapping.source}`, role: 'system' };
+  const writes = createCommandSide(options.store, systemClock);
   const { cases, rejected, rowsRead, registration } = await readCases(options);
   const progress: ImportProgress = { rowsRead, casesTotal: cases.size, casesDone: 0, eventsAppended: 0, rowsRejected: rejected.length };
   options.onProgress?.(progress);
 
   const departments = new Map<string, DepartmentState>();
   const customers = new Map<string, CustomerState>();
-  await registerAll(store, mapping, actor, registration, departments, customers, progress);
+  await registerAll(writes, mapping, actor, registration, departments, customers, progress);
 
   const result: ImportResult = { ...progress, rowsImported: 0, rowsAlreadyImported: 0, rowsUnchanged: 0, rejected };
   const queue = [...cases.entries()];
   const worker = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) {
       const [caseId, rows] = next;
-      await importCase(store, mapping, actor, caseId, rows, { departments, customers }, result);
+      await importCase(writes, mapping, actor, caseId, rows, { departments, customers }, result);
       result.casesDone++;
       progress.casesDone = result.casesDone;
       progress.eventsAppended = result.eventsAppended;
@@ -94,8 +94,14 @@ export async function importCsv(options: ImportOptions): Promise<ImportResult> {
   return result;
 }
 
+/**
+ * One case in one write: planned from where its stream stands (the rows an
+ * earlier run imported are skipped), planned again if another writer moves
+ * the stream first. Each row's events carry the row in their metadata and
+ * ids derived from it.
+ */
 async function importCase(
-  store: EventStore,
+  writes: WriteSide,
   mapping: ImportMapping,
   actor: Actor,
   caseId: string,
@@ -104,59 +110,43 @@ async function importCase(
   result: ImportResult,
 ): Promise<void> {
   const requestId = idOf(caseId);
-  const streamId = requestStream(requestId);
-  for (let attempt = 0; ; attempt++) {
-    const recorded = await store.readStream(streamId);
-    const state = recorded.reduce((s, event) => requestDecider.evolve(s, event as never), requestDecider.initialState as RequestState);
-    const importedUpTo = recorded.reduce(
-      (max, event) => (event.metadata.importSource === mapping.source ? Math.max(max, Number(event.metadata.importRow)) : max),
-      0,
-    );
-    const pending = rows.filter((row) => row.line > importedUpTo);
-    const plan = planCase(requestId, state, pending, { actor, ...lookups });
-    const toAppend: EventToAppend[] = [];
-    for (const { row, events } of plan.accepted) {
-      events.forEach((event, index) => toAppend.push(envelope(event, mapping, actor, caseId, row, index)));
-    }
-    try {
-      if (toAppend.length > 0) {
-        await store.appendToStream(streamId, toAppend, {
-          expectedRevision: recorded.length === 0 ? 'no_stream' : BigInt(recorded.length - 1),
-        });
-      }
-      result.rowsAlreadyImported += rows.length - pending.length;
-      result.rowsImported += plan.accepted.length;
-      result.rowsUnchanged += plan.unchanged;
-      result.eventsAppended += toAppend.length;
-      result.rejected.push(...plan.rejected);
-      return;
-    } catch (error) {
-      // Another writer (a second import, the API) moved the stream: plan again from where it stands.
-      if (!(error instanceof WrongExpectedRevisionError) || attempt >= 5) throw error;
-    }
-  }
-}
-
-function envelope(event: DomainEvent, mapping: ImportMapping, actor: Actor, caseId: string, row: CaseRow, index: number): EventToAppend {
-  return {
-    id: deterministicId(`${mapping.source}|${caseId}|${row.line}|${index}`),
-    type: event.type,
-    data: event.data as Record<string, unknown>,
-    metadata: {
-      correlationId: `import:${mapping.source}:${caseId}`,
-      causationId: `import:${mapping.source}:row:${row.line}`,
-      actor: actor.id,
-      actorRole: actor.role,
-      occurredAt: row.at.toISOString(),
-      schemaVersion: 1,
-      importSource: mapping.source,
-      importRow: row.line,
-    },
-  };
+  let plan: CasePlan = { state: requestDecider.initialState, accepted: [], rejected: [], unchanged: 0 };
+  let alreadyImported = 0;
+  const written = await writes.requests.execute(
+    new RequestWrite(
+      requestId,
+      (current) => {
+        const importedUpTo = current.importedRows.get(mapping.source) ?? 0;
+        const pending = rows.filter((row) => row.line > importedUpTo);
+        alreadyImported = rows.length - pending.length;
+        plan = planCase(requestId, current.state, pending, { actor, ...lookups });
+        return plan.accepted.flatMap(({ row, commands }) =>
+          commands.map((command) => ({
+            command,
+            now: row.at,
+            causationId: `import:${mapping.source}:row:${row.line}`,
+            metadata: { importRow: row.line },
+            eventIdSeed: `${mapping.source}|${caseId}|${row.line}`,
+          })),
+        );
+      },
+      {
+        commandId: `import:${mapping.source}:${caseId}`,
+        correlationId: `import:${mapping.source}:${caseId}`,
+        actor,
+        metadata: { importSource: mapping.source },
+      },
+    ),
+  );
+  result.rowsAlreadyImported += alreadyImported;
+  result.rowsImported += plan.accepted.length;
+  result.rowsUnchanged += plan.unchanged;
+  result.eventsAppended += written.appended;
+  result.rejected.push(...plan.rejected);
 }
 
 async function registerAll(
-  store: EventStore,
+  writes: WriteSide,
   mapping: ImportMapping,
   actor: Actor,
   registration: Registration,
@@ -171,21 +161,23 @@ async function registerAll(
   if (requester.type === 'internal' && first) {
     departmentList.unshift([requester.departmentId, { name: requester.departmentName, at: first }]);
   }
-  for (const [id, { name, at: now }] of departmentList) {
-    departments.set(
-      id,
-      await ensure(
-        store,
-        departmentStream(id),
-        departmentDecider,
-        { type: 'RegisterDepartment', data: { departmentId: id, name } },
-        { now, actor },
-        mapping,
-        progress,
-      ),
-    );
+  const envelope = (now: Date): CommandEnvelope => ({
+    commandId: `import:${mapping.source}:register`,
+    correlationId: `import:${mapping.source}`,
+    actor,
+    now,
+    metadata: { importSource: mapping.source },
+  });
+  for (const [id, { name, at }] of departmentList) {
+    const command: DepartmentCommand = { type: 'RegisterDepartment', data: { departmentId: id, name } };
+    progress.eventsAppended += (
+      await writes.departments.execute(
+        new DepartmentWrite(id, unlessRegistered(command, departmentAggregate.streamOf(id), mapping), envelope(at)),
+      )
+    ).appended;
+    departments.set(id, (await writes.repository.load(departmentAggregate, id)).state);
   }
-  for (const [id, { name, at: now }] of registration.customers) {
+  for (const [id, { name, at }] of registration.customers) {
     const data =
       requester.type === 'internal'
         ? {
@@ -197,61 +189,20 @@ async function registerAll(
             customerFacing: false,
           }
         : { customerId: id, name, type: 'external' as const, kind: requester.kind };
-    customers.set(
-      id,
-      await ensure(
-        store,
-        customerStream(id),
-        customerDecider,
-        { type: 'RegisterCustomer', data },
-        { now, actor, departments },
-        mapping,
-        progress,
-      ),
-    );
+    const command: CustomerCommand = { type: 'RegisterCustomer', data };
+    progress.eventsAppended += (
+      await writes.customers.execute(
+        new CustomerWrite(id, unlessRegistered(command, customerAggregate.streamOf(id), mapping), envelope(at)),
+      )
+    ).appended;
+    customers.set(id, (await writes.repository.load(customerAggregate, id)).state);
   }
 }
 
-/** The aggregate as stored, registered first when it is not. */
-async function ensure<State, Command>(
-  store: EventStore,
-  streamId: string,
-  decider: {
-    decide(command: Command, state: State, context: never): DomainEvent[];
-    evolve(state: State, event: never): State;
-    initialState: State;
-  },
-  command: Command,
-  context: object,
-  mapping: ImportMapping,
-  progress: ImportProgress,
-): Promise<State> {
-  const fold = (events: RecordedEvent[]) => events.reduce((state, event) => decider.evolve(state, event as never), decider.initialState);
-  const recorded = await store.readStream(streamId);
-  if (recorded.length > 0) return fold(recorded);
-  const events = decider.decide(command, decider.initialState, context as never);
-  const occurredAt = (context as { now: Date }).now.toISOString();
-  const toAppend = events.map((event, index) => ({
-    id: deterministicId(`${mapping.source}|${streamId}|${index}`),
-    type: event.type,
-    data: event.data as Record<string, unknown>,
-    metadata: {
-      correlationId: `import:${mapping.source}`,
-      causationId: `import:${mapping.source}:register`,
-      actor: `import:${mapping.source}`,
-      actorRole: 'system',
-      occurredAt,
-      schemaVersion: 1,
-      importSource: mapping.source,
-    },
-  }));
-  try {
-    await store.appendToStream(streamId, toAppend, { expectedRevision: 'no_stream' });
-    progress.eventsAppended += toAppend.length;
-  } catch (error) {
-    if (!(error instanceof WrongExpectedRevisionError)) throw error;
-  }
-  return fold(await store.readStream(streamId));
+/** Registers a team or a requester the first time an import meets it; one registered already (by the desk, or an earlier run) is left as it is. */
+function unlessRegistered<Command>(command: Command, streamId: string, mapping: ImportMapping) {
+  return ({ revision }: { revision: bigint | null }): Step<Command>[] =>
+    revision === null ? [{ command, eventIdSeed: `${mapping.source}|${streamId}` }] : [];
 }
 
 /** Reads the file, maps each row, rejects what cannot be mapped, and groups the rest by case in time order. */
@@ -391,10 +342,4 @@ export function slug(value: string): string {
 
 function idOf(caseId: string): string {
   return slug(caseId);
-}
-
-/** The same source row always yields the same event id: appending it again stores nothing new. */
-function deterministicId(key: string): string {
-  const hex = createHash('sha256').update(key).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

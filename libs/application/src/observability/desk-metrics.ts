@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DomainError } from '@desk/domain';
-import type { AppendResult, EventStore, EventToAppend, ExpectedRevision } from '@desk/event-store';
-import { ProblemError } from '../problems';
+import { observedEventStore, type EventStore } from '@desk/event-store';
+import { ApplicationError } from '../errors';
 import type { ReadSide } from '../read-side';
 
 /** How a command ended, for the refusals-by-command series. */
@@ -13,7 +13,7 @@ export interface CommandObserver {
 
 export function outcomeOf(error: unknown): CommandOutcome {
   if (error instanceof DomainError) return error.kind;
-  if (error instanceof ProblemError) return error.status === 412 ? 'precondition_failed' : error.status === 409 ? 'conflict' : 'error';
+  if (error instanceof ApplicationError) return error.kind === 'precondition_failed' ? 'precondition_failed' : 'conflict';
   return 'error';
 }
 
@@ -68,31 +68,10 @@ export class DeskMetrics implements CommandObserver {
     this.commandSeconds.observe({ command }, seconds);
   }
 
-  /** The store, timing every append. Every call goes to the store itself, so its own state stays its own. */
+  /** The store, timing every append. */
   instrument(store: EventStore): EventStore {
     const { appendSeconds, appended } = this;
-    return {
-      async appendToStream(
-        streamId: string,
-        events: EventToAppend[],
-        options?: { expectedRevision?: ExpectedRevision },
-      ): Promise<AppendResult> {
-        const end = appendSeconds.startTimer();
-        try {
-          const result = await store.appendToStream(streamId, events, options);
-          appended.inc(events.length);
-          return result;
-        } finally {
-          end();
-        }
-      },
-      readStream: (streamId, options) => store.readStream(streamId, options),
-      readAll: (options) => store.readAll(options),
-      subscribeToAll: (options) => store.subscribeToAll(options),
-      headPosition: () => store.headPosition(),
-      ping: () => store.ping(),
-      close: () => store.close(),
-    };
+    return observedEventStore(store, { appendStarted: () => appendSeconds.startTimer(), eventsAppended: (count) => appended.inc(count) });
   }
 
   /** Projection series, computed at each scrape from the runners of this process. */

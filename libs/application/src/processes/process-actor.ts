@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '@desk/domain';
-import type { CommandEnvelope } from '../commands/command-executor';
+import type { CommandEnvelope } from '../commands/command-handler';
 
 /**
  * Envelope of a command a process issues on its own. When an event caused

@@ -1,8 +1,7 @@
-import { sql } from 'kysely';
 import { DomainError, type Actor, type SlaTargetKind } from '@desk/domain';
 import type { ReadModelStore } from '@desk/read-models';
-import { ExecuteRequestCommand } from '../commands/aggregate-commands';
-import type { CommandResult } from '../commands/command-executor';
+import type { CommandResult } from '../commands/command-handler';
+import { RequestWrite } from '../commands/writes';
 import type { Clock } from '../clock';
 import { processEnvelope } from './process-actor';
 import { silentLog, type Log } from '../observability/json-log';
@@ -10,7 +9,7 @@ import { silentLog, type Log } from '../observability/json-log';
 export const SLA_WATCH_ACTOR: Actor = { id: 'system:sla-watch', role: 'system' };
 
 export interface RequestCommandBus {
-  execute(command: ExecuteRequestCommand): Promise<CommandResult>;
+  execute(write: RequestWrite): Promise<CommandResult>;
 }
 
 export interface SlaWatchTick {
@@ -66,56 +65,21 @@ export class SlaWatch {
 
   private async tick(): Promise<SlaWatchTick> {
     const now = this.clock.now().toISOString();
-    // The clock reads the moment it stopped while stopped (on hold awaiting the requester), now otherwise.
-    const reading = sql<string>`coalesce(clock_stopped_since, ${now})`;
+    // The summary stores when each target's breach falls due (null while the clock stands still before it, or once met
+    // or recorded): the SLA clock's rule is the domain's, and this pass only compares those times with now.
     const rows = await this.readModels.reader
       .selectFrom('request_summaries')
-      .select([
-        'request_id',
-        'is_open',
-        'clock_stopped_since',
-        'first_responded_at',
-        'first_response_due_at',
-        'first_response_within_target',
-        'resolved_at',
-        'resolution_due_at',
-        'resolution_within_target',
-        'first_response_breached',
-        'resolution_breached',
-      ])
-      .where('status', '!=', 'cancelled')
-      .where((eb) =>
-        eb.or([
-          eb.and([
-            eb('first_response_breached', '=', 0),
-            eb.or([
-              eb.and([eb('is_open', '=', 1), eb('first_responded_at', 'is', null), eb(reading, '>', eb.ref('first_response_due_at'))]),
-              eb('first_response_within_target', '=', 0),
-            ]),
-          ]),
-          eb.and([
-            eb('resolution_breached', '=', 0),
-            eb.or([
-              eb.and([eb('is_open', '=', 1), eb(reading, '>', eb.ref('resolution_due_at'))]),
-              // Resolved late before any watcher noticed: still a breach to record.
-              eb('resolution_within_target', '=', 0),
-            ]),
-          ]),
-        ]),
-      )
+      .select(['request_id', 'first_response_breach_due_at', 'resolution_breach_due_at'])
+      .where((eb) => eb.or([eb('first_response_breach_due_at', '<', now), eb('resolution_breach_due_at', '<', now)]))
       .orderBy('request_id')
       .limit(1000)
       .execute();
     let candidates = 0;
     let accepted = 0;
     for (const row of rows) {
-      const clock = row.clock_stopped_since ?? now;
       const targets: SlaTargetKind[] = [];
-      const unansweredLate =
-        row.is_open === 1 && row.first_responded_at === null && row.first_response_due_at !== null && clock > row.first_response_due_at;
-      if (row.first_response_breached === 0 && (unansweredLate || row.first_response_within_target === 0)) targets.push('first_response');
-      const unresolvedLate = row.is_open === 1 && row.resolution_due_at !== null && clock > row.resolution_due_at;
-      if (row.resolution_breached === 0 && (unresolvedLate || row.resolution_within_target === 0)) targets.push('resolution');
+      if (row.first_response_breach_due_at !== null && row.first_response_breach_due_at < now) targets.push('first_response');
+      if (row.resolution_breach_due_at !== null && row.resolution_breach_due_at < now) targets.push('resolution');
       for (const target of targets) {
         candidates++;
         if (await this.record(row.request_id, target)) accepted++;
@@ -127,9 +91,7 @@ export class SlaWatch {
   private async record(requestId: string, target: SlaTargetKind): Promise<boolean> {
     try {
       const envelope = processEnvelope(SLA_WATCH_ACTOR, null);
-      const result = await this.commands.execute(
-        new ExecuteRequestCommand(requestId, { type: 'RecordSlaBreach', data: { target } }, envelope),
-      );
+      const result = await this.commands.execute(new RequestWrite(requestId, { type: 'RecordSlaBreach', data: { target } }, envelope));
       this.log.info('SLA breach noticed', { requestId, target, revision: String(result.revision), correlationId: envelope.correlationId });
       return true;
     } catch (error) {

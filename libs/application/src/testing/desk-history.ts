@@ -1,27 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import {
-  customerDecider,
-  customerStream,
-  departmentDecider,
-  departmentStream,
-  IMPACT_GRAPH_STREAM,
-  impactDecider,
-  requestDecider,
-  requestStream,
-  type Actor,
-  type BusinessCalendar,
-  type CustomerCommand,
-  type CustomerState,
-  type DepartmentCommand,
-  type DepartmentState,
-  type DomainEvent,
-  type ImpactCommand,
-  type ImpactGraphState,
-  type RequestCommand,
-  type RequestState,
-  type SlaTarget,
+import type {
+  Actor,
+  BusinessCalendar,
+  CustomerCommand,
+  CustomerState,
+  DepartmentCommand,
+  DepartmentState,
+  DomainCommand,
+  DomainEvent,
+  ImpactCommand,
+  ImpactGraphState,
+  RequestCommand,
+  RequestState,
+  SlaTarget,
 } from '@desk/domain';
 import type { RecordedEvent } from '@desk/event-store';
+import { customerAggregate, departmentAggregate, impactAggregate, requestAggregate, type Aggregate } from '../commands/aggregates';
+import { decideStep } from '../commands/command-handler';
 
 const manager: Actor = { id: 'mgr-1', role: 'manager' };
 export const AGENT: Actor = { id: 'agent-ann', role: 'agent' };
@@ -29,8 +24,10 @@ export const SYSTEM: Actor = { id: 'system:test', role: 'system' };
 
 /**
  * Builds a realistic event history for projection specs by running commands
- * through the real deciders, with a settable business time: the events are
- * exactly what the write side would have stored.
+ * through the write path's own decision step (the real deciders, the real
+ * metadata), with a settable business time, keeping the aggregates' states in
+ * memory instead of in a store: the events are what the write side would
+ * have stored.
  */
 export class DeskHistory {
   readonly events: RecordedEvent[] = [];
@@ -38,7 +35,7 @@ export class DeskHistory {
   private readonly departments = new Map<string, DepartmentState>();
   private readonly customers = new Map<string, CustomerState>();
   private readonly requests = new Map<string, RequestState>();
-  private graph: ImpactGraphState = impactDecider.initialState;
+  private graph: ImpactGraphState = impactAggregate.decider.initialState;
   private readonly revisions = new Map<string, number>();
 
   constructor(start = '2026-03-02T08:00:00.000Z') {
@@ -66,10 +63,8 @@ export class DeskHistory {
   }
 
   departmentCommand(id: string, command: DepartmentCommand): this {
-    const state = this.departments.get(id) ?? departmentDecider.initialState;
-    const events = departmentDecider.decide(command, state, { now: this.now, actor: manager });
-    this.departments.set(id, events.reduce(departmentDecider.evolve, state));
-    return this.record(departmentStream(id), events, manager);
+    this.departments.set(id, this.decide(departmentAggregate, id, this.departments.get(id), command, manager));
+    return this;
   }
 
   internalCustomer(id: string, departmentId: string, customerFacing = false): this {
@@ -87,10 +82,8 @@ export class DeskHistory {
   }
 
   private customerCommand(id: string, command: CustomerCommand): this {
-    const state = this.customers.get(id) ?? customerDecider.initialState;
-    const events = customerDecider.decide(command, state, { now: this.now, actor: manager, departments: this.departments });
-    this.customers.set(id, events.reduce(customerDecider.evolve, state));
-    return this.record(customerStream(id), events, manager);
+    this.customers.set(id, this.decide(customerAggregate, id, this.customers.get(id), command, manager));
+    return this;
   }
 
   open(requestId: string, requesterId: string, departmentId: string, extra: Partial<Record<string, unknown>> = {}): this {
@@ -105,16 +98,8 @@ export class DeskHistory {
   }
 
   request(requestId: string, command: RequestCommand, actor: Actor = AGENT): this {
-    const state = this.requests.get(requestId) ?? requestDecider.initialState;
-    const events = requestDecider.decide(command, state, {
-      now: this.now,
-      actor,
-      departments: this.departments,
-      customers: this.customers,
-      requests: this.requests,
-    });
-    this.requests.set(requestId, events.reduce(requestDecider.evolve, state));
-    return this.record(requestStream(requestId), events, actor);
+    this.requests.set(requestId, this.decide(requestAggregate, requestId, this.requests.get(requestId), command, actor));
+    return this;
   }
 
   assign(requestId: string, agentId = AGENT.id): this {
@@ -139,9 +124,8 @@ export class DeskHistory {
   }
 
   private impact(command: ImpactCommand): this {
-    const events = impactDecider.decide(command, this.graph, { now: this.now, actor: AGENT, requests: this.requests });
-    this.graph = impactDecider.evolveMany(this.graph, events);
-    return this.record(IMPACT_GRAPH_STREAM, events, AGENT);
+    this.graph = this.decide(impactAggregate, command.data.causeRequestId, this.graph, command, AGENT);
+    return this;
   }
 
   /** Events recorded since `from` (an index into `events`). */
@@ -149,27 +133,23 @@ export class DeskHistory {
     return this.events.slice(from);
   }
 
-  private record(streamId: string, events: readonly DomainEvent[], actor: Actor): this {
-    for (const event of events) {
+  /** One command through the write path's decision step, against the states kept here; its events recorded in order. */
+  private decide<State, Command extends DomainCommand, Event extends DomainEvent>(
+    aggregate: Aggregate<State, Command, Event>,
+    id: string,
+    state: State | undefined,
+    command: Command,
+    actor: Actor,
+  ): State {
+    const envelope = { commandId: randomUUID(), correlationId: randomUUID(), actor, now: this.now };
+    const lookedUp = { departments: this.departments, customers: this.customers, requests: this.requests };
+    const decided = decideStep(aggregate, state ?? aggregate.decider.initialState, { command }, envelope, lookedUp);
+    const streamId = aggregate.streamOf(id);
+    for (const event of decided.toAppend) {
       const revision = (this.revisions.get(streamId) ?? -1) + 1;
       this.revisions.set(streamId, revision);
-      this.events.push({
-        id: randomUUID(),
-        streamId,
-        type: event.type,
-        revision: BigInt(revision),
-        position: BigInt(this.events.length + 1),
-        data: event.data as Record<string, unknown>,
-        metadata: {
-          correlationId: randomUUID(),
-          causationId: randomUUID(),
-          actor: actor.id,
-          occurredAt: this.now.toISOString(),
-          schemaVersion: 1,
-        },
-        recordedAt: this.now,
-      });
+      this.events.push({ ...event, streamId, revision: BigInt(revision), position: BigInt(this.events.length + 1), recordedAt: this.now });
     }
-    return this;
+    return decided.state;
   }
 }

@@ -1,7 +1,10 @@
-import { decideRequest } from './request.decide';
-import { evolveRequest, initialRequestState } from './request.state';
+import type { Decider } from '../shared/decider';
+import type { RequestCommand } from './request.commands';
+import { decideRequest, type RequestDecisionContext } from './request.decide';
+import type { RequestEvent } from './request.events';
+import { evolveRequest, initialRequestState, type RequestState } from './request.state';
 
-export const requestDecider = {
+export const requestDecider: Decider<RequestState, RequestCommand, RequestEvent, RequestDecisionContext> = {
   decide: decideRequest,
   evolve: evolveRequest,
   initialState: initialRequestState,

@@ -1,0 +1,97 @@
+import type { Kysely, Transaction } from 'kysely';
+import { decodeEvent, type Actor, type DeskEvent, type EventType, type RequestCommand, type RequestState } from '@desk/domain';
+import type { RecordedEvent } from '@desk/event-store';
+import type { Projection, ReadModelTables } from '@desk/read-models';
+import type { AggregateRepository } from '../commands/aggregate-repository';
+import { requestAggregate, toStored } from '../commands/aggregates';
+import { RequestWrite } from '../commands/writes';
+import { silentLog, type Log } from '../observability/json-log';
+import type { RequestCommandBus } from './sla-watch';
+
+/** An event of the log as a reactor sees it: decoded, with what the log knows of it. */
+export type LoggedEvent<Event extends DeskEvent = DeskEvent> = Event & {
+  id: string;
+  streamId: string;
+  correlationId: string;
+  occurredAt: string;
+};
+
+/** A command a reactor issues in answer to an event, addressed to a request. */
+export interface Reaction {
+  requestId: string;
+  command: RequestCommand;
+}
+
+/**
+ * A process driven by the log, pure like a decider: an event in (with the
+ * request it reads, when it names one), the commands it calls for out.
+ * Its runner loads, sends and keeps the checkpoint; a reaction must be safe
+ * to send twice (a replay, a second projector): an OpenRequest reaction
+ * names a request whose id derives from its cause, and is sent only while
+ * that request does not exist.
+ */
+export interface Reactor<Event extends DeskEvent> {
+  readonly name: string;
+  readonly actor: Actor;
+  readonly eventTypes: readonly Event['type'][];
+  /** The request the reaction reads besides the event, if any. */
+  reads(event: LoggedEvent<Event>): string | null;
+  react(event: LoggedEvent<Event>, read: RequestState | null): Reaction[];
+}
+
+/**
+ * Runs a reactor as a checkpointed subscriber of the log: a projection
+ * without tables, whose only state is its checkpoint.
+ */
+export class ReactorRunner<Event extends DeskEvent> implements Projection {
+  readonly version = 1;
+  readonly tables = [] as const;
+  readonly eventTypes: ReadonlySet<string>;
+
+  constructor(
+    private readonly reactor: Reactor<Event>,
+    private readonly commands: RequestCommandBus,
+    private readonly repository: AggregateRepository,
+    private readonly log: Log = silentLog,
+  ) {
+    this.eventTypes = new Set<EventType>(reactor.eventTypes);
+  }
+
+  get name(): string {
+    return this.reactor.name;
+  }
+
+  async createTables(_db: Kysely<ReadModelTables>): Promise<void> {
+    // Its only state is its checkpoint.
+  }
+
+  async apply(_trx: Transaction<ReadModelTables>, events: RecordedEvent[]): Promise<void> {
+    for (const recorded of events) {
+      const event = logged<Event>(recorded);
+      const readId = this.reactor.reads(event);
+      const read = readId === null ? null : (await this.repository.load(requestAggregate, readId)).state;
+      for (const reaction of this.reactor.react(event, read)) await this.send(event, reaction);
+    }
+  }
+
+  private async send(cause: LoggedEvent<Event>, { requestId, command }: Reaction): Promise<void> {
+    const envelope = { commandId: cause.id, correlationId: cause.correlationId, actor: this.reactor.actor };
+    // Opening happens once: a request that exists was opened by an earlier delivery of the same event.
+    const commands =
+      command.type === 'OpenRequest' ? ({ revision }: { revision: bigint | null }) => (revision === null ? [{ command }] : []) : command;
+    const result = await this.commands.execute(new RequestWrite(requestId, commands, envelope));
+    if (result.appended > 0) {
+      this.log.info(`${this.reactor.name}: ${command.type}`, { requestId, cause: cause.id, correlationId: cause.correlationId });
+    }
+  }
+}
+
+function logged<Event extends DeskEvent>(recorded: RecordedEvent): LoggedEvent<Event> {
+  return {
+    ...(decodeEvent(toStored(recorded)) as Event),
+    id: recorded.id,
+    streamId: recorded.streamId,
+    correlationId: String(recorded.metadata.correlationId),
+    occurredAt: String(recorded.metadata.occurredAt),
+  };
+}
