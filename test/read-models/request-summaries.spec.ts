@@ -170,6 +170,9 @@ describeOnEveryReadModelStore('request-summaries projection', (open) => {
         resolution_at_risk_at: '2026-03-02T11:00:00.000Z',
         paused_minutes: 0,
         clock_stopped_since: null,
+        // Unmet with the clock running: a breach of each is there to record from its due time on.
+        first_response_breach_due_at: '2026-03-02T08:30:00.000Z',
+        resolution_breach_due_at: '2026-03-02T12:00:00.000Z',
         first_responded_at: null,
         first_response_within_target: null,
         first_response_elapsed_minutes: null,
@@ -342,9 +345,15 @@ describeOnEveryReadModelStore('request-summaries projection', (open) => {
       history.advance(10).request('a', resume);
       await step({ revision: 6, last_event_at: '2026-03-02T08:20:00.000Z', status: 'in_progress' });
 
-      // Awaiting the requester from 08:20 to 09:20: the clock stands still for 60 minutes.
+      // Awaiting the requester from 08:20 to 09:20: the clock stands still for 60 minutes, so nothing can fall due.
       history.request('a', hold('awaiting_requester'));
-      await step({ revision: 7, status: 'on_hold', clock_stopped_since: '2026-03-02T08:20:00.000Z' });
+      await step({
+        revision: 7,
+        status: 'on_hold',
+        clock_stopped_since: '2026-03-02T08:20:00.000Z',
+        first_response_breach_due_at: null,
+        resolution_breach_due_at: null,
+      });
       history.advance(60).request('a', resume);
       await step({
         revision: 8,
@@ -357,6 +366,8 @@ describeOnEveryReadModelStore('request-summaries projection', (open) => {
         resolution_due_at: '2026-03-02T13:00:00.000Z',
         resolution_at_risk_at: '2026-03-02T12:00:00.000Z',
         next_due_at: '2026-03-02T09:30:00.000Z',
+        first_response_breach_due_at: '2026-03-02T09:30:00.000Z',
+        resolution_breach_due_at: '2026-03-02T13:00:00.000Z',
       });
 
       // Critical (15 / 120) at 09:25, re-targeted from the opening with the 60 paused minutes.
@@ -375,10 +386,18 @@ describeOnEveryReadModelStore('request-summaries projection', (open) => {
         resolution_due_at: '2026-03-02T11:00:00.000Z',
         resolution_at_risk_at: '2026-03-02T10:30:00.000Z',
         next_due_at: '2026-03-02T09:15:00.000Z',
+        first_response_breach_due_at: '2026-03-02T09:15:00.000Z',
+        resolution_breach_due_at: '2026-03-02T11:00:00.000Z',
       });
 
+      // Recorded: nothing more to record for that target.
       history.advance(1).request('a', breach('first_response'), SYSTEM);
-      await step({ revision: 10, last_event_at: '2026-03-02T09:26:00.000Z', first_response_breached: 1 });
+      await step({
+        revision: 10,
+        last_event_at: '2026-03-02T09:26:00.000Z',
+        first_response_breached: 1,
+        first_response_breach_due_at: null,
+      });
 
       // An internal note and the requester's own public comment are no first response: the row does not follow comments.
       history.advance(4).request('a', reply('note', 'internal')).request('a', reply('from-eva'), requester('eva'));
@@ -398,6 +417,7 @@ describeOnEveryReadModelStore('request-summaries projection', (open) => {
         resolution_within_target: 1,
         clock_stopped_since: '2026-03-02T09:40:00.000Z',
         next_due_at: null,
+        resolution_breach_due_at: null,
       });
 
       // Reopened at 10:10: 30 more minutes stood still (90 in all); the unanswered first response moves too.
@@ -421,6 +441,7 @@ describeOnEveryReadModelStore('request-summaries projection', (open) => {
         resolution_due_at: '2026-03-02T11:30:00.000Z',
         resolution_at_risk_at: '2026-03-02T11:00:00.000Z',
         next_due_at: '2026-03-02T09:45:00.000Z',
+        resolution_breach_due_at: '2026-03-02T11:30:00.000Z',
       });
 
       // The first public reply by the desk at 10:15, after its due time of 09:45.
@@ -452,6 +473,7 @@ describeOnEveryReadModelStore('request-summaries projection', (open) => {
         resolution_within_target: 1,
         clock_stopped_since: '2026-03-02T11:00:00.000Z',
         next_due_at: null,
+        resolution_breach_due_at: null,
       });
 
       history.advance(5).request('a', rate(2, 'slow'), requester('eva'));
@@ -494,6 +516,8 @@ describeOnEveryReadModelStore('request-summaries projection', (open) => {
         status: 'on_hold',
         assignee_id: 'agent-ann',
         clock_stopped_since: '2026-03-02T08:10:00.000Z',
+        first_response_breach_due_at: null,
+        resolution_breach_due_at: null,
       });
 
       // Transferred to IT on Tuesday 08:30Z: the hold ends (RequestResumed) and the request lands as new.
@@ -516,6 +540,8 @@ describeOnEveryReadModelStore('request-summaries projection', (open) => {
         resolution_due_at: '2026-03-03T12:20:00.000Z',
         resolution_at_risk_at: '2026-03-03T11:20:00.000Z',
         next_due_at: '2026-03-03T09:20:00.000Z',
+        first_response_breach_due_at: '2026-03-03T09:20:00.000Z',
+        resolution_breach_due_at: '2026-03-03T12:20:00.000Z',
       });
       expect(await row('x')).toMatchObject({ sla_department_id: 'shop', sla_standard_version: 1 });
 
@@ -527,6 +553,9 @@ describeOnEveryReadModelStore('request-summaries projection', (open) => {
         is_open: 0,
         cancelled_at: '2026-03-03T08:40:00.000Z',
         next_due_at: null,
+        // A cancelled request records no breach.
+        first_response_breach_due_at: null,
+        resolution_breach_due_at: null,
       });
     });
 

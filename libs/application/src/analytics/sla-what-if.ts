@@ -1,9 +1,14 @@
 import {
-  businessMinutesBetween,
+  minutesRun,
+  minutesStoodStill,
+  restartClock,
+  STARTED_CLOCK,
+  stopClock,
   type Audience,
   type Priority,
   type RequestEvent,
   type ServiceStandard,
+  type SlaClock,
   type SlaTargetKind,
 } from '@desk/domain';
 
@@ -29,10 +34,12 @@ export interface RequestMeasure {
 
 /**
  * How a request fares against a service standard, from its history alone:
- * business minutes in the standard's calendar from opening, less the time
- * the clock stood still (holds awaiting the requester, time spent resolved),
- * against the targets of its priority (the last one before `until`). A target
- * not reached by `until` is pending, or breached if already past. Pure.
+ * the domain's SLA clock (sla-clock.ts) replayed in the standard's calendar,
+ * since the minutes the events recorded were counted in the calendar the
+ * request was opened under. Its business minutes at the first reply and at
+ * the resolution are measured against the targets of its priority (the last
+ * one before `until`). A target not reached by `until` is pending, or
+ * breached if already past. Pure.
  */
 export function measureRequest(
   history: readonly TimedEvent[],
@@ -42,12 +49,13 @@ export function measureRequest(
   const opened = history.find(({ event }) => event.type === 'RequestOpened');
   if (!opened || opened.event.type !== 'RequestOpened') return null;
   const calendar = standard.calendar;
-  const openedAt = new Date(opened.event.data.openedAt);
+  const openedAt = opened.event.data.openedAt;
   const audience = opened.event.data.audience;
   let priority: Priority = opened.event.data.priority;
-  const pauses: { from: Date; to: Date | null }[] = [];
-  let respondedAt: Date | null = null;
-  let resolvedAt: Date | null = null;
+  let clock: SlaClock = STARTED_CLOCK;
+  let respondedAfter: number | null = null;
+  let resolvedAfter: number | null = null;
+  const run = (at: Date) => minutesRun(openedAt, clock, at, calendar);
   for (const { event, occurredAt } of history) {
     const at = new Date(occurredAt);
     if (at > until) break;
@@ -56,46 +64,33 @@ export function measureRequest(
         priority = event.data.to;
         break;
       case 'RequestPutOnHold':
-        if (event.data.clockPaused) pauses.push({ from: new Date(event.data.heldAt), to: null });
+        if (event.data.clockPaused) clock = stopClock(clock, event.data.heldAt);
         break;
       case 'RequestResumed':
-        closePause(pauses, at);
+      case 'RequestReopened':
+        if (event.type === 'RequestReopened') resolvedAfter = null;
+        clock = restartClock(clock, minutesStoodStill(clock, at, calendar));
         break;
       case 'RequestResolved':
-        resolvedAt = new Date(event.data.resolvedAt);
-        if (!pauses.some((pause) => pause.to === null)) pauses.push({ from: resolvedAt, to: null });
-        break;
-      case 'RequestReopened':
-        resolvedAt = null;
-        closePause(pauses, at);
+        resolvedAfter = run(new Date(event.data.resolvedAt));
+        clock = stopClock(clock, event.data.resolvedAt);
         break;
       case 'FirstResponseGiven':
-        respondedAt ??= new Date(event.data.respondedAt);
+        respondedAfter ??= run(new Date(event.data.respondedAt));
         break;
       default:
         break;
     }
   }
-  const used = (to: Date) =>
-    businessMinutesBetween(openedAt, to, calendar) -
-    pauses.reduce((sum, pause) => {
-      const end = pause.to && pause.to < to ? pause.to : to;
-      return end > pause.from ? sum + businessMinutesBetween(pause.from, end, calendar) : sum;
-    }, 0);
   const target = standard.targets.find((candidate) => candidate.priority === priority && candidate.audience === audience);
-  const measure = (kind: SlaTargetKind, reachedAt: Date | null): TargetMeasure => {
+  const measure = (kind: SlaTargetKind, reachedAfter: number | null): TargetMeasure => {
     const minutes = kind === 'first_response' ? target?.firstResponseMinutes : target?.resolutionMinutes;
     if (minutes === undefined) return { outcome: 'no_target', minutesToSpare: null };
-    const spare = minutes - used(reachedAt ?? until);
-    if (reachedAt) return { outcome: spare >= 0 ? 'met' : 'breached', minutesToSpare: spare };
+    const spare = minutes - (reachedAfter ?? run(until));
+    if (reachedAfter !== null) return { outcome: spare >= 0 ? 'met' : 'breached', minutesToSpare: spare };
     return { outcome: spare < 0 ? 'breached' : 'pending', minutesToSpare: spare };
   };
-  return { audience, firstResponse: measure('first_response', respondedAt), resolution: measure('resolution', resolvedAt) };
-}
-
-function closePause(pauses: { from: Date; to: Date | null }[], at: Date): void {
-  const open = pauses.find((pause) => pause.to === null);
-  if (open) open.to = at;
+  return { audience, firstResponse: measure('first_response', respondedAfter), resolution: measure('resolution', resolvedAfter) };
 }
 
 export interface OutcomeFigures {

@@ -19,7 +19,17 @@ import {
   type Priority,
   type RequestStatus,
 } from '../shared/vocabulary';
-import { addBusinessMinutes, businessMinutesBetween } from '../sla/business-calendar';
+import {
+  dueAt,
+  isClockStopped,
+  isPastDue,
+  minutesRun,
+  reachedWithinTarget,
+  restartAt,
+  STARTED_CLOCK,
+  type ClockRestart,
+  type SlaClock,
+} from '../sla/sla-clock';
 import type {
   AddComment,
   AssignRequest,
@@ -82,6 +92,8 @@ export interface AggregateLookups {
  *   stopped clock must restart (transfer of a request on hold awaiting the requester);
  * - ChangePriority, ResumeWork, ReopenRequest: the SLA's department
  *   (`sla.departmentId`), for the targets and calendar of the standard version it records;
+ * - AddComment before the first response, ResolveRequest: the SLA's department,
+ *   for the calendar the business minutes of the first response or the resolution count in;
  * - PutOnHold blocked by a request: that request.
  */
 export function requestLookups(command: RequestCommand, state: RequestState): AggregateLookups {
@@ -94,12 +106,16 @@ export function requestLookups(command: RequestCommand, state: RequestState): Ag
       break;
     case 'TransferRequest':
       lookups.departmentIds.push(command.data.toDepartmentId);
-      if (sla?.clockStoppedSince) lookups.departmentIds.push(sla.departmentId);
+      if (sla && isClockStopped(sla)) lookups.departmentIds.push(sla.departmentId);
       break;
     case 'ChangePriority':
     case 'ResumeWork':
     case 'ReopenRequest':
+    case 'ResolveRequest':
       if (sla) lookups.departmentIds.push(sla.departmentId);
+      break;
+    case 'AddComment':
+      if (sla && state.status !== 'absent' && state.firstResponse === null) lookups.departmentIds.push(sla.departmentId);
       break;
     case 'PutOnHold':
       if (command.data.reason === 'blocked_by_request' && typeof command.data.blockingRequestId === 'string') {
@@ -286,12 +302,6 @@ function targetMinutes(standard: ServiceStandard, priority: Priority, audience: 
   };
 }
 
-/** due = openedAt + target + paused minutes, in the standard's business time; null without a target. */
-function dueAt(openedAt: string, minutes: number | null, pausedMinutes: number, calendar: BusinessCalendar | null): string | null {
-  if (minutes === null) return null;
-  return addBusinessMinutes(new Date(openedAt), minutes + pausedMinutes, calendar).toISOString();
-}
-
 /** The standard version a request records, from its department: it is never rewritten by later versions. */
 function recordedStandard(sla: SlaTerms, context: RequestDecisionContext): ServiceStandard {
   const department = context.departments.get(sla.departmentId);
@@ -305,32 +315,23 @@ function recordedStandard(sla: SlaTerms, context: RequestDecisionContext): Servi
   return standard;
 }
 
-/**
- * Restarting a stopped clock (resume, reopen, transfer of a held request):
- * the business minutes it stood still, and the due times they move.
- * The first-response due time stays put once a first response was given.
- */
-function restartClock(request: OpenedRequest, context: RequestDecisionContext) {
+/** Restarting the clock (resume, reopen, transfer of a held request), in the calendar of the standard the request records. */
+function restartClock(request: OpenedRequest, context: RequestDecisionContext): ClockRestart {
   const sla = request.sla;
   if (!sla) return { pausedMinutes: 0, firstResponseDueAt: null, resolutionDueAt: null };
-  if (!sla.clockStoppedSince) {
-    return { pausedMinutes: 0, firstResponseDueAt: sla.firstResponseDueAt, resolutionDueAt: sla.resolutionDueAt };
-  }
-  const calendar = recordedStandard(sla, context).calendar;
-  const pausedMinutes = businessMinutesBetween(new Date(sla.clockStoppedSince), context.now, calendar);
-  const totalPaused = sla.pausedMinutes + pausedMinutes;
-  return {
-    pausedMinutes,
-    firstResponseDueAt: request.firstResponse
-      ? sla.firstResponseDueAt
-      : dueAt(request.openedAt, sla.firstResponseMinutes, totalPaused, calendar),
-    resolutionDueAt: dueAt(request.openedAt, sla.resolutionMinutes, totalPaused, calendar),
-  };
+  const calendar = isClockStopped(sla) ? recordedStandard(sla, context).calendar : null;
+  return restartAt(request.openedAt, sla, request.firstResponse !== null, context.now, calendar);
 }
 
-/** The instant the SLA clock reads: now while it runs, the moment it stopped while it is stopped. */
-function clockReading(request: OpenedRequest, now: Date): number {
-  return request.sla?.clockStoppedSince ? Date.parse(request.sla.clockStoppedSince) : now.getTime();
+/**
+ * The clock a request is measured by and the calendar it counts in. A request
+ * opened without a service standard has no pauses to count: its clock runs
+ * every minute from opening.
+ */
+function slaClock(request: OpenedRequest, context: RequestDecisionContext): { clock: SlaClock; calendar: BusinessCalendar | null } {
+  return request.sla
+    ? { clock: request.sla, calendar: recordedStandard(request.sla, context).calendar }
+    : { clock: STARTED_CLOCK, calendar: null };
 }
 
 // ---------------------------------------------------------------------------
@@ -502,6 +503,7 @@ function resolveRequest(command: ResolveRequest, state: RequestState, context: R
   problems.text('resolution', command.data.resolution, { min: 1, max: 10000 });
   problems.throwIfAny(command.type);
   allowTransition(command, request);
+  const { clock, calendar } = slaClock(request, context);
   return [
     {
       type: 'RequestResolved',
@@ -510,6 +512,8 @@ function resolveRequest(command: ResolveRequest, state: RequestState, context: R
         resolution: command.data.resolution,
         resolvedBy: context.actor.id,
         resolvedAt: context.now.toISOString(),
+        withinTarget: reachedWithinTarget(clock, request.sla?.resolutionDueAt ?? null, context.now),
+        businessMinutes: minutesRun(request.openedAt, clock, context.now, calendar),
       },
     },
   ];
@@ -664,6 +668,7 @@ function addComment(command: AddComment, state: RequestState, context: RequestDe
   const isDeskReply = visibility === 'public' && (actor.role === 'agent' || actor.role === 'manager');
   if (isDeskReply && request.firstResponse === null) {
     const due = request.sla?.firstResponseDueAt ?? null;
+    const { clock, calendar } = slaClock(request, context);
     events.push({
       type: 'FirstResponseGiven',
       data: {
@@ -671,8 +676,8 @@ function addComment(command: AddComment, state: RequestState, context: RequestDe
         agentId: actor.id,
         respondedAt: now.toISOString(),
         dueAt: due,
-        // A reply while the clock is stopped is measured at the moment it stopped.
-        withinTarget: due === null ? null : clockReading(request, now) <= Date.parse(due),
+        withinTarget: reachedWithinTarget(clock, due, now),
+        businessMinutes: minutesRun(request.openedAt, clock, now, calendar),
       },
     });
   }
@@ -768,13 +773,10 @@ function recordSlaBreach(command: RecordSlaBreach, state: RequestState, context:
   if (target === 'first_response' && request.firstResponse) {
     // The first-response clock stopped with the reply; its outcome was measured then.
     if (request.firstResponse.withinTarget !== false) throw refuse(`the first response was given within its target (due ${due})`);
-  } else {
-    const reading = clockReading(request, context.now);
-    if (reading <= Date.parse(due)) {
-      if (request.status === 'resolved' || request.status === 'closed') throw refuse(`it was resolved within its target (due ${due})`);
-      if (sla.clockStoppedSince) throw refuse(`the SLA clock is paused since ${sla.clockStoppedSince}, before the due time ${due}`);
-      throw refuse(`it is not due yet (due ${due})`);
-    }
+  } else if (!isPastDue(sla, due, context.now)) {
+    if (request.status === 'resolved' || request.status === 'closed') throw refuse(`it was resolved within its target (due ${due})`);
+    if (isClockStopped(sla)) throw refuse(`the SLA clock is paused since ${sla.clockStoppedSince}, before the due time ${due}`);
+    throw refuse(`it is not due yet (due ${due})`);
   }
   return [
     {

@@ -96,6 +96,16 @@ export type RequestResolved = DomainEvent<
     resolvedBy: string;
     /** When it was resolved (business time): time spent resolved is excluded from the clock if it is reopened. */
     resolvedAt: string;
+    /**
+     * Whether the resolution came within its target, by the SLA clock (sla/sla-clock.ts); null without a
+     * resolution target. Absent in events of schema version 1: readers compute it with the SLA clock.
+     */
+    withinTarget?: boolean | null;
+    /**
+     * Business minutes the SLA clock ran from opening to the resolution (pauses left out; every minute counts
+     * without a service standard). Absent in events of schema version 1: readers compute it with the SLA clock.
+     */
+    businessMinutes?: number;
   }
 >;
 
@@ -152,7 +162,19 @@ export type CommentAdded = DomainEvent<
 /** The first public reply by someone working the request. */
 export type FirstResponseGiven = DomainEvent<
   'FirstResponseGiven',
-  { requestId: string; agentId: string; respondedAt: string; dueAt: string | null; withinTarget: boolean | null }
+  {
+    requestId: string;
+    agentId: string;
+    respondedAt: string;
+    dueAt: string | null;
+    /** By the SLA clock: a reply while it is stopped is measured at the moment it stopped. Null without a target. */
+    withinTarget: boolean | null;
+    /**
+     * Business minutes the SLA clock ran from opening to the reply (pauses left out; every minute counts without
+     * a service standard). Absent in events of schema version 1: readers compute it with the SLA clock.
+     */
+    businessMinutes?: number;
+  }
 >;
 
 export type SatisfactionRated = DomainEvent<

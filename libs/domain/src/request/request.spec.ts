@@ -367,11 +367,13 @@ describe('ResumeWork', () => {
 });
 
 describe('ResolveRequest', () => {
-  it('resolves, recording who and when', () => {
+  it('resolves, recording who and when, and how it fares by the SLA clock', () => {
+    const resolved = resolvedAt(LATER);
     request
       .given([opened, assigned, started])
       .when({ type: 'ResolveRequest', data: { resolution: 'Replaced the disk' } }, requestContext(agent, LATER))
-      .then([resolvedAt(LATER)]);
+      // Opened Monday 09:00 local, resolved 09:30: 30 business minutes, well before the resolution due at 17:00.
+      .then([{ ...resolved, data: { ...resolved.data, withinTarget: true, businessMinutes: 30 } }]);
   });
 
   it('needs a resolution', () => {
@@ -619,6 +621,8 @@ describe('AddComment', () => {
             respondedAt: LATER.toISOString(),
             dueAt: '2025-03-03T09:00:00.000Z',
             withinTarget: true,
+            // 09:00 to 09:30 local, in the IT department's office hours.
+            businessMinutes: 30,
           },
         },
       ]);
@@ -823,8 +827,22 @@ describe('requestLookups', () => {
     expect(
       requestLookups({ type: 'PutOnHold', data: { reason: 'blocked_by_request', blockingRequestId: 'r-2' } }, state([opened])),
     ).toEqual({ ...none, requestIds: ['r-2'] });
-    expect(requestLookups({ type: 'AddComment', data: { commentId: 'c', body: 'b', visibility: 'public' } }, state([opened]))).toEqual(
-      none,
-    );
+  });
+
+  it('a comment that may be the first response, and a resolution, load the SLA department for the calendar their minutes count in', () => {
+    const comment = { type: 'AddComment', data: { commentId: 'c', body: 'b', visibility: 'public' } } as const;
+    const answered: RequestEvent = {
+      type: 'FirstResponseGiven',
+      data: { requestId: R, agentId: 'agent-ann', respondedAt: LATER.toISOString(), dueAt: null, withinTarget: null },
+    };
+    expect(requestLookups(comment, state([opened]))).toEqual({ ...none, departmentIds: ['it'] });
+    expect(requestLookups(comment, state([opened, answered]))).toEqual(none);
+    expect(requestLookups({ type: 'ResolveRequest', data: { resolution: 'done' } }, state([opened]))).toEqual({
+      ...none,
+      departmentIds: ['it'],
+    });
+    const withoutStandard = state([{ ...opened, data: { ...opened.data, sla: null } } as RequestEvent]);
+    expect(requestLookups(comment, withoutStandard)).toEqual(none);
+    expect(requestLookups({ type: 'ResolveRequest', data: { resolution: 'done' } }, withoutStandard)).toEqual(none);
   });
 });

@@ -1,22 +1,14 @@
 import type { HoldReason, RequestStatus, SlaTargetKind } from '../shared/vocabulary';
+import { restartClock, STARTED_CLOCK, stopClock, type SlaClock } from '../sla/sla-clock';
 import type { RequestEvent, RequestOpened, SlaTerms } from './request.events';
 
 /**
  * The SLA as the request lives it: the terms fixed at opening (re-targeted by
- * priority changes, moved by pauses) and the clock's own bookkeeping.
- *
- * Paused-clock representation: due times are never nulled while the clock
- * is stopped; `clockStoppedSince` flags the pause instead. The due times then
- * read "as of the moment the clock stopped": comparing them with
- * `clockStoppedSince` tells whether a target was already missed before the
- * pause, and restarting the clock moves them by the paused business minutes.
+ * priority changes, moved by pauses) and its clock (sla/sla-clock.ts). Due
+ * times are never nulled while the clock is stopped: they read "as of the
+ * moment the clock stopped" until the restarting event moves them.
  */
-export interface RequestSla extends SlaTerms {
-  /** Business minutes the clock stood still so far (holds awaiting the requester, time spent resolved). */
-  pausedMinutes: number;
-  /** When the clock stopped (hold awaiting the requester, or resolution); null while it runs. */
-  clockStoppedSince: string | null;
-}
+export interface RequestSla extends SlaTerms, SlaClock {}
 
 export interface RequestHold {
   reason: HoldReason;
@@ -79,7 +71,7 @@ export function evolveRequest(state: RequestState, event: RequestEvent): Request
       closedBy: null,
       cancelReason: null,
       reopenCount: 0,
-      sla: sla ? { ...sla, pausedMinutes: 0, clockStoppedSince: null } : null,
+      sla: sla ? { ...sla, ...STARTED_CLOCK } : null,
       firstResponse: null,
       satisfaction: null,
       breaches: [],
@@ -102,11 +94,11 @@ export function evolveRequest(state: RequestState, event: RequestEvent): Request
         ...state,
         status: 'on_hold',
         hold: { reason, note, blockingRequestId, clockPaused, heldAt },
-        sla: state.sla && clockPaused ? { ...state.sla, clockStoppedSince: heldAt } : state.sla,
+        sla: state.sla && clockPaused ? stopClock(state.sla, heldAt) : state.sla,
       };
     }
     case 'RequestResumed':
-      return { ...state, status: 'in_progress', hold: null, sla: restartClock(state.sla, event.data) };
+      return { ...state, status: 'in_progress', hold: null, sla: restarted(state.sla, event.data) };
     case 'RequestResolved':
       return {
         ...state,
@@ -115,8 +107,7 @@ export function evolveRequest(state: RequestState, event: RequestEvent): Request
         resolution: event.data.resolution,
         resolvedBy: event.data.resolvedBy,
         resolvedAt: event.data.resolvedAt,
-        // Resolving stops the clock; if a hold awaiting the requester had already stopped it, it stays stopped since then.
-        sla: state.sla ? { ...state.sla, clockStoppedSince: state.sla.clockStoppedSince ?? event.data.resolvedAt } : null,
+        sla: state.sla ? stopClock(state.sla, event.data.resolvedAt) : null,
       };
     case 'RequestClosed':
       return { ...state, status: 'closed', closedBy: event.data.closedBy };
@@ -130,7 +121,7 @@ export function evolveRequest(state: RequestState, event: RequestEvent): Request
         resolvedBy: null,
         resolvedAt: null,
         reopenCount: state.reopenCount + 1,
-        sla: restartClock(state.sla, event.data),
+        sla: restarted(state.sla, event.data),
       };
     case 'RequestTransferred':
       return { ...state, status: 'new', departmentId: event.data.toDepartmentId, assigneeId: null, hold: null };
@@ -170,15 +161,14 @@ export function evolveRequest(state: RequestState, event: RequestEvent): Request
   }
 }
 
-function restartClock(
+/** The clock restarted with the paused minutes the event counted, and the due times it moved. */
+function restarted(
   sla: RequestSla | null,
   restart: { pausedMinutes: number; firstResponseDueAt: string | null; resolutionDueAt: string | null },
 ): RequestSla | null {
   if (!sla) return null;
   return {
-    ...sla,
-    pausedMinutes: sla.pausedMinutes + restart.pausedMinutes,
-    clockStoppedSince: null,
+    ...restartClock(sla, restart.pausedMinutes),
     firstResponseDueAt: restart.firstResponseDueAt,
     resolutionDueAt: restart.resolutionDueAt,
   };

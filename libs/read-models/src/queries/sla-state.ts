@@ -1,7 +1,8 @@
+import { targetState, type TargetState } from '@desk/domain';
 import type { RequestSummaryRow } from '../store/read-model-tables';
 
+export type { TargetState } from '@desk/domain';
 export type SlaState = 'ok' | 'at_risk' | 'breached';
-export type TargetState = SlaState | 'met';
 
 export interface TargetView {
   dueAt: string;
@@ -19,11 +20,6 @@ export interface SlaView {
 
 const SEVERITY: Record<TargetState, number> = { met: 0, ok: 0, at_risk: 1, breached: 2 };
 
-/**
- * The SLA of a request at `now`: a target is at risk past 75% of its time,
- * breached past its due time or once a breach is recorded, met when reached
- * in time. While the clock is stopped it reads the moment it stopped.
- */
 /** The columns an SLA view reads: queries select these, not the whole row. */
 export const SLA_COLUMNS = [
   'clock_stopped_since',
@@ -39,8 +35,14 @@ export const SLA_COLUMNS = [
   'resolved_at',
 ] as const satisfies readonly (keyof RequestSummaryRow)[];
 
+/**
+ * The SLA of a request at `now`, as the domain's clock judges each target
+ * (sla-clock.ts: at risk past 75% of its time, breached past its due time or
+ * once a breach is recorded, met when reached in time; a stopped clock reads
+ * the moment it stopped).
+ */
 export function slaView(row: Pick<RequestSummaryRow, (typeof SLA_COLUMNS)[number]>, now: Date): SlaView {
-  const reading = row.clock_stopped_since ?? now.toISOString();
+  const clock = { clockStoppedSince: row.clock_stopped_since };
   const target = (
     dueAt: string | null,
     atRiskAt: string | null,
@@ -48,13 +50,12 @@ export function slaView(row: Pick<RequestSummaryRow, (typeof SLA_COLUMNS)[number
     withinTarget: number | null,
     breached: number,
   ): TargetView | null => {
-    if (dueAt === null) return null;
-    let state: TargetState;
-    if (reachedAt !== null) state = breached === 1 || withinTarget === 0 ? 'breached' : 'met';
-    else if (breached === 1 || reading > dueAt) state = 'breached';
-    else if (atRiskAt !== null && reading >= atRiskAt) state = 'at_risk';
-    else state = 'ok';
-    return { dueAt, atRiskAt, state };
+    const state = targetState(
+      { dueAt, atRiskAt, reachedAt, withinTarget: withinTarget === null ? null : withinTarget === 1, breachRecorded: breached === 1 },
+      clock,
+      now,
+    );
+    return dueAt === null || state === null ? null : { dueAt, atRiskAt, state };
   };
   const firstResponse = target(
     row.first_response_due_at,

@@ -65,8 +65,16 @@ export interface RequestSummaryRow {
   resolution_due_at: string | null;
   first_response_at_risk_at: string | null;
   resolution_at_risk_at: string | null;
+  /** The SLA clock (the domain's sla-clock.ts): business minutes it stood still so far, and when it stopped (null while it runs). */
   paused_minutes: number;
   clock_stopped_since: string | null;
+  /**
+   * From when a breach of the target is there to be recorded (the domain's breachDueAt): its due time while it is
+   * unmet and the clock runs, or once it was missed; null when there is nothing that can fall due. The SLA watch
+   * records the breaches whose time is before now.
+   */
+  first_response_breach_due_at: string | null;
+  resolution_breach_due_at: string | null;
   first_responded_at: string | null;
   first_response_within_target: number | null;
   first_response_elapsed_minutes: number | null;

@@ -32,8 +32,11 @@ const REQUEST_EVENT_TYPES = [
  */
 export class RequestSummariesProjection implements Projection {
   readonly name = 'request-summaries';
-  /** 2: paused minutes keep their fractions (events with seconds), business minutes are whole. */
-  readonly version: number = 2;
+  /**
+   * 2: paused minutes keep their fractions (events with seconds), business minutes are whole.
+   * 3: the breach-due time of each target, for the SLA watch.
+   */
+  readonly version: number = 3;
   readonly eventTypes: ReadonlySet<string> = new Set<string>([...REQUEST_EVENT_TYPES, 'DepartmentRegistered', 'ServiceStandardPublished']);
   readonly tables = ['departments', 'sla_calendars', 'request_summaries'] as const;
 
@@ -102,6 +105,8 @@ export class RequestSummariesProjection implements Projection {
       'first_response_at_risk_at',
       'resolution_at_risk_at',
       'clock_stopped_since',
+      'first_response_breach_due_at',
+      'resolution_breach_due_at',
       'first_responded_at',
       'resolved_at',
       'resolved_day',
@@ -131,6 +136,19 @@ export class RequestSummariesProjection implements Projection {
       .ifNotExists()
       .on('request_summaries')
       .columns(['is_open', 'next_due_at'])
+      .execute();
+    // The SLA watch's two comparisons with now.
+    await db.schema
+      .createIndex('request_summaries_fr_breach')
+      .ifNotExists()
+      .on('request_summaries')
+      .column('first_response_breach_due_at')
+      .execute();
+    await db.schema
+      .createIndex('request_summaries_res_breach')
+      .ifNotExists()
+      .on('request_summaries')
+      .column('resolution_breach_due_at')
       .execute();
   }
 

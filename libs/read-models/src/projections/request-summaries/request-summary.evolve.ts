@@ -1,11 +1,18 @@
 import { DateTime } from 'luxon';
 import {
-  addBusinessMinutes,
-  businessMinutesBetween,
+  atRiskAt,
+  breachDueAt,
+  minutesRun,
   OPEN_STATUSES,
+  reachedWithinTarget,
+  restartClock,
+  STARTED_CLOCK,
+  stopClock,
   type BusinessCalendar,
   type RequestEvent,
   type RequestStatus,
+  type SlaClock,
+  type TargetProgress,
 } from '@desk/domain';
 import type { RequestSummaryRow } from '../../store/read-model-tables';
 import { priorityRank } from '../priority-rank';
@@ -20,12 +27,15 @@ export interface EventFacts {
   occurredAt: string;
 }
 
-const AT_RISK_SHARE = 0.75;
-
 /**
  * One request's summary after one of its events: pure, so it is tested with
  * given events / then row. Events at or below the row's revision are
- * replays and change nothing.
+ * replays and change nothing. The SLA clock is the domain's (sla-clock.ts):
+ * the row keeps its paused minutes and stop, copies what the events decided
+ * (due times, minutes paused, whether a target was met in time, the business
+ * minutes it took) and asks the clock only for what no event carries: risk
+ * times, the breach-due facts, and the figures events of schema version 1
+ * did not record yet.
  */
 export function evolveRequestSummary(
   row: RequestSummaryRow | undefined,
@@ -44,31 +54,27 @@ export function evolveRequestSummary(
       return withDerived({ ...next, assignee_id: event.data.agentId, status: 'assigned' }, calendarOf);
     case 'RequestWorkStarted':
       return withDerived({ ...next, assignee_id: event.data.agentId, status: 'in_progress' }, calendarOf);
-    case 'RequestPutOnHold':
-      return withDerived(
-        { ...next, status: 'on_hold', clock_stopped_since: event.data.clockPaused ? event.data.heldAt : next.clock_stopped_since },
-        calendarOf,
-      );
+    case 'RequestPutOnHold': {
+      const held = { ...next, status: 'on_hold' };
+      return withDerived(event.data.clockPaused ? withClock(held, stopClock(clockOf(held), event.data.heldAt)) : held, calendarOf);
+    }
     case 'RequestResumed':
       return withDerived(clockRestarted(next, event.data), calendarOf);
     case 'RequestResolved': {
-      const resolvedAt = event.data.resolvedAt;
+      const { resolvedAt, withinTarget, businessMinutes } = event.data;
       const calendar = slaCalendar(next, calendarOf);
-      const stoppedBefore = next.clock_stopped_since;
-      const reading = stoppedBefore ?? resolvedAt;
-      return withDerived(
-        {
-          ...next,
-          status: 'resolved',
-          resolved_at: resolvedAt,
-          resolved_day: localDay(resolvedAt, calendar),
-          resolution_elapsed_minutes: minutesBetween(next.opened_at, resolvedAt),
-          resolution_business_minutes: clockMinutes(next, resolvedAt, calendar),
-          resolution_within_target: next.resolution_due_at === null ? null : reading <= next.resolution_due_at ? 1 : 0,
-          clock_stopped_since: stoppedBefore ?? resolvedAt,
-        },
-        calendarOf,
-      );
+      const at = new Date(resolvedAt);
+      const clock = clockOf(next);
+      const resolved = {
+        ...next,
+        status: 'resolved',
+        resolved_at: resolvedAt,
+        resolved_day: localDay(resolvedAt, calendar),
+        resolution_elapsed_minutes: minutesBetween(next.opened_at, resolvedAt),
+        resolution_business_minutes: wholeMinutes(businessMinutes ?? minutesRun(next.opened_at, clock, at, calendar)),
+        resolution_within_target: flag(withinTarget === undefined ? reachedWithinTarget(clock, next.resolution_due_at, at) : withinTarget),
+      };
+      return withDerived(withClock(resolved, stopClock(clock, resolvedAt)), calendarOf);
     }
     case 'RequestClosed':
       return withDerived({ ...next, status: 'closed', closed_at: facts.occurredAt }, calendarOf);
@@ -108,15 +114,15 @@ export function evolveRequestSummary(
         calendarOf,
       );
     case 'FirstResponseGiven': {
-      const calendar = slaCalendar(next, calendarOf);
-      const respondedAt = event.data.respondedAt;
+      const { respondedAt, withinTarget, businessMinutes } = event.data;
+      const minutes = businessMinutes ?? minutesRun(next.opened_at, clockOf(next), new Date(respondedAt), slaCalendar(next, calendarOf));
       return withDerived(
         {
           ...next,
           first_responded_at: respondedAt,
-          first_response_within_target: event.data.withinTarget === null ? null : event.data.withinTarget ? 1 : 0,
+          first_response_within_target: flag(withinTarget),
           first_response_elapsed_minutes: minutesBetween(next.opened_at, respondedAt),
-          first_response_business_minutes: clockMinutes(next, respondedAt, calendar),
+          first_response_business_minutes: wholeMinutes(minutes),
         },
         calendarOf,
       );
@@ -138,19 +144,26 @@ export function evolveRequestSummary(
   }
 }
 
-/** Back in progress with the clock running again: the paused minutes counted and the due times moved by them. */
+/** Back in progress with the clock running again: the paused minutes the event counted, and the due times it moved. */
 function clockRestarted(
   row: RequestSummaryRow,
   moved: { pausedMinutes: number; firstResponseDueAt: string | null; resolutionDueAt: string | null },
 ): RequestSummaryRow {
   return {
-    ...row,
+    ...withClock(row, restartClock(clockOf(row), moved.pausedMinutes)),
     status: 'in_progress',
-    paused_minutes: row.paused_minutes + moved.pausedMinutes,
-    clock_stopped_since: null,
     first_response_due_at: moved.firstResponseDueAt,
     resolution_due_at: moved.resolutionDueAt,
   };
+}
+
+/** The row's SLA clock, as the domain's clock functions take it. */
+function clockOf(row: RequestSummaryRow): SlaClock {
+  return { pausedMinutes: row.paused_minutes, clockStoppedSince: row.clock_stopped_since };
+}
+
+function withClock(row: RequestSummaryRow, clock: SlaClock): RequestSummaryRow {
+  return { ...row, paused_minutes: clock.pausedMinutes, clock_stopped_since: clock.clockStoppedSince };
 }
 
 function opened(event: Extract<RequestEvent, { type: 'RequestOpened' }>, facts: EventFacts, calendarOf: CalendarLookup): RequestSummaryRow {
@@ -184,8 +197,10 @@ function opened(event: Extract<RequestEvent, { type: 'RequestOpened' }>, facts: 
     resolution_due_at: sla?.resolutionDueAt ?? null,
     first_response_at_risk_at: null,
     resolution_at_risk_at: null,
-    paused_minutes: 0,
-    clock_stopped_since: null,
+    paused_minutes: STARTED_CLOCK.pausedMinutes,
+    clock_stopped_since: STARTED_CLOCK.clockStoppedSince,
+    first_response_breach_due_at: null,
+    resolution_breach_due_at: null,
     first_responded_at: null,
     first_response_within_target: null,
     first_response_elapsed_minutes: null,
@@ -211,29 +226,46 @@ function opened(event: Extract<RequestEvent, { type: 'RequestOpened' }>, facts: 
   };
 }
 
-/** Columns that follow from the others: open or not, when each target turns at risk, the next due time. */
+/** Columns that follow from the others: open or not, when each target turns at risk and when its breach falls due, the next due time. */
 function withDerived(row: RequestSummaryRow, calendarOf: CalendarLookup): RequestSummaryRow {
   const calendar = slaCalendar(row, calendarOf);
-  const atRisk = (target: number | null) =>
-    target === null
-      ? null
-      : addBusinessMinutes(new Date(row.opened_at), Math.ceil(target * AT_RISK_SHARE) + row.paused_minutes, calendar).toISOString();
+  const atRisk = (target: number | null) => atRiskAt(row.opened_at, target, row.paused_minutes, calendar);
   const isOpen = OPEN_STATUSES.includes(row.status as RequestStatus);
   const pending = [
     row.first_responded_at === null ? row.first_response_due_at : null,
     row.resolved_at === null ? row.resolution_due_at : null,
   ].filter((due): due is string => due !== null);
+  const firstResponseAtRisk =
+    row.first_response_due_at === null
+      ? null
+      : // Once answered, the first-response target is settled: later pauses move neither its due time nor its risk time.
+        row.first_responded_at !== null && row.first_response_at_risk_at !== null
+        ? row.first_response_at_risk_at
+        : atRisk(row.first_response_minutes);
+  const resolutionAtRisk = row.resolution_due_at === null ? null : atRisk(row.resolution_minutes);
+  const clock = clockOf(row);
+  const cancelled = row.status === 'cancelled';
+  const firstResponse: TargetProgress = {
+    dueAt: row.first_response_due_at,
+    atRiskAt: firstResponseAtRisk,
+    reachedAt: row.first_responded_at,
+    withinTarget: bool(row.first_response_within_target),
+    breachRecorded: row.first_response_breached === 1,
+  };
+  const resolution: TargetProgress = {
+    dueAt: row.resolution_due_at,
+    atRiskAt: resolutionAtRisk,
+    reachedAt: row.resolved_at,
+    withinTarget: bool(row.resolution_within_target),
+    breachRecorded: row.resolution_breached === 1,
+  };
   return {
     ...row,
     is_open: isOpen ? 1 : 0,
-    // Once answered, the first-response target is settled: later pauses move neither its due time nor its risk time.
-    first_response_at_risk_at:
-      row.first_response_due_at === null
-        ? null
-        : row.first_responded_at !== null && row.first_response_at_risk_at !== null
-          ? row.first_response_at_risk_at
-          : atRisk(row.first_response_minutes),
-    resolution_at_risk_at: row.resolution_due_at === null ? null : atRisk(row.resolution_minutes),
+    first_response_at_risk_at: firstResponseAtRisk,
+    resolution_at_risk_at: resolutionAtRisk,
+    first_response_breach_due_at: breachDueAt(firstResponse, clock, isOpen, cancelled),
+    resolution_breach_due_at: breachDueAt(resolution, clock, isOpen, cancelled),
     next_due_at: isOpen && pending.length > 0 ? pending.sort()[0] : null,
   };
 }
@@ -244,18 +276,17 @@ function slaCalendar(row: RequestSummaryRow, calendarOf: CalendarLookup): Busine
     : calendarOf(row.sla_department_id, row.sla_standard_version);
 }
 
-/**
- * Business minutes the SLA clock ran from opening to `at`: the pauses it
- * already counted and the stop under way (a hold awaiting the requester, or
- * the time resolved) left out; whole minutes, as the figures show them.
- */
-function clockMinutes(row: RequestSummaryRow, at: string, calendar: BusinessCalendar | null): number {
-  const stopped = row.clock_stopped_since;
-  const running =
-    businessMinutesBetween(new Date(row.opened_at), new Date(at), calendar) -
-    row.paused_minutes -
-    (stopped && stopped < at ? businessMinutesBetween(new Date(stopped), new Date(at), calendar) : 0);
-  return Math.max(0, Math.round(running));
+/** Business minutes as the figures show them: whole. */
+function wholeMinutes(minutes: number): number {
+  return Math.max(0, Math.round(minutes));
+}
+
+function flag(value: boolean | null): number | null {
+  return value === null ? null : value ? 1 : 0;
+}
+
+function bool(value: number | null): boolean | null {
+  return value === null ? null : value === 1;
 }
 
 /** The local date of an instant where the request's SLA is counted (UTC without a calendar). */
