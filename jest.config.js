@@ -23,6 +23,7 @@ module.exports = {
     '^@desk/event-store(|/.*)$': '<rootDir>/libs/event-store/src$1',
     '^@desk/application(|/.*)$': '<rootDir>/libs/application/src$1',
     '^@desk/read-models(|/.*)$': '<rootDir>/libs/read-models/src$1',
+    '^@desk/http(|/.*)$': '<rootDir>/libs/http/src$1',
   },
   testTimeout: 30000,
   reporters: ['default', '<rootDir>/test/support/skipped-tests-reporter.js'],

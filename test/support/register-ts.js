@@ -15,6 +15,7 @@ const aliases = {
   '@desk/event-store': 'libs/event-store/src',
   '@desk/application': 'libs/application/src',
   '@desk/read-models': 'libs/read-models/src',
+  '@desk/http': 'libs/http/src',
 };
 
 const resolveFilename = Module._resolveFilename;

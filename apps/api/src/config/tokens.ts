@@ -1,4 +1,3 @@
-/** Injection tokens of the API's providers. */
+/** Injection tokens of the API's providers; the stores' are the HTTP edge's, shared with the projector. */
 export const APP_CONFIG = Symbol('AppConfig');
-export const EVENT_STORE = Symbol('EventStore');
-export const READ_MODELS = Symbol('ReadModelStore');
+export { EVENT_STORE, READ_MODELS } from '@desk/http';

@@ -2,10 +2,10 @@ import { ExecutionContext, createParamDecorator } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Actor } from '@desk/domain';
 import type { FastifyRequest } from 'fastify';
-import { type CommandEnvelope, BadRequestProblem, UnauthorizedProblem } from '@desk/application';
+import type { CommandEnvelope } from '@desk/application';
+import { BadRequestProblem, CORRELATION_PATTERN, UnauthorizedProblem } from '@desk/http';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
-export const CORRELATION_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** JSON with sorted keys, so that the same body always hashes the same. */
 export function canonicalJson(value: unknown): string {

@@ -1,4 +1,4 @@
-import { BadRequestProblem } from '@desk/application';
+import { BadRequestProblem } from '@desk/http';
 
 /** Deeper than any body of the API (a service standard is four levels): validating a deeper one would overflow the stack. */
 export const MAX_BODY_DEPTH = 32;

@@ -1,9 +1,7 @@
 import { Controller, Get, Headers, Inject, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { BadRequestProblem, NotFoundProblem } from '@desk/application';
 import { impactBlockers, impactChain, InvalidCursorError } from '@desk/read-models';
-import { Roles } from '../auth/roles.decorator';
-import { IdParam } from '../http/id-param.pipe';
+import { BadRequestProblem, NotFoundProblem, Roles, IdParam } from '@desk/http';
 import { IdField, IntegerField, PatternField } from '../http/fields';
 import { FreshReadQuery, FreshReads } from '../read-models/fresh-reads';
 

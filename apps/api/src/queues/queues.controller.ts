@@ -1,10 +1,8 @@
 import { Controller, Get, Headers, Inject, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { OPEN_STATUSES, PRIORITIES, AUDIENCES, ID_PATTERN, type Audience, type Priority, type RequestStatus } from '@desk/domain';
-import { BadRequestProblem, NotFoundProblem } from '@desk/application';
 import { departmentKnown, departmentQueue, InvalidCursorError } from '@desk/read-models';
-import { Roles } from '../auth/roles.decorator';
-import { IdParam } from '../http/id-param.pipe';
+import { BadRequestProblem, NotFoundProblem, Roles, IdParam } from '@desk/http';
 import { IntegerField, PatternField } from '../http/fields';
 import { FreshReadQuery, FreshReads } from '../read-models/fresh-reads';
 

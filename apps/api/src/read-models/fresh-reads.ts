@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { BadRequestProblem, CLOCK, ProblemError, ReadSide, type AppConfig, type Clock } from '@desk/application';
+import { CLOCK, ReadSide, type AppConfig, type Clock } from '@desk/application';
 import { ReplayCache, type ReadModelDb, type ReadModelStore } from '@desk/read-models';
 import type { EventStore } from '@desk/event-store';
+import { BadRequestProblem, ProblemError } from '@desk/http';
 import { APP_CONFIG, EVENT_STORE, READ_MODELS } from '../config/tokens';
 import { IntegerField, PatternField } from '../http/fields';
 import { parseIsoTime } from '../http/iso-time';

@@ -1,6 +1,5 @@
 import { Controller, Get, Headers, Inject, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { BadRequestProblem, NotFoundProblem } from '@desk/application';
 import {
   allWorkloads,
   departmentKnown,
@@ -9,8 +8,7 @@ import {
   type ReadModelStore,
   type WorkloadRange,
 } from '@desk/read-models';
-import { Roles } from '../auth/roles.decorator';
-import { IdParam } from '../http/id-param.pipe';
+import { BadRequestProblem, NotFoundProblem, Roles, IdParam } from '@desk/http';
 import { PatternField } from '../http/fields';
 import { FreshReadQuery, FreshReads } from '../read-models/fresh-reads';
 

@@ -1,10 +1,11 @@
 import { Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { EventStore } from '@desk/event-store';
-import { ConflictProblem, NotFoundProblem, ProjectionActionRefusedError, ReadSide } from '@desk/application';
+import { ProjectionActionRefusedError, ReadSide } from '@desk/application';
 import { Roles } from '../auth/roles.decorator';
-import { EVENT_STORE } from '../config/tokens';
-import { IdParam } from '../http/id-param.pipe';
+import { IdParam } from '../id-param.pipe';
+import { EVENT_STORE } from '../injection-tokens';
+import { ConflictProblem, NotFoundProblem } from '../problems';
 
 @ApiTags('operations')
 @ApiBearerAuth()

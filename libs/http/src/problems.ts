@@ -1,7 +1,7 @@
 /**
- * Errors of the HTTP layer itself (not the domain's): each carries its status.
- * Together with the domain's error kinds they are mapped to
- * application/problem+json in one place, problem-details.ts.
+ * Errors of the HTTP layer itself (not the domain's or the application's):
+ * each carries its status. With the domain's and the application's error kinds
+ * they are mapped to application/problem+json in one place, problem-details.ts.
  */
 export class ProblemError extends Error {
   constructor(
@@ -41,13 +41,7 @@ export class NotFoundProblem extends ProblemError {
 }
 
 export class ConflictProblem extends ProblemError {
-  constructor(detail: string, extra?: Record<string, unknown>) {
-    super(409, 'Conflict', detail, undefined, extra);
-  }
-}
-
-export class PreconditionFailedProblem extends ProblemError {
-  constructor(detail: string, extra?: Record<string, unknown>) {
-    super(412, 'Revision mismatch', detail, undefined, extra);
+  constructor(detail: string) {
+    super(409, 'Conflict', detail);
   }
 }

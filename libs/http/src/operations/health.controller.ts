@@ -2,9 +2,10 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { EventStore } from '@desk/event-store';
 import type { ReadModelStore } from '@desk/read-models';
-import { ProblemError, ReadSide } from '@desk/application';
+import { ReadSide } from '@desk/application';
 import { Public } from '../auth/roles.decorator';
-import { EVENT_STORE, READ_MODELS } from '../config/tokens';
+import { EVENT_STORE, READ_MODELS } from '../injection-tokens';
+import { ProblemError } from '../problems';
 
 @ApiTags('health')
 @Controller('health')

@@ -3,9 +3,10 @@ import { DomainError } from '@desk/domain';
 import { EventStoreUnavailableError, WrongExpectedRevisionError } from '@desk/event-store';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { ProblemError } from '@desk/application';
+import { ApplicationError, PreconditionFailedError } from '@desk/application';
 import { isMissingReadModel, isReadModelStoreUnavailable } from '@desk/read-models';
-import { CORRELATION_PATTERN } from './command-envelope.decorator';
+import { CORRELATION_PATTERN } from './correlation-id';
+import { ProblemError } from './problems';
 
 /** An RFC 9457 problem document. */
 export interface ProblemDocument {
@@ -24,6 +25,12 @@ const DOMAIN_STATUS: Record<DomainError['kind'], { status: number; title: string
   forbidden: { status: 403, title: 'Not allowed' },
   not_found: { status: 404, title: 'Not found' },
   refused: { status: 409, title: 'Command refused' },
+};
+
+const APPLICATION_STATUS: Record<ApplicationError['kind'], { status: number; title: string }> = {
+  idempotency_conflict: { status: 409, title: 'Conflict' },
+  concurrency_conflict: { status: 409, title: 'Conflict' },
+  precondition_failed: { status: 412, title: 'Revision mismatch' },
 };
 
 const TITLES: Record<number, string> = {
@@ -58,12 +65,21 @@ function document(
   return problem;
 }
 
-/** The one mapping from every error the API can meet to its problem document. */
+/** The one mapping from every error a desk process can meet over HTTP to its problem document. */
 export function toProblem(error: unknown): ProblemDocument {
   if (error instanceof ProblemError) return document(error.status, error.title, error.message, error.fields, error.extra);
   if (error instanceof DomainError) {
     const { status, title } = DOMAIN_STATUS[error.kind];
     return document(status, title, error.message, error.fields);
+  }
+  if (error instanceof ApplicationError) {
+    const { status, title } = APPLICATION_STATUS[error.kind];
+    // Where the resource stands now, a string like every revision the API sends (null: it does not exist).
+    const extra =
+      error instanceof PreconditionFailedError
+        ? { currentRevision: error.currentRevision === null ? null : String(error.currentRevision) }
+        : undefined;
+    return document(status, title, error.message, undefined, extra);
   }
   if (error instanceof WrongExpectedRevisionError) {
     return document(409, 'Conflict', 'the resource changed concurrently; retry against its new state');

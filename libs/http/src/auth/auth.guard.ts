@@ -1,11 +1,34 @@
-import { CanActivate, ExecutionContext, Inject, Injectable, createParamDecorator } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable, createParamDecorator, type Provider } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Actor } from '@desk/domain';
 import type { FastifyRequest } from 'fastify';
-import { ForbiddenProblem, UnauthorizedProblem, InvalidTokenError, TokenRole, TokenVerifier, type TokenPolicy } from '@desk/application';
+import {
+  InvalidTokenError,
+  loadOrCreateSigningSecret,
+  tokenPolicy,
+  TokenRole,
+  TokenVerifier,
+  type AppConfig,
+  type TokenPolicy,
+} from '@desk/application';
+import { ForbiddenProblem, UnauthorizedProblem } from '../problems';
 import { PUBLIC_KEY, ROLES_KEY } from './roles.decorator';
 
 export const TOKEN_POLICY = Symbol('TokenPolicy');
+
+/** The tokens a process accepts, from its configuration: its HS256 secret (given or generated) or the identity provider's public key. */
+export function tokenPolicyProvider(config: AppConfig): Provider {
+  return {
+    provide: TOKEN_POLICY,
+    useFactory: () =>
+      tokenPolicy({
+        secret: config.authPublicKey ? undefined : loadOrCreateSigningSecret(config),
+        publicKey: config.authPublicKey,
+        audience: config.authAudience,
+        issuer: config.authIssuer,
+      }),
+  };
+}
 
 type AuthenticatedRequest = FastifyRequest & { actor?: Actor };
 

@@ -1,6 +1,6 @@
 import { Injectable, PipeTransform } from '@nestjs/common';
 import { ID_PATTERN } from '@desk/domain';
-import { NotFoundProblem } from '@desk/application';
+import { NotFoundProblem } from './problems';
 
 /** An id in a path that could never have been created names nothing: 404, not a stream lookup. */
 @Injectable()

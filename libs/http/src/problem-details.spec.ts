@@ -1,0 +1,35 @@
+import { ConcurrencyConflictError, IdempotencyKeyReusedError, PreconditionFailedError } from '@desk/application';
+import { toProblem } from './problem-details';
+
+/** The application layer's errors carry no status; these are the documents the API has always sent for them. */
+describe('toProblem for the application layer’s errors', () => {
+  it('answers an Idempotency-Key reused for another command with 409 Conflict', () => {
+    expect(JSON.stringify(toProblem(new IdempotencyKeyReusedError('this Idempotency-Key was already used with another request')))).toBe(
+      '{"type":"/problems/conflict","title":"Conflict","status":409,"detail":"this Idempotency-Key was already used with another request"}',
+    );
+  });
+
+  it('answers a command that kept losing the race for its stream with 409 Conflict', () => {
+    const error = new ConcurrencyConflictError('request-r1 is changing too fast: the command lost 5 races in a row; retry');
+    expect(JSON.stringify(toProblem(error))).toBe(
+      '{"type":"/problems/conflict","title":"Conflict","status":409,' +
+        '"detail":"request-r1 is changing too fast: the command lost 5 races in a row; retry"}',
+    );
+  });
+
+  it('answers an If-Match the stream is no longer at with 412, naming the current revision as a string, or null', () => {
+    const moved = new PreconditionFailedError('If-Match names revision 2, but r1 is at 3', 3n);
+    expect(JSON.stringify(toProblem(moved))).toBe(
+      '{"type":"/problems/revision-mismatch","title":"Revision mismatch","status":412,' +
+        '"detail":"If-Match names revision 2, but r1 is at 3","currentRevision":"3"}',
+    );
+    const absent = new PreconditionFailedError('If-Match names revision 0, but r9 is at no revision (it does not exist)', null);
+    expect(toProblem(absent)).toEqual({
+      type: '/problems/revision-mismatch',
+      title: 'Revision mismatch',
+      status: 412,
+      detail: 'If-Match names revision 0, but r9 is at no revision (it does not exist)',
+      currentRevision: null,
+    });
+  });
+});
