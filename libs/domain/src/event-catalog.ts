@@ -91,7 +91,13 @@ export type Upcaster = (data: Record<string, unknown>) => Record<string, unknown
  * current shape. Raising a version in EVENT_SCHEMA_VERSIONS without adding
  * its upcaster here fails the catalog's spec.
  */
-export const UPCASTERS: { readonly [T in EventType]?: Readonly<Record<number, Upcaster>> } = {};
+export const UPCASTERS: { readonly [T in EventType]?: Readonly<Record<number, Upcaster>> } = {
+  // Version 2 added the facts the SLA clock decides (withinTarget, businessMinutes); version 1 lacks them and its readers
+  // compute them with the SLA clock, so its data reads as it is.
+  RequestResolved: { 1: (data) => data },
+  // Version 2 added the business minutes the clock ran to the reply; the same holds.
+  FirstResponseGiven: { 1: (data) => data },
+};
 
 /** A stored event that is not one of the desk's events in a shape this code can read. */
 export class UndecodableEventError extends Error {

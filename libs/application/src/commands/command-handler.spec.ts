@@ -1,0 +1,232 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CommandRefusedError, EVENT_SCHEMA_VERSIONS, type Actor, type RequestCommand } from '@desk/domain';
+import { SqliteEventStore, type EventStore, type RecordedEvent } from '@desk/event-store';
+import { writeDependencies } from '../command-side';
+import { ConcurrencyConflictError, IdempotencyKeyReusedError, PreconditionFailedError } from '../errors';
+import type { CommandEnvelope, Step } from './command-handler';
+import { createWriteSide, DepartmentWrite, CustomerWrite, RequestWrite, type WriteSide } from './writes';
+
+const MANAGER: Actor = { id: 'mgr-mia', role: 'manager' };
+const AGENT: Actor = { id: 'agent-ann', role: 'agent' };
+const MONDAY_9 = new Date('2025-03-03T08:00:00.000Z');
+
+const envelope = (actor: Actor, extra: Partial<CommandEnvelope> = {}): CommandEnvelope => ({
+  commandId: `command-${Math.random()}`,
+  correlationId: 'corr-1',
+  actor,
+  now: MONDAY_9,
+  ...extra,
+});
+
+const open: RequestCommand = {
+  type: 'OpenRequest',
+  data: { requestId: 'r-1', requesterId: 'emp-eva', departmentId: 'it', subject: 'Laptop', description: '', priority: 'high' },
+};
+const assign: RequestCommand = { type: 'AssignRequest', data: { agentId: AGENT.id } };
+const start: RequestCommand = { type: 'StartWork', data: {} };
+
+/** The write path over a real embedded store: given a desk written through it, when a write, then what the stream holds. */
+describe('the one write path', () => {
+  let dir: string;
+  let store: EventStore;
+  let writes: WriteSide;
+  const stream = (id: string): Promise<RecordedEvent[]> => store.readStream(`request-${id}`);
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'desk-write-'));
+    store = new SqliteEventStore(join(dir, 'events.sqlite'));
+    writes = createWriteSide(writeDependencies(store, { now: () => MONDAY_9 }));
+    await writes.departments.execute(
+      new DepartmentWrite('it', { type: 'RegisterDepartment', data: { departmentId: 'it', name: 'IT' } }, envelope(MANAGER)),
+    );
+    await writes.customers.execute(
+      new CustomerWrite(
+        'emp-eva',
+        {
+          type: 'RegisterCustomer',
+          data: { customerId: 'emp-eva', name: 'Eva', type: 'internal', kind: 'employee', departmentId: 'it', customerFacing: false },
+        },
+        envelope(MANAGER),
+      ),
+    );
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('decides one command against what it looks up and appends its events with the metadata every event carries', async () => {
+    const result = await writes.requests.execute(new RequestWrite('r-1', open, envelope(AGENT, { commandId: 'cmd-1' })));
+    const [opened] = await stream('r-1');
+    expect(result).toMatchObject({ id: 'r-1', streamId: 'request-r-1', revision: 0n, position: opened.position, appended: 1 });
+    expect(opened.type).toBe('RequestOpened');
+    expect(opened.data).toMatchObject({ requestId: 'r-1', requesterKind: 'employee', audience: 'internal' });
+    expect(opened.metadata).toEqual({
+      correlationId: 'corr-1',
+      causationId: 'cmd-1',
+      actor: AGENT.id,
+      actorRole: 'agent',
+      occurredAt: MONDAY_9.toISOString(),
+      schemaVersion: EVENT_SCHEMA_VERSIONS.RequestOpened,
+    });
+  });
+
+  it('decides a list of commands in order, each against the state the ones before it left, and appends them at once', async () => {
+    const at = (minutes: number) => new Date(MONDAY_9.getTime() + minutes * 60_000);
+    const steps: Step<RequestCommand>[] = [
+      { command: open, now: at(0), metadata: { importRow: 2 } },
+      { command: assign, now: at(5), metadata: { importRow: 3 } },
+      { command: start, now: at(9), metadata: { importRow: 3 } },
+    ];
+    const result = await writes.requests.execute(new RequestWrite('r-1', steps, envelope(AGENT, { metadata: { importSource: 'test' } })));
+    const events = await stream('r-1');
+    expect(events.map((e) => [e.type, e.metadata.occurredAt, e.metadata.importSource, e.metadata.importRow])).toEqual([
+      ['RequestOpened', at(0).toISOString(), 'test', 2],
+      ['RequestAssigned', at(5).toISOString(), 'test', 3],
+      ['RequestWorkStarted', at(9).toISOString(), 'test', 3],
+    ]);
+    // One append: every event shares the last position the store returned.
+    expect(result).toMatchObject({ revision: 2n, appended: 3 });
+  });
+
+  it('appends nothing when any command of a list is refused', async () => {
+    const refused = writes.requests.execute(new RequestWrite('r-1', [{ command: open }, { command: start }], envelope(AGENT)));
+    await expect(refused).rejects.toThrow(CommandRefusedError);
+    expect(await stream('r-1')).toEqual([]);
+  });
+
+  it('gives the events of steps sharing a seed the same ids wherever and whenever they are written', async () => {
+    const steps = (seed: string): Step<RequestCommand>[] => [
+      { command: open, eventIdSeed: seed },
+      { command: assign, eventIdSeed: seed },
+    ];
+    await writes.requests.execute(new RequestWrite('r-1', steps('case-1|row-2'), envelope(AGENT)));
+    const first = (await stream('r-1')).map((e) => e.id);
+
+    const elsewhere = mkdtempSync(join(tmpdir(), 'desk-write-'));
+    const other = new SqliteEventStore(join(elsewhere, 'events.sqlite'));
+    try {
+      const again = createWriteSide(writeDependencies(other, { now: () => MONDAY_9 }));
+      await again.departments.execute(
+        new DepartmentWrite('it', { type: 'RegisterDepartment', data: { departmentId: 'it', name: 'IT' } }, envelope(MANAGER)),
+      );
+      await again.customers.execute(
+        new CustomerWrite(
+          'emp-eva',
+          {
+            type: 'RegisterCustomer',
+            data: { customerId: 'emp-eva', name: 'Eva', type: 'internal', kind: 'employee', departmentId: 'it', customerFacing: false },
+          },
+          envelope(MANAGER),
+        ),
+      );
+      await again.requests.execute(new RequestWrite('r-1', steps('case-1|row-2'), envelope(AGENT)));
+      expect((await other.readStream('request-r-1')).map((e) => e.id)).toEqual(first);
+    } finally {
+      await other.close();
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+    expect(new Set(first).size).toBe(2);
+  });
+
+  it('answers a repeated Idempotency-Key with the first answer, and refuses it with another fingerprint', async () => {
+    const keyed = { idempotencyKey: 'agent-ann\u0000k-1', fingerprint: 'fp-open' };
+    const first = await writes.requests.execute(new RequestWrite('r-1', open, envelope(AGENT, keyed)));
+    const again = await writes.requests.execute(new RequestWrite('r-1', open, envelope(AGENT, keyed)));
+    expect(again).toEqual({ ...first, appended: 0 });
+    expect(await stream('r-1')).toHaveLength(1);
+    await expect(
+      writes.requests.execute(new RequestWrite('r-1', assign, envelope(AGENT, { ...keyed, fingerprint: 'fp-other' }))),
+    ).rejects.toThrow(IdempotencyKeyReusedError);
+  });
+
+  it('refuses a write whose If-Match names another revision, naming the current one', async () => {
+    await writes.requests.execute(new RequestWrite('r-1', open, envelope(AGENT)));
+    const stale = writes.requests.execute(new RequestWrite('r-1', assign, envelope(AGENT, { expectedRevision: 3n })));
+    await expect(stale).rejects.toThrow(PreconditionFailedError);
+    await expect(stale).rejects.toMatchObject({ currentRevision: 0n });
+    await writes.requests.execute(new RequestWrite('r-1', assign, envelope(AGENT, { expectedRevision: 0n })));
+    expect((await stream('r-1')).map((e) => e.type)).toEqual(['RequestOpened', 'RequestAssigned']);
+  });
+
+  /** The store, with a rival write (another process) landing on the stream just before each of this side's appends. */
+  function racedBy(rival: (attempt: number) => Promise<unknown>, times: number): EventStore {
+    let attempt = 0;
+    return {
+      ...store,
+      readStream: (...args) => store.readStream(...args),
+      readAll: (...args) => store.readAll(...args),
+      headPosition: () => store.headPosition(),
+      appendToStream: async (streamId, events, options) => {
+        if (streamId === 'request-r-1' && attempt < times) await rival(attempt++);
+        return store.appendToStream(streamId, events, options);
+      },
+    };
+  }
+
+  it('makes a plan again from the stream as it stands when another writer moved it first', async () => {
+    await writes.requests.execute(new RequestWrite('r-1', open, envelope(AGENT)));
+    const replica = createWriteSide(writeDependencies(store, { now: () => MONDAY_9 }));
+    const raced = createWriteSide(
+      writeDependencies(
+        racedBy(() => replica.requests.execute(new RequestWrite('r-1', assign, envelope(AGENT))), 1),
+        { now: () => MONDAY_9 },
+      ),
+    );
+    const seen: string[] = [];
+    const result = await raced.requests.execute(
+      new RequestWrite(
+        'r-1',
+        (current) => {
+          seen.push(current.state.status);
+          return [{ command: current.state.status === 'new' ? assign : start }];
+        },
+        envelope(AGENT),
+      ),
+    );
+    expect(seen).toEqual(['new', 'assigned']);
+    expect((await stream('r-1')).map((e) => e.type)).toEqual(['RequestOpened', 'RequestAssigned', 'RequestWorkStarted']);
+    expect(result).toMatchObject({ revision: 2n, appended: 1 });
+  });
+
+  it('turns a lost race into a precondition failure when the caller named the revision it decided on', async () => {
+    await writes.requests.execute(new RequestWrite('r-1', open, envelope(AGENT)));
+    const replica = createWriteSide(writeDependencies(store, { now: () => MONDAY_9 }));
+    const raced = createWriteSide(
+      writeDependencies(
+        racedBy(() => replica.requests.execute(new RequestWrite('r-1', assign, envelope(AGENT))), 1),
+        { now: () => MONDAY_9 },
+      ),
+    );
+    const write = raced.requests.execute(new RequestWrite('r-1', assign, envelope(AGENT, { expectedRevision: 0n })));
+    await expect(write).rejects.toThrow(PreconditionFailedError);
+    await expect(write).rejects.toMatchObject({ currentRevision: 1n });
+    expect(await stream('r-1')).toHaveLength(2);
+  });
+
+  it('gives up with a concurrency conflict when it keeps losing the race, having appended nothing', async () => {
+    await writes.requests.execute(new RequestWrite('r-1', open, envelope(AGENT)));
+    const replica = createWriteSide(writeDependencies(store, { now: () => MONDAY_9 }));
+    const comment = (n: number): RequestCommand => ({
+      type: 'AddComment',
+      data: { commentId: `rival-${n}`, body: 'me first', visibility: 'internal' },
+    });
+    const raced = createWriteSide(
+      writeDependencies(
+        racedBy((n) => replica.requests.execute(new RequestWrite('r-1', comment(n), envelope(AGENT))), 100),
+        {
+          now: () => MONDAY_9,
+        },
+      ),
+    );
+    const write = raced.requests.execute(
+      new RequestWrite('r-1', { type: 'AddComment', data: { commentId: 'mine', body: 'mine', visibility: 'internal' } }, envelope(AGENT)),
+    );
+    await expect(write).rejects.toThrow(ConcurrencyConflictError);
+    const events = await stream('r-1');
+    expect(events.filter((e) => e.data.commentId === 'mine')).toEqual([]);
+    expect(events).toHaveLength(13);
+  });
+});
