@@ -34,10 +34,19 @@ function flatten(errors: ValidationError[], prefix = ''): Record<string, string>
         : prefix
           ? `${prefix}.${error.property}`
           : error.property;
+    const isIndex = (property: string) => /^\d+$/.test(property);
+    if (isIndex(error.property) && !unknownField && error.children?.some((child) => isIndex(child.property))) {
+      // A list where an element (an object) was due: class-validator would walk into it.
+      fields[path] = 'must be an object';
+      continue;
+    }
     if (error.constraints) {
       // One message a field, as the domain gives: the first rule broken is the most basic one (not a list before too long).
       const [rule, message] = Object.entries(error.constraints)[0];
-      fields[path] = rule === 'whitelistValidation' ? `${path} is not a known field` : message;
+      fields[path] =
+        rule === 'whitelistValidation' ? `${path} is not a known field` : rule === 'nestedValidation' ? 'must be an object' : message;
+      // A field that is wrong as a whole (targets that are no list) is not also wrong in its parts.
+      continue;
     }
     if (error.children?.length) Object.assign(fields, flatten(error.children, path));
   }

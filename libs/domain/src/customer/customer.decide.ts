@@ -60,6 +60,11 @@ export function registerCustomerProblems(data: RegisterCustomer['data']): FieldP
     if (customerFacing !== undefined && customerFacing !== null) {
       problems.add('customerFacing', 'must not be given for an external customer: only employees hold customer-facing roles');
     }
+  } else {
+    // Without a type, each field is checked alone.
+    problems.oneOf('kind', kind, [...INTERNAL_CUSTOMER_KINDS, ...EXTERNAL_CUSTOMER_KINDS]);
+    if (departmentId !== undefined && departmentId !== null) problems.id('departmentId', departmentId);
+    if (customerFacing !== undefined && customerFacing !== null) problems.boolean('customerFacing', customerFacing);
   }
   return problems;
 }
