@@ -139,6 +139,14 @@ export function decodeEvent(stored: StoredEvent): DeskEvent {
   return { type, data } as DeskEvent;
 }
 
+/** Whether an event is one of an aggregate's (narrows it to that aggregate's event union). */
+export function isEventOf<A extends AggregateName, E extends DeskEvent>(
+  aggregate: A,
+  event: E,
+): event is Extract<E, { type: EventTypeOf<A> }> {
+  return EVENT_AGGREGATES[event.type] === aggregate;
+}
+
 /** decodeEvent, for the events of one aggregate's stream: another aggregate's event there means a corrupt stream. */
 export function decodeAggregateEvent<A extends AggregateName>(
   aggregate: A,

@@ -1,6 +1,7 @@
 export * from './store/read-model-tables';
 export * from './store/read-model-store';
 export * from './runner/projection';
+export * from './runner/logged-event';
 export * from './runner/checkpoints';
 export * from './runner/projection-runner';
 export * from './projections';

@@ -2,6 +2,7 @@ import { dropSchema, freshSchema } from '../../support/postgres-schemas';
 import {
   allProjections,
   createReadModelStore,
+  decodeLogged,
   openSqlite,
   prepareProjection,
   type Projection,
@@ -46,7 +47,10 @@ export async function project(
   for (const projection of projections) {
     await prepareProjection(store, projection, new Date());
     for (let start = 0; start < events.length; start += batchSize) {
-      const batch = events.slice(start, start + batchSize).filter((event) => projection.eventTypes.has(event.type));
+      const batch = events
+        .slice(start, start + batchSize)
+        .filter((event) => projection.eventTypes.has(event.type))
+        .map(decodeLogged);
       if (batch.length === 0) continue;
       await store.writer.transaction().execute((trx) => projection.apply(trx, batch));
     }

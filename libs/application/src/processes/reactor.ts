@@ -1,20 +1,11 @@
 import type { Kysely, Transaction } from 'kysely';
-import { decodeEvent, type Actor, type DeskEvent, type EventType, type RequestCommand, type RequestState } from '@desk/domain';
-import type { RecordedEvent } from '@desk/event-store';
-import type { Projection, ReadModelTables } from '@desk/read-models';
+import type { Actor, DeskEvent, EventType, RequestCommand, RequestState } from '@desk/domain';
+import type { LoggedEvent, Projection, ReadModelTables } from '@desk/read-models';
 import type { AggregateRepository } from '../commands/aggregate-repository';
-import { requestAggregate, toStored } from '../commands/aggregates';
+import { requestAggregate } from '../commands/aggregates';
 import { RequestWrite } from '../commands/writes';
 import { silentLog, type Log } from '../observability/json-log';
 import type { RequestCommandBus } from './sla-watch';
-
-/** An event of the log as a reactor sees it: decoded, with what the log knows of it. */
-export type LoggedEvent<Event extends DeskEvent = DeskEvent> = Event & {
-  id: string;
-  streamId: string;
-  correlationId: string;
-  occurredAt: string;
-};
 
 /** A command a reactor issues in answer to an event, addressed to a request. */
 export interface Reaction {
@@ -65,9 +56,10 @@ export class ReactorRunner<Event extends DeskEvent> implements Projection {
     // Its only state is its checkpoint.
   }
 
-  async apply(_trx: Transaction<ReadModelTables>, events: RecordedEvent[]): Promise<void> {
-    for (const recorded of events) {
-      const event = logged<Event>(recorded);
+  async apply(_trx: Transaction<ReadModelTables>, events: LoggedEvent[]): Promise<void> {
+    for (const logged of events) {
+      // The runner hands it only the event types it names.
+      const event = logged as LoggedEvent<Event>;
       const readId = this.reactor.reads(event);
       const read = readId === null ? null : (await this.repository.load(requestAggregate, readId)).state;
       for (const reaction of this.reactor.react(event, read)) await this.send(event, reaction);
@@ -75,23 +67,13 @@ export class ReactorRunner<Event extends DeskEvent> implements Projection {
   }
 
   private async send(cause: LoggedEvent<Event>, { requestId, command }: Reaction): Promise<void> {
-    const envelope = { commandId: cause.id, correlationId: cause.correlationId, actor: this.reactor.actor };
+    const envelope = { commandId: cause.id, correlationId: cause.metadata.correlationId, actor: this.reactor.actor };
     // Opening happens once: a request that exists was opened by an earlier delivery of the same event.
     const commands =
       command.type === 'OpenRequest' ? ({ revision }: { revision: bigint | null }) => (revision === null ? [{ command }] : []) : command;
     const result = await this.commands.execute(new RequestWrite(requestId, commands, envelope));
     if (result.appended > 0) {
-      this.log.info(`${this.reactor.name}: ${command.type}`, { requestId, cause: cause.id, correlationId: cause.correlationId });
+      this.log.info(`${this.reactor.name}: ${command.type}`, { requestId, cause: cause.id, correlationId: cause.metadata.correlationId });
     }
   }
-}
-
-function logged<Event extends DeskEvent>(recorded: RecordedEvent): LoggedEvent<Event> {
-  return {
-    ...(decodeEvent(toStored(recorded)) as Event),
-    id: recorded.id,
-    streamId: recorded.streamId,
-    correlationId: String(recorded.metadata.correlationId),
-    occurredAt: String(recorded.metadata.occurredAt),
-  };
 }

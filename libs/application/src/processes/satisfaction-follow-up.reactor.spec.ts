@@ -1,6 +1,6 @@
 import { evolveRequest, initialRequestState, type RequestState, type SatisfactionRated } from '@desk/domain';
 import { historyTo, opened, R } from '@desk/domain/testing/request-history';
-import type { LoggedEvent } from './reactor';
+import type { LoggedEvent } from '@desk/read-models';
 import { FOLLOW_UP_CATEGORY, followUpRequestId, satisfactionFollowUp } from './satisfaction-follow-up.reactor';
 
 const rating = (score: number, comment: string | null = null): LoggedEvent<SatisfactionRated> => ({
@@ -8,8 +8,10 @@ const rating = (score: number, comment: string | null = null): LoggedEvent<Satis
   data: { requestId: R, requesterId: 'emp-eva', audience: 'internal', score, comment },
   id: '9b2f0c1e-0000-4000-8000-000000000001',
   streamId: `request-${R}`,
-  correlationId: 'corr-rating',
-  occurredAt: '2025-03-04T10:00:00.000Z',
+  revision: 5n,
+  position: 42n,
+  metadata: { correlationId: 'corr-rating', causationId: 'c', actor: 'emp-eva', occurredAt: '2025-03-04T10:00:00.000Z', schemaVersion: 1 },
+  recordedAt: new Date('2025-03-04T10:00:00.000Z'),
 });
 
 const resolved: RequestState = historyTo('resolved').reduce(evolveRequest, initialRequestState);

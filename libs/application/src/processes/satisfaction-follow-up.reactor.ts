@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Actor, RequestState, SatisfactionRated } from '@desk/domain';
-import type { LoggedEvent, Reactor } from './reactor';
+import type { LoggedEvent } from '@desk/read-models';
+import type { Reactor } from './reactor';
 
 export const FOLLOW_UP_ACTOR: Actor = { id: 'system:satisfaction-follow-up', role: 'system' };
 

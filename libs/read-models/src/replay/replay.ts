@@ -1,6 +1,7 @@
 import type { EventStore, LogPosition, RecordedEvent } from '@desk/event-store';
 import { allProjections } from '../projections';
 import { prepareProjection } from '../runner/checkpoints';
+import { decodeLogged } from '../runner/logged-event';
 import type { Projection } from '../runner/projection';
 import { openSqlite, type ReadModelStore } from '../store/read-model-store';
 
@@ -23,7 +24,7 @@ export async function replayUntil(events: EventStore, asOf: Date, projections: P
       after = page[page.length - 1].position;
       const batch = page.filter((event) => Date.parse(String(event.metadata.occurredAt)) <= limit);
       for (const projection of projections) {
-        const relevant = batch.filter((event: RecordedEvent) => projection.eventTypes.has(event.type));
+        const relevant = batch.filter((event: RecordedEvent) => projection.eventTypes.has(event.type)).map(decodeLogged);
         if (relevant.length > 0) await store.writer.transaction().execute((trx) => projection.apply(trx, relevant));
       }
     }

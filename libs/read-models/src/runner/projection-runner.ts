@@ -7,6 +7,7 @@ import type { ReadModelTables } from '../store/read-model-tables';
 import { prepareCopy, prepareProjection } from './checkpoints';
 import { copyCheckpointName, CopyTablesPlugin } from './table-copies';
 import { takeTurn, turnDue } from './event-loop-turns';
+import { decodeLogged } from './logged-event';
 import type { Projection } from './projection';
 
 export type ProjectionState = 'stopped' | 'catching_up' | 'running' | 'rebuilding' | 'faulted';
@@ -324,7 +325,7 @@ export class ProjectionRunner {
   private async commit(batch: RecordedEvent[]): Promise<void> {
     const from = this.checkpoint;
     const to = batch[batch.length - 1].position;
-    const relevant = batch.filter((event) => this.projection.eventTypes.has(event.type));
+    const relevant = batch.filter((event) => this.projection.eventTypes.has(event.type)).map(decodeLogged);
     await this.writer.transaction().execute(async (trx) => {
       // First statement of the transaction: it takes the row lock (PostgreSQL) or the write lock (SQLite).
       const moved = await trx

@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { RecordedEvent } from '@desk/event-store';
 import type { ReadModelTables } from '../store/read-model-tables';
+import type { LoggedEvent } from './logged-event';
 
 /**
  * A read model built from the global log. The runner hands it the events it
@@ -16,5 +16,6 @@ export interface Projection {
   readonly eventTypes: ReadonlySet<string>;
   readonly tables: readonly (keyof ReadModelTables)[];
   createTables(db: Kysely<ReadModelTables>): Promise<void>;
-  apply(trx: Transaction<ReadModelTables>, events: RecordedEvent[]): Promise<void>;
+  /** The events it reads, decoded: an event the catalog cannot read fails the batch (a poison event) before it is applied. */
+  apply(trx: Transaction<ReadModelTables>, events: LoggedEvent[]): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { ImpactEvent, RequestEvent } from '@desk/domain';
-import type { RecordedEvent } from '@desk/event-store';
+import { isEventOf } from '@desk/domain';
+import type { LoggedEvent } from '../../runner/logged-event';
 import type { Projection } from '../../runner/projection';
 import type { ImpactLinkRow, ImpactNodeRow, ReadModelTables } from '../../store/read-model-tables';
 import { rowsByKey, rowsWhereIn, upsertRows } from '../../store/upsert';
@@ -63,10 +63,9 @@ export class ImpactChainProjection implements Projection {
     await db.schema.createIndex('impact_links_effect').ifNotExists().on('impact_links').column('effect_id').execute();
   }
 
-  async apply(trx: Transaction<ReadModelTables>, events: RecordedEvent[]): Promise<void> {
+  async apply(trx: Transaction<ReadModelTables>, events: LoggedEvent[]): Promise<void> {
     const ids = new Set<string>();
-    for (const event of events)
-      if (event.type !== 'ImpactLinked' && event.type !== 'ImpactUnlinked') ids.add(event.data.requestId as string);
+    for (const event of events) if (isEventOf('request', event)) ids.add(event.data.requestId);
     const nodes = new Map((await rowsByKey(trx, 'impact_nodes', 'request_id', [...ids])).map((row) => [row.request_id, row]));
     const changedNodes = new Set<string>();
     const dirty = new Set<string>();
@@ -74,7 +73,7 @@ export class ImpactChainProjection implements Projection {
     for (const event of events) {
       if (turnDue()) await takeTurn();
       if (event.type === 'ImpactLinked' || event.type === 'ImpactUnlinked') {
-        const impact = event as unknown as ImpactEvent;
+        const impact = event;
         // Link changes are written in order with the node changes around them, so the graph walks below see them.
         await this.flush(trx, nodes, changedNodes);
         if (impact.type === 'ImpactLinked') {
@@ -95,10 +94,10 @@ export class ImpactChainProjection implements Projection {
         dirty.add(impact.data.causeRequestId);
         continue;
       }
-      const requestEvent = event as unknown as RequestEvent;
-      const id = requestEvent.data.requestId;
+      if (!isEventOf('request', event)) continue;
+      const id = event.data.requestId;
       const before = nodes.get(id);
-      const after = evolveImpactNode(before, requestEvent, Number(event.revision));
+      const after = evolveImpactNode(before, event, Number(event.revision));
       if (!after || after === before) continue;
       nodes.set(id, after);
       changedNodes.add(id);
