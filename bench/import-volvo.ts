@@ -38,11 +38,11 @@ function importWithCli(dataDir: string): Promise<{ seconds: number; status: numb
 
 async function parseOnly(): Promise<number> {
   const started = performance.now();
-  let rows = 0;
   for await (const _record of createReadStream(VOLVO_CSV).pipe(
     parse({ bom: true, columns: true, skip_empty_lines: true, relax_column_count: true }),
-  ))
-    rows++;
+  )) {
+    // Reading every record is the work being timed.
+  }
   return (performance.now() - started) / 1000;
 }
 

@@ -17,23 +17,23 @@ describe('the demo desk', () => {
       const head = String(await store.headPosition());
 
       const frontDesk = await desk.expect(200, 'GET', `/queues/front-desk?minPosition=${head}`, { as: agent() });
-      expect(frontDesk.items.find((item: any) => item.requestId === 'fd-booking-olga')).toMatchObject({
+      expect(frontDesk.items.find((item: { requestId: string }) => item.requestId === 'fd-booking-olga')).toMatchObject({
         audience: 'external',
         blockedBy: [expect.objectContaining({ requestId: 'it-phones' })],
       });
       const blockers = await desk.expect(200, 'GET', '/impact/blockers', { as: analyst });
-      expect(blockers.items.slice(0, 2).map((item: any) => item.requestId)).toEqual(['it-switch', 'it-phones']);
+      expect(blockers.items.slice(0, 2).map((item: { requestId: string }) => item.requestId)).toEqual(['it-switch', 'it-phones']);
       const workloads = await desk.expect(200, 'GET', '/workloads', { as: analyst });
       expect(workloads.departments).toHaveLength(8);
-      expect(workloads.departments.find((w: any) => w.departmentId === 'it').impact.blockedExternalCustomers).toBe(3);
+      expect(workloads.departments.find((w: { departmentId: string }) => w.departmentId === 'it').impact.blockedExternalCustomers).toBe(3);
       // The poor rating of the heating repair is followed up in the facilities queue.
-      let facilities: any;
+      let facilities: { items: { followUpOf?: string }[] } = { items: [] };
       for (let i = 0; i < 200; i++) {
         facilities = await desk.expect(200, 'GET', '/queues/facilities', { as: agent() });
-        if (facilities.items.some((item: any) => item.followUpOf === 'fac-heating')) break;
+        if (facilities.items.some((item) => item.followUpOf === 'fac-heating')) break;
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
-      expect(facilities.items.some((item: any) => item.followUpOf === 'fac-heating')).toBe(true);
+      expect(facilities.items.some((item) => item.followUpOf === 'fac-heating')).toBe(true);
       const exported = await desk.call('GET', '/events', { as: analyst });
       const types = new Set(
         exported.raw

@@ -37,6 +37,12 @@ const API_ENV = {
   READ_CACHE_MS: '0',
 };
 
+/** What the audits read of GET /admin/projections. */
+interface ProjectionsAnswer {
+  head: string;
+  projections: { rebuild?: unknown }[];
+}
+
 interface Figures {
   kills: number;
   acknowledged: number;
@@ -125,7 +131,7 @@ function describeCrashSafety(name: string, iterations: number, makeBackend: (dat
 
       /** Everything that must hold after a restart, once the stragglers are sent again and the projections settled. */
       const audit = async (api: ApiChild) => {
-        const headAtRestart = BigInt((await api.get('/admin/projections')).body.head);
+        const headAtRestart = BigInt((await api.get<ProjectionsAnswer>('/admin/projections')).body.head);
         for (const step of workload.unresolved()) {
           await workload.send(httpClient(api.url, CHILD_SECRET), step);
           const outcome = workload.outcomes.get(step.key)!.outcome;
@@ -178,8 +184,8 @@ function describeCrashSafety(name: string, iterations: number, makeBackend: (dat
           for (const name of ['request-summaries', 'impact-chain'])
             expect((await api.post(`/admin/projections/${name}/rebuild`)).status).toBe(202);
           await sleep(random() * 600);
-          const { body } = await api.get('/admin/projections');
-          if (body.projections.some((projection: { rebuild: unknown }) => projection.rebuild)) figures.killedMidRebuild++;
+          const { body } = await api.get<ProjectionsAnswer>('/admin/projections');
+          if (body.projections.some((projection) => projection.rebuild)) figures.killedMidRebuild++;
         } else {
           importedRows = Math.min(volvoRows.length - 1, importedRows + ROWS_PER_IMPORT);
           writeFileSync(slice, volvoRows.slice(0, importedRows + 1).join('\n') + '\n');

@@ -38,21 +38,22 @@ export class ApiChild {
     return api;
   }
 
-  async get(
+  /** `Body` is the shape the caller relies on in the route's JSON answer. */
+  async get<Body>(
     path: string,
     as: { sub: string; role: TokenRole } = { sub: 'crash-operator', role: 'operator' },
-  ): Promise<{ status: number; body: any }> {
+  ): Promise<{ status: number; body: Body }> {
     const response = await fetch(`${this.url}${path}`, {
       headers: { authorization: `Bearer ${issueToken(CHILD_SECRET, as.sub, as.role)}` },
       signal: AbortSignal.timeout(20_000),
     });
-    return { status: response.status, body: await response.json().catch(() => undefined) };
+    return { status: response.status, body: (await response.json().catch(() => undefined)) as Body };
   }
 
   async post(
     path: string,
     as: { sub: string; role: TokenRole } = { sub: 'crash-operator', role: 'operator' },
-  ): Promise<{ status: number; body: any }> {
+  ): Promise<{ status: number; body: unknown }> {
     const response = await fetch(`${this.url}${path}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${issueToken(CHILD_SECRET, as.sub, as.role)}` },
@@ -66,14 +67,11 @@ export class ApiChild {
     let stableAt: string | undefined;
     await until(
       async () => {
-        const { body } = await this.get('/admin/projections');
-        const projections = body.projections as {
-          name: string;
-          state: string;
-          checkpoint: string;
-          rebuild?: unknown;
-          lastError?: unknown;
-        }[];
+        const { body } = await this.get<{
+          head: string;
+          projections: { name: string; state: string; checkpoint: string; rebuild?: unknown; lastError?: unknown }[];
+        }>('/admin/projections');
+        const { projections } = body;
         const faulted = projections.find((projection) => projection.state === 'faulted');
         if (faulted) throw new Error(`projection ${faulted.name} is faulted: ${JSON.stringify(faulted)}`);
         const atHead = projections.every((p) => p.state === 'running' && p.checkpoint === body.head && !p.rebuild);

@@ -40,7 +40,7 @@ export async function openRequest(
   desk: TestDesk,
   id: string,
   fields: { requesterId?: string; departmentId?: string; priority?: string } = {},
-): Promise<any> {
+): Promise<{ revision: string; position: string }> {
   return desk.expect(201, 'POST', '/requests', {
     as: agent(),
     body: {

@@ -28,7 +28,7 @@ export type Outcome =
   | { kind: 'refused'; status: number; body: string; phase: string };
 
 export interface Http {
-  send(step: Step): Promise<{ status: number; body: any }>;
+  send(step: Step): Promise<{ status: number; body: unknown }>;
 }
 
 interface Script {
@@ -174,7 +174,7 @@ export class LifecycleWorkload {
   async send(http: Http, step: Step): Promise<Outcome['kind']> {
     const earlier = this.outcomes.get(step.key)?.outcome;
     if (earlier?.kind === 'acknowledged') return 'acknowledged';
-    let answer: { status: number; body: any };
+    let answer: { status: number; body: unknown };
     try {
       answer = await http.send(step);
     } catch (error) {
@@ -182,10 +182,9 @@ export class LifecycleWorkload {
       return 'unknown';
     }
     if (answer.status >= 200 && answer.status < 300) {
-      this.outcomes.set(step.key, {
-        step,
-        outcome: { kind: 'acknowledged', answer: { revision: answer.body.revision, position: answer.body.position } },
-      });
+      // A 2xx answer to a command is its acknowledgement (the API's contract; the audits check it against the log).
+      const { revision, position } = answer.body as Acknowledgement;
+      this.outcomes.set(step.key, { step, outcome: { kind: 'acknowledged', answer: { revision, position } } });
       if (step.path === '/requests' && this.linkable.has(String(step.body.id))) this.linkableEffects.push(String(step.body.id));
       return 'acknowledged';
     }

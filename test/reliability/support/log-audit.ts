@@ -29,6 +29,7 @@ export function auditLog(
     // The API scopes a key to the token subject: "<subject><separator><key>".
     const scoped = event.metadata.idempotencyKey as string | undefined;
     if (scoped) {
+      // eslint-disable-next-line no-control-regex -- the separator is a control character (U+001F, U+0000 before the fix) because no subject may hold one
       const [subject, key] = scoped.split(/[\u0000\u001f]/);
       byKey.set(`${subject} ${key}`, [...(byKey.get(`${subject} ${key}`) ?? []), event]);
     }

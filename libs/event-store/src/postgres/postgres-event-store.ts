@@ -182,7 +182,7 @@ export class PostgresEventStore implements EventStore {
       for (const pending of batch) pending.reject(failure);
       return;
     }
-    let outcomes: Outcome[] = [];
+    let outcomes: Outcome[];
     // The schema name is checked against SCHEMA_NAME: safe in the text, which lets BEGIN and the lock share a round trip.
     const begin = `BEGIN; SELECT pg_advisory_xact_lock(hashtext('desk-append:${this.schema}'), 1)`;
     try {
