@@ -2,23 +2,31 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
-  customerDecider,
-  customerStream,
-  departmentDecider,
-  departmentStream,
   IMPACT_GRAPH_STREAM,
-  impactDecider,
-  requestDecider,
-  requestStream,
+  OPEN_STATUSES,
   type Actor,
+  type CustomerCommand,
   type CustomerState,
+  type DepartmentCommand,
   type DepartmentState,
+  type DomainCommand,
   type DomainEvent,
+  type ImpactCommand,
   type ImpactGraphState,
+  type RequestCommand,
   type RequestState,
 } from '@desk/domain';
 import { SqliteEventStore, type EventMetadata, type EventToAppend, type RecordedEvent } from '@desk/event-store';
-import { importCsv, parseMapping } from '@desk/application';
+import {
+  customerAggregate,
+  decideStep,
+  departmentAggregate,
+  impactAggregate,
+  importCsv,
+  parseMapping,
+  requestAggregate,
+  type Aggregate,
+} from '@desk/application';
 import { seededRandom, type Random } from '../support/seeded-random';
 
 export const ROOT = resolve(__dirname, '../..');
@@ -203,13 +211,17 @@ function externalActions(random: Random, start: number, span: number, copies: nu
   return actions.sort((a, b) => a.at - b.at);
 }
 
-/** Keeps the aggregates' states as the log grows and decides the generated commands against them. */
+/**
+ * Keeps the aggregates' states as the log grows and decides the generated
+ * commands against them, through the write path's own decision step (the
+ * real deciders and the metadata every event carries): the events are what
+ * the desk would have written, without a store in the loop.
+ */
 class SimulatedDesk {
   private readonly departments = new Map<string, DepartmentState>();
   private readonly customers = new Map<string, CustomerState>();
   private readonly requests = new Map<string, RequestState>();
-  private readonly revisions = new Map<string, number>();
-  private graph: ImpactGraphState = impactDecider.initialState;
+  private graph: ImpactGraphState = impactAggregate.decider.initialState;
   /** Volvo incidents open now, the candidates for causes of external trouble. */
   private readonly openIncidents = new Set<string>();
   private readonly causeOf = new Map<string, string>();
@@ -218,52 +230,41 @@ class SimulatedDesk {
   constructor(private readonly seed: number) {}
 
   setUp(at: Date, out: GeneratedEvent[]): void {
-    this.decide(out, departmentStream(CARE), at, MANAGER, () =>
-      departmentDecider.decide(
-        { type: 'RegisterDepartment', data: { departmentId: CARE, name: 'Customer care' } },
-        departmentDecider.initialState,
-        {
-          now: at,
-          actor: MANAGER,
-        },
-      ),
-    );
-    this.decide(out, departmentStream(CARE), at, MANAGER, () =>
-      departmentDecider.decide(
-        {
-          type: 'PublishServiceStandard',
-          data: {
-            targets: (['critical', 'high', 'medium', 'low'] as const).map((priority, i) => ({
-              priority,
-              audience: 'external' as const,
-              firstResponseMinutes: [15, 60, 240, 480][i],
-              resolutionMinutes: [240, 960, 2880, 7200][i],
-            })),
-            calendar: null,
-          },
-        },
-        this.departments.get(CARE)!,
-        { now: at, actor: MANAGER },
-      ),
-    );
+    this.department(out, at, { type: 'RegisterDepartment', data: { departmentId: CARE, name: 'Customer care' } });
+    this.department(out, at, {
+      type: 'PublishServiceStandard',
+      data: {
+        targets: (['critical', 'high', 'medium', 'low'] as const).map((priority, i) => ({
+          priority,
+          audience: 'external' as const,
+          firstResponseMinutes: [15, 60, 240, 480][i],
+          resolutionMinutes: [240, 960, 2880, 7200][i],
+        })),
+        calendar: null,
+      },
+    });
   }
 
   /** A copied Volvo event: fold it into the state the generated commands are decided against. */
   observe({ streamId, event }: GeneratedEvent): void {
-    this.revisions.set(streamId, (this.revisions.get(streamId) ?? -1) + 1);
-    const recorded = event as never;
+    const recorded = { ...event, streamId, revision: 0n, position: 0n, recordedAt: new Date(0) };
     if (streamId.startsWith('request-')) {
       const id = streamId.slice('request-'.length);
-      const state = requestDecider.evolve(this.requests.get(id) ?? requestDecider.initialState, recorded);
+      const state = requestAggregate.decider.evolve(
+        this.requests.get(id) ?? requestAggregate.decider.initialState,
+        requestAggregate.decode(recorded),
+      );
       this.requests.set(id, state);
-      if (['new', 'assigned', 'in_progress', 'on_hold'].includes(state.status ?? '')) this.openIncidents.add(id);
+      if (state.status !== 'absent' && OPEN_STATUSES.includes(state.status)) this.openIncidents.add(id);
       else this.openIncidents.delete(id);
     } else if (streamId.startsWith('customer-')) {
       const id = streamId.slice('customer-'.length);
-      this.customers.set(id, customerDecider.evolve(this.customers.get(id) ?? customerDecider.initialState, recorded));
+      const { decider, decode } = customerAggregate;
+      this.customers.set(id, decider.evolve(this.customers.get(id) ?? decider.initialState, decode(recorded)));
     } else if (streamId.startsWith('department-')) {
       const id = streamId.slice('department-'.length);
-      this.departments.set(id, departmentDecider.evolve(this.departments.get(id) ?? departmentDecider.initialState, recorded));
+      const { decider, decode } = departmentAggregate;
+      this.departments.set(id, decider.evolve(this.departments.get(id) ?? decider.initialState, decode(recorded)));
     }
   }
 
@@ -274,18 +275,14 @@ class SimulatedDesk {
     const agent = agentFor('requestId' in action ? Number(action.requestId.slice('ext-req-'.length)) : this.sequence);
     try {
       switch (action.kind) {
-        case 'register':
-          this.decide(out, customerStream(action.customerId), now, MANAGER, () =>
-            customerDecider.decide(
-              {
-                type: 'RegisterCustomer',
-                data: { customerId: action.customerId, name: `Customer ${action.customerId}`, type: 'external', kind: action.customerKind },
-              },
-              customerDecider.initialState,
-              { now, actor: MANAGER, departments: this.departments },
-            ),
-          );
+        case 'register': {
+          const command: CustomerCommand = {
+            type: 'RegisterCustomer',
+            data: { customerId: action.customerId, name: `Customer ${action.customerId}`, type: 'external', kind: action.customerKind },
+          };
+          this.customers.set(action.customerId, this.write(out, customerAggregate, action.customerId, undefined, command, now, MANAGER));
           return true;
+        }
         case 'open':
           this.request(out, action.requestId, now, agent, {
             type: 'OpenRequest',
@@ -329,7 +326,7 @@ class SimulatedDesk {
 
   private step(out: GeneratedEvent[], action: Extract<Action, { kind: 'step' }>, now: Date, agent: Actor): boolean {
     const id = action.requestId;
-    const commands = {
+    const commands: Record<typeof action.step, RequestCommand> = {
       assign: { type: 'AssignRequest', data: { agentId: agent.id } },
       start: { type: 'StartWork', data: {} },
       hold: { type: 'PutOnHold', data: { reason: 'awaiting_requester' } },
@@ -337,80 +334,47 @@ class SimulatedDesk {
       resolve: { type: 'ResolveRequest', data: { resolution: 'fixed' } },
       close: { type: 'CloseRequest', data: {} },
       rate: { type: 'RateSatisfaction', data: { score: action.value ?? 4 } },
-    } as const;
+    };
     const state = this.requests.get(id);
     const requester = state && state.status !== 'absent' ? state.requesterId : 'unknown';
     const actor: Actor = action.step === 'rate' ? { id: requester, role: 'requester' } : agent;
-    this.request(out, id, now, actor, commands[action.step] as never);
+    this.request(out, id, now, actor, commands[action.step]);
     return true;
   }
 
-  private request(out: GeneratedEvent[], id: string, now: Date, actor: Actor, command: Parameters<typeof requestDecider.decide>[0]): void {
-    const state = this.requests.get(id) ?? requestDecider.initialState;
-    const events = this.decide(out, requestStream(id), now, actor, () =>
-      requestDecider.decide(command, state, {
-        now,
-        actor,
-        departments: this.departments,
-        customers: this.customers,
-        requests: this.requests,
-      }),
-    );
-    this.requests.set(
-      id,
-      events.reduce((s, e) => requestDecider.evolve(s, e as never), state),
-    );
+  private request(out: GeneratedEvent[], id: string, now: Date, actor: Actor, command: RequestCommand): void {
+    this.requests.set(id, this.write(out, requestAggregate, id, this.requests.get(id), command, now, actor));
   }
 
-  private impact(out: GeneratedEvent[], now: Date, command: Parameters<typeof impactDecider.decide>[0]): void {
-    const events = this.decide(out, IMPACT_GRAPH_STREAM, now, agentFor(this.sequence), () =>
-      impactDecider.decide(command, this.graph, { now, actor: agentFor(this.sequence), requests: this.requests }),
-    );
-    this.graph = impactDecider.evolveMany(this.graph, events as never);
+  private department(out: GeneratedEvent[], now: Date, command: DepartmentCommand): void {
+    this.departments.set(CARE, this.write(out, departmentAggregate, CARE, this.departments.get(CARE), command, now, MANAGER));
   }
 
-  private decide(
+  private impact(out: GeneratedEvent[], now: Date, command: ImpactCommand): void {
+    this.graph = this.write(out, impactAggregate, command.data.causeRequestId, this.graph, command, now, agentFor(this.sequence));
+  }
+
+  /** One command decided as the write path decides it, against the states kept here; its events go to the log in order. */
+  private write<State, Command extends DomainCommand, Event extends DomainEvent>(
     out: GeneratedEvent[],
-    streamId: string,
+    aggregate: Aggregate<State, Command, Event>,
+    id: string,
+    state: State | undefined,
+    command: Command,
     now: Date,
     actor: Actor,
-    decision: () => readonly DomainEvent[],
-  ): readonly DomainEvent[] {
-    const events = decision();
-    const correlationId = uuidOf(`${this.seed}|corr|${++this.sequence}`);
-    events.forEach((event, index) => {
-      this.revisions.set(streamId, (this.revisions.get(streamId) ?? -1) + 1);
-      out.push({
-        streamId,
-        event: {
-          id: uuidOf(`${this.seed}|gen|${this.sequence}|${index}`),
-          type: event.type,
-          data: event.data as Record<string, unknown>,
-          metadata: {
-            correlationId,
-            causationId: correlationId,
-            actor: actor.id,
-            actorRole: actor.role,
-            occurredAt: now.toISOString(),
-            schemaVersion: 1,
-          },
-        },
-      });
-    });
-    if (streamId.startsWith('department-')) {
-      const id = streamId.slice('department-'.length);
-      this.departments.set(
-        id,
-        events.reduce((s, e) => departmentDecider.evolve(s, e as never), this.departments.get(id) ?? departmentDecider.initialState),
-      );
-    } else if (streamId.startsWith('customer-')) {
-      const id = streamId.slice('customer-'.length);
-      this.customers.set(
-        id,
-        events.reduce((s, e) => customerDecider.evolve(s, e as never), this.customers.get(id) ?? customerDecider.initialState),
-      );
-    }
-    return events;
+  ): State {
+    const commandId = uuidOf(`${this.seed}|corr|${++this.sequence}`);
+    const decided = decideStep(
+      aggregate,
+      state ?? aggregate.decider.initialState,
+      { command, eventIdSeed: `${this.seed}|gen|${this.sequence}` },
+      { commandId, correlationId: commandId, actor, now },
+      { departments: this.departments, customers: this.customers, requests: this.requests },
+    );
+    const streamId = aggregate.streamOf(id);
+    for (const event of decided.toAppend) out.push({ streamId, event });
+    return decided.state;
   }
 }
 

@@ -11,6 +11,8 @@ import type { RequestCommandBus } from './sla-watch';
 export interface Reaction {
   requestId: string;
   command: RequestCommand;
+  /** What the log says once the command has appended something (with the cause's correlation id). */
+  logLine?: { message: string; fields: Record<string, unknown> };
 }
 
 /**
@@ -66,14 +68,12 @@ export class ReactorRunner<Event extends DeskEvent> implements Projection {
     }
   }
 
-  private async send(cause: LoggedEvent<Event>, { requestId, command }: Reaction): Promise<void> {
+  private async send(cause: LoggedEvent<Event>, { requestId, command, logLine }: Reaction): Promise<void> {
     const envelope = { commandId: cause.id, correlationId: cause.metadata.correlationId, actor: this.reactor.actor };
     // Opening happens once: a request that exists was opened by an earlier delivery of the same event.
     const commands =
       command.type === 'OpenRequest' ? ({ revision }: { revision: bigint | null }) => (revision === null ? [{ command }] : []) : command;
     const result = await this.commands.execute(new RequestWrite(requestId, commands, envelope));
-    if (result.appended > 0) {
-      this.log.info(`${this.reactor.name}: ${command.type}`, { requestId, cause: cause.id, correlationId: cause.metadata.correlationId });
-    }
+    if (result.appended > 0 && logLine) this.log.info(logLine.message, { ...logLine.fields, correlationId: cause.metadata.correlationId });
   }
 }

@@ -42,6 +42,10 @@ describe('the satisfaction follow-up', () => {
           followUpOf: R,
         },
       },
+      logLine: {
+        message: 'poor rating followed up',
+        fields: { requestId: R, score: 1, followUpRequestId: followUpRequestId('9b2f0c1e-0000-4000-8000-000000000001') },
+      },
     });
   });
 

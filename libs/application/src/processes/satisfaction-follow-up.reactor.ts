@@ -47,6 +47,7 @@ export const satisfactionFollowUp: Reactor<SatisfactionRated> = {
             followUpOf: requestId,
           },
         },
+        logLine: { message: 'poor rating followed up', fields: { requestId, score, followUpRequestId: followUpId } },
       },
     ];
   },
