@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { BusinessCalendar, DepartmentEvent, RequestEvent } from '@desk/domain';
-import type { RecordedEvent } from '@desk/event-store';
+import { isEventOf, type BusinessCalendar } from '@desk/domain';
+import type { LoggedEvent } from '../../runner/logged-event';
 import type { Projection } from '../../runner/projection';
 import type { ReadModelTables, RequestSummaryRow } from '../../store/read-model-tables';
 import { rowsByKey, upsertRows } from '../../store/upsert';
@@ -152,7 +152,7 @@ export class RequestSummariesProjection implements Projection {
       .execute();
   }
 
-  async apply(trx: Transaction<ReadModelTables>, events: RecordedEvent[]): Promise<void> {
+  async apply(trx: Transaction<ReadModelTables>, events: LoggedEvent[]): Promise<void> {
     const calendars = new Map(
       (await trx.selectFrom('sla_calendars').selectAll().execute()).map((row) => [
         calendarKey(row.department_id, row.standard_version),
@@ -163,8 +163,8 @@ export class RequestSummariesProjection implements Projection {
 
     const ids = new Set<string>();
     for (const event of events) {
-      if (!REQUEST_EVENT_TYPES.includes(event.type as never)) continue;
-      ids.add(event.data.requestId as string);
+      if (!isEventOf('request', event)) continue;
+      ids.add(event.data.requestId);
       if (event.type === 'RequestOpened' && typeof event.data.followUpOf === 'string') ids.add(event.data.followUpOf);
     }
     const rows = new Map((await rowsByKey(trx, 'request_summaries', 'request_id', [...ids])).map((row) => [row.request_id, row]));
@@ -174,26 +174,18 @@ export class RequestSummariesProjection implements Projection {
 
     for (const event of events) {
       if (turnDue()) await takeTurn();
-      if (event.type === 'DepartmentRegistered' || event.type === 'ServiceStandardPublished') {
-        const departmentEvent = event as unknown as DepartmentEvent;
-        if (departmentEvent.type === 'DepartmentRegistered') {
-          departments.push({
-            department_id: departmentEvent.data.departmentId,
-            name: departmentEvent.data.name,
-            registered_at: event.metadata.occurredAt,
-          });
-        } else {
-          const { departmentId, version, calendar } = departmentEvent.data;
-          calendars.set(calendarKey(departmentId, version), calendar);
-          newCalendars.push({
-            department_id: departmentId,
-            standard_version: version,
-            calendar: calendar ? JSON.stringify(calendar) : null,
-          });
-        }
+      if (event.type === 'DepartmentRegistered') {
+        departments.push({ department_id: event.data.departmentId, name: event.data.name, registered_at: event.metadata.occurredAt });
         continue;
       }
-      const requestEvent = event as unknown as RequestEvent;
+      if (event.type === 'ServiceStandardPublished') {
+        const { departmentId, version, calendar } = event.data;
+        calendars.set(calendarKey(departmentId, version), calendar);
+        newCalendars.push({ department_id: departmentId, standard_version: version, calendar: calendar ? JSON.stringify(calendar) : null });
+        continue;
+      }
+      if (!isEventOf('request', event)) continue;
+      const requestEvent = event;
       const id = requestEvent.data.requestId;
       const next = evolveRequestSummary(
         rows.get(id),
