@@ -1,5 +1,5 @@
 import { openRequest, seedOrganisation } from './support/org';
-import { agent, analyst, manager, requester, TestDesk } from './support/test-desk';
+import { agent, analyst, manager, operator, requester, TestDesk } from './support/test-desk';
 
 const lines = (raw: string) =>
   raw
@@ -35,7 +35,7 @@ describe('GET /events', () => {
       type: 'DepartmentRegistered',
       data: { name: 'IT' },
     });
-    expect(events[0].metadata).toMatchObject({ actor: 'manager-1', schemaVersion: 1, correlationId: expect.any(String) });
+    expect(events[0].metadata).toMatchObject({ actor: manager.sub, schemaVersion: 1, correlationId: expect.any(String) });
   });
 
   it('filters by type, stream prefix, position, business time and count', async () => {
@@ -57,7 +57,7 @@ describe('GET /events', () => {
   });
 
   it('is for analysts only, and refuses bad filters', async () => {
-    for (const as of [agent(), manager, requester('anna'), { sub: 'op', role: 'operator' as const }]) {
+    for (const as of [agent(), manager, requester('anna'), operator]) {
       expect((await desk.call('GET', '/events', { as })).status).toBe(403);
     }
     expect((await desk.call('GET', '/events', { as: null })).status).toBe(401);

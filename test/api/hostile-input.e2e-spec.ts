@@ -98,7 +98,7 @@ describe('hostile input over HTTP', () => {
   });
 
   it('an unknown request is a 404', async () => {
-    expectProblem(await desk.call('POST', '/requests/nope/assign', { as: agent(), body: { agentId: 'agent-1' } }), 404, /does not exist/);
+    expectProblem(await desk.call('POST', '/requests/nope/assign', { as: agent(), body: { agentId: agent().sub } }), 404, /does not exist/);
     expectProblem(await desk.call('GET', '/requests/nope', { as: agent() }), 404);
   });
 

@@ -1,6 +1,6 @@
 import { JsonLog } from '@desk/application';
 import { seedOrganisation, openRequest } from './support/org';
-import { agent, TestDesk } from './support/test-desk';
+import { agent, requester, TestDesk } from './support/test-desk';
 
 /** The value of one series in a Prometheus text exposition, or undefined. */
 function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
@@ -58,11 +58,11 @@ describe('JSON logs', () => {
       await seedOrganisation(desk);
       await openRequest(desk, 'log-1');
       const headers = { 'x-correlation-id': 'trace-7' };
-      await desk.expect(200, 'POST', '/requests/log-1/assign', { as: agent(), body: { agentId: 'agent-1' }, headers });
+      await desk.expect(200, 'POST', '/requests/log-1/assign', { as: agent(), body: { agentId: agent().sub }, headers });
       await desk.expect(200, 'POST', '/requests/log-1/start', { as: agent(), headers });
       await desk.expect(200, 'POST', '/requests/log-1/resolve', { as: agent(), body: { resolution: 'ok' }, headers });
       const rated = await desk.call('POST', '/requests/log-1/satisfaction', {
-        as: { sub: 'anna', role: 'requester' },
+        as: requester('anna'),
         body: { score: 1 },
         headers,
       });

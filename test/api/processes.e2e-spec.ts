@@ -2,18 +2,12 @@ import { createEventStore, type EventStore } from '@desk/event-store';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readWholeLog } from '../support/shared-event-stores';
 import { seedOrganisation } from './support/org';
 import { agent, analyst, requester, TestClock, TestDesk } from './support/test-desk';
 
 async function eventsOfType(store: EventStore, type: string): Promise<{ streamId: string; data: any }[]> {
-  const found: { streamId: string; data: any }[] = [];
-  let after = 0n;
-  for (;;) {
-    const page = await store.readAll({ after, maxCount: 1000 });
-    if (page.length === 0) return found;
-    for (const event of page) if (event.type === type) found.push({ streamId: event.streamId, data: event.data });
-    after = page[page.length - 1].position;
-  }
+  return (await readWholeLog(store)).filter((event) => event.type === type).map(({ streamId, data }) => ({ streamId, data }));
 }
 
 async function caughtUp(desk: TestDesk, position: string, projections = ['request-summaries', 'impact-chain', 'satisfaction-follow-up']) {
@@ -115,7 +109,7 @@ describe('processes driven by the log, with two projector processes on one event
         body: { id, requesterId: 'carl', departmentId: 'it', subject: `Request ${id}`, priority: 'high' },
       });
       await first.expect(201, 'POST', `/requests/${id}/comments`, { as: agent(), body: { body: 'Looking', visibility: 'public' } });
-      await first.expect(200, 'POST', `/requests/${id}/assign`, { as: agent(), body: { agentId: 'agent-1' } });
+      await first.expect(200, 'POST', `/requests/${id}/assign`, { as: agent(), body: { agentId: agent().sub } });
       await first.expect(200, 'POST', `/requests/${id}/start`, { as: agent() });
     }
     // Resolution due 17:00 (480 minutes, every minute counts in IT).
@@ -140,7 +134,7 @@ describe('processes driven by the log, with two projector processes on one event
         as: agent(),
         body: { id, requesterId: 'carl', departmentId: 'it', subject: `Request ${id}`, priority: 'high' },
       });
-      await first.expect(200, 'POST', `/requests/${id}/assign`, { as: agent(), body: { agentId: 'agent-1' } });
+      await first.expect(200, 'POST', `/requests/${id}/assign`, { as: agent(), body: { agentId: agent().sub } });
       await first.expect(200, 'POST', `/requests/${id}/start`, { as: agent() });
       await first.expect(200, 'POST', `/requests/${id}/resolve`, { as: agent(), body: { resolution: 'done' } });
     }
@@ -175,7 +169,7 @@ describe('processes driven by the log, with two projector processes on one event
     const queue = await first.expect(200, 'GET', '/queues/it', { as: agent() });
     expect(queue.items.map((item: any) => [item.requestId, item.followUpOf])).toEqual([[followUpId, 'poor']]);
 
-    await first.expect(200, 'POST', `/requests/${followUpId}/assign`, { as: agent(), body: { agentId: 'agent-1' } });
+    await first.expect(200, 'POST', `/requests/${followUpId}/assign`, { as: agent(), body: { agentId: agent().sub } });
     await first.expect(200, 'POST', `/requests/${followUpId}/start`, { as: agent() });
     const { position } = await first.expect(200, 'POST', `/requests/${followUpId}/resolve`, {
       as: agent(),

@@ -7,7 +7,7 @@ import { PostgresEventStore, type EventStore } from '@desk/event-store';
 import { createReadModelStore, type ReadModelStore } from '@desk/read-models';
 import { describeSkipped } from '../support/describe-skipped';
 import { openPostgresReadModels } from '../read-models/support/read-model-backends';
-import { agent, analyst, requester, TestDesk, type TestClock } from './support/test-desk';
+import { agent, analyst, operator, requester, TestDesk, type TestClock } from './support/test-desk';
 
 /**
  * SPEC §2's veterinary clinic over HTTP: the receptionists' phone system
@@ -150,7 +150,7 @@ function describeVetClinic(name: string, openStores: () => Promise<Stores>) {
 
     it('stops counting a resolved cause, and the queue and blockers follow', async () => {
       await vetClinicDay(desk, desk.clock);
-      await desk.expect(200, 'POST', '/requests/it-switch/assign', { as: agent(), body: { agentId: 'agent-1' } });
+      await desk.expect(200, 'POST', '/requests/it-switch/assign', { as: agent(), body: { agentId: agent().sub } });
       await desk.expect(200, 'POST', '/requests/it-switch/start', { as: agent() });
       const { position } = await desk.expect(200, 'POST', '/requests/it-switch/resolve', { as: agent(), body: { resolution: 'replaced' } });
 
@@ -164,7 +164,7 @@ function describeVetClinic(name: string, openStores: () => Promise<Stores>) {
     it('answers queues, workloads and the impact chain as they stood at an earlier time, beside the live read models', async () => {
       await vetClinicDay(desk, desk.clock);
       desk.clock.advanceMinutes(60); // 10:10
-      await desk.expect(200, 'POST', '/requests/it-switch/assign', { as: agent(), body: { agentId: 'agent-1' } });
+      await desk.expect(200, 'POST', '/requests/it-switch/assign', { as: agent(), body: { agentId: agent().sub } });
       await desk.expect(200, 'POST', '/requests/it-switch/start', { as: agent() });
       const { position } = await desk.expect(200, 'POST', '/requests/it-switch/resolve', { as: agent(), body: { resolution: 'replaced' } });
 
@@ -303,7 +303,7 @@ describe('projection status for operators', () => {
       await seedVetClinic(desk);
       const { position } = await open(desk, 'x', 'rita', 'it', 'medium');
       expect(await desk.readSide.waitFor(desk.readSide.projectionNames, BigInt(position), 5000)).toBe(true);
-      const status = await desk.expect(200, 'GET', '/admin/projections', { as: { sub: 'op', role: 'operator' } });
+      const status = await desk.expect(200, 'GET', '/admin/projections', { as: operator });
       expect(status.head).toBe(position);
       expect(status.projections.map((p: any) => [p.name, p.state, p.checkpoint, p.lag])).toEqual([
         ['request-summaries', 'running', position, '0'],
@@ -311,8 +311,8 @@ describe('projection status for operators', () => {
         ['satisfaction-follow-up', 'running', position, '0'],
       ]);
       expect((await desk.call('GET', '/admin/projections', { as: analyst })).status).toBe(403);
-      expect((await desk.call('POST', '/admin/projections/impact-chain/retry', { as: { sub: 'op', role: 'operator' } })).status).toBe(409);
-      expect((await desk.call('POST', '/admin/projections/nothing/retry', { as: { sub: 'op', role: 'operator' } })).status).toBe(404);
+      expect((await desk.call('POST', '/admin/projections/impact-chain/retry', { as: operator })).status).toBe(409);
+      expect((await desk.call('POST', '/admin/projections/nothing/retry', { as: operator })).status).toBe(404);
     } finally {
       await desk.stop();
     }
@@ -320,7 +320,7 @@ describe('projection status for operators', () => {
 
   it('shows a poison event that faulted one projection, and lets the operator skip it while the others go on', async () => {
     const desk = await TestDesk.start();
-    const op = { sub: 'op', role: 'operator' as const };
+    const op = operator;
     try {
       await seedVetClinic(desk);
       // Written past the domain: a RequestOpened without its data, such as a bad import could leave.
@@ -373,7 +373,7 @@ describe('projection status for operators', () => {
     const desk = await TestDesk.start({ env: { RUN_PROJECTIONS: 'false' } });
     try {
       await seedVetClinic(desk);
-      const status = await desk.expect(200, 'GET', '/admin/projections', { as: { sub: 'op', role: 'operator' } });
+      const status = await desk.expect(200, 'GET', '/admin/projections', { as: operator });
       expect(status.projections.map((p: any) => [p.state, p.checkpoint])).toEqual([
         ['elsewhere', '0'],
         ['elsewhere', '0'],

@@ -6,9 +6,7 @@ import { join } from 'node:path';
 import { SqliteEventStore } from '@desk/event-store';
 import { DeskHistory } from '@desk/application/testing/desk-history';
 import { readWholeLog } from '../support/shared-event-stores';
-import { agent, analyst, TestDesk } from './support/test-desk';
-
-const operator = { sub: 'op', role: 'operator' as const };
+import { agent, analyst, operator, TestDesk } from './support/test-desk';
 
 describe('rebuilding while commands and queries run', () => {
   let dir: string;

@@ -112,7 +112,7 @@ function describeLifecycle(storeName: string, makeStore: () => Promise<StoreForD
     });
 
     it('works the request: assign, start, hold awaiting the requester (clock paused), resume, respond, resolve', async () => {
-      await desk.expect(200, 'POST', '/requests/phones/assign', { as: agent(), body: { agentId: 'agent-1' } });
+      await desk.expect(200, 'POST', '/requests/phones/assign', { as: agent(), body: { agentId: agent().sub } });
       await desk.expect(200, 'POST', '/requests/phones/start', { as: agent() });
       desk.clock.advanceMinutes(10);
       await desk.expect(200, 'POST', '/requests/phones/hold', {
@@ -156,7 +156,7 @@ function describeLifecycle(storeName: string, makeStore: () => Promise<StoreForD
       const asRequester = await desk.expect(200, 'GET', '/requests/phones', { as: requester('anna') });
       expect(asRequester.comments.map((c: { body: string }) => c.body)).toEqual(['Replacing the PBX card now', 'Thanks!']);
       // The first-response due time moved by the 60 paused minutes: 09:30 → 10:30; the reply came at 10:10.
-      expect(asRequester.firstResponse).toMatchObject({ agentId: 'agent-1', withinTarget: true });
+      expect(asRequester.firstResponse).toMatchObject({ agentId: agent().sub, withinTarget: true });
     });
 
     it('reopens, resolves again, and the requester closes and rates it', async () => {
@@ -218,7 +218,7 @@ function describeLifecycle(storeName: string, makeStore: () => Promise<StoreForD
       await openRequest(desk, 'wifi', { requesterId: 'carl', priority: 'medium' });
       await desk.expect(200, 'POST', '/requests/wifi/cancel', { as: requester('carl'), body: { reason: 'it works again' } });
       expect((await desk.expect(200, 'GET', '/requests/wifi', { as: agent() })).status).toBe('cancelled');
-      const refused = await desk.call('POST', '/requests/wifi/assign', { as: agent(), body: { agentId: 'agent-1' } });
+      const refused = await desk.call('POST', '/requests/wifi/assign', { as: agent(), body: { agentId: agent().sub } });
       expect(refused.status).toBe(409);
       expect(refused.body.detail).toMatch(/cancelled/);
       const link = await desk.call('POST', '/requests/phones/impacts', {

@@ -6,6 +6,7 @@ import { createEventStore } from '@desk/event-store';
 import { createReadModelStore } from '@desk/read-models';
 import { describeSkipped } from '../support/describe-skipped';
 import { freshSchema } from '../support/postgres-schemas';
+import { readWholeLog } from '../support/shared-event-stores';
 import { openPostgresReadModels } from '../read-models/support/read-model-backends';
 import { seedOrganisation } from './support/org';
 import { agent, TestDesk } from './support/test-desk';
@@ -89,7 +90,7 @@ describe('graceful shutdown', () => {
     await desk.app.listen(0, '127.0.0.1');
     const address = desk.app.getHttpServer().address() as { port: number };
     try {
-      const token = desk.token('agent-1', 'agent');
+      const token = desk.token(agent().sub, 'agent');
       const inFlight = Array.from({ length: 30 }, (_, i) =>
         fetch(`http://127.0.0.1:${address.port}/requests`, {
           method: 'POST',
@@ -114,7 +115,7 @@ describe('graceful shutdown', () => {
       expect(accepted).toBeGreaterThan(0);
       const reopened = await createEventStore({ dataDir: (desk as unknown as { dataDir: string }).dataDir });
       try {
-        const opened = (await reopened.readAll({ maxCount: 10_000 })).filter((event) => event.type === 'RequestOpened');
+        const opened = (await readWholeLog(reopened)).filter((event) => event.type === 'RequestOpened');
         expect(opened).toHaveLength(accepted);
       } finally {
         await reopened.close();

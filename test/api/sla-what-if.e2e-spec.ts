@@ -21,7 +21,7 @@ describe('POST /analytics/sla-what-if', () => {
     const work = async (id: string, answerAfter: number, resolveAfter: number) => {
       desk.clock.advanceMinutes(answerAfter);
       await desk.expect(201, 'POST', `/requests/${id}/comments`, { as: agent(), body: { body: 'on it', visibility: 'public' } });
-      await desk.expect(200, 'POST', `/requests/${id}/assign`, { as: agent(), body: { agentId: 'agent-1' } });
+      await desk.expect(200, 'POST', `/requests/${id}/assign`, { as: agent(), body: { agentId: agent().sub } });
       await desk.expect(200, 'POST', `/requests/${id}/start`, { as: agent() });
       desk.clock.advanceMinutes(resolveAfter);
       return desk.expect(200, 'POST', `/requests/${id}/resolve`, { as: agent(), body: { resolution: 'done' } });

@@ -756,9 +756,9 @@ describe(`hostile input over HTTP (fast-check seed ${SEED}, ${TOTAL_RUNS} genera
     // More requests for well-formed commands to move along their lifecycle.
     for (const [index, id] of SPARE_REQUESTS.entries())
       await openRequest(desk, id, { requesterId: OWNERS[id], departmentId: DEPARTMENTS[index % 2] });
-    await desk.expect(200, 'POST', '/requests/phones/assign', { as: agent(), body: { agentId: 'agent-1' } });
+    await desk.expect(200, 'POST', '/requests/phones/assign', { as: agent(), body: { agentId: agent().sub } });
     await desk.expect(200, 'POST', '/requests/phones/start', { as: agent() });
-    await desk.expect(200, 'POST', '/requests/printer/assign', { as: agent(), body: { agentId: 'agent-1' } });
+    await desk.expect(200, 'POST', '/requests/printer/assign', { as: agent(), body: { agentId: agent().sub } });
     await desk.expect(200, 'POST', '/requests/printer/resolve', { as: agent(), body: { resolution: 'new toner' } });
     await desk.expect(201, 'POST', '/requests/phones/impacts', { as: agent(), body: { effectRequestId: 'booking', relation: 'blocks' } });
     await settle();

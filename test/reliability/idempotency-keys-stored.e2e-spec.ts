@@ -43,7 +43,7 @@ describe('Idempotency-Key as events record it (embedded)', () => {
           id: randomUUID(),
           type: 'CommentAdded',
           data: { ...recorded.data, commentId: randomUUID() },
-          metadata: { ...recorded.metadata, idempotencyKey: 'agent-1\u0000old' },
+          metadata: { ...recorded.metadata, idempotencyKey: `${agent().sub}\u0000old` },
         },
       ]);
       const again = await desk.call('POST', '/requests/old-key/comments', {

@@ -2,11 +2,11 @@ import fc from 'fast-check';
 import type { EventStore, RecordedEvent } from '@desk/event-store';
 import type { TokenRole } from '@desk/application';
 import { allProjections } from '@desk/read-models';
-import { embeddedStoresOnOneFile, postgresStoresOnOneSchema, type SharedEventStores } from '../support/shared-event-stores';
+import { embeddedStoresOnOneFile, postgresStoresOnOneSchema, readWholeLog, type SharedEventStores } from '../support/shared-event-stores';
 import { describeSkipped } from '../support/describe-skipped';
 import { seedOrganisation } from '../api/support/org';
-import { TestClock, TestDesk, type HttpAnswer } from '../api/support/test-desk';
-import { auditImpactLog, auditRequestStream, readWholeLog } from './support/race-audit';
+import { manager, TestClock, TestDesk, type HttpAnswer } from '../api/support/test-desk';
+import { auditImpactLog, auditRequestStream } from './support/race-audit';
 
 /**
  * Many clients (agents, the requesters, a manager) racing on the same few
@@ -169,7 +169,7 @@ function describeRaces(name: string, instances: 1 | 2, rounds: number, makeStore
                   who.role === 'agent'
                     ? `agent-${who.who % 4}`
                     : who.role === 'manager'
-                      ? 'manager-1'
+                      ? manager.sub
                       : who.who === 0
                         ? REQUESTERS[(REQUESTERS.indexOf(requesterOf(plan.target)) + 1) % REQUESTERS.length]
                         : requesterOf(plan.target);
@@ -308,7 +308,7 @@ function describeRaces(name: string, instances: 1 | 2, rounds: number, makeStore
             }
             for (const department of DEPARTMENTS) {
               const queue = await desk.expect(200, 'GET', `/queues/${department}?limit=200&minPosition=${head}`, {
-                as: { sub: 'manager-1', role: 'manager' },
+                as: manager,
               });
               const listed = queue.items
                 .filter((item: { requestId: string }) => ids.includes(item.requestId))

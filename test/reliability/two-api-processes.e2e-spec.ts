@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { issueToken, type TokenRole } from '@desk/application';
 import { SqliteEventStore } from '@desk/event-store';
-import { auditImpactLog, auditRequestStream, readWholeLog } from './support/race-audit';
+import { manager, type Caller } from '../support/callers';
+import { readWholeLog } from '../support/shared-event-stores';
+import { auditImpactLog, auditRequestStream } from './support/race-audit';
 
 /**
  * Two real API processes on one data folder (the embedded default, run
@@ -49,7 +51,7 @@ function startApi(dataDir: string, port: number): Api {
   return api;
 }
 
-async function call(api: Api, method: string, path: string, as: { sub: string; role: TokenRole }, body?: unknown) {
+async function call(api: Api, method: string, path: string, as: Caller, body?: unknown) {
   const response = await fetch(`http://127.0.0.1:${api.port}${path}`, {
     method,
     headers: { authorization: `Bearer ${issueToken(SECRET, as.sub, as.role)}`, 'content-type': 'application/json' },
@@ -62,8 +64,6 @@ async function call(api: Api, method: string, path: string, as: { sub: string; r
 function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((done) => (child.exitCode !== null ? done(child.exitCode) : child.once('exit', (code) => done(code))));
 }
-
-const manager = { sub: 'manager-1', role: 'manager' as TokenRole };
 
 describe('two API processes on one embedded data folder', () => {
   let dataDir: string;

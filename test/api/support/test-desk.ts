@@ -6,18 +6,22 @@ import { createEventStore, type EventStore } from '@desk/event-store';
 import { loadConfig, ReadSide, type JsonLog, issueToken, type TokenRole } from '@desk/application';
 import { createReadModelStore, type ReadModelStore } from '@desk/read-models';
 import { createApp } from '../../../apps/api/src/create-app';
+import { readWholeLog } from '../../support/shared-event-stores';
+import { manager, type Caller } from '../../support/callers';
 
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-signing';
 
 export interface HttpAnswer {
   status: number;
   headers: Record<string, string | string[] | number | undefined>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed JSON of every route, read as JSON.parse types it; specs name the fields they map over
   body: any;
   raw: string;
 }
 
 export interface CallOptions {
-  as?: { sub: string; role: TokenRole } | null;
+  /** Who the call is made as: the roster's manager unless given; null for no token. */
+  as?: Caller | null;
   body?: unknown;
   /** Sent as is, not JSON-encoded. */
   rawBody?: string;
@@ -80,7 +84,7 @@ export class TestDesk {
 
   async call(method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'OPTIONS', url: string, options: CallOptions = {}): Promise<HttpAnswer> {
     const headers: Record<string, string> = { ...options.headers };
-    const as = options.as === undefined ? { sub: 'manager-1', role: 'manager' as TokenRole } : options.as;
+    const as = options.as === undefined ? manager : options.as;
     if (as) headers.authorization = `Bearer ${this.token(as.sub, as.role)}`;
     let payload: string | undefined;
     if (options.rawBody !== undefined) payload = options.rawBody;
@@ -89,7 +93,7 @@ export class TestDesk {
       headers['content-type'] = 'application/json';
     }
     const response = await this.app.getHttpAdapter().getInstance().inject({ method, url, headers, payload });
-    let body: unknown = undefined;
+    let body: unknown;
     try {
       body = response.body ? JSON.parse(response.body) : undefined;
     } catch {
@@ -99,6 +103,7 @@ export class TestDesk {
   }
 
   /** Calls and insists on a status, showing the body when it differs. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the answer's JSON, as HttpAnswer.body
   async expect(status: number, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, options: CallOptions = {}): Promise<any> {
     const answer = await this.call(method, url, options);
     if (answer.status !== status) {
@@ -108,19 +113,8 @@ export class TestDesk {
   }
 
   async eventCount(): Promise<number> {
-    let count = 0;
-    let after = 0n;
-    for (;;) {
-      const page = await this.store.readAll({ after, maxCount: 1000 });
-      if (page.length === 0) return count;
-      count += page.length;
-      after = page[page.length - 1].position;
-    }
+    return (await readWholeLog(this.store)).length;
   }
 }
 
-export const agent = (sub = 'agent-1') => ({ sub, role: 'agent' as TokenRole });
-export const requester = (sub: string) => ({ sub, role: 'requester' as TokenRole });
-export const manager = { sub: 'manager-1', role: 'manager' as TokenRole };
-export const analyst = { sub: 'analyst-1', role: 'analyst' as TokenRole };
-export const operator = { sub: 'operator-1', role: 'operator' as TokenRole };
+export { agent, analyst, manager, operator, requester, type Caller } from '../../support/callers';

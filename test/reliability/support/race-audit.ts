@@ -12,8 +12,6 @@ import type { RecordedEvent } from '@desk/event-store';
 
 /** What a race left behind, read back from the log and checked without the product's own deciders. */
 
-export { readWholeLog } from '../../support/shared-event-stores';
-
 type LaterCommand = Exclude<RequestCommand['type'], 'OpenRequest'>;
 
 /** The command each event (group) of a request stream comes from. */

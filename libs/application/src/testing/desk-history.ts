@@ -18,9 +18,9 @@ import type { RecordedEvent } from '@desk/event-store';
 import { customerAggregate, departmentAggregate, impactAggregate, requestAggregate, type Aggregate } from '../commands/aggregates';
 import { decideStep } from '../commands/command-handler';
 
-const manager: Actor = { id: 'mgr-1', role: 'manager' };
-export const AGENT: Actor = { id: 'agent-ann', role: 'agent' };
-export const SYSTEM: Actor = { id: 'system:test', role: 'system' };
+import { agent as AGENT, manager, system as SYSTEM } from '@desk/domain/testing/roster';
+
+export { AGENT, SYSTEM };
 
 /**
  * Builds a realistic event history for projection specs by running commands

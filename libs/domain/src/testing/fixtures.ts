@@ -11,16 +11,7 @@ import { stateAfter } from './specification';
 
 /** Test data shared by the request, customer and impact specs. */
 
-export const agent: Actor = { id: 'agent-ann', role: 'agent' };
-export const otherAgent: Actor = { id: 'agent-bob', role: 'agent' };
-export const manager: Actor = { id: 'mgr-mia', role: 'manager' };
-export const system: Actor = { id: 'system:sla-watch', role: 'system' };
-export const analyst: Actor = { id: 'ana', role: 'analyst' };
-export const operator: Actor = { id: 'ops', role: 'operator' };
-/** Requesters: a token subject is the customer id. */
-export const employee: Actor = { id: 'emp-eva', role: 'requester' };
-export const receptionist: Actor = { id: 'rec-rita', role: 'requester' };
-export const client: Actor = { id: 'ext-carl', role: 'requester' };
+export { agent, analyst, client, employee, manager, operator, otherAgent, receptionist, system } from './roster';
 
 /** Mon–Fri 09:00–17:00 in Brussels; Easter Monday 2025 off. */
 export const itCalendar: BusinessCalendar = {
