@@ -68,8 +68,8 @@ export const EVENT_AGGREGATES = {
 export type AggregateName = (typeof EVENT_AGGREGATES)[EventType];
 
 /** The event types of one aggregate. */
-export function eventTypesOf<A extends AggregateName>(aggregate: A): Extract<DeskEvent, { type: EventTypeOf<A> }>['type'][] {
-  return EVENT_TYPES.filter((type) => EVENT_AGGREGATES[type] === aggregate) as never[];
+export function eventTypesOf<A extends AggregateName>(aggregate: A): EventTypeOf<A>[] {
+  return EVENT_TYPES.filter((type): type is EventTypeOf<A> => EVENT_AGGREGATES[type] === aggregate);
 }
 
 type EventTypeOf<A extends AggregateName> = { [T in EventType]: (typeof EVENT_AGGREGATES)[T] extends A ? T : never }[EventType];

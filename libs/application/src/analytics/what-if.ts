@@ -1,15 +1,5 @@
-import {
-  departmentDecider,
-  departmentStream,
-  NotFoundError,
-  requestStream,
-  serviceStandardVersion,
-  type BusinessCalendar,
-  type DepartmentState,
-  type RequestEvent,
-  type ServiceStandardPublished,
-  type SlaTarget,
-} from '@desk/domain';
+import { NotFoundError, serviceStandardVersion, type BusinessCalendar, type SlaTarget } from '@desk/domain';
+import { departmentAggregate, requestAggregate } from '../commands/aggregates';
 import type { EventStore } from '@desk/event-store';
 import type { ReadModelStore } from '@desk/read-models';
 import { measureRequest, summarise, type OutcomesByAudience, type RequestMeasure, type TimedEvent } from './sla-what-if';
@@ -45,18 +35,18 @@ const MAX_REQUESTS = 100_000;
  * live data and the recorded outcomes stay as they are.
  */
 export async function slaWhatIf(store: EventStore, readModels: ReadModelStore, question: WhatIfQuestion, now: Date): Promise<WhatIfAnswer> {
-  const recorded = await store.readStream(departmentStream(question.departmentId));
-  const department = recorded.reduce(
-    (state, event) => departmentDecider.evolve(state, event as never),
-    departmentDecider.initialState as DepartmentState,
-  );
+  const { decider, decode, streamOf } = departmentAggregate;
+  const recorded = await store.readStream(streamOf(question.departmentId));
+  const department = recorded.map(decode).reduce(decider.evolve, decider.initialState);
   if (department.status === 'absent') throw new NotFoundError(`no department ${question.departmentId}`);
   // The department's own rules judge the standard asked about, as if it were published (nothing is).
-  const [published] = departmentDecider.decide(
+  const decided = decider.decide(
     { type: 'PublishServiceStandard', data: { targets: question.targets, calendar: question.calendar } },
     department,
-    { now, actor: { id: 'system:what-if', role: 'system' } },
-  ) as ServiceStandardPublished[];
+    { now, actor: { id: 'system:what-if', role: 'system' }, departments: new Map(), customers: new Map(), requests: new Map() },
+  );
+  const published = decided.find((event) => event.type === 'ServiceStandardPublished');
+  if (published?.type !== 'ServiceStandardPublished') throw new Error('publishing a standard decided no ServiceStandardPublished');
   const alternative = published.data;
 
   const rows = await readModels.reader
@@ -72,8 +62,8 @@ export async function slaWhatIf(store: EventStore, readModels: ReadModelStore, q
   const inForce: RequestMeasure[] = [];
   const whatIf: RequestMeasure[] = [];
   for (const { request_id } of rows) {
-    const history: TimedEvent[] = (await store.readStream(requestStream(request_id))).map((event) => ({
-      event: { type: event.type, data: event.data } as RequestEvent,
+    const history: TimedEvent[] = (await store.readStream(requestAggregate.streamOf(request_id))).map((event) => ({
+      event: requestAggregate.decode(event),
       occurredAt: String(event.metadata.occurredAt),
     }));
     const opened = history[0]?.event;

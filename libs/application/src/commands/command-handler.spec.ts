@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CommandRefusedError, EVENT_SCHEMA_VERSIONS, type Actor, type RequestCommand } from '@desk/domain';
 import { SqliteEventStore, type EventStore, type RecordedEvent } from '@desk/event-store';
+import { rivalBeforeAppend } from '@desk/event-store/testing/rival-before-append';
 import { writeDependencies } from '../command-side';
 import { ConcurrencyConflictError, IdempotencyKeyReusedError, PreconditionFailedError } from '../errors';
 import type { CommandEnvelope, Step } from './command-handler';
@@ -151,20 +152,8 @@ describe('the one write path', () => {
     expect((await stream('r-1')).map((e) => e.type)).toEqual(['RequestOpened', 'RequestAssigned']);
   });
 
-  /** The store, with a rival write (another process) landing on the stream just before each of this side's appends. */
-  function racedBy(rival: (attempt: number) => Promise<unknown>, times: number): EventStore {
-    let attempt = 0;
-    return {
-      ...store,
-      readStream: (...args) => store.readStream(...args),
-      readAll: (...args) => store.readAll(...args),
-      headPosition: () => store.headPosition(),
-      appendToStream: async (streamId, events, options) => {
-        if (streamId === 'request-r-1' && attempt < times) await rival(attempt++);
-        return store.appendToStream(streamId, events, options);
-      },
-    };
-  }
+  const racedBy = (rival: (attempt: number) => Promise<unknown>, times: number): EventStore =>
+    rivalBeforeAppend(store, 'request-r-1', rival, times);
 
   it('makes a plan again from the stream as it stands when another writer moved it first', async () => {
     await writes.requests.execute(new RequestWrite('r-1', open, envelope(AGENT)));
