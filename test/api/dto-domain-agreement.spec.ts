@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { Type } from '@nestjs/common';
 import fc from 'fast-check';
 import {
   AUDIENCES,
@@ -136,7 +137,7 @@ const CALENDAR: Schema = {
 
 interface Route {
   name: string;
-  body: Function;
+  body: Type<object>;
   schema: Schema;
   /** The body as the controller sends it to the decider. */
   decide(body: Record<string, unknown>): unknown;
@@ -222,7 +223,7 @@ const ROUTES: Route[] = [
         departments,
       }),
     consistent: (body) => {
-      const { departmentId, customerFacing, ...rest } = body;
+      const { departmentId, customerFacing: _customerFacing, ...rest } = body;
       return body.type === 'internal' ? { ...body, kind: 'employee', departmentId: departmentId ?? 'it' } : { ...rest, kind: 'business' };
     },
   },
