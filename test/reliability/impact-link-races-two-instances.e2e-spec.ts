@@ -1,10 +1,10 @@
 import fc from 'fast-check';
-import { embeddedStoresOnOneFile, postgresStoresOnOneSchema, type SharedEventStores } from '../support/shared-event-stores';
+import { embeddedStoresOnOneFile, postgresStoresOnOneSchema, readWholeLog, type SharedEventStores } from '../support/shared-event-stores';
 import type { EventStore } from '@desk/event-store';
 import { describeSkipped } from '../support/describe-skipped';
 import { openRequest, seedOrganisation } from '../api/support/org';
 import { TestDesk, agent, type HttpAnswer } from '../api/support/test-desk';
-import { auditImpactLog, hasCycle, readWholeLog, reaches } from './support/race-audit';
+import { auditImpactLog, hasCycle, reaches } from './support/race-audit';
 
 /**
  * Impact links raced from both ends across TWO API instances on one store (each
