@@ -128,7 +128,13 @@ describe('SLA clock paused while awaiting the requester', () => {
   it('measures a first response given during the pause at the moment the clock stopped', () => {
     // Nominally due 10:00; the reply at 12:00 came while the clock stood at 09:30.
     const [, response] = decide(held, publicReply, agent, '2025-03-03T11:00:00.000Z');
-    expect(response.data).toMatchObject({ respondedAt: '2025-03-03T11:00:00.000Z', dueAt: '2025-03-03T09:00:00.000Z', withinTarget: true });
+    expect(response.data).toMatchObject({
+      respondedAt: '2025-03-03T11:00:00.000Z',
+      dueAt: '2025-03-03T09:00:00.000Z',
+      withinTarget: true,
+      // The clock ran 09:00–09:30 local only.
+      businessMinutes: 30,
+    });
   });
 
   it('keeps the first-response due time once a first response was given', () => {
@@ -136,6 +142,37 @@ describe('SLA clock paused while awaiting the requester', () => {
     const history = [opened, assigned, ...reply, heldAt(at('2025-03-03T08:30:00.000Z'), 'awaiting_requester')];
     const [event] = decide(history, resume, agent, '2025-03-03T10:30:00.000Z');
     expect(event.data).toMatchObject({ firstResponseDueAt: '2025-03-03T09:00:00.000Z', resolutionDueAt: '2025-03-04T10:00:00.000Z' });
+  });
+});
+
+describe('what a resolution records of the SLA clock', () => {
+  const resolve = { type: 'ResolveRequest', data: { resolution: 'Replaced the disk' } } as const;
+
+  it('measures a resolution given while the clock stands still at the moment it stopped', () => {
+    // On hold awaiting the requester from 09:30 local; resolved at 11:30 local.
+    const held = [opened, assigned, started, heldAt(at('2025-03-03T08:30:00.000Z'), 'awaiting_requester')];
+    const [event] = decide(held, resolve, agent, '2025-03-03T10:30:00.000Z');
+    expect(event.data).toMatchObject({ resolvedAt: '2025-03-03T10:30:00.000Z', withinTarget: true, businessMinutes: 30 });
+  });
+
+  it('counts a resolution after the due time as late, in business minutes of the calendar', () => {
+    // Due 17:00 local; resolved at 17:30 local, after the office closed: the clock ran the whole 480-minute day.
+    const [event] = decide([opened, assigned, started], resolve, agent, '2025-03-03T16:30:00.000Z');
+    expect(event.data).toMatchObject({ withinTarget: false, businessMinutes: 480 });
+  });
+
+  it('leaves out the minutes already paused', () => {
+    const held = [opened, assigned, started, heldAt(at('2025-03-03T08:30:00.000Z'), 'awaiting_requester')];
+    const resumed = decide(held, resume, agent, '2025-03-03T10:30:00.000Z');
+    // 09:00 → 12:00 local is 180 minutes, 120 of them on hold.
+    const [event] = decide([...held, ...resumed], resolve, agent, '2025-03-03T11:00:00.000Z');
+    expect(event.data).toMatchObject({ withinTarget: true, businessMinutes: 60 });
+  });
+
+  it('has no outcome without a service standard, and counts every minute since opening', () => {
+    const withoutStandard = { ...opened, data: { ...opened.data, sla: null } } as RequestEvent;
+    const [event] = decide([withoutStandard, assigned, started], resolve, agent, '2025-03-03T10:00:00.000Z');
+    expect(event.data).toMatchObject({ withinTarget: null, businessMinutes: 120 });
   });
 });
 
