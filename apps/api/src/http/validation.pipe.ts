@@ -1,4 +1,4 @@
-import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
+import { ArgumentMetadata, Injectable, PipeTransform, type Type } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { ValidationError, validateSync } from 'class-validator';
 import { BadRequestProblem } from '@desk/http';
@@ -18,7 +18,7 @@ export interface CheckedByDomain {
   domainProblems(body: object): Record<string, string>;
 }
 
-function domainProblemsOf(metatype: Function, instance: object): Record<string, string> {
+function domainProblemsOf(metatype: Type<unknown>, instance: object): Record<string, string> {
   const check = (metatype as Partial<CheckedByDomain>).domainProblems;
   return typeof check === 'function' ? check.call(metatype, instance) : {};
 }
@@ -70,7 +70,7 @@ function objectMemberKeys(value: unknown, prefix = ''): string[] {
  * Implicit conversion would read a numeric query parameter with Number(), which takes ' 5', '1e1' and '0x10':
  * only decimal digits (a sign, a fraction) are numbers here; the others are named and not converted at all.
  */
-function undecimalNumbers(metatype: Function, query: Record<string, unknown>): Record<string, string> {
+function undecimalNumbers(metatype: Type<unknown>, query: Record<string, unknown>): Record<string, string> {
   const refused: Record<string, string> = {};
   for (const [key, value] of Object.entries(query)) {
     if (Reflect.getMetadata('design:type', metatype.prototype, key) !== Number) continue;
