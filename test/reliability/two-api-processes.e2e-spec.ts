@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { issueToken, type TokenRole } from '@desk/application';
 import { SqliteEventStore } from '@desk/event-store';
 import { manager, type Caller } from '../support/callers';
+import { exited, freePort, spawnApp, until } from '../support/child-apps';
 import { readWholeLog } from '../support/shared-event-stores';
 import { auditImpactLog, auditRequestStream } from './support/race-audit';
 
@@ -16,7 +17,6 @@ import { auditImpactLog, auditRequestStream } from './support/race-audit';
  * lifecycles with no cycle of impact links, and both answer queues that
  * agree with the log once they have reached its head.
  */
-const ROOT = resolve(__dirname, '../..');
 const SECRET = 'test-secret-that-is-long-enough-for-hs256-signing';
 const SCALE = Number(process.env.RELIABILITY_SCALE ?? 1);
 const ROUNDS = 3 * SCALE;
@@ -28,22 +28,16 @@ interface Api {
   out: string[];
 }
 
-function startApi(dataDir: string, port: number): Api {
-  const child = spawn(process.execPath, ['-r', './test/support/register-ts.js', 'apps/api/src/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      AUTH_SECRET: SECRET,
-      DATABASE_URL: '',
-      EVENTSTORE_URL: '',
-      RATE_LIMIT_PER_MINUTE: '0',
-      SLA_WATCH_INTERVAL_MS: '3600000',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+async function startApi(dataDir: string): Promise<Api> {
+  const port = await freePort();
+  const child = spawnApp('api', {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    AUTH_SECRET: SECRET,
+    RATE_LIMIT_PER_MINUTE: '0',
+    SLA_WATCH_INTERVAL_MS: '3600000',
+    LOG_LEVEL: 'warn',
   });
   const api: Api = { child, port, out: [] };
   child.stdout!.on('data', (chunk) => api.out.push(String(chunk)));
@@ -61,29 +55,25 @@ async function call(api: Api, method: string, path: string, as: Caller, body?: u
   return { status: response.status, body: text ? JSON.parse(text) : undefined, raw: text };
 }
 
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((done) => (child.exitCode !== null ? done(child.exitCode) : child.once('exit', (code) => done(code))));
-}
-
 describe('two API processes on one embedded data folder', () => {
   let dataDir: string;
   let apis: Api[] = [];
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'desk-two-apis-'));
-    const base = 20_000 + Math.floor(Math.random() * 20_000);
-    apis = [startApi(dataDir, base), startApi(dataDir, base + 1)];
-    const deadline = Date.now() + 30_000;
+    apis = await Promise.all([startApi(dataDir), startApi(dataDir)]);
     for (const api of apis) {
-      for (;;) {
-        const live = await fetch(`http://127.0.0.1:${api.port}/health/live`).then(
-          (r) => r.ok,
-          () => false,
-        );
-        if (live) break;
-        if (Date.now() > deadline || api.child.exitCode !== null) throw new Error(`the API did not start: ${api.out.join('')}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await until(
+        async () => {
+          if (api.child.exitCode !== null) throw new Error(`the API did not start: ${api.out.join('')}`);
+          return fetch(`http://127.0.0.1:${api.port}/health/live`).then(
+            (r) => r.ok,
+            () => false,
+          );
+        },
+        30_000,
+        'the API to be live',
+      );
     }
   }, 40_000);
   afterAll(async () => {
