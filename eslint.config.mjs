@@ -47,7 +47,7 @@ const noRelativeImportOutOfPackage = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'data/**', 'bench/history/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'data/**', 'bench/.data/**'] },
 
   {
     files: ['**/*.js', '**/*.mjs'],

@@ -53,7 +53,6 @@ const DAY = 86_400_000;
 const COPY_SHIFT = 9 * DAY;
 const ID_KEYS = new Set(['requestId', 'requesterId', 'customerId', 'followUpOf', 'blockingRequestId', 'causeRequestId', 'effectRequestId']);
 const CARE = 'customer-care';
-const SYSTEM: Actor = { id: 'generator:bench', role: 'system' };
 const MANAGER: Actor = { id: 'mgr-bench', role: 'manager' };
 const EXTERNAL_KINDS = ['individual', 'business', 'government', 'nonprofit'] as const;
 
