@@ -7,6 +7,9 @@ import boundaries from 'eslint-plugin-boundaries';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+/** The repository root: layers are folders relative to it, whatever directory ESLint is started from. */
+const ROOT = import.meta.dirname;
+
 /** Libraries in the order they may depend on each other: each one may import those before it, none after. */
 const LAYERS = ['domain', 'event-store', 'read-models', 'application', 'http'];
 
@@ -23,10 +26,10 @@ const noRelativeImportOutOfPackage = {
     messages: { climbsOut: "'{{source}}' climbs out of {{pkg}}: import another library through @desk/*." },
   },
   create(context) {
-    const file = path.relative(context.cwd, context.filename).split(path.sep).join('/');
+    const file = path.relative(ROOT, context.filename).split(path.sep).join('/');
     const pkg = /^(libs|apps)\/[^/]+/.exec(file)?.[0];
     if (!pkg) return {};
-    const pkgRoot = path.join(context.cwd, pkg) + path.sep;
+    const pkgRoot = path.join(ROOT, pkg) + path.sep;
     const check = (sourceNode) => {
       const source = sourceNode?.type === 'Literal' ? sourceNode.value : undefined;
       if (typeof source !== 'string' || !source.startsWith('.')) return;
@@ -73,7 +76,8 @@ export default tseslint.config(
     files: ['apps/**/*.ts', 'libs/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
     plugins: { boundaries, desk: { rules: { 'no-relative-import-out-of-package': noRelativeImportOutOfPackage } } },
     settings: {
-      'import/resolver': { typescript: { project: 'tsconfig.json', alwaysTryTypes: true } },
+      'import/resolver': { typescript: { project: path.join(ROOT, 'tsconfig.json'), alwaysTryTypes: true } },
+      'boundaries/root-path': ROOT,
       'boundaries/elements': [
         ...LAYERS.map((layer) => ({ type: layer, pattern: `libs/${layer}`, partialMatch: false })),
         { type: 'app', pattern: 'apps/*', partialMatch: false, capture: ['app'] },
