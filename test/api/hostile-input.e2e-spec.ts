@@ -30,7 +30,11 @@ describe('hostile input over HTTP', () => {
     expect(await desk.eventCount()).toBe(eventsBefore);
   });
 
-  function expectProblem(answer: { status: number; headers: Record<string, unknown>; body: any }, status: number, detail?: RegExp) {
+  function expectProblem(
+    answer: { status: number; headers: Record<string, unknown>; body: { detail: string } },
+    status: number,
+    detail?: RegExp,
+  ) {
     expect(answer.status).toBe(status);
     expect(String(answer.headers['content-type'])).toMatch(/^application\/problem\+json/);
     expect(answer.body).toMatchObject({ status, title: expect.any(String), detail: expect.any(String), type: expect.any(String) });

@@ -92,7 +92,12 @@ describe('JSON logs', () => {
         correlationId: 'trace-7',
       });
       const history = await desk.expect(200, 'GET', '/requests/log-1/history', { as: agent() });
-      expect(history.events.slice(-4).map((event: any) => event.correlationId)).toEqual(['trace-7', 'trace-7', 'trace-7', 'trace-7']);
+      expect(history.events.slice(-4).map((event: { correlationId: string }) => event.correlationId)).toEqual([
+        'trace-7',
+        'trace-7',
+        'trace-7',
+        'trace-7',
+      ]);
     } finally {
       await desk.stop();
     }

@@ -6,7 +6,10 @@ import { readWholeLog } from '../support/shared-event-stores';
 import { seedOrganisation } from './support/org';
 import { agent, analyst, requester, TestClock, TestDesk } from './support/test-desk';
 
-async function eventsOfType(store: EventStore, type: string): Promise<{ streamId: string; data: any }[]> {
+/** The fields of a queue item that these specs compare. */
+type QueueItem = { requestId: string; followUpOf?: string; sla: { state: string; firstResponse: { state: string } } };
+
+async function eventsOfType(store: EventStore, type: string): Promise<{ streamId: string; data: Record<string, unknown> }[]> {
   return (await readWholeLog(store)).filter((event) => event.type === type).map(({ streamId, data }) => ({ streamId, data }));
 }
 
@@ -86,9 +89,9 @@ describe('processes driven by the log, with two projector processes on one event
 
     const queue = await eventually(
       () => first.expect(200, 'GET', '/queues/it', { as: agent() }),
-      (page) => page.items.every((item: any) => item.sla.state === 'breached'),
+      (page) => page.items.every((item: QueueItem) => item.sla.state === 'breached'),
     );
-    expect(queue.items.map((item: any) => [item.requestId, item.sla.state, item.sla.firstResponse.state])).toEqual([
+    expect(queue.items.map((item: QueueItem) => [item.requestId, item.sla.state, item.sla.firstResponse.state])).toEqual([
       ['late', 'breached', 'breached'],
       ['answered', 'breached', 'met'],
     ]);
@@ -167,7 +170,7 @@ describe('processes driven by the log, with two projector processes on one event
 
     const followUpId = followUps[0].data.requestId;
     const queue = await first.expect(200, 'GET', '/queues/it', { as: agent() });
-    expect(queue.items.map((item: any) => [item.requestId, item.followUpOf])).toEqual([[followUpId, 'poor']]);
+    expect(queue.items.map((item: QueueItem) => [item.requestId, item.followUpOf])).toEqual([[followUpId, 'poor']]);
 
     await first.expect(200, 'POST', `/requests/${followUpId}/assign`, { as: agent(), body: { agentId: agent().sub } });
     await first.expect(200, 'POST', `/requests/${followUpId}/start`, { as: agent() });

@@ -47,14 +47,27 @@ async function seedVetClinic(desk: TestDesk): Promise<void> {
   for (const body of customers) await desk.expect(201, 'POST', '/customers', { body });
 }
 
-async function open(desk: TestDesk, id: string, requesterId: string, departmentId: string, priority: string): Promise<any> {
+/** The fields of the read side's answers that these specs compare. */
+type QueueItem = { requestId: string; effectivePriority: string; dueAt: string };
+type Blocker = { requestId: string; blocksExternalCustomers: number; blocksExternalRequests: number };
+type Cause = { requestId: string; depth: number };
+type DepartmentWorkload = { departmentId: string; open: number };
+type ProjectionStatus = { name: string; state: string; checkpoint: string; lag: string };
+
+async function open(
+  desk: TestDesk,
+  id: string,
+  requesterId: string,
+  departmentId: string,
+  priority: string,
+): Promise<{ position: string }> {
   return desk.expect(201, 'POST', '/requests', {
     as: agent(),
     body: { id, requesterId, departmentId, subject: `Request ${id}`, priority },
   });
 }
 
-async function link(desk: TestDesk, cause: string, effect: string, relation = 'blocks'): Promise<any> {
+async function link(desk: TestDesk, cause: string, effect: string, relation = 'blocks'): Promise<{ position: string }> {
   return desk.expect(201, 'POST', `/requests/${cause}/impacts`, { as: agent(), body: { effectRequestId: effect, relation } });
 }
 
@@ -97,7 +110,7 @@ function describeVetClinic(name: string, openStores: () => Promise<Stores>) {
       const position = await vetClinicDay(desk, desk.clock);
 
       const blockers = await desk.expect(200, 'GET', `/impact/blockers?minPosition=${position}`, { as: analyst });
-      expect(blockers.items.map((b: any) => [b.requestId, b.blocksExternalCustomers, b.blocksExternalRequests])).toEqual([
+      expect(blockers.items.map((b: Blocker) => [b.requestId, b.blocksExternalCustomers, b.blocksExternalRequests])).toEqual([
         ['it-switch', 2, 3],
         ['it-phones', 2, 3],
       ]);
@@ -109,10 +122,10 @@ function describeVetClinic(name: string, openStores: () => Promise<Stores>) {
         externalCustomersAffected: 2,
         inheritedDeadline: '2026-03-02T13:05:00.000Z',
       });
-      expect(chain.causes.map((c: any) => [c.requestId, c.depth])).toEqual([['it-switch', 1]]);
+      expect(chain.causes.map((c: Cause) => [c.requestId, c.depth])).toEqual([['it-switch', 1]]);
 
       const queue = await desk.expect(200, 'GET', `/queues/it?minPosition=${position}`, { as: agent() });
-      expect(queue.items.map((item: any) => [item.requestId, item.effectivePriority, item.dueAt])).toEqual([
+      expect(queue.items.map((item: QueueItem) => [item.requestId, item.effectivePriority, item.dueAt])).toEqual([
         // Own first response due 11:00Z comes before the inherited 13:05Z.
         ['it-phones', 'high', '2026-03-02T11:00:00.000Z'],
         ['it-switch', 'high', '2026-03-02T11:10:00.000Z'],
@@ -128,7 +141,7 @@ function describeVetClinic(name: string, openStores: () => Promise<Stores>) {
         sla: { state: 'ok' },
       });
       const frontDesk = await desk.expect(200, 'GET', `/queues/front-desk?minPosition=${position}`, { as: agent() });
-      expect(frontDesk.items.map((item: any) => item.requestId)).toEqual(['appt-1', 'appt-2', 'appt-3']);
+      expect(frontDesk.items.map((item: QueueItem) => item.requestId)).toEqual(['appt-1', 'appt-2', 'appt-3']);
       expect(frontDesk.items[2].blockedBy).toEqual([expect.objectContaining({ requestId: 'it-phones', relation: 'degrades' })]);
 
       const workload = await desk.expect(200, 'GET', `/departments/it/workload?minPosition=${position}`, { as: analyst });
@@ -142,7 +155,7 @@ function describeVetClinic(name: string, openStores: () => Promise<Stores>) {
         impact: { blockingRequests: 2, blockedExternalRequests: 3, blockedExternalCustomers: 2 },
       });
       const all = await desk.expect(200, 'GET', `/workloads?minPosition=${position}`, { as: analyst });
-      expect(all.departments.map((d: any) => [d.departmentId, d.open])).toEqual([
+      expect(all.departments.map((d: DepartmentWorkload) => [d.departmentId, d.open])).toEqual([
         ['front-desk', 3],
         ['it', 3],
       ]);
@@ -155,9 +168,9 @@ function describeVetClinic(name: string, openStores: () => Promise<Stores>) {
       const { position } = await desk.expect(200, 'POST', '/requests/it-switch/resolve', { as: agent(), body: { resolution: 'replaced' } });
 
       const blockers = await desk.expect(200, 'GET', `/impact/blockers?minPosition=${position}`, { as: agent() });
-      expect(blockers.items.map((b: any) => b.requestId)).toEqual(['it-phones']);
+      expect(blockers.items.map((b: Blocker) => b.requestId)).toEqual(['it-phones']);
       const queue = await desk.expect(200, 'GET', `/queues/it?minPosition=${position}`, { as: agent() });
-      expect(queue.items.map((item: any) => item.requestId)).toEqual(['it-phones', 'it-laptop']);
+      expect(queue.items.map((item: QueueItem) => item.requestId)).toEqual(['it-phones', 'it-laptop']);
       expect(queue.items[0].blockedBy).toEqual([]);
     });
 
@@ -169,14 +182,14 @@ function describeVetClinic(name: string, openStores: () => Promise<Stores>) {
       const { position } = await desk.expect(200, 'POST', '/requests/it-switch/resolve', { as: agent(), body: { resolution: 'replaced' } });
 
       const before = await desk.expect(200, 'GET', '/impact/blockers?asOf=2026-03-02T10:00:00Z', { as: analyst });
-      expect(before.items.map((b: any) => b.requestId)).toEqual(['it-switch', 'it-phones']);
+      expect(before.items.map((b: Blocker) => b.requestId)).toEqual(['it-switch', 'it-phones']);
       const now = await desk.expect(200, 'GET', `/impact/blockers?minPosition=${position}`, { as: analyst });
-      expect(now.items.map((b: any) => b.requestId)).toEqual(['it-phones']);
+      expect(now.items.map((b: Blocker) => b.requestId)).toEqual(['it-phones']);
 
       // 09:02: the phones and the laptop were in IT's queue, nothing blocked anything yet (same due time: by id).
       const early = await desk.expect(200, 'GET', '/queues/it?asOf=2026-03-02T09:02:00Z', { as: analyst });
       expect(early).toMatchObject({ asOf: '2026-03-02T09:02:00.000Z' });
-      expect(early.items.map((item: any) => [item.requestId, item.effectivePriority])).toEqual([
+      expect(early.items.map((item: QueueItem) => [item.requestId, item.effectivePriority])).toEqual([
         ['it-laptop', 'medium'],
         ['it-phones', 'medium'],
       ]);
@@ -208,7 +221,7 @@ function describeVetClinic(name: string, openStores: () => Promise<Stores>) {
 
       const viaHeader = await desk.call('GET', '/queues/it', { as: agent(), headers: { 'x-min-position': later } });
       expect(viaHeader.status).toBe(200);
-      expect(viaHeader.body.items.map((item: any) => item.requestId)).toEqual(['x', 'y']);
+      expect(viaHeader.body.items.map((item: QueueItem) => item.requestId)).toEqual(['x', 'y']);
 
       for (const [url, status] of [
         ['/queues/it?status=closed', 400],
@@ -305,7 +318,7 @@ describe('projection status for operators', () => {
       expect(await desk.readSide.waitFor(desk.readSide.projectionNames, BigInt(position), 5000)).toBe(true);
       const status = await desk.expect(200, 'GET', '/admin/projections', { as: operator });
       expect(status.head).toBe(position);
-      expect(status.projections.map((p: any) => [p.name, p.state, p.checkpoint, p.lag])).toEqual([
+      expect(status.projections.map((p: ProjectionStatus) => [p.name, p.state, p.checkpoint, p.lag])).toEqual([
         ['request-summaries', 'running', position, '0'],
         ['impact-chain', 'running', position, '0'],
         ['satisfaction-follow-up', 'running', position, '0'],
@@ -340,7 +353,7 @@ describe('projection status for operators', () => {
       ]);
       const { position } = await open(desk, 'after-poison', 'rita', 'it', 'medium');
       expect(await desk.readSide.waitFor(['satisfaction-follow-up'], BigInt(position), 5000)).toBe(true);
-      let status: any;
+      let status: { projections: ProjectionStatus[] } = { projections: [] };
       for (let i = 0; i < 200; i++) {
         status = await desk.expect(200, 'GET', '/admin/projections', { as: op });
         if (status.projections[0].state === 'faulted' && status.projections[1].state === 'faulted') break;
@@ -362,7 +375,7 @@ describe('projection status for operators', () => {
         expect(skipped).toMatchObject({ state: expect.stringMatching(/running|catching_up/), skipped: [{ streamId: 'request-broken' }] });
       }
       const queue = await desk.expect(200, 'GET', `/queues/it?minPosition=${position}`, { as: agent() });
-      expect(queue.items.map((item: any) => item.requestId)).toEqual(['after-poison']);
+      expect(queue.items.map((item: QueueItem) => item.requestId)).toEqual(['after-poison']);
       expect((await desk.call('POST', '/admin/projections/request-summaries/skip', { as: op })).status).toBe(409);
     } finally {
       await desk.stop();
@@ -374,7 +387,7 @@ describe('projection status for operators', () => {
     try {
       await seedVetClinic(desk);
       const status = await desk.expect(200, 'GET', '/admin/projections', { as: operator });
-      expect(status.projections.map((p: any) => [p.state, p.checkpoint])).toEqual([
+      expect(status.projections.map((p: ProjectionStatus) => [p.state, p.checkpoint])).toEqual([
         ['elsewhere', '0'],
         ['elsewhere', '0'],
         ['elsewhere', '0'],

@@ -84,7 +84,7 @@ describe('rebuilding while commands and queries run', () => {
       const head = await store.headPosition();
       expect(await desk.readSide.waitFor(['request-summaries', 'impact-chain'], head, 10_000)).toBe(true);
       const after = await desk.expect(200, 'GET', '/admin/projections', { as: operator });
-      expect(after.projections.map((p: any) => [p.name, p.state, p.rebuild])).toEqual([
+      expect(after.projections.map((p: { name: string; state: string; rebuild: unknown }) => [p.name, p.state, p.rebuild])).toEqual([
         ['request-summaries', 'running', null],
         ['impact-chain', 'running', null],
         ['satisfaction-follow-up', 'running', null],

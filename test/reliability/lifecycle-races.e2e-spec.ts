@@ -312,7 +312,7 @@ function describeRaces(name: string, instances: 1 | 2, rounds: number, makeStore
               });
               const listed = queue.items
                 .filter((item: { requestId: string }) => ids.includes(item.requestId))
-                .map((item: any) => ({
+                .map((item: { requestId: string; status: string; assigneeId?: string; priority: string; tier: string }) => ({
                   id: item.requestId,
                   status: item.status,
                   assigneeId: item.assigneeId,

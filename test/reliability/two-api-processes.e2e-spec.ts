@@ -143,7 +143,9 @@ describe('two API processes on one embedded data folder', () => {
       for (const api of apis) {
         const queue = await call(api, 'GET', `/queues/it?limit=200&minPosition=${head}`, manager);
         expect(queue.status).toBe(200);
-        const listed = queue.body.items.map((item: any) => [item.requestId, item.status, item.assigneeId]).sort();
+        const listed = queue.body.items
+          .map((item: { requestId: string; status: string; assigneeId?: string }) => [item.requestId, item.status, item.assigneeId])
+          .sort();
         const open = [...states]
           .filter(([, state]) => ['new', 'assigned', 'in_progress', 'on_hold'].includes(state.status))
           .map(([id, state]) => [id, state.status, state.status === 'absent' ? null : state.assigneeId])
