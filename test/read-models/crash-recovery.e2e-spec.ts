@@ -7,7 +7,8 @@ import { SqliteEventStore, type RecordedEvent } from '@desk/event-store';
 import { openSqlite } from '@desk/read-models';
 import { DeskHistory } from '@desk/application/testing/desk-history';
 import { dumpReadModels, project } from './support/read-model-backends';
-import { exited, spawnApp, until } from '../support/child-apps';
+import { operator } from '../support/callers';
+import { exited, freePort, spawnApp, until } from '../support/child-apps';
 import { embeddedBackend } from '../support/desk-backends';
 import { readWholeLog } from '../support/shared-event-stores';
 
@@ -113,11 +114,11 @@ describe('a projector killed in the middle of a catch-up', () => {
 describe('the projector process', () => {
   it('serves metrics and health while it runs, and saves its checkpoints on SIGTERM', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'desk-projector-'));
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const port = await freePort();
     const secret = 'projector-secret-that-is-long-enough-for-hs256';
     const child = startProjector(dataDir, { PROJECTOR_PORT: String(port), HOST: '127.0.0.1', AUTH_SECRET: secret });
     // /admin/projections is for operators, as on the API.
-    const authorization = `Bearer ${issueToken(secret, 'crash-operator', 'operator')}`;
+    const authorization = `Bearer ${issueToken(secret, operator.sub, operator.role)}`;
     const out: string[] = [];
     child.stdout!.on('data', (chunk) => out.push(String(chunk)));
     try {

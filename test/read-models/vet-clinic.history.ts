@@ -1,5 +1,6 @@
 import type { SlaTarget } from '@desk/domain';
 import { DeskHistory } from '@desk/application/testing/desk-history';
+import { IT_STANDARD } from './scenario-desk';
 
 /**
  * SPEC §2's example: a veterinary clinic's phone system breaks. The
@@ -7,13 +8,6 @@ import { DeskHistory } from '@desk/application/testing/desk-history';
  * pet owners cannot call to book appointments, and their requests to the
  * front desk are blocked by it. A network switch upstream blocks the phones.
  */
-export const IT_TARGETS: SlaTarget[] = [
-  { priority: 'critical', audience: 'internal', firstResponseMinutes: 15, resolutionMinutes: 120 },
-  { priority: 'high', audience: 'internal', firstResponseMinutes: 30, resolutionMinutes: 240 },
-  { priority: 'medium', audience: 'internal', firstResponseMinutes: 60, resolutionMinutes: 480 },
-  { priority: 'low', audience: 'internal', firstResponseMinutes: 240, resolutionMinutes: 2400 },
-];
-
 export const FRONT_DESK_TARGETS: SlaTarget[] = [
   { priority: 'high', audience: 'external', firstResponseMinutes: 15, resolutionMinutes: 120 },
   { priority: 'medium', audience: 'external', firstResponseMinutes: 30, resolutionMinutes: 240 },
@@ -21,7 +15,7 @@ export const FRONT_DESK_TARGETS: SlaTarget[] = [
 
 export function vetClinic(): DeskHistory {
   const history = new DeskHistory('2026-03-02T09:00:00.000Z')
-    .department('it', 'IT', IT_TARGETS)
+    .department('it', 'IT', IT_STANDARD)
     .department('front-desk', 'Front desk', FRONT_DESK_TARGETS)
     .internalCustomer('rec-rita', 'front-desk', true)
     .internalCustomer('emp-eva', 'it')

@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
-import { issueToken, type TokenRole } from '@desk/application';
+import { issueToken } from '@desk/application';
+import { operator, type Caller } from './callers';
 import { collect, exited, freePort, spawnApp, until } from './child-apps';
 
 export const CHILD_SECRET = 'reliability-secret-that-is-long-enough-for-hs256';
@@ -39,10 +40,7 @@ export class ApiChild {
   }
 
   /** `Body` is the shape the caller relies on in the route's JSON answer. */
-  async get<Body>(
-    path: string,
-    as: { sub: string; role: TokenRole } = { sub: 'crash-operator', role: 'operator' },
-  ): Promise<{ status: number; body: Body }> {
+  async get<Body>(path: string, as: Caller = operator): Promise<{ status: number; body: Body }> {
     const response = await fetch(`${this.url}${path}`, {
       headers: { authorization: `Bearer ${issueToken(CHILD_SECRET, as.sub, as.role)}` },
       signal: AbortSignal.timeout(20_000),
@@ -50,10 +48,7 @@ export class ApiChild {
     return { status: response.status, body: (await response.json().catch(() => undefined)) as Body };
   }
 
-  async post(
-    path: string,
-    as: { sub: string; role: TokenRole } = { sub: 'crash-operator', role: 'operator' },
-  ): Promise<{ status: number; body: unknown }> {
+  async post(path: string, as: Caller = operator): Promise<{ status: number; body: unknown }> {
     const response = await fetch(`${this.url}${path}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${issueToken(CHILD_SECRET, as.sub, as.role)}` },

@@ -1,5 +1,6 @@
 import { issueToken, type TokenRole } from '@desk/application';
 import type { Random } from '../../../bench/support/seeded-random';
+import { manager, type Caller } from '../../support/callers';
 
 /** One command of a scripted request lifecycle, with the events its one append must hold. */
 export interface Step {
@@ -8,7 +9,7 @@ export interface Step {
   method: 'POST' | 'PUT';
   path: string;
   body: Record<string, unknown>;
-  as: { sub: string; role: TokenRole };
+  as: Caller;
   streamId: string;
   /** The event types the command appends, in order: fewer would be a torn write, more a duplicate. */
   expectedTypes: string[];
@@ -39,7 +40,6 @@ interface Script {
 }
 
 const ORGANISATION_STEPS = (): Step[] => {
-  const manager = { sub: 'crash-manager', role: 'manager' as TokenRole };
   const department = (id: string, name: string): Step => ({
     key: `setup-department-${id}`,
     method: 'POST',
