@@ -82,7 +82,7 @@ export class ReadSide implements ReadModelProgress {
     private readonly dependencies: ReadSideDependencies,
     private readonly options: ReadSideOptions,
   ) {
-    const { eventStore, readModels, clock, commands, repository } = dependencies;
+    const { readModels, clock, commands, repository } = dependencies;
     const log = dependencies.log ?? silentLog;
     const projections = [...(options.projections ?? allProjections()), new ReactorRunner(satisfactionFollowUp, commands, repository, log)];
     this.projections = projections;

@@ -5,7 +5,6 @@ import {
   departmentKnown,
   departmentWorkload,
   InvalidRangeError,
-  type ReadModelStore,
   type WorkloadRange,
 } from '@desk/read-models';
 import { BadRequestProblem, NotFoundProblem, Roles, IdParam } from '@desk/http';

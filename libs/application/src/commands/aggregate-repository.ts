@@ -30,7 +30,26 @@ export const CACHE_LIMIT = 20_000;
  * keys stored either way are read alike.
  */
 export function storedIdempotencyKey(key: string): string {
-  return key.replace(/\u0000/g, '\u001f');
+  return key.replaceAll('\u0000', '\u001f');
+}
+
+/** Where the stream stands after these events, and the keys and import rows their metadata records (the state aside). */
+function recorded<State>(base: LoadedAggregate<State>, events: RecordedEvent[]): Omit<LoadedAggregate<State>, 'state'> {
+  let outcomes = base.outcomes;
+  let importedRows = base.importedRows;
+  for (const { metadata, revision, position } of events) {
+    const { idempotencyKey: key, commandFingerprint: fingerprint, importSource, importRow } = metadata;
+    if (typeof key === 'string' && typeof fingerprint === 'string') {
+      if (outcomes === base.outcomes) outcomes = new Map(outcomes);
+      (outcomes as Map<string, IdempotentOutcome>).set(storedIdempotencyKey(key), { fingerprint, revision, position });
+    }
+    if (typeof importSource === 'string' && typeof importRow === 'number' && importRow > (importedRows.get(importSource) ?? 0)) {
+      if (importedRows === base.importedRows) importedRows = new Map(importedRows);
+      (importedRows as Map<string, number>).set(importSource, importRow);
+    }
+  }
+  const last = events[events.length - 1];
+  return { revision: last.revision, position: last.position, outcomes, importedRows };
 }
 
 /**
@@ -65,13 +84,9 @@ export class AggregateRepository {
   }
 
   /** Folds events just appended by this process into the cached state. */
-  applyAppended<State, Command extends DomainCommand, Event extends DomainEvent>(
-    aggregate: Aggregate<State, Command, Event>,
-    streamId: string,
-    before: LoadedAggregate<State>,
-    appended: RecordedEvent[],
-  ): LoadedAggregate<State> {
-    const after = this.fold(before, appended, aggregate);
+  /** Keeps what this process just appended, with the state its decision already folded: nothing is read or folded again. */
+  applyAppended<State>(streamId: string, before: LoadedAggregate<State>, appended: RecordedEvent[], state: State): LoadedAggregate<State> {
+    const after = { ...recorded(before, appended), state };
     this.remember(streamId, after);
     return after;
   }
@@ -88,21 +103,7 @@ export class AggregateRepository {
     const { decider } = aggregate;
     const domainEvents = events.map(aggregate.decode);
     const state = decider.evolveMany ? decider.evolveMany(base.state, domainEvents) : domainEvents.reduce(decider.evolve, base.state);
-    let outcomes = base.outcomes;
-    let importedRows = base.importedRows;
-    for (const { metadata, revision, position } of events) {
-      const { idempotencyKey: key, commandFingerprint: fingerprint, importSource, importRow } = metadata;
-      if (typeof key === 'string' && typeof fingerprint === 'string') {
-        if (outcomes === base.outcomes) outcomes = new Map(outcomes);
-        (outcomes as Map<string, IdempotentOutcome>).set(storedIdempotencyKey(key), { fingerprint, revision, position });
-      }
-      if (typeof importSource === 'string' && typeof importRow === 'number' && importRow > (importedRows.get(importSource) ?? 0)) {
-        if (importedRows === base.importedRows) importedRows = new Map(importedRows);
-        (importedRows as Map<string, number>).set(importSource, importRow);
-      }
-    }
-    const last = events[events.length - 1];
-    return { state, revision: last.revision, position: last.position, outcomes, importedRows };
+    return { ...recorded(base, events), state };
   }
 
   private remember(streamId: string, loaded: LoadedAggregate<unknown>): void {

@@ -162,7 +162,7 @@ export class AggregateCommandHandler<State, Command extends DomainCommand, Event
         );
       }
 
-      const toAppend = await this.decide(plan(loaded), loaded.state, envelope);
+      const { toAppend, state } = await this.decide(plan(loaded), loaded.state, envelope);
       if (toAppend.length === 0) {
         // Nothing to record (a breach already recorded, an import with nothing new): where the stream stands.
         return { id, streamId, revision: loaded.revision ?? -1n, position: loaded.position ?? 0n, appended: 0 };
@@ -170,7 +170,7 @@ export class AggregateCommandHandler<State, Command extends DomainCommand, Event
 
       try {
         const result = await store.appendToStream(streamId, toAppend, { expectedRevision: loaded.revision ?? 'no_stream' });
-        this.remember(streamId, loaded, toAppend, result.nextExpectedRevision, result.position);
+        this.remember(streamId, loaded, toAppend, state, result.nextExpectedRevision, result.position);
         return { id, streamId, revision: result.nextExpectedRevision, position: result.position, appended: toAppend.length };
       } catch (error) {
         if (!(error instanceof WrongExpectedRevisionError)) throw error;
@@ -188,17 +188,23 @@ export class AggregateCommandHandler<State, Command extends DomainCommand, Event
   }
 
   /** Each command decided against the state the ones before it left, with what it looks up. */
-  private async decide(steps: readonly Step<Command>[], initial: State, envelope: TimedEnvelope): Promise<EventToAppend[]> {
+  private async decide(
+    steps: readonly Step<Command>[],
+    initial: State,
+    envelope: TimedEnvelope,
+  ): Promise<{ toAppend: EventToAppend[]; state: State }> {
     const toAppend: EventToAppend[] = [];
     const ids = new EventIds();
+    // The steps of one write mostly look up the same aggregates (an import's case, its team): each is loaded once per write.
+    const lookups = this.dependencies.lookups.session();
     let state = initial;
     for (const step of steps) {
-      const lookedUp = await this.dependencies.lookups.load(this.aggregate.lookups(step.command, state));
+      const lookedUp = await lookups.load(this.aggregate.lookups(step.command, state));
       const decided = decideStep(this.aggregate, state, step, envelope, lookedUp, ids);
       state = decided.state;
       toAppend.push(...decided.toAppend);
     }
-    return toAppend;
+    return { toAppend, state };
   }
 
   /** Folds what this process just appended into the cached state, so the next command does not read it back. */
@@ -206,6 +212,7 @@ export class AggregateCommandHandler<State, Command extends DomainCommand, Event
     streamId: string,
     before: LoadedAggregate<State>,
     appended: EventToAppend[],
+    state: State,
     lastRevision: StreamRevision,
     lastPosition: LogPosition,
   ): void {
@@ -218,7 +225,7 @@ export class AggregateCommandHandler<State, Command extends DomainCommand, Event
       position: lastPosition,
       recordedAt: new Date(),
     }));
-    this.dependencies.repository.applyAppended(this.aggregate, streamId, before, recorded);
+    this.dependencies.repository.applyAppended(streamId, before, recorded, state);
   }
 }
 

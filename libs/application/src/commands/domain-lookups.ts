@@ -1,4 +1,4 @@
-import type { DecisionLookups, DomainCommand, DomainEvent } from '@desk/domain';
+import type { CustomerState, DecisionLookups, DepartmentState, DomainCommand, DomainEvent, RequestState } from '@desk/domain';
 import type { AggregateRepository } from './aggregate-repository';
 import { customerAggregate, departmentAggregate, requestAggregate, type Aggregate, type LookedUp } from './aggregates';
 
@@ -13,6 +13,29 @@ export class DomainLookups {
       this.states(requestAggregate, lookups.requestIds),
     ]);
     return { departments, customers, requests };
+  }
+
+  /** Lookups that load each aggregate once and then give it as loaded: for the commands of one write. */
+  session(): { load(lookups: Partial<DecisionLookups>): Promise<LookedUp> } {
+    const known = {
+      departments: new Map<string, DepartmentState>(),
+      customers: new Map<string, CustomerState>(),
+      requests: new Map<string, RequestState>(),
+    };
+    const missing = (ids: readonly string[] | undefined, loaded: ReadonlyMap<string, unknown>) => ids?.filter((id) => !loaded.has(id));
+    return {
+      load: async (lookups) => {
+        const fresh = await this.load({
+          departmentIds: missing(lookups.departmentIds, known.departments),
+          customerIds: missing(lookups.customerIds, known.customers),
+          requestIds: missing(lookups.requestIds, known.requests),
+        });
+        for (const [id, state] of fresh.departments) known.departments.set(id, state);
+        for (const [id, state] of fresh.customers) known.customers.set(id, state);
+        for (const [id, state] of fresh.requests) known.requests.set(id, state);
+        return known;
+      },
+    };
   }
 
   private async states<State, Command extends DomainCommand, Event extends DomainEvent>(
