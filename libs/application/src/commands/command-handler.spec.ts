@@ -92,6 +92,14 @@ describe('the one write path', () => {
     expect(result).toMatchObject({ revision: 2n, appended: 3 });
   });
 
+  it('refuses extra metadata that would set what the write path sets', async () => {
+    const write = writes.requests.execute(
+      new RequestWrite('r-1', [{ command: open, metadata: { actor: 'someone-else' } }], envelope(AGENT)),
+    );
+    await expect(write).rejects.toThrow('extra metadata may not set actor');
+    expect(await stream('r-1')).toEqual([]);
+  });
+
   it('appends nothing when any command of a list is refused', async () => {
     const refused = writes.requests.execute(new RequestWrite('r-1', [{ command: open }, { command: start }], envelope(AGENT)));
     await expect(refused).rejects.toThrow(CommandRefusedError);

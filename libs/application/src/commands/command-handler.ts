@@ -281,9 +281,23 @@ function commandTypeOf<State, Command extends DomainCommand>(commands: Commands<
   return (commands as Command).type;
 }
 
+const OWN_METADATA = new Set([
+  'correlationId',
+  'causationId',
+  'actor',
+  'actorRole',
+  'occurredAt',
+  'schemaVersion',
+  'idempotencyKey',
+  'commandFingerprint',
+]);
+
 /** The metadata every event carries; a schema version raised in the catalog reaches every writer from here. */
 function metadataOf(event: DomainEvent, step: Step<unknown>, now: Date, envelope: TimedEnvelope): EventMetadata {
   if (!isEventType(event.type)) throw new Error(`the decider emitted ${event.type}, which the event catalog does not know`);
+  for (const key of [...Object.keys(envelope.metadata ?? {}), ...Object.keys(step.metadata ?? {})]) {
+    if (OWN_METADATA.has(key)) throw new Error(`extra metadata may not set ${key}: the write path sets it`);
+  }
   const metadata: EventMetadata = {
     correlationId: envelope.correlationId,
     causationId: step.causationId ?? envelope.commandId,
