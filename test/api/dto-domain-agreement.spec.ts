@@ -339,7 +339,6 @@ const ROUTES: Route[] = [
       note: text(0, 2000, true),
     },
     decide: (body) => onRequest({ type: 'OfferCompensation', data: requestCommandData.compensate(body as never, 'compensation-1') }),
-    pending: ['amount'],
   },
   {
     name: 'POST /requests/{id}/impacts',

@@ -4,7 +4,7 @@ import { currentServiceStandard, serviceStandardVersion, type DepartmentState } 
 import { CommandRefusedError, ForbiddenError, NotFoundError } from '../shared/errors';
 import type { Actor, DecisionContext, Role } from '../shared/event';
 import { WORKER_ROLES, withArticle } from '../shared/roles';
-import { FieldProblems, isOneOf, textOrNull } from '../shared/validation';
+import { COMPENSATION_AMOUNT, FieldProblems, isOneOf, SATISFACTION_SCORES, TEXT_LIMITS, textOrNull } from '../shared/validation';
 import {
   CHANNELS,
   COMPENSATION_KINDS,
@@ -263,35 +263,15 @@ export function derivePriority(impact: Level, urgency: Level): Priority {
   return 'low';
 }
 
-/** Either a priority, or impact and urgency (both): checks the fields, and gives the priority when they are valid. */
+/** Either a priority, or impact and urgency (both): checks the fields as the HTTP bodies do, and gives the priority when they are valid. */
 function checkPriorityChoice(
   data: { priority?: unknown; impact?: unknown; urgency?: unknown },
   problems: FieldProblems,
 ): { priority: Priority; impact: Level | null; urgency: Level | null } | null {
+  if (!problems.priorityChoice(data)) return null;
   const { priority, impact, urgency } = data;
-  const hasPriority = priority !== undefined && priority !== null;
-  const hasImpact = impact !== undefined && impact !== null;
-  const hasUrgency = urgency !== undefined && urgency !== null;
-  if (hasPriority && (hasImpact || hasUrgency)) {
-    problems.add('priority', 'give either a priority, or impact and urgency to derive it, not both');
-    return null;
-  }
-  if (hasPriority) {
-    problems.oneOf('priority', priority, PRIORITIES);
-    return isOneOf(priority, PRIORITIES) ? { priority, impact: null, urgency: null } : null;
-  }
-  if (!hasImpact && !hasUrgency) {
-    problems.add('priority', 'is required (or give impact and urgency to derive it)');
-    return null;
-  }
-  if (!hasImpact) problems.add('impact', 'is required with urgency');
-  else problems.oneOf('impact', impact, LEVELS);
-  if (!hasUrgency) problems.add('urgency', 'is required with impact');
-  else problems.oneOf('urgency', urgency, LEVELS);
-  if (isOneOf(impact, LEVELS) && isOneOf(urgency, LEVELS)) {
-    return { priority: derivePriority(impact, urgency), impact, urgency };
-  }
-  return null;
+  if (isOneOf(priority, PRIORITIES)) return { priority, impact: null, urgency: null };
+  return isOneOf(impact, LEVELS) && isOneOf(urgency, LEVELS) ? { priority: derivePriority(impact, urgency), impact, urgency } : null;
 }
 
 function targetMinutes(standard: ServiceStandard, priority: Priority, audience: Audience) {
@@ -352,11 +332,11 @@ function openRequest(command: OpenRequest, state: RequestState, context: Request
   problems.id('requestId', data.requestId);
   problems.id('requesterId', data.requesterId);
   problems.id('departmentId', data.departmentId);
-  problems.text('subject', data.subject, { min: 1, max: 200 });
-  problems.optionalText('description', data.description, { min: 0, max: 10000 });
+  problems.text('subject', data.subject, TEXT_LIMITS.subject);
+  problems.optionalText('description', data.description, TEXT_LIMITS.description);
   const choice = checkPriorityChoice(data, problems);
   if (data.channel !== undefined && data.channel !== null) problems.oneOf('channel', data.channel, CHANNELS);
-  problems.optionalText('category', data.category, { min: 0, max: 100 });
+  problems.optionalText('category', data.category, TEXT_LIMITS.category);
   if (data.followUpOf !== undefined) problems.id('followUpOf', data.followUpOf);
   problems.throwIfAny(command.type);
   if (data.followUpOf !== undefined && actor.role !== 'system') {
@@ -451,16 +431,8 @@ function putOnHold(command: PutOnHold, state: RequestState, context: RequestDeci
   const { reason, note, blockingRequestId } = command.data;
   const problems = new FieldProblems();
   problems.oneOf('reason', reason, HOLD_REASONS);
-  problems.optionalText('note', note, { min: 0, max: 2000 });
-  const hasBlocking = blockingRequestId !== undefined && blockingRequestId !== null;
-  if (reason === 'blocked_by_request') {
-    if (!hasBlocking) problems.add('blockingRequestId', 'is required when the reason is blocked_by_request');
-    else if (blockingRequestId === request.requestId)
-      problems.add('blockingRequestId', 'must name another request: a request cannot block itself');
-    else problems.id('blockingRequestId', blockingRequestId);
-  } else if (hasBlocking) {
-    problems.add('blockingRequestId', 'is only given when the reason is blocked_by_request');
-  }
+  problems.optionalText('note', note, TEXT_LIMITS.note);
+  problems.holdBlocking(reason, blockingRequestId, request.requestId);
   problems.throwIfAny(command.type);
   allowTransition(command, request);
 
@@ -500,7 +472,7 @@ function resumeWork(command: ResumeWork, state: RequestState, context: RequestDe
 function resolveRequest(command: ResolveRequest, state: RequestState, context: RequestDecisionContext): RequestResolved[] {
   const request = admitted(command, state, context.actor);
   const problems = new FieldProblems();
-  problems.text('resolution', command.data.resolution, { min: 1, max: 10000 });
+  problems.text('resolution', command.data.resolution, TEXT_LIMITS.resolution);
   problems.throwIfAny(command.type);
   allowTransition(command, request);
   const { clock, calendar } = slaClock(request, context);
@@ -531,7 +503,7 @@ function closeRequest(command: CloseRequest, state: RequestState, context: Reque
 function cancelRequest(command: CancelRequest, state: RequestState, context: RequestDecisionContext): RequestCancelled[] {
   const request = admitted(command, state, context.actor);
   const problems = new FieldProblems();
-  problems.optionalText('reason', command.data.reason, { min: 0, max: 2000 });
+  problems.optionalText('reason', command.data.reason, TEXT_LIMITS.optionalReason);
   problems.throwIfAny(command.type);
   allowTransition(command, request);
   return [{ type: 'RequestCancelled', data: { requestId: request.requestId, reason: command.data.reason ?? '' } }];
@@ -540,7 +512,7 @@ function cancelRequest(command: CancelRequest, state: RequestState, context: Req
 function reopenRequest(command: ReopenRequest, state: RequestState, context: RequestDecisionContext): RequestReopened[] {
   const request = admitted(command, state, context.actor);
   const problems = new FieldProblems();
-  problems.optionalText('reason', command.data.reason, { min: 0, max: 2000 });
+  problems.optionalText('reason', command.data.reason, TEXT_LIMITS.optionalReason);
   problems.throwIfAny(command.type);
   allowTransition(command, request);
   return [
@@ -560,7 +532,7 @@ function transferRequest(
   const { toDepartmentId, reason } = command.data;
   const problems = new FieldProblems();
   problems.id('toDepartmentId', toDepartmentId);
-  problems.text('reason', reason, { min: 1, max: 2000 });
+  problems.text('reason', reason, TEXT_LIMITS.reason);
   problems.throwIfAny(command.type);
   allowTransition(command, request);
   if (toDepartmentId === request.departmentId) {
@@ -585,7 +557,7 @@ function transferRequest(
 function escalateRequest(command: EscalateRequest, state: RequestState, context: RequestDecisionContext): RequestEscalated[] {
   const request = admitted(command, state, context.actor);
   const problems = new FieldProblems();
-  problems.text('reason', command.data.reason, { min: 1, max: 2000 });
+  problems.text('reason', command.data.reason, TEXT_LIMITS.reason);
   problems.throwIfAny(command.type);
   allowTransition(command, request);
   const index = TIERS.indexOf(request.tier);
@@ -606,7 +578,7 @@ function changePriority(command: ChangePriority, state: RequestState, context: R
   const request = admitted(command, state, context.actor);
   const problems = new FieldProblems();
   const choice = checkPriorityChoice(command.data, problems);
-  problems.text('reason', command.data.reason, { min: 1, max: 2000 });
+  problems.text('reason', command.data.reason, TEXT_LIMITS.reason);
   problems.throwIfAny(command.type);
   allowTransition(command, request);
   const { priority, impact, urgency } = choice!;
@@ -648,7 +620,7 @@ function addComment(command: AddComment, state: RequestState, context: RequestDe
   const { commentId, body, visibility } = command.data;
   const problems = new FieldProblems();
   problems.id('commentId', commentId);
-  problems.text('body', body, { min: 1, max: 10000 });
+  problems.text('body', body, TEXT_LIMITS.commentBody);
   problems.oneOf('visibility', visibility, VISIBILITIES);
   problems.throwIfAny(command.type);
   if (actor.role === 'requester' && visibility !== 'public') {
@@ -688,8 +660,8 @@ function rateSatisfaction(command: RateSatisfaction, state: RequestState, contex
   const request = admitted(command, state, context.actor);
   const { score, comment } = command.data;
   const problems = new FieldProblems();
-  if (!Number.isInteger(score) || score < 1 || score > 5) problems.add('score', 'must be a whole number from 1 to 5');
-  problems.optionalText('comment', comment, { min: 0, max: 2000 });
+  problems.integer('score', score, SATISFACTION_SCORES);
+  problems.optionalText('comment', comment, TEXT_LIMITS.ratingComment);
   problems.throwIfAny(command.type);
   allowTransition(command, request);
   if (request.satisfaction) {
@@ -717,10 +689,9 @@ function offerCompensation(command: OfferCompensation, state: RequestState, cont
   const problems = new FieldProblems();
   problems.id('compensationId', compensationId);
   problems.oneOf('kind', kind, COMPENSATION_KINDS);
-  if (typeof amount !== 'number' || !Number.isFinite(amount) || amount < 0) problems.add('amount', 'must be a finite number ≥ 0');
-  if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency))
-    problems.add('currency', 'must be an ISO 4217 code of 3 capital letters, such as EUR');
-  problems.optionalText('note', note, { min: 0, max: 2000 });
+  problems.amount('amount', amount, COMPENSATION_AMOUNT);
+  problems.currency('currency', currency);
+  problems.optionalText('note', note, TEXT_LIMITS.note);
   problems.throwIfAny(command.type);
   allowTransition(command, request);
   if (request.audience !== 'external') {

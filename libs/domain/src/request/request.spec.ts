@@ -774,7 +774,7 @@ describe('OfferCompensation', () => {
     request
       .given([openedByClient])
       .when(offer({ amount: Number.POSITIVE_INFINITY }), requestContext(agent))
-      .thenThrows(InvalidCommandError, 'amount must be a finite number');
+      .thenThrows(InvalidCommandError, 'amount must be a number from 0 to 1000000000');
     request
       .given([openedByClient])
       .when(offer({ amount: 0 }), requestContext(agent))
