@@ -1,11 +1,6 @@
+import type { Decider } from '../shared/decider';
 import type { DomainError } from '../shared/errors';
-
-/** The shape every decider of the domain has. */
-export interface SpecifiedDecider<State, Command, Event, Context> {
-  decide(command: Command, state: State, context: Context): Event[];
-  evolve(state: State, event: Event): State;
-  initialState: State;
-}
+import type { DomainEvent } from '../shared/event';
 
 type ErrorClass = abstract new (...args: never[]) => DomainError;
 
@@ -24,7 +19,7 @@ export interface Outcome<Event> {
  *
  *   specification(requestDecider).given([opened]).when(assign, context).then([assigned]);
  */
-export function specification<State, Command, Event, Context>(decider: SpecifiedDecider<State, Command, Event, Context>) {
+export function specification<State, Command, Event extends DomainEvent, Context>(decider: Decider<State, Command, Event, Context>) {
   return {
     given(history: Event[] = []) {
       const state = history.reduce(decider.evolve, decider.initialState);
