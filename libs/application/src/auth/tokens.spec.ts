@@ -35,6 +35,8 @@ describe('bearer tokens', () => {
     // The subject becomes the actor of every event: PostgreSQL cannot hold U+0000, and logs must not be bent by it.
     ['whose subject holds a NUL', () => issueToken(SECRET, 'anna\u0000x', 'agent'), /control character/],
     ['whose subject holds a line break', () => issueToken(SECRET, 'anna\nlevel=error', 'agent'), /control character/],
+    // A lone surrogate is what jsonb refuses and SQLite turns into U+FFFD: no store would record the actor as sent.
+    ['whose subject holds a lone surrogate', () => issueToken(SECRET, 'anna\ud800', 'agent'), /well-formed Unicode/],
     ['whose subject is 201 characters long', () => issueToken(SECRET, 'x'.repeat(201), 'agent'), /at most 200 characters/],
   ])('refuses a token %s', (_, make, message) => {
     expect(() => verifyToken(SECRET, make())).toThrow(InvalidTokenError);

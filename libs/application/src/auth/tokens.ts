@@ -1,6 +1,6 @@
 import jwt from 'jsonwebtoken';
 import { KeyObject, createPublicKey, createSecretKey } from 'node:crypto';
-import type { Actor, Role } from '@desk/domain';
+import { isWellFormedUnicode, type Actor, type Role } from '@desk/domain';
 
 export const TOKEN_ROLES = ['requester', 'agent', 'manager', 'analyst', 'operator'] as const;
 export type TokenRole = (typeof TOKEN_ROLES)[number];
@@ -85,6 +85,9 @@ export function verifyToken(policy: TokenPolicy | string, token: string): Actor 
   // eslint-disable-next-line no-control-regex -- control characters are exactly what the subject must not hold
   if (payload.sub.length > MAX_SUBJECT_LENGTH || /[\u0000-\u001f\u007f]/.test(payload.sub)) {
     throw new InvalidTokenError(`the token's subject must be at most ${MAX_SUBJECT_LENGTH} characters, none of them a control character`);
+  }
+  if (!isWellFormedUnicode(payload.sub)) {
+    throw new InvalidTokenError("the token's subject must be well-formed Unicode (it holds a lone UTF-16 surrogate)");
   }
   const role = payload.role;
   if (typeof role !== 'string' || !(TOKEN_ROLES as readonly string[]).includes(role)) {

@@ -79,6 +79,10 @@ export class FieldProblems {
     } else if (value.includes('\u0000')) {
       // No text means it, and PostgreSQL's jsonb cannot store it: the event store there would fail (a 500).
       this.add(field, 'must not contain the NUL character (U+0000)');
+    } else if (!isWellFormedUnicode(value)) {
+      // JSON's \ud800 escapes decode to a lone surrogate: PostgreSQL's jsonb refuses it (a 500, or a poison event for
+      // the projections), SQLite stores U+FFFD instead. No store keeps it as sent, so none is given it.
+      this.add(field, 'must be well-formed Unicode (it holds a lone UTF-16 surrogate, U+D800–U+DFFF)');
     }
   }
 
@@ -155,6 +159,11 @@ export class FieldProblems {
       this.add('blockingRequestId', 'is only given when the reason is blocked_by_request');
     }
   }
+}
+
+/** True unless the string holds a UTF-16 surrogate that is not half of a pair (what String#isWellFormed tells, in ES2024). */
+export function isWellFormedUnicode(value: string): boolean {
+  return !/\p{Surrogate}/u.test(value);
 }
 
 /** Digits after the point in the number as JSON writes it (1e-7 has seven). */
