@@ -1,20 +1,18 @@
-import { Inject } from '@nestjs/common';
+import { Inject, type Type } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type {
   CustomerCommand,
-  CustomerEvent,
   CustomerState,
   DepartmentCommand,
-  DepartmentEvent,
   DepartmentState,
+  DomainCommand,
+  DomainEvent,
   ImpactCommand,
-  ImpactEvent,
   ImpactGraphState,
   RequestCommand,
-  RequestEvent,
   RequestState,
 } from '@desk/domain';
-import { customerAggregate, departmentAggregate, impactAggregate, requestAggregate } from './aggregates';
+import { customerAggregate, departmentAggregate, impactAggregate, requestAggregate, type Aggregate } from './aggregates';
 import { AggregateCommandHandler, Write, type CommandResult, type WriteDependencies } from './command-handler';
 
 /**
@@ -32,45 +30,27 @@ export class ImpactWrite extends Write<ImpactGraphState, ImpactCommand> {}
 /** Injection token of the dependencies every handler shares (one store, one repository cache, one clock). */
 export const WRITE_DEPENDENCIES = Symbol('WriteDependencies');
 
-@CommandHandler(RequestWrite)
-export class RequestWriteHandler
-  extends AggregateCommandHandler<RequestState, RequestCommand, RequestEvent>
-  implements ICommandHandler<RequestWrite, CommandResult>
-{
-  constructor(@Inject(WRITE_DEPENDENCIES) dependencies: WriteDependencies) {
-    super(requestAggregate, dependencies);
+/** The handler class of one aggregate's writes, for the bus and for Nest's injector. */
+function handlerOf<State, Command extends DomainCommand, Event extends DomainEvent>(
+  message: Type<Write<State, Command>>,
+  aggregate: Aggregate<State, Command, Event>,
+) {
+  @CommandHandler(message)
+  class WriteHandler
+    extends AggregateCommandHandler<State, Command, Event>
+    implements ICommandHandler<Write<State, Command>, CommandResult>
+  {
+    constructor(@Inject(WRITE_DEPENDENCIES) dependencies: WriteDependencies) {
+      super(aggregate, dependencies);
+    }
   }
+  return WriteHandler;
 }
 
-@CommandHandler(DepartmentWrite)
-export class DepartmentWriteHandler
-  extends AggregateCommandHandler<DepartmentState, DepartmentCommand, DepartmentEvent>
-  implements ICommandHandler<DepartmentWrite, CommandResult>
-{
-  constructor(@Inject(WRITE_DEPENDENCIES) dependencies: WriteDependencies) {
-    super(departmentAggregate, dependencies);
-  }
-}
-
-@CommandHandler(CustomerWrite)
-export class CustomerWriteHandler
-  extends AggregateCommandHandler<CustomerState, CustomerCommand, CustomerEvent>
-  implements ICommandHandler<CustomerWrite, CommandResult>
-{
-  constructor(@Inject(WRITE_DEPENDENCIES) dependencies: WriteDependencies) {
-    super(customerAggregate, dependencies);
-  }
-}
-
-@CommandHandler(ImpactWrite)
-export class ImpactWriteHandler
-  extends AggregateCommandHandler<ImpactGraphState, ImpactCommand, ImpactEvent>
-  implements ICommandHandler<ImpactWrite, CommandResult>
-{
-  constructor(@Inject(WRITE_DEPENDENCIES) dependencies: WriteDependencies) {
-    super(impactAggregate, dependencies);
-  }
-}
+export class RequestWriteHandler extends handlerOf(RequestWrite, requestAggregate) {}
+export class DepartmentWriteHandler extends handlerOf(DepartmentWrite, departmentAggregate) {}
+export class CustomerWriteHandler extends handlerOf(CustomerWrite, customerAggregate) {}
+export class ImpactWriteHandler extends handlerOf(ImpactWrite, impactAggregate) {}
 
 export const WRITE_HANDLERS = [RequestWriteHandler, DepartmentWriteHandler, CustomerWriteHandler, ImpactWriteHandler];
 
