@@ -2,12 +2,11 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { issueToken } from '@desk/application';
 import { SqliteEventStore, type RecordedEvent } from '@desk/event-store';
 import { openSqlite } from '@desk/read-models';
 import { DeskHistory } from '@desk/application/testing/desk-history';
 import { dumpReadModels, project } from './support/read-model-backends';
-import { operator } from '../support/callers';
+import { bearer, operator } from '../support/callers';
 import { exited, freePort, spawnApp, until } from '../support/child-apps';
 import { embeddedBackend } from '../support/desk-backends';
 import { readWholeLog } from '../support/shared-event-stores';
@@ -118,7 +117,7 @@ describe('the projector process', () => {
     const secret = 'projector-secret-that-is-long-enough-for-hs256';
     const child = startProjector(dataDir, { PROJECTOR_PORT: String(port), HOST: '127.0.0.1', AUTH_SECRET: secret });
     // /admin/projections is for operators, as on the API.
-    const authorization = `Bearer ${issueToken(secret, operator.sub, operator.role)}`;
+    const authorization = bearer(secret, operator);
     const out: string[] = [];
     child.stdout!.on('data', (chunk) => out.push(String(chunk)));
     try {

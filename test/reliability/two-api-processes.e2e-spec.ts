@@ -2,9 +2,9 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { issueToken, type TokenRole } from '@desk/application';
+import type { TokenRole } from '@desk/application';
 import { SqliteEventStore } from '@desk/event-store';
-import { manager, type Caller } from '../support/callers';
+import { bearer, manager, type Caller } from '../support/callers';
 import { exited, freePort, spawnApp, until } from '../support/child-apps';
 import { readWholeLog } from '../support/shared-event-stores';
 import { auditImpactLog, auditRequestStream } from './support/race-audit';
@@ -48,7 +48,7 @@ async function startApi(dataDir: string): Promise<Api> {
 async function call(api: Api, method: string, path: string, as: Caller, body?: unknown) {
   const response = await fetch(`http://127.0.0.1:${api.port}${path}`, {
     method,
-    headers: { authorization: `Bearer ${issueToken(SECRET, as.sub, as.role)}`, 'content-type': 'application/json' },
+    headers: { authorization: bearer(SECRET, as), 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
@@ -99,7 +99,7 @@ describe('two API processes on one embedded data folder', () => {
         Array.from({ length: COMMANDS }, async (_, n) => {
           const api = apis[n % 2];
           const id = round_ids[n % 3];
-          const as = { sub: `agent-${n % 4}`, role: 'agent' as TokenRole };
+          const as = agent(`agent-${n % 4}`);
           const kind = ['comment', 'comment', 'assign', 'start', 'hold', 'resume', 'resolve', 'reopen', 'link', 'unlink'][n % 10];
           const sent = (() => {
             switch (kind) {

@@ -1,6 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { issueToken } from '@desk/application';
-import { operator, type Caller } from './callers';
+import { bearer, operator, type Caller } from './callers';
 import { collect, exited, freePort, spawnApp, until } from './child-apps';
 
 export const CHILD_SECRET = 'reliability-secret-that-is-long-enough-for-hs256';
@@ -42,7 +41,7 @@ export class ApiChild {
   /** `Body` is the shape the caller relies on in the route's JSON answer. */
   async get<Body>(path: string, as: Caller = operator): Promise<{ status: number; body: Body }> {
     const response = await fetch(`${this.url}${path}`, {
-      headers: { authorization: `Bearer ${issueToken(CHILD_SECRET, as.sub, as.role)}` },
+      headers: { authorization: bearer(CHILD_SECRET, as) },
       signal: AbortSignal.timeout(20_000),
     });
     return { status: response.status, body: (await response.json().catch(() => undefined)) as Body };
@@ -51,7 +50,7 @@ export class ApiChild {
   async post(path: string, as: Caller = operator): Promise<{ status: number; body: unknown }> {
     const response = await fetch(`${this.url}${path}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${issueToken(CHILD_SECRET, as.sub, as.role)}` },
+      headers: { authorization: bearer(CHILD_SECRET, as) },
       signal: AbortSignal.timeout(20_000),
     });
     return { status: response.status, body: await response.json().catch(() => undefined) };

@@ -1,4 +1,4 @@
-import type { TokenRole } from '@desk/application';
+import { issueToken, type TokenRole } from '@desk/application';
 import type { Actor } from '@desk/domain';
 import * as roster from '@desk/domain/testing/roster';
 
@@ -12,6 +12,11 @@ export interface Caller {
 export function callerFor(actor: Actor): Caller {
   if (actor.role === 'system') throw new Error(`${actor.id} is the desk's own processes: no token acts as the system`);
   return { sub: actor.id, role: actor.role };
+}
+
+/** The Authorization header of a call made as `caller`, with a token signed by `secret`. */
+export function bearer(secret: string, caller: Caller): string {
+  return `Bearer ${issueToken(secret, caller.sub, caller.role)}`;
 }
 
 /** The roster's agent, or another agent by id. */

@@ -1,6 +1,6 @@
-import { issueToken, type TokenRole } from '@desk/application';
+import type { TokenRole } from '@desk/application';
 import type { Random } from '../../../bench/support/seeded-random';
-import { manager, type Caller } from '../../support/callers';
+import { bearer, manager, type Caller } from '../../support/callers';
 
 /** One command of a scripted request lifecycle, with the events its one append must hold. */
 export interface Step {
@@ -257,7 +257,7 @@ export class LifecycleWorkload {
 
   private internal(requestId: string): Step[] {
     const requesterId = this.pick(INTERNAL_REQUESTERS);
-    const agent = { sub: `it-agent-${Math.floor(this.random() * 3)}`, role: 'agent' as TokenRole };
+    const worker = agent(`it-agent-${Math.floor(this.random() * 3)}`);
     const steps = [this.opening(requestId, requesterId, 'it')];
     if (this.linkableEffects.length > 0) {
       // Internal work blocks external requests opened before it: links point back in time, so never close a cycle.
@@ -279,7 +279,7 @@ export class LifecycleWorkload {
 
   private external(requestId: string): Step[] {
     const requesterId = this.pick(EXTERNAL_REQUESTERS);
-    const agent = { sub: `desk-agent-${Math.floor(this.random() * 3)}`, role: 'agent' as TokenRole };
+    const worker = agent(`desk-agent-${Math.floor(this.random() * 3)}`);
     this.linkable.add(requestId);
     const steps = [this.opening(requestId, requesterId, 'front-desk'), ...this.worked(requestId, agent)];
     if (this.random() < 0.3) {
@@ -308,7 +308,7 @@ export function httpClient(url: string, secret: string): Http {
       const response = await fetch(`${url}${step.path}`, {
         method: step.method,
         headers: {
-          authorization: `Bearer ${issueToken(secret, step.as.sub, step.as.role)}`,
+          authorization: bearer(secret, step.as),
           'content-type': 'application/json',
           'idempotency-key': step.key,
           'x-correlation-id': step.key,
