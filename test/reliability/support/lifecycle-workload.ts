@@ -1,6 +1,5 @@
-import type { TokenRole } from '@desk/application';
 import type { Random } from '../../../bench/support/seeded-random';
-import { bearer, manager, type Caller } from '../../support/callers';
+import { agent as agentCalled, bearer, manager, type Caller } from '../../support/callers';
 
 /** One command of a scripted request lifecycle, with the events its one append must hold. */
 export interface Step {
@@ -257,7 +256,7 @@ export class LifecycleWorkload {
 
   private internal(requestId: string): Step[] {
     const requesterId = this.pick(INTERNAL_REQUESTERS);
-    const worker = agent(`it-agent-${Math.floor(this.random() * 3)}`);
+    const agent = agentCalled(`it-agent-${Math.floor(this.random() * 3)}`);
     const steps = [this.opening(requestId, requesterId, 'it')];
     if (this.linkableEffects.length > 0) {
       // Internal work blocks external requests opened before it: links point back in time, so never close a cycle.
@@ -279,7 +278,7 @@ export class LifecycleWorkload {
 
   private external(requestId: string): Step[] {
     const requesterId = this.pick(EXTERNAL_REQUESTERS);
-    const worker = agent(`desk-agent-${Math.floor(this.random() * 3)}`);
+    const agent = agentCalled(`desk-agent-${Math.floor(this.random() * 3)}`);
     this.linkable.add(requestId);
     const steps = [this.opening(requestId, requesterId, 'front-desk'), ...this.worked(requestId, agent)];
     if (this.random() < 0.3) {
