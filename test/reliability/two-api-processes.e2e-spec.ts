@@ -1,10 +1,9 @@
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteEventStore } from '@desk/event-store';
+import { ApiChild, CHILD_SECRET } from '../support/api-child';
 import { agent, bearer, manager, type Caller } from '../support/callers';
-import { exited, freePort, spawnApp, until } from '../support/child-apps';
 import { readWholeLog } from '../support/shared-event-stores';
 import { auditImpactLog, auditRequestStream } from './support/race-audit';
 
@@ -16,38 +15,14 @@ import { auditImpactLog, auditRequestStream } from './support/race-audit';
  * lifecycles with no cycle of impact links, and both answer queues that
  * agree with the log once they have reached its head.
  */
-const SECRET = 'test-secret-that-is-long-enough-for-hs256-signing';
 const SCALE = Number(process.env.RELIABILITY_SCALE ?? 1);
 const ROUNDS = 3 * SCALE;
 const COMMANDS = 150;
 
-interface Api {
-  child: ChildProcess;
-  port: number;
-  out: string[];
-}
-
-async function startApi(dataDir: string): Promise<Api> {
-  const port = await freePort();
-  const child = spawnApp('api', {
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    DATA_DIR: dataDir,
-    AUTH_SECRET: SECRET,
-    RATE_LIMIT_PER_MINUTE: '0',
-    SLA_WATCH_INTERVAL_MS: '3600000',
-    LOG_LEVEL: 'warn',
-  });
-  const api: Api = { child, port, out: [] };
-  child.stdout!.on('data', (chunk) => api.out.push(String(chunk)));
-  child.stderr!.on('data', (chunk) => api.out.push(String(chunk)));
-  return api;
-}
-
-async function call(api: Api, method: string, path: string, as: Caller, body?: unknown) {
-  const response = await fetch(`http://127.0.0.1:${api.port}${path}`, {
+async function call(api: ApiChild, method: string, path: string, as: Caller, body?: unknown) {
+  const response = await fetch(`${api.url}${path}`, {
     method,
-    headers: { authorization: bearer(SECRET, as), 'content-type': 'application/json' },
+    headers: { authorization: bearer(CHILD_SECRET, as), 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
@@ -56,28 +31,16 @@ async function call(api: Api, method: string, path: string, as: Caller, body?: u
 
 describe('two API processes on one embedded data folder', () => {
   let dataDir: string;
-  let apis: Api[] = [];
+  let apis: ApiChild[] = [];
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'desk-two-apis-'));
-    apis = await Promise.all([startApi(dataDir), startApi(dataDir)]);
-    for (const api of apis) {
-      await until(
-        async () => {
-          if (api.child.exitCode !== null) throw new Error(`the API did not start: ${api.out.join('')}`);
-          return fetch(`http://127.0.0.1:${api.port}/health/live`).then(
-            (r) => r.ok,
-            () => false,
-          );
-        },
-        30_000,
-        'the API to be live',
-      );
-    }
+    // No SLA watch pass during the run: the log holds only what the load sent.
+    const env = { SLA_WATCH_INTERVAL_MS: '3600000' };
+    apis = await Promise.all([ApiChild.start(dataDir, env), ApiChild.start(dataDir, env)]);
   }, 40_000);
   afterAll(async () => {
-    for (const api of apis) api.child.kill('SIGKILL');
-    await Promise.all(apis.map((api) => exited(api.child)));
+    await Promise.all(apis.map((api) => api.kill()));
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -154,9 +117,8 @@ describe('two API processes on one embedded data folder', () => {
     } finally {
       await store.close();
     }
-    for (const api of apis) api.child.kill('SIGTERM');
-    expect(await Promise.all(apis.map((api) => exited(api.child)))).toEqual([0, 0]);
+    expect(await Promise.all(apis.map((api) => api.stop()))).toEqual([0, 0]);
     // Not an error nor a warning from either process.
-    expect(apis.map((api) => api.out.join('').trim())).toEqual(['', '']);
+    expect(apis.map((api) => `${api.log()}${api.stderr()}`.trim())).toEqual(['', '']);
   }, 60_000);
 });
