@@ -20,6 +20,7 @@ import {
 } from '@desk/read-models';
 import { DeskHistory } from '@desk/application/testing/desk-history';
 import { describeOnEveryReadModelStore, dumpReadModels, project } from './support/read-model-backends';
+import { until } from '../support/child-apps';
 
 /** Counts the events it is given: any event applied twice, or lost, shows in the count. */
 class CountingProjection implements Projection {
@@ -60,14 +61,6 @@ function busyDesk(requests: number): DeskHistory {
 async function append(store: EventStore, events: readonly RecordedEvent[]): Promise<void> {
   for (const event of events) {
     await store.appendToStream(event.streamId, [{ id: event.id, type: event.type, data: event.data, metadata: event.metadata }]);
-  }
-}
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
 

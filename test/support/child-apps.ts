@@ -37,7 +37,8 @@ export function exited(child: ChildProcess): Promise<number | null> {
   );
 }
 
-export async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what = 'the condition'): Promise<void> {
+/** Polls `check` every 5 ms until it holds; throws, naming `what`, once `timeoutMs` have passed. */
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'the condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
