@@ -36,6 +36,11 @@
  * bench/SOAK.md (the analysis part of that file, between its markers, is kept).
  * Exit status 1 when a request failed, anything was lost or disagrees, the
  * memory bound was passed, the rate was not sustained, or the API did not exit 0.
+ *
+ * This file runs the phases in order; bench/soak/ holds one concern a file: the
+ * load (command-load, query-load, steps, cases, pacing), the checks (log-audit,
+ * read-model-audit, rebuild), memory (sampling and its verdict), the API's log,
+ * and the report (soak-report).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
