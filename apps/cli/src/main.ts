@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import {
   ConfigError,
   DeskNotEmptyError,
@@ -14,8 +13,7 @@ import {
   parseMapping,
   slaWhatIf,
   type AppConfig,
-  loadOrCreateSigningSecret,
-  issueToken,
+  type DemoDesk,
 } from '@desk/application';
 import { createEventStore, type EventStore } from '@desk/event-store';
 import {
@@ -25,42 +23,95 @@ import {
   departmentQueue,
   impactBlockers,
   impactChain,
+  InvalidCursorError,
   isMissingReadModel,
   readCheckpoints,
   replayUntil,
+  type ImpactChain,
+  type ReadModelDb,
 } from '@desk/read-models';
 import { DomainError } from '@desk/domain';
+import {
+  eventTypes,
+  identifier,
+  integer,
+  isoTime,
+  logPosition,
+  options,
+  optionsAndPositionals,
+  OUTPUT_OPTIONS,
+  paging,
+  PAGING_OPTIONS,
+  readableFile,
+  streamPrefixes,
+  timeRange,
+  UsageError,
+  type Paging,
+} from './args';
+import { DeskClient, deskUrl, DeskUnreachableError, problemLine } from './desk';
+import { Output, shortTime } from './output';
 import { ProgressBar } from './progress';
+import {
+  blockersTable,
+  chainDot,
+  chainMermaid,
+  chainTree,
+  nextPageHint,
+  projectionsTable,
+  queueTable,
+  whatIfTable,
+  workloadsTable,
+  type AdminProjection,
+} from './render';
 
-const USAGE = `usage: npm run sd -- <command> [options]
+const USAGE = `usage: npm run sd -- <command> [options]     (or npx sd; build once first: npm run build)
 
   import --file <log.csv> --mapping <mapping.json> [--report <report.csv>]
-      import another desk's history; exit 1 when rows were rejected (see the report)
-  events export [--after <position>] [--types <A,B>] [--stream-prefix <p>] [--from <time>] [--to <time>] [--out <file>]
-      the global log as NDJSON (stdout by default)
-  projections list
-      checkpoint, head and lag of every projection
-  projections rebuild|retry|skip <name> [--url <base url>]
-      asks the running desk (the API, or the projector's PROJECTOR_PORT) to rebuild a read model beside the live one,
-      or to retry or skip the event a faulted one stopped at; the token is SD_TOKEN, or an operator token signed
-      with this desk's secret
-  replay --as-of <time> [--queue <department> | --impact <request> | --blockers]
-      every department's workload (or a queue, an impact chain, the blockers) as it stood then (JSON),
-      the live read models untouched
-  what-if --department <id> --from <time> --to <time> --standard <standard.json>
+      import another desk's history, with progress on stderr
+      exit 0 imported, 1 rows were rejected (listed in the report), 2 bad arguments, mapping or file
+  events export [--after <position>] [--types <A,B>] [--stream-prefix <p>] [--from <time>] [--to <time>] [--limit <n>] [--out <file>]
+      the global log as NDJSON (stdout by default), as GET /events
+      exit 0, 2 bad arguments
+  projections list [--url <desk>] [--json]
+      state, checkpoint, lag, rate, rebuild progress and last error of every projection (asks the desk; the
+      stored checkpoints only when it does not answer)
+      exit 0, 2 bad arguments
+  projections rebuild <name> [--wait | --no-wait] [--url <desk>] [--json]
+      rebuilds a read model beside the live one; --wait (the default in a terminal) follows it to the swap
+      exit 0 swapped in (or started, without --wait), 1 refused or faulted, 2 bad arguments, 3 desk unreachable
+  projections retry|skip <name> [--url <desk>] [--json]
+      tries again, or leaves out, the event a faulted projection stopped at
+      exit 0, 1 refused (unknown projection, not faulted), 2 bad arguments, 3 desk unreachable
+  replay --as-of <time> [--queue <department> | --impact <request> | --blockers] [--limit <n>] [--cursor <c> | --all]
+      every department's workload (or a queue, an impact chain, the blockers) as it stood then; the live read
+      models untouched
+      exit 0, 1 no such request then (--impact), 2 bad arguments
+  impact <request> [--as-of <time>] [--format tree|mermaid|dot|json]
+      the request's impact chain (what holds it up, what it holds up) as a tree, or Mermaid or Graphviz DOT to
+      paste or render; from the live read models, or as of a time from a replay
+      exit 0, 1 no such request, 2 bad arguments or no read models yet
+  what-if --department <id> --from <time> --to <time> --standard <standard.json> [--json]
       SLA outcomes of the requests the department measured then, under the standard in the file
       ({"targets": [...], "calendar": {...}}) beside the one in force (needs built read models)
-  demo
-      fills an empty desk with a realistic organisation and a few days of its life
+      exit 0, 2 bad arguments, standard or no read models yet
+  demo [--json]
+      fills an empty desk with a realistic organisation and a few days of its life, and says what to look at
+      exit 0, 2 the desk is not empty
 
-The stores are those of the environment: DATA_DIR, EVENTSTORE_URL, DATABASE_URL.`;
+Answers are tables in a terminal and JSON when piped or with --json (NDJSON, an item a line, with --all);
+--table forces the table. Lists take --limit (1–200, default 50), --cursor <nextCursor> and --all.
+The stores are those of the environment: DATA_DIR, EVENTSTORE_URL, DATABASE_URL. The desk is --url, else
+SD_URL, else http://127.0.0.1:$PORT (3000); the token is SD_TOKEN, or an operator token signed with this
+desk's secret.
+Exit statuses: 0 done; 1 done, but something was refused or not found; 2 bad arguments, files or
+configuration (one line naming what is wrong); 3 the desk or a store could not be reached, or an unexpected failure.`;
 
-class UsageError extends Error {}
+const VIEW_OPTIONS = { ...OUTPUT_OPTIONS, table: { type: 'boolean' } } as const;
 
 async function main(argv: string[]): Promise<number> {
   const [command, sub] = argv;
   const rest = argv.slice(command === 'events' || command === 'projections' ? 2 : 1);
-  if (!command || command === 'help' || command === '--help') {
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(USAGE + '\n');
     return command ? 0 : 2;
   }
@@ -72,35 +123,19 @@ async function main(argv: string[]): Promise<number> {
       if (sub !== 'export') throw new UsageError(`events ${sub ?? ''}: the events command is "events export"`);
       return exportCommand(config, rest);
     case 'projections':
-      if (sub === 'list') return projectionsCommand(config);
-      if (sub === 'rebuild' || sub === 'retry' || sub === 'skip') return operateCommand(config, sub, argv.slice(2));
+      if (sub === 'list') return projectionsCommand(config, rest);
+      if (sub === 'rebuild' || sub === 'retry' || sub === 'skip') return operateCommand(config, sub, rest);
       throw new UsageError(`projections ${sub ?? ''}: the projections commands are list, rebuild, retry and skip`);
     case 'replay':
       return replayCommand(config, rest);
+    case 'impact':
+      return impactCommand(config, rest);
     case 'what-if':
       return whatIfCommand(config, rest);
-    case 'demo': {
-      options(rest, {});
-      const loaded = await withStore(config, (store) => loadDemoDesk(store, new Date()));
-      process.stderr.write(
-        `demo desk loaded: ${loaded.requests} requests, ${loaded.events} events; start the API (npm start) to see its read models\n`,
-      );
-      return 0;
-    }
+    case 'demo':
+      return demoCommand(config, rest);
     default:
       throw new UsageError(`unknown command "${command}"`);
-  }
-}
-
-type Values<T extends Record<string, { type: 'string' | 'boolean' }>> = {
-  [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string;
-};
-
-function options<T extends Record<string, { type: 'string' | 'boolean' }>>(args: string[], spec: T): Values<T> {
-  try {
-    return parseArgs({ args, options: spec, strict: true, allowPositionals: false }).values as Values<T>;
-  } catch (error) {
-    throw new UsageError((error as Error).message);
   }
 }
 
@@ -123,14 +158,15 @@ async function importCommand(config: AppConfig, args: string[]): Promise<number>
     if (error instanceof MappingError) throw error;
     throw new UsageError(`--mapping ${values.mapping}: ${(error as Error).message}`);
   }
+  const file = readableFile('file', values.file);
   const reportFile = values.report ?? `import-report-${mapping.source}.csv`;
-  const bar = new ProgressBar(`importing ${values.file}`);
+  const bar = new ProgressBar(`importing ${file}`);
   const started = Date.now();
   const result = await withStore(config, (store) =>
     importCsv({
       store,
       mapping,
-      file: values.file!,
+      file,
       onProgress: (p) => bar.update(p.casesDone, p.casesTotal, `cases, ${p.eventsAppended} events, ${p.rowsRejected} rows rejected`),
     }),
   );
@@ -153,18 +189,14 @@ async function exportCommand(config: AppConfig, args: string[]): Promise<number>
     'stream-prefix': { type: 'string' },
     from: { type: 'string' },
     to: { type: 'string' },
+    limit: { type: 'string' },
     out: { type: 'string' },
   });
-  if (values.after !== undefined && !/^\d{1,20}$/.test(values.after)) throw new UsageError('--after must be a log position (digits)');
-  const time = (name: 'from' | 'to') => {
-    const raw = values[name];
-    if (raw === undefined) return undefined;
-    const at = Date.parse(raw);
-    if (Number.isNaN(at)) throw new UsageError(`--${name} must be an ISO 8601 time, got '${raw}'`);
-    return at;
-  };
-  const from = time('from');
-  const to = time('to');
+  const after = logPosition('after', values.after) ?? 0n;
+  const types = eventTypes(values.types);
+  const prefixes = streamPrefixes(values['stream-prefix']);
+  const { from, to } = timeRange(values);
+  const limit = integer('limit', values.limit, 1, 10_000_000);
   const out: NodeJS.WritableStream = values.out ? createWriteStream(values.out) : process.stdout;
   let count = 0;
   await withStore(config, async (store) => {
@@ -172,13 +204,7 @@ async function exportCommand(config: AppConfig, args: string[]): Promise<number>
     const bar = new ProgressBar('exporting');
     const events = exportedEvents(
       store,
-      {
-        after: BigInt(values.after ?? '0'),
-        eventTypes: values.types?.split(','),
-        streamPrefixes: values['stream-prefix']?.split(','),
-        from,
-        to,
-      },
+      { after, eventTypes: types, streamPrefixes: prefixes, from: from?.getTime(), to: to?.getTime(), limit },
       (readUpTo) => values.out && bar.update(Number(readUpTo), Number(head), `${count} events`),
     );
     for await (const event of events) {
@@ -195,93 +221,293 @@ async function exportCommand(config: AppConfig, args: string[]): Promise<number>
   return 0;
 }
 
-async function projectionsCommand(config: AppConfig): Promise<number> {
+interface AdminList {
+  head: string;
+  projections: AdminProjection[];
+}
+
+async function projectionsCommand(config: AppConfig, args: string[]): Promise<number> {
+  const values = options(args, { ...VIEW_OPTIONS, url: { type: 'string' } });
+  const out = new Output(values);
+  const { base, said } = deskUrl(values.url, config);
+  try {
+    const desk = new DeskClient(base, config);
+    if (said) process.stderr.write(said + '\n');
+    const answer = await desk.call<AdminList>('GET', '/admin/projections');
+    if (!answer.ok) throw new DeskUnreachableError(`the desk at ${base} answered ${problemLine(answer.status, answer.body)}`);
+    if (out.json) out.document(answer.body);
+    else projectionsTable(out, answer.body.head, answer.body.projections);
+    return 0;
+  } catch (error) {
+    if (!(error instanceof DeskUnreachableError)) throw error;
+    // No desk to ask: the checkpoints the read-model store holds are all there is to say.
+    process.stderr.write(`${error.message}; the stored checkpoints only:\n`);
+    const stored = await storedCheckpoints(config);
+    if (out.json) out.document(stored);
+    else projectionsTable(out, stored.head, stored.projections);
+    return 0;
+  }
+}
+
+async function storedCheckpoints(config: AppConfig): Promise<AdminList> {
   const readModels = await createReadModelStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   try {
     const names = [...allProjections().map((projection) => projection.name), 'satisfaction-follow-up'];
     const checkpoints = await readCheckpoints(readModels.reader, names).catch(() => new Map<string, bigint>());
     const head = await withStore(config, (store) => store.headPosition());
-    const rows = names.map((name) => {
-      const checkpoint = checkpoints.get(name);
-      return {
-        name,
-        checkpoint: checkpoint === undefined ? 'not built' : String(checkpoint),
-        lag: checkpoint === undefined ? '-' : String(head - checkpoint),
-      };
-    });
-    process.stdout.write(`head of the log: ${head}\n`);
-    for (const row of rows) process.stdout.write(`${row.name.padEnd(24)} checkpoint ${row.checkpoint.padStart(10)}  lag ${row.lag}\n`);
-    return 0;
+    return {
+      head: String(head),
+      projections: names.map((name) => {
+        const checkpoint = checkpoints.get(name);
+        return checkpoint === undefined
+          ? { name, state: 'not built', checkpoint: '-', lag: '-' }
+          : { name, state: 'stored', checkpoint: String(checkpoint), lag: String(head - checkpoint) };
+      }),
+    };
   } finally {
     await readModels.close();
   }
 }
 
+const POLL_MS = 250;
+
 async function operateCommand(config: AppConfig, action: 'rebuild' | 'retry' | 'skip', args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options: { url: { type: 'string' } }, strict: true, allowPositionals: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
+  const { values, positionals } = optionsAndPositionals(args, {
+    ...VIEW_OPTIONS,
+    url: { type: 'string' },
+    wait: { type: 'boolean' },
+    'no-wait': { type: 'boolean' },
+  });
+  const [name] = positionals;
+  if (!name || positionals.length > 1) throw new UsageError(`projections ${action} needs one projection name`);
+  identifier('name', name);
+  if (action !== 'rebuild' && (values.wait || values['no-wait']))
+    throw new UsageError(`--wait follows a rebuild; ${action} answers at once`);
+  if (values.wait && values['no-wait']) throw new UsageError('--wait or --no-wait, not both');
+  const out = new Output(values);
+  const { base, said } = deskUrl(values.url, config);
+  const desk = new DeskClient(base, config);
+  if (said) process.stderr.write(said + '\n');
+  const answer = await desk.call<unknown>('POST', `/admin/projections/${encodeURIComponent(name)}/${action}`);
+  if (!answer.ok) {
+    process.stderr.write(`${action} ${name}: ${problemLine(answer.status, answer.body)}\n`);
+    return 1;
   }
-  const [name] = parsed.positionals;
-  if (!name || parsed.positionals.length > 1) throw new UsageError(`projections ${action} needs one projection name`);
-  const base = parsed.values.url ?? `http://127.0.0.1:${config.port}`;
-  const token = process.env.SD_TOKEN || issueOperatorToken(config);
-  let response: Response;
-  try {
-    response = await fetch(`${base.replace(/\/$/, '')}/admin/projections/${encodeURIComponent(name)}/${action}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}` },
-    });
-  } catch (error) {
-    process.stderr.write(`cannot reach the desk at ${base}: ${(error as Error).message}\n`);
-    return 3;
+  const wait = action === 'rebuild' && (values.wait || (!values['no-wait'] && process.stderr.isTTY === true));
+  if (!wait) {
+    if (out.json) out.document(answer.body);
+    else out.text(action === 'rebuild' ? `rebuild of ${name} started; follow it with: sd projections list` : `${action} ${name}: done`);
+    return 0;
   }
-  const body = await response.text();
-  process.stdout.write(body + '\n');
-  if (!response.ok) process.stderr.write(`${action} ${name}: ${response.status}\n`);
-  return response.ok ? 0 : 1;
+  return followRebuild(desk, name, out);
 }
 
-function issueOperatorToken(config: AppConfig): string {
-  if (config.authPublicKey) throw new UsageError('this desk verifies tokens from an identity provider: set SD_TOKEN to an operator token');
-  return issueToken(loadOrCreateSigningSecret(config), 'sd-cli', 'operator', '5m', {
-    audience: config.authAudience,
-    issuer: config.authIssuer,
+/** Polls the desk's projection list until the copy has swapped in, or stopped with the projection's error. */
+async function followRebuild(desk: DeskClient, name: string, out: Output): Promise<number> {
+  const bar = new ProgressBar(`rebuilding ${name}`);
+  const started = Date.now();
+  let seenCopy: AdminProjection['rebuild'] = null;
+  for (;;) {
+    const answer = await desk.call<AdminList>('GET', '/admin/projections');
+    if (!answer.ok) throw new DeskUnreachableError(`the desk at ${desk.base} answered ${problemLine(answer.status, answer.body)}`);
+    const live = answer.body.projections.find((projection) => projection.name === name);
+    const copy = live?.rebuild ?? null;
+    if (copy?.state === 'faulted' || copy?.state === 'stopped') {
+      bar.done(`the copy ${copy.state} at position ${copy.checkpoint} of ${answer.body.head}`);
+      process.stderr.write(`rebuild ${name}: ${copy.state}${live?.lastError ? `: ${live.lastError}` : ''}\n`);
+      return 1;
+    }
+    if (copy) {
+      seenCopy = copy;
+      const done = Number(copy.checkpoint);
+      const head = Number(answer.body.head);
+      const eta = copy.rate > 0 ? `, ${Math.ceil((head - done) / copy.rate)} s to go` : '';
+      bar.update(done, head, `at ${Math.round(copy.rate)} events/s${eta}`);
+    } else {
+      if (live?.state === 'faulted') {
+        bar.done('stopped');
+        process.stderr.write(`rebuild ${name}: the projection is faulted: ${live.fault?.error ?? live.lastError ?? 'no error given'}\n`);
+        return 1;
+      }
+      const summary = `swapped in after ${((Date.now() - started) / 1000).toFixed(1)} s; checkpoint ${live?.checkpoint ?? '?'} of ${answer.body.head}`;
+      bar.done(summary);
+      if (out.json) out.document({ name, rebuilt: true, checkpoint: live?.checkpoint, head: answer.body.head, lastCopy: seenCopy });
+      return 0;
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+/**
+ * The log read through a wrapper that tells how far it has got: a replay reads
+ * the whole log a page at a time, and this is what moves its progress bar.
+ */
+function observedReads(store: EventStore, onRead: (position: bigint) => void): EventStore {
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      if (property !== 'readAll') return Reflect.get(target, property, receiver);
+      return async (...args: Parameters<EventStore['readAll']>) => {
+        const page = await target.readAll(...args);
+        if (page.length > 0) onRead(page[page.length - 1].position);
+        return page;
+      };
+    },
   });
+}
+
+async function replayed<T>(config: AppConfig, asOf: Date, work: (db: ReadModelDb) => Promise<T>): Promise<T> {
+  return withStore(config, async (store) => {
+    const head = await store.headPosition();
+    const bar = new ProgressBar('replaying');
+    bar.update(0, Number(head), 'events');
+    const replay = await replayUntil(
+      observedReads(store, (position) => bar.update(Number(position), Number(head), 'events')),
+      asOf,
+    );
+    bar.done(`the log up to ${asOf.toISOString()} replayed`);
+    try {
+      return await work(replay.reader);
+    } finally {
+      await replay.close();
+    }
+  });
+}
+
+/** One page, or every page with --all: written as a page (JSON), NDJSON items, or a table per page. */
+async function pages<T>(
+  out: Output,
+  page: Paging,
+  read: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor: string | null }>,
+  table: (items: T[]) => void,
+): Promise<void> {
+  let cursor = page.cursor;
+  let shown = 0;
+  for (;;) {
+    let answer;
+    try {
+      answer = await read(cursor);
+    } catch (error) {
+      if (error instanceof InvalidCursorError) throw new UsageError(`--cursor: ${error.message}`);
+      throw error;
+    }
+    shown += answer.items.length;
+    if (!page.all) {
+      if (out.json) out.document(answer);
+      else {
+        table(answer.items);
+        nextPageHint(out, answer.nextCursor, shown);
+      }
+      return;
+    }
+    if (out.json) answer.items.forEach((item) => out.line(item));
+    else table(answer.items);
+    if (!answer.nextCursor) {
+      if (!out.json) nextPageHint(out, null, shown);
+      return;
+    }
+    cursor = answer.nextCursor;
+  }
 }
 
 async function replayCommand(config: AppConfig, args: string[]): Promise<number> {
   const values = options(args, {
+    ...VIEW_OPTIONS,
+    ...PAGING_OPTIONS,
     'as-of': { type: 'string' },
     queue: { type: 'string' },
     impact: { type: 'string' },
     blockers: { type: 'boolean' },
   });
-  const asOf = values['as-of'] ? new Date(values['as-of']) : undefined;
-  if (!asOf || Number.isNaN(asOf.getTime())) throw new UsageError('replay needs --as-of <ISO 8601 time>');
-  const answer = await withStore(config, async (store) => {
-    const head = await store.headPosition();
-    const bar = new ProgressBar('replaying');
-    bar.update(0, Number(head));
-    const replay = await replayUntil(store, asOf);
-    bar.done(`the log up to ${asOf.toISOString()} replayed`);
-    try {
-      if (values.queue) return await departmentQueue(replay.reader, values.queue, { limit: 200 }, asOf);
-      if (values.impact) return (await impactChain(replay.reader, values.impact)) ?? { error: `no request ${values.impact} then` };
-      if (values.blockers) return await impactBlockers(replay.reader, { limit: 200 });
-      return { asOf: asOf.toISOString(), departments: await allWorkloads(replay.reader, {}, asOf) };
-    } finally {
-      await replay.close();
+  const raw = values['as-of'];
+  if (raw === undefined) throw new UsageError('replay needs --as-of <ISO 8601 time>');
+  let asOf: Date;
+  try {
+    asOf = isoTime('as-of', raw);
+  } catch (error) {
+    throw new UsageError(`replay needs --as-of <ISO 8601 time>: ${(error as Error).message}`);
+  }
+  const queue = identifier('queue', values.queue);
+  const impact = identifier('impact', values.impact);
+  if ([queue, impact, values.blockers].filter((chosen) => chosen !== undefined && chosen !== false).length > 1)
+    throw new UsageError('replay answers one of --queue, --impact or --blockers at a time');
+  const page = paging(values);
+  if (impact && (values.limit || values.cursor || values.all))
+    throw new UsageError('--impact answers one chain: it takes no --limit, --cursor or --all');
+  const out = new Output(values);
+  return replayed(config, asOf, async (db) => {
+    if (queue) {
+      await pages(
+        out,
+        page,
+        (cursor) => departmentQueue(db, queue, { limit: page.limit, cursor }, asOf),
+        (items) => queueTable(out, items),
+      );
+      return 0;
     }
+    if (impact) return writeChain(out, await impactChain(db, impact), impact, out.json ? 'json' : 'tree', ` as of ${asOf.toISOString()}`);
+    if (values.blockers) {
+      await pages(
+        out,
+        page,
+        (cursor) => impactBlockers(db, { limit: page.limit, cursor }),
+        (items) => blockersTable(out, items),
+      );
+      return 0;
+    }
+    const departments = await allWorkloads(db, {}, asOf);
+    if (out.json) out.document({ asOf: asOf.toISOString(), departments });
+    else workloadsTable(out, asOf.toISOString(), departments);
+    return 0;
   });
-  process.stdout.write(JSON.stringify(answer, null, 2) + '\n');
+}
+
+const FORMATS = ['tree', 'mermaid', 'dot', 'json'] as const;
+type ChainFormat = (typeof FORMATS)[number];
+
+function writeChain(out: Output, chain: ImpactChain | null, requestId: string, format: ChainFormat, when = ''): number {
+  if (!chain) {
+    process.stderr.write(`no request ${requestId}${when}\n`);
+    return 1;
+  }
+  if (format === 'json') out.document(chain);
+  else if (format === 'mermaid') out.text(chainMermaid(chain));
+  else if (format === 'dot') out.text(chainDot(chain));
+  else out.text(chainTree(out, chain));
   return 0;
+}
+
+async function impactCommand(config: AppConfig, args: string[]): Promise<number> {
+  const { values, positionals } = optionsAndPositionals(args, { ...VIEW_OPTIONS, 'as-of': { type: 'string' }, format: { type: 'string' } });
+  const [requestId] = positionals;
+  if (!requestId || positionals.length > 1) throw new UsageError('impact needs one request id: sd impact <request>');
+  identifier('request', requestId);
+  if (values.format !== undefined && !(FORMATS as readonly string[]).includes(values.format))
+    throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got '${values.format}'`);
+  const out = new Output(values);
+  const format = (values.format as ChainFormat | undefined) ?? (values.json ? 'json' : 'tree');
+  if (values['as-of'] !== undefined) {
+    const asOf = isoTime('as-of', values['as-of']);
+    return replayed(config, asOf, async (db) =>
+      writeChain(out, await impactChain(db, requestId), requestId, format, ` as of ${asOf.toISOString()}`),
+    );
+  }
+  const readModels = await createReadModelStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  try {
+    return writeChain(out, await impactChain(readModels.reader, requestId), requestId, format);
+  } catch (error) {
+    if (isMissingReadModel(error))
+      throw new UsageError(
+        'impact reads the read models, which are not built here yet: start the desk (npm start), or ask with --as-of <time>',
+      );
+    throw error;
+  } finally {
+    await readModels.close();
+  }
 }
 
 async function whatIfCommand(config: AppConfig, args: string[]): Promise<number> {
   const values = options(args, {
+    ...VIEW_OPTIONS,
     department: { type: 'string' },
     from: { type: 'string' },
     to: { type: 'string' },
@@ -290,27 +516,28 @@ async function whatIfCommand(config: AppConfig, args: string[]): Promise<number>
   if (!values.department || !values.from || !values.to || !values.standard) {
     throw new UsageError('what-if needs --department <id> --from <time> --to <time> --standard <standard.json>');
   }
-  const from = new Date(values.from);
-  const to = new Date(values.to);
-  if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()) || from >= to)
-    throw new UsageError('--from and --to must be ISO 8601 times, from before to');
+  const departmentId = identifier('department', values.department)!;
+  const { from, to } = timeRange(values) as { from: Date; to: Date };
   let standard: { targets?: unknown; calendar?: unknown };
   try {
-    standard = JSON.parse(readFileSync(values.standard, 'utf8'));
+    standard = JSON.parse(readFileSync(readableFile('standard', values.standard), 'utf8'));
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     throw new UsageError(`--standard ${values.standard}: ${(error as Error).message}`);
   }
+  const out = new Output(values);
   const readModels = await createReadModelStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   try {
     const answer = await withStore(config, (store) =>
       slaWhatIf(
         store,
         readModels,
-        { departmentId: values.department!, from, to, targets: standard.targets as never, calendar: (standard.calendar ?? null) as never },
+        { departmentId, from, to, targets: standard.targets as never, calendar: (standard.calendar ?? null) as never },
         new Date(),
       ),
     );
-    process.stdout.write(JSON.stringify(answer, null, 2) + '\n');
+    if (out.json) out.document(answer);
+    else whatIfTable(out, answer);
     return 0;
   } catch (error) {
     if (error instanceof DomainError) throw new UsageError(error.message);
@@ -322,16 +549,59 @@ async function whatIfCommand(config: AppConfig, args: string[]): Promise<number>
   }
 }
 
+async function demoCommand(config: AppConfig, args: string[]): Promise<number> {
+  const values = options(args, VIEW_OPTIONS);
+  const out = new Output(values);
+  const demo = await withStore(config, (store) => loadDemoDesk(store, new Date()));
+  process.stderr.write(`demo desk loaded: ${demo.requests} requests, ${demo.events} events\n`);
+  if (out.json) out.document(demo);
+  else out.text(tour(out, demo, config));
+  return 0;
+}
+
+/** What the demo made, and where to look first. */
+function tour(out: Output, demo: DemoDesk, config: AppConfig): string {
+  const now = new Date().toISOString().slice(0, 19) + 'Z';
+  return [
+    out.bold('Created'),
+    `  departments  ${demo.departments.join(', ')}`,
+    `  customers    internal: ${demo.customers.internal.join(', ')}`,
+    `               external: ${demo.customers.external.join(', ')}`,
+    `  requests     ${demo.openRequests.length} open: ${demo.openRequests.join(', ')}`,
+    `               ${demo.closedRequests.length} resolved or cancelled: ${demo.closedRequests.join(', ')}`,
+    `  the vet clinic's impact chain: ${demo.vetClinicChain}`,
+    '',
+    out.dim(
+      `Its history runs from ${shortTime(demo.from)} to ${shortTime(demo.to)} UTC, a few days back on purpose: requests left open are ` +
+        'past their SLA targets, so the desk has breaches, at-risk work and resolution times to show (the SLA watch records ' +
+        'the breaches the moment the desk starts).',
+    ),
+    '',
+    out.bold('Look next'),
+    `  1. npm start                                     the desk on port ${config.port}; its read models are built from the log`,
+    "  2. npm run sd -- impact it-switch                the vet clinic's chain as a tree (--format mermaid for a wiki, dot for Graphviz)",
+    `  3. npm run sd -- replay --as-of ${now} --queue front-desk`,
+    "                                                   the front desk's queue then, by effective priority",
+    '  4. npm run sd -- projections rebuild impact-chain --wait',
+    '                                                   a read model rebuilt beside the live one, with progress',
+    `  5. http://localhost:${config.port}/docs                  every route; a token: npm run -s token -- --sub you --role manager`,
+  ].join('\n');
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof UsageError) process.stderr.write(`${error.message}\n\n${USAGE}\n`);
+    if (error instanceof UsageError) process.stderr.write(`sd: ${error.message}\n`);
     else if (error instanceof ConfigError) process.stderr.write(`configuration error: ${error.message}\n`);
     else if (error instanceof MappingError || error instanceof ImportFileError || error instanceof DeskNotEmptyError)
       process.stderr.write(`${error.message}\n`);
-    else {
+    else if (error instanceof DeskUnreachableError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exitCode = 3;
+      return;
+    } else {
       process.stderr.write(`failed: ${(error as Error).stack ?? String(error)}\n`);
       process.exitCode = 3;
       return;

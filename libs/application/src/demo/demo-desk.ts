@@ -8,6 +8,24 @@ import { createCommandSide } from '../command-side';
 /** A desk already used: the demo only fills empty ones. */
 export class DeskNotEmptyError extends Error {}
 
+/** What the demo made, for the CLI to show and a person to look up. */
+export interface DemoDesk {
+  events: number;
+  /** How many requests it opened. */
+  requests: number;
+  /** The business time of its first and last events. */
+  from: string;
+  to: string;
+  departments: string[];
+  customers: { internal: string[]; external: string[] };
+  openRequests: string[];
+  /** Resolved or cancelled. */
+  closedRequests: string[];
+  vetClinicChain: string;
+}
+
+const HISTORY_STARTS_DAYS_AGO = 3;
+
 const MANAGER: Actor = { id: 'demo-manager', role: 'manager' };
 const OFFICE: BusinessCalendar = {
   timeZone: 'Europe/Brussels',
@@ -34,25 +52,39 @@ const standard = (internal: [number, number][], external: [number, number][] = [
 };
 
 /**
- * Fills an empty desk with the organisation of SPEC §2 and a few days of
- * its life, through the same commands as the API, so every read model has
+ * Fills an empty desk with a small organisation (a vet clinic with a
+ * restaurant: IT, HR, facilities, marketing, kitchen, front desk, customer
+ * support, sales) and a few days of its life, through the same commands as
+ * the API, so every read model has
  * something to show: departments with standards (and office hours), internal
  * customers of every kind (customer-facing ones too) and external ones of
  * every kind, requests in every state, the vet clinic's impact chain, a
  * kitchen fault degrading restaurant service, ratings (a poor one, which the
  * follow-up process answers) and a compensation.
+ *
+ * Its history starts three days before `now` and ends about a day and a half
+ * before it, on purpose: requests left open are then past their SLA targets
+ * (the SLA watch records those breaches as soon as a desk runs), so the
+ * queues, workloads and what-if have breaches and at-risk work to show.
  */
-export async function loadDemoDesk(store: EventStore, now: Date): Promise<{ events: number; requests: number }> {
+export async function loadDemoDesk(store: EventStore, now: Date): Promise<DemoDesk> {
   if ((await store.headPosition()) > 0n) throw new DeskNotEmptyError('the demo fills an empty desk; this one has events already');
-  let time = new Date(now.getTime() - 3 * 24 * 60 * 60_000);
+  let time = new Date(now.getTime() - HISTORY_STARTS_DAYS_AGO * 24 * 60 * 60_000);
+  const from = time.toISOString();
+  const requestsOpen = new Map<string, boolean>();
   const clock = { now: () => time };
   const side = createCommandSide(store, clock);
   const envelope = (actor: Actor): CommandEnvelope => ({ commandId: randomUUID(), correlationId: randomUUID(), actor, now: time });
   const department = (id: string, command: DepartmentCommand) =>
     side.departments.execute(new DepartmentWrite(id, command, envelope(MANAGER)));
   const customer = (id: string, command: CustomerCommand) => side.customers.execute(new CustomerWrite(id, command, envelope(MANAGER)));
-  const request = (id: string, command: RequestCommand, actor: Actor = { id: 'agent-alex', role: 'agent' }) =>
-    side.requests.execute(new RequestWrite(id, command, envelope(actor)));
+  const request = async (id: string, command: RequestCommand, actor: Actor = { id: 'agent-alex', role: 'agent' }) => {
+    const answer = await side.requests.execute(new RequestWrite(id, command, envelope(actor)));
+    if (command.type === 'OpenRequest' || command.type === 'ReopenRequest') requestsOpen.set(id, true);
+    if (command.type === 'ResolveRequest' || command.type === 'CancelRequest' || command.type === 'CloseRequest')
+      requestsOpen.set(id, false);
+    return answer;
+  };
   const impact = (cause: string, command: ImpactCommand) =>
     side.impacts.execute(new ImpactWrite(cause, command, envelope({ id: 'agent-alex', role: 'agent' })));
   const later = (minutes: number) => (time = new Date(time.getTime() + minutes * 60_000));
@@ -287,5 +319,15 @@ export async function loadDemoDesk(store: EventStore, now: Date): Promise<{ even
   await request('it-laptop', { type: 'ReopenRequest', data: { reason: 'It fails again' } }, { id: 'eva', role: 'requester' });
   await request('mkt-report', { type: 'ChangePriority', data: { priority: 'medium', reason: 'Board meeting moved forward' } });
 
-  return { events: Number(await store.headPosition()), requests: opened };
+  return {
+    events: Number(await store.headPosition()),
+    requests: opened,
+    from,
+    to: time.toISOString(),
+    departments: departments.map(([id]) => id),
+    customers: { internal: internal.map(([id]) => id), external: external.map(([id]) => id) },
+    openRequests: [...requestsOpen].filter(([, open]) => open).map(([id]) => id),
+    closedRequests: [...requestsOpen].filter(([, open]) => !open).map(([id]) => id),
+    vetClinicChain: 'it-switch blocks it-phones, which blocks fd-booking-olga and fd-booking-omar and degrades fd-acme',
+  };
 }

@@ -1,0 +1,117 @@
+import { accessSync, constants, statSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { EVENT_TYPES, ID_PATTERN } from '@desk/domain';
+
+/** A command line the CLI refuses before doing anything: exit status 2, one line naming the argument. */
+export class UsageError extends Error {}
+
+type Spec = Record<string, { type: 'string' | 'boolean' }>;
+export type Values<T extends Spec> = { [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string };
+
+/** The output and paging options every command that answers with data takes. */
+export const OUTPUT_OPTIONS = { json: { type: 'boolean' } } as const;
+export const PAGING_OPTIONS = { limit: { type: 'string' }, cursor: { type: 'string' }, all: { type: 'boolean' } } as const;
+
+export function options<T extends Spec>(args: string[], spec: T): Values<T> {
+  return parse(args, spec, false).values;
+}
+
+export function optionsAndPositionals<T extends Spec>(args: string[], spec: T): { values: Values<T>; positionals: string[] } {
+  return parse(args, spec, true);
+}
+
+function parse<T extends Spec>(args: string[], spec: T, allowPositionals: boolean) {
+  try {
+    const parsed = parseArgs({ args, options: spec, strict: true, allowPositionals });
+    return { values: parsed.values as Values<T>, positionals: parsed.positionals };
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+// The API's own pattern for times (apps/api/src/http/iso-time.ts and the query DTOs): the CLI refuses what it refuses.
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * The time an ISO 8601 argument names. `new Date` rolls a day past the end of
+ * its month over into the next one (2012-02-30 reads as 1 March): here, as
+ * over HTTP, such a date is refused.
+ */
+export function isoTime(name: string, raw: string): Date {
+  const time = ISO_TIME.test(raw) ? new Date(raw) : new Date(NaN);
+  if (Number.isNaN(time.getTime())) throw new UsageError(`--${name} must be an ISO 8601 time such as 2026-03-01T09:00:00Z, got '${raw}'`);
+  const [year, month, day] = raw.slice(0, 10).split('-').map(Number);
+  const lastDay = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > lastDay) throw new UsageError(`--${name} names a day that does not exist: '${raw}'`);
+  return time;
+}
+
+export function timeRange(values: { from?: string; to?: string }): { from?: Date; to?: Date } {
+  const from = values.from === undefined ? undefined : isoTime('from', values.from);
+  const to = values.to === undefined ? undefined : isoTime('to', values.to);
+  if (from && to && from >= to) throw new UsageError(`--from must be before --to (${values.from} is not before ${values.to})`);
+  return { from, to };
+}
+
+export function logPosition(name: string, raw: string | undefined): bigint | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^\d{1,20}$/.test(raw)) throw new UsageError(`--${name} must be a log position (digits), got '${raw}'`);
+  return BigInt(raw);
+}
+
+export function identifier(name: string, raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (!ID_PATTERN.test(raw))
+    throw new UsageError(`--${name} must be an id: 1–128 letters, digits or . _ : - (starting with a letter or digit), got '${raw}'`);
+  return raw;
+}
+
+export function integer(name: string, raw: string | undefined, min: number, max: number): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < min || value > max)
+    throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got '${raw}'`);
+  return value;
+}
+
+export function eventTypes(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const types = raw.split(',');
+  const unknown = types.filter((type) => !(EVENT_TYPES as readonly string[]).includes(type));
+  if (unknown.length > 0) throw new UsageError(`--types: unknown event type '${unknown.join("', '")}' (known: ${EVENT_TYPES.join(', ')})`);
+  return types;
+}
+
+export function streamPrefixes(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^[A-Za-z0-9._:-]{1,64}(,[A-Za-z0-9._:-]{1,64})*$/.test(raw))
+    throw new UsageError(`--stream-prefix must be a comma-separated list of stream id prefixes such as request-, got '${raw}'`);
+  return raw.split(',');
+}
+
+/** A page of a list: --limit and --cursor as over HTTP (the cursor one the same list gave out), or --all pages. */
+export interface Paging {
+  limit: number;
+  cursor?: string;
+  all: boolean;
+}
+
+export function paging(values: Values<typeof PAGING_OPTIONS>, defaultLimit = 50, maxLimit = 200): Paging {
+  const limit = integer('limit', values.limit, 1, maxLimit) ?? defaultLimit;
+  if (values.cursor !== undefined && !/^[A-Za-z0-9_-]{1,512}$/.test(values.cursor))
+    throw new UsageError(`--cursor must be a cursor this list gave out (its nextCursor), got '${values.cursor}'`);
+  if (values.all && values.cursor !== undefined) throw new UsageError('--all reads every page from the first: it takes no --cursor');
+  return { limit, cursor: values.cursor, all: values.all === true };
+}
+
+/** A file the command reads: refused up front (exit 2, no stack) when it cannot be read. */
+export function readableFile(name: string, path: string): string {
+  try {
+    accessSync(path, constants.R_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`--${name} ${path}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code})`}`);
+  }
+  if (!statSync(path).isFile()) throw new UsageError(`--${name} ${path}: not a file`);
+  return path;
+}
