@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, DynamicModule, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { EventStore } from '@desk/event-store';
@@ -46,18 +46,24 @@ export interface AppDependencies {
  */
 class Shutdown implements BeforeApplicationShutdown, OnApplicationShutdown {
   constructor(
-    @Inject(ReadSide) private readonly readSide: ReadSide,
-    @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(READ_MODELS) private readonly readModels: ReadModelStore,
-    @Inject(ReplayCache) private readonly replays: ReplayCache,
+    private readonly readSide: ReadSide,
+    private readonly store: EventStore,
+    private readonly readModels: ReadModelStore,
+    private readonly replays: ReplayCache,
+    private readonly log: JsonLog | undefined,
   ) {}
-  async beforeApplicationShutdown(): Promise<void> {
+  // By now the server has stopped taking requests and the commands in flight have been answered.
+  async beforeApplicationShutdown(signal?: string): Promise<void> {
+    this.log?.info('service desk stopping: no new requests, the commands in flight answered', { signal: signal ?? null });
     await this.readSide.stop();
     await this.replays.close();
   }
   async onApplicationShutdown(): Promise<void> {
     await this.store.close();
     await this.readModels.close();
+    this.log?.info('service desk stopped', {
+      checkpoints: this.readSide.statuses().map(({ name, checkpoint }) => ({ name, checkpoint })),
+    });
   }
 }
 
@@ -124,7 +130,12 @@ export class AppModule {
         },
         { provide: ReplayCache, useFactory: (store: EventStore) => new ReplayCache(store), inject: [EVENT_STORE] },
         FreshReads,
-        Shutdown,
+        {
+          provide: Shutdown,
+          useFactory: (readSide: ReadSide, store: EventStore, models: ReadModelStore, replays: ReplayCache) =>
+            new Shutdown(readSide, store, models, replays, log),
+          inject: [ReadSide, EVENT_STORE, READ_MODELS, ReplayCache],
+        },
         ...httpEdgeProviders(config),
         { provide: APP_PIPE, useClass: DtoValidationPipe },
       ],

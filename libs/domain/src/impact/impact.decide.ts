@@ -66,9 +66,12 @@ function linkImpact(command: LinkImpact, state: ImpactGraphState, context: Impac
   problems.oneOf('relation', relation, IMPACT_RELATIONS);
   problems.throwIfAny(command.type);
   if (cause === effect) {
-    throw new InvalidCommandError(`cannot link request ${cause} to itself: a request cannot ${relation} itself`, {
-      effectRequestId: 'must name another request than the cause',
-    });
+    throw new InvalidCommandError(
+      `cannot link request ${cause} to itself: a request cannot ${relation === 'blocks' ? 'block' : 'degrade'} itself`,
+      {
+        effectRequestId: 'must name another request than the cause',
+      },
+    );
   }
   for (const [role, id] of [
     ['cause', cause],
