@@ -11,6 +11,7 @@ import {
   IMPACT_RELATIONS,
   INTERNAL_CUSTOMER_KINDS,
   InvalidCommandError,
+  isWellFormedUnicode,
   LEVELS,
   PRIORITIES,
   VISIBILITIES,
@@ -379,8 +380,11 @@ function valid(field: Field): fc.Arbitrary<unknown> {
       return ID;
     case 'text':
       return fc
-        .oneof(fc.string({ maxLength: 30 }), fc.string({ unit: 'binary', maxLength: 12 }), fc.constantFrom('\ud800', '😀', ' padded '))
-        .filter((value) => value.trim().length >= field.min && !value.includes('\u0000') && value.length <= field.max);
+        .oneof(fc.string({ maxLength: 30 }), fc.string({ unit: 'binary', maxLength: 12 }), fc.constantFrom('😀', ' padded '))
+        .filter(
+          (value) =>
+            value.trim().length >= field.min && !value.includes('\u0000') && isWellFormedUnicode(value) && value.length <= field.max,
+        );
     case 'enum':
       return fc.constantFrom(...field.values);
     case 'int':
@@ -407,7 +411,7 @@ function invalid(field: Field): fc.Arbitrary<unknown> {
     case 'text':
       return fc.oneof(
         NOT_A_STRING.filter((value) => value !== null || !field.optional),
-        fc.constantFrom('x'.repeat(field.max + 1), 'a\u0000b', ' '.repeat(field.max + 1)),
+        fc.constantFrom('x'.repeat(field.max + 1), 'a\u0000b', ' '.repeat(field.max + 1), 'a\ud800', '\udfff'),
         ...(field.min > 0 ? [fc.constantFrom('', ' ', '\t\n')] : []),
       );
     case 'enum':
