@@ -59,10 +59,11 @@ export function logPosition(name: string, raw: string | undefined): bigint | und
   return BigInt(raw);
 }
 
-export function identifier(name: string, raw: string | undefined): string | undefined {
+/** `what` names the argument: --queue for an option, or the place of a positional (the projection name). */
+export function identifier(name: string, raw: string | undefined, what = `--${name}`): string | undefined {
   if (raw === undefined) return undefined;
   if (!ID_PATTERN.test(raw))
-    throw new UsageError(`--${name} must be an id: 1–128 letters, digits or . _ : - (starting with a letter or digit), got '${raw}'`);
+    throw new UsageError(`${what} must be an id: 1–128 letters, digits or . _ : - (starting with a letter or digit), got '${raw}'`);
   return raw;
 }
 

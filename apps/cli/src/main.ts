@@ -280,7 +280,7 @@ async function operateCommand(config: AppConfig, action: 'rebuild' | 'retry' | '
   });
   const [name] = positionals;
   if (!name || positionals.length > 1) throw new UsageError(`projections ${action} needs one projection name`);
-  identifier('name', name);
+  identifier('name', name, `the projection name of projections ${action}`);
   if (action !== 'rebuild' && (values.wait || values['no-wait']))
     throw new UsageError(`--wait follows a rebuild; ${action} answers at once`);
   if (values.wait && values['no-wait']) throw new UsageError('--wait or --no-wait, not both');
@@ -480,7 +480,7 @@ async function impactCommand(config: AppConfig, args: string[]): Promise<number>
   const { values, positionals } = optionsAndPositionals(args, { ...VIEW_OPTIONS, 'as-of': { type: 'string' }, format: { type: 'string' } });
   const [requestId] = positionals;
   if (!requestId || positionals.length > 1) throw new UsageError('impact needs one request id: sd impact <request>');
-  identifier('request', requestId);
+  identifier('request', requestId, 'the request of impact');
   if (values.format !== undefined && !(FORMATS as readonly string[]).includes(values.format))
     throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got '${values.format}'`);
   const out = new Output(values);
