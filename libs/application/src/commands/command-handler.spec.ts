@@ -100,6 +100,33 @@ describe('the one write path', () => {
     expect(await stream('r-1')).toEqual([]);
   });
 
+  it('lets a planner try commands and take back those of a group that is refused, keeping the rest', async () => {
+    const result = await writes.requests.execute(
+      new RequestWrite(
+        'r-1',
+        async (_, planning) => {
+          await planning.decide({ command: open });
+          // A group whose second command is refused: its first one (the assignment) is taken back too.
+          await expect(
+            planning.tentatively(async () => {
+              await planning.decide({ command: assign });
+              await planning.decide({ command: { type: 'ResumeWork', data: {} } });
+            }),
+          ).rejects.toThrow(CommandRefusedError);
+          expect(planning.state.status).toBe('new');
+          await planning.decide({ command: { ...assign, data: { agentId: 'agent-bob' } } });
+        },
+        envelope(AGENT),
+      ),
+    );
+    const events = await stream('r-1');
+    expect(events.map((e) => [e.type, e.data.agentId])).toEqual([
+      ['RequestOpened', undefined],
+      ['RequestAssigned', 'agent-bob'],
+    ]);
+    expect(result).toMatchObject({ revision: 1n, appended: 2 });
+  });
+
   it('appends nothing when any command of a list is refused', async () => {
     const refused = writes.requests.execute(new RequestWrite('r-1', [{ command: open }, { command: start }], envelope(AGENT)));
     await expect(refused).rejects.toThrow(CommandRefusedError);
@@ -176,9 +203,9 @@ describe('the one write path', () => {
     const result = await raced.requests.execute(
       new RequestWrite(
         'r-1',
-        (current) => {
+        async (current, planning) => {
           seen.push(current.state.status);
-          return [{ command: current.state.status === 'new' ? assign : start }];
+          await planning.decide({ command: current.state.status === 'new' ? assign : start });
         },
         envelope(AGENT),
       ),

@@ -54,10 +54,24 @@ export interface Step<Command> {
 
 /**
  * What a write decides: one command; several, decided in order and appended
- * at once; or a plan made from the stream as it stands, made again if another
- * writer moves the stream first (an import resuming where a case stands).
+ * at once; or a planner that decides commands one by one against the stream
+ * as it stands (an import resuming a case where it stands, a reaction that
+ * happens once), run again from the new state if another writer moves the
+ * stream first.
  */
-export type Commands<State, Command> = Command | readonly Step<Command>[] | ((current: LoadedAggregate<State>) => readonly Step<Command>[]);
+export type Commands<State, Command> = Command | readonly Step<Command>[] | Planner<State, Command>;
+
+export type Planner<State, Command> = (current: LoadedAggregate<State>, planning: Planning<State, Command>) => Promise<void>;
+
+/** What a planner decides through: every command it decides joins the write; nothing is appended until it returns. */
+export interface Planning<State, Command> {
+  /** The state after the commands decided so far. */
+  readonly state: State;
+  /** Decides one more command against `state`; its events join the write. A refusal throws and adds nothing. */
+  decide(step: Step<Command>): Promise<readonly DomainEvent[]>;
+  /** Runs `work`; when it throws, what it decided is taken back (the state too) and the error thrown on. */
+  tentatively<T>(work: () => Promise<T>): Promise<T>;
+}
 
 /** The answer to every accepted write. */
 export interface CommandResult {
@@ -123,12 +137,12 @@ export class AggregateCommandHandler<State, Command extends DomainCommand, Event
   async execute(write: Write<State, Command>): Promise<CommandResult> {
     const { clock, observer } = this.dependencies;
     const envelope: TimedEnvelope = { ...write.envelope, now: write.envelope.now ?? clock.now() };
-    const plan = planOf(write.commands);
+    const planner = plannerOf(write.commands);
     const streamId = this.aggregate.streamOf(write.id);
     const started = performance.now();
     const type = commandTypeOf(write.commands, this.aggregate.name);
     try {
-      const result = await this.mutex.run(streamId, () => this.attempt(write.id, streamId, plan, envelope));
+      const result = await this.mutex.run(streamId, () => this.attempt(write.id, streamId, planner, envelope));
       observer?.observeCommand(type, 'accepted', (performance.now() - started) / 1000);
       return result;
     } catch (error) {
@@ -137,12 +151,7 @@ export class AggregateCommandHandler<State, Command extends DomainCommand, Event
     }
   }
 
-  private async attempt(
-    id: string,
-    streamId: string,
-    plan: (current: LoadedAggregate<State>) => readonly Step<Command>[],
-    envelope: TimedEnvelope,
-  ): Promise<CommandResult> {
+  private async attempt(id: string, streamId: string, planner: Planner<State, Command>, envelope: TimedEnvelope): Promise<CommandResult> {
     const { store, repository } = this.dependencies;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const loaded = await repository.load(this.aggregate, id);
@@ -162,7 +171,9 @@ export class AggregateCommandHandler<State, Command extends DomainCommand, Event
         );
       }
 
-      const { toAppend, state } = await this.decide(plan(loaded), loaded.state, envelope);
+      const planning = new WritePlanning(this.aggregate, this.dependencies.lookups, loaded.state, envelope);
+      await planner(loaded, planning);
+      const { toAppend, state } = planning;
       if (toAppend.length === 0) {
         // Nothing to record (a breach already recorded, an import with nothing new): where the stream stands.
         return { id, streamId, revision: loaded.revision ?? -1n, position: loaded.position ?? 0n, appended: 0 };
@@ -185,26 +196,6 @@ export class AggregateCommandHandler<State, Command extends DomainCommand, Event
       }
     }
     throw new ConcurrencyConflictError(`${id} is changing too fast: the command lost ${MAX_ATTEMPTS} races in a row; retry`);
-  }
-
-  /** Each command decided against the state the ones before it left, with what it looks up. */
-  private async decide(
-    steps: readonly Step<Command>[],
-    initial: State,
-    envelope: TimedEnvelope,
-  ): Promise<{ toAppend: EventToAppend[]; state: State }> {
-    const toAppend: EventToAppend[] = [];
-    const ids = new EventIds();
-    // The steps of one write mostly look up the same aggregates (an import's case, its team): each is loaded once per write.
-    const lookups = this.dependencies.lookups.session();
-    let state = initial;
-    for (const step of steps) {
-      const lookedUp = await lookups.load(this.aggregate.lookups(step.command, state));
-      const decided = decideStep(this.aggregate, state, step, envelope, lookedUp, ids);
-      state = decided.state;
-      toAppend.push(...decided.toAppend);
-    }
-    return { toAppend, state };
   }
 
   /** Folds what this process just appended into the cached state, so the next command does not read it back. */
@@ -258,7 +249,11 @@ export function decideStep<State, Command extends DomainCommand, Event extends D
 
 /** Event ids of one write: random, or numbered per seed so that the same write gives the same ids. */
 export class EventIds {
-  private readonly seeded = new Map<string, number>();
+  constructor(private readonly seeded = new Map<string, number>()) {}
+
+  copy(): EventIds {
+    return new EventIds(new Map(this.seeded));
+  }
 
   next(seed: string | undefined): string {
     if (seed === undefined) return randomUUID();
@@ -268,10 +263,52 @@ export class EventIds {
   }
 }
 
-function planOf<State, Command>(commands: Commands<State, Command>): (current: LoadedAggregate<State>) => readonly Step<Command>[] {
-  if (typeof commands === 'function') return commands as (current: LoadedAggregate<State>) => readonly Step<Command>[];
+function plannerOf<State, Command>(commands: Commands<State, Command>): Planner<State, Command> {
+  if (typeof commands === 'function') return commands as Planner<State, Command>;
   const steps: readonly Step<Command>[] = Array.isArray(commands) ? commands : [{ command: commands as Command }];
-  return () => steps;
+  return async (_, planning) => {
+    for (const step of steps) await planning.decide(step);
+  };
+}
+
+/**
+ * The decisions of one write attempt: each command against the state the
+ * ones before it left, with what it looks up (each other aggregate loaded
+ * once per write: the steps of an import's case look up the same team).
+ */
+class WritePlanning<State, Command extends DomainCommand, Event extends DomainEvent> implements Planning<State, Command> {
+  toAppend: EventToAppend[] = [];
+  private ids = new EventIds();
+  private readonly lookups;
+
+  constructor(
+    private readonly aggregate: Aggregate<State, Command, Event>,
+    lookups: DomainLookups,
+    public state: State,
+    private readonly envelope: TimedEnvelope,
+  ) {
+    this.lookups = lookups.session();
+  }
+
+  async decide(step: Step<Command>): Promise<readonly Event[]> {
+    const lookedUp = await this.lookups.load(this.aggregate.lookups(step.command, this.state));
+    const decided = decideStep(this.aggregate, this.state, step, this.envelope, lookedUp, this.ids);
+    this.state = decided.state;
+    this.toAppend.push(...decided.toAppend);
+    return decided.events;
+  }
+
+  async tentatively<T>(work: () => Promise<T>): Promise<T> {
+    const before = { state: this.state, appended: this.toAppend.length, ids: this.ids.copy() };
+    try {
+      return await work();
+    } catch (error) {
+      this.state = before.state;
+      this.toAppend.length = before.appended;
+      this.ids = before.ids;
+      throw error;
+    }
+  }
 }
 
 /** The command type a write is counted under in the metrics: its first command's. */

@@ -25,11 +25,11 @@ export class DomainLookups {
     const missing = (ids: readonly string[] | undefined, loaded: ReadonlyMap<string, unknown>) => ids?.filter((id) => !loaded.has(id));
     return {
       load: async (lookups) => {
-        const fresh = await this.load({
-          departmentIds: missing(lookups.departmentIds, known.departments),
-          customerIds: missing(lookups.customerIds, known.customers),
-          requestIds: missing(lookups.requestIds, known.requests),
-        });
+        const departmentIds = missing(lookups.departmentIds, known.departments);
+        const customerIds = missing(lookups.customerIds, known.customers);
+        const requestIds = missing(lookups.requestIds, known.requests);
+        if (!departmentIds?.length && !customerIds?.length && !requestIds?.length) return known;
+        const fresh = await this.load({ departmentIds, customerIds, requestIds });
         for (const [id, state] of fresh.departments) known.departments.set(id, state);
         for (const [id, state] of fresh.customers) known.customers.set(id, state);
         for (const [id, state] of fresh.requests) known.requests.set(id, state);

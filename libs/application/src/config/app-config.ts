@@ -1,5 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import { LOG_LEVELS, type LogLevel } from '../observability/json-log';
 
@@ -31,6 +32,16 @@ export interface AppConfig {
   projectorPort: number;
   /** Largest accepted request body. */
   bodyLimitBytes: number;
+  /** Longest a request may take to arrive, headers and body; a client still sending then gets a 408 and its connection closed. */
+  requestTimeoutMs: number;
+  /** Longest the headers of a request may take to arrive (at most requestTimeoutMs). */
+  headersTimeoutMs: number;
+  /** Longest a connection may be silent (no byte either way) before it is closed; above the longest read-your-writes wait. */
+  connectionTimeoutMs: number;
+  /** Most connections open at once; those beyond it are closed on arrival, so slow clients cannot exhaust file descriptors. */
+  maxConnections: number;
+  /** Addresses (or CIDR ranges, or loopback / linklocal / uniquelocal) of the proxies whose X-Forwarded-For is believed; empty: none. */
+  trustProxy: string[];
   /** Run the projections and processes in this process (the embedded default); false for query-only replicas beside a projector. */
   runProjections: boolean;
   /** How often the SLA watch looks for targets past due. */
@@ -40,6 +51,15 @@ export interface AppConfig {
   /** Most events a projection applies in one transaction while catching up. */
   projectionBatchSize: number;
 }
+
+/** How long a request may take to arrive and how many connections may be open, unless configured otherwise. */
+export const HTTP_LIMIT_DEFAULTS = {
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  // Above the longest read-your-writes wait a query may ask for (30 s), so a waiting answer is never cut.
+  connectionTimeoutMs: 60_000,
+  maxConnections: 1000,
+} as const;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -108,6 +128,31 @@ function publicKey(env: Env): string | undefined {
   return pem;
 }
 
+const NAMED_PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+function proxies(env: Env, name: string): string[] {
+  const raw = env[name]?.trim();
+  if (!raw) return [];
+  const list = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const entry of list) {
+    const [address, bits, ...rest] = entry.split('/');
+    const family = isIP(address);
+    const validBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
+    if (NAMED_PROXY_RANGES.includes(entry)) continue;
+    if (family === 0 || !validBits || rest.length > 0) {
+      // 'true' or '*' would let any client choose the address its rate limit is counted under.
+      throw new ConfigError(
+        name,
+        `must list the proxies' addresses or CIDR ranges (or ${NAMED_PROXY_RANGES.join(', ')}), comma-separated; got '${entry}'`,
+      );
+    }
+  }
+  return list;
+}
+
 function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
   const raw = env[name]?.trim().toLowerCase();
   if (!raw) return fallback;
@@ -153,6 +198,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (authPublicKey && authSecret) {
     throw new ConfigError('AUTH_PUBLIC_KEY', 'cannot be set together with AUTH_SECRET: tokens are verified with one or the other');
   }
+  const requestTimeoutMs = integer(env, 'REQUEST_TIMEOUT_MS', HTTP_LIMIT_DEFAULTS.requestTimeoutMs, 1000, 3_600_000);
+  const headersTimeoutMs = integer(
+    env,
+    'HEADERS_TIMEOUT_MS',
+    Math.min(HTTP_LIMIT_DEFAULTS.headersTimeoutMs, requestTimeoutMs),
+    1000,
+    3_600_000,
+  );
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError('HEADERS_TIMEOUT_MS', `must not exceed REQUEST_TIMEOUT_MS (${requestTimeoutMs}), got ${headersTimeoutMs}`);
+  }
   return {
     port: integer(env, 'PORT', 3000, 1, 65535),
     host: env.HOST?.trim() || '0.0.0.0',
@@ -168,6 +224,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     projectorPort: integer(env, 'PROJECTOR_PORT', 3001, 0, 65535),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
+    requestTimeoutMs,
+    headersTimeoutMs,
+    connectionTimeoutMs: integer(env, 'CONNECTION_TIMEOUT_MS', HTTP_LIMIT_DEFAULTS.connectionTimeoutMs, 1000, 3_600_000),
+    maxConnections: integer(env, 'MAX_CONNECTIONS', HTTP_LIMIT_DEFAULTS.maxConnections, 1, 1_000_000),
+    trustProxy: proxies(env, 'TRUST_PROXY'),
     runProjections: boolean(env, 'RUN_PROJECTIONS', true),
     slaWatchIntervalMs: integer(env, 'SLA_WATCH_INTERVAL_MS', 10_000, 100, 3_600_000),
     readCacheMs: integer(env, 'READ_CACHE_MS', 250, 0, 60_000),

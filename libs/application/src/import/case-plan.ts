@@ -1,17 +1,5 @@
-import {
-  DomainError,
-  requestDecider,
-  TIERS,
-  type Actor,
-  type CustomerState,
-  type DepartmentState,
-  type HoldReason,
-  type Priority,
-  type RequestCommand,
-  type RequestEvent,
-  type RequestState,
-  type Tier,
-} from '@desk/domain';
+import { DomainError, TIERS, type HoldReason, type Priority, type RequestCommand, type RequestState, type Tier } from '@desk/domain';
+import type { Planning, Step } from '../commands/command-handler';
 import type { TargetStatus } from './import-mapping';
 
 /** One row of the source log, mapped: the state of a case after a change. */
@@ -30,13 +18,6 @@ export interface CaseRow {
   subject: string;
 }
 
-export interface PlannedRow {
-  row: CaseRow;
-  /** The commands that bring the request where the row says, in order. */
-  commands: RequestCommand[];
-  events: RequestEvent[];
-}
-
 export interface RejectedRow {
   line: number;
   caseId: string;
@@ -44,17 +25,11 @@ export interface RejectedRow {
 }
 
 export interface CasePlan {
-  state: RequestState;
-  accepted: PlannedRow[];
+  /** Rows whose commands were decided. */
+  accepted: number;
   rejected: RejectedRow[];
   /** Rows that changed nothing the desk tracks (repeated snapshots). */
   unchanged: number;
-}
-
-export interface PlanContext {
-  actor: Actor;
-  departments: ReadonlyMap<string, DepartmentState>;
-  customers: ReadonlyMap<string, CustomerState>;
 }
 
 const MAX_STEPS = 12;
@@ -63,53 +38,46 @@ const BY_IMPORT = 'as recorded in the imported log';
 class RowRefused extends Error {}
 
 /**
- * Derives the events of one case from its rows, in time order: each row is
+ * Derives the commands of one case from its rows, in time order: each row is
  * compared with the request as the earlier rows left it, and the commands
  * that bring it there (open, transfer, escalate, re-prioritise, assign,
- * start, hold, resume, resolve, reopen, close, cancel) are decided by the
- * request's own decider at the row's time. A row the lifecycle cannot
+ * start, hold, resume, resolve, reopen, close, cancel) are decided through
+ * the write path's planning at the row's time. A row the lifecycle cannot
  * reach is rejected whole, with the reason, and the case goes on from the
- * state before it. Pure: the importer hands the commands of the accepted
- * rows to the write path, which decides them again as it appends.
+ * state before it.
  */
-export function planCase(requestId: string, initial: RequestState, rows: readonly CaseRow[], context: PlanContext): CasePlan {
-  let state = initial;
-  const accepted: PlannedRow[] = [];
-  const rejected: RejectedRow[] = [];
-  let unchanged = 0;
+export async function planCase(
+  requestId: string,
+  rows: readonly CaseRow[],
+  planning: Planning<RequestState, RequestCommand>,
+  stepOf: (row: CaseRow, command: RequestCommand) => Step<RequestCommand>,
+): Promise<CasePlan> {
+  const plan: CasePlan = { accepted: 0, rejected: [], unchanged: 0 };
   for (const row of rows) {
-    let next = state;
-    const commands: RequestCommand[] = [];
-    const events: RequestEvent[] = [];
     try {
-      for (let step = 0; ; step++) {
-        const command = nextCommand(requestId, next, row);
-        if (!command) break;
-        if (step >= MAX_STEPS) throw new RowRefused(`the row needs more than ${MAX_STEPS} steps to reach ${describe(row.target)}`);
-        const decided = requestDecider.decide(command, next, {
-          now: row.at,
-          actor: context.actor,
-          departments: context.departments,
-          customers: context.customers,
-          requests: new Map(),
-        });
-        if (decided.length === 0) break;
-        commands.push(command);
-        events.push(...decided);
-        next = decided.reduce(requestDecider.evolve, next);
-      }
+      const decided = await planning.tentatively(async () => {
+        let events = 0;
+        for (let step = 0; ; step++) {
+          const command = nextCommand(requestId, planning.state, row);
+          if (!command) break;
+          if (step >= MAX_STEPS) throw new RowRefused(`the row needs more than ${MAX_STEPS} steps to reach ${describe(row.target)}`);
+          const appended = (await planning.decide(stepOf(row, command))).length;
+          if (appended === 0) break;
+          events += appended;
+        }
+        return events;
+      });
+      if (decided === 0) plan.unchanged++;
+      else plan.accepted++;
     } catch (error) {
       if (error instanceof RowRefused || error instanceof DomainError) {
-        rejected.push({ line: row.line, caseId: row.caseId, reason: error.message });
+        plan.rejected.push({ line: row.line, caseId: row.caseId, reason: error.message });
         continue;
       }
       throw error;
     }
-    if (events.length === 0) unchanged++;
-    else accepted.push({ row, commands, events });
-    state = next;
   }
-  return { state, accepted, rejected, unchanged };
+  return plan;
 }
 
 function nextCommand(requestId: string, state: RequestState, row: CaseRow): RequestCommand | null {

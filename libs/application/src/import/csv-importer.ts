@@ -1,19 +1,11 @@
 import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
-import {
-  ID_PATTERN,
-  requestDecider,
-  type Actor,
-  type CustomerCommand,
-  type CustomerState,
-  type DepartmentCommand,
-  type DepartmentState,
-} from '@desk/domain';
+import { ID_PATTERN, type Actor, type CustomerCommand, type DepartmentCommand, type RequestCommand } from '@desk/domain';
 import type { EventStore } from '@desk/event-store';
 import { systemClock } from '../clock';
 import { createCommandSide } from '../command-side';
 import { customerAggregate, departmentAggregate } from '../commands/aggregates';
-import type { CommandEnvelope, Step } from '../commands/command-handler';
+import type { CommandEnvelope, Planner, Step } from '../commands/command-handler';
 import { CustomerWrite, DepartmentWrite, RequestWrite, type WriteSide } from '../commands/writes';
 import { mappedColumns, parseTimestamp, type ImportMapping } from './import-mapping';
 import { planCase, type CasePlan, type CaseRow, type RejectedRow } from './case-plan';
@@ -65,22 +57,19 @@ interface Registration {
  */
 export async function importCsv(options: ImportOptions): Promise<ImportResult> {
   const { mapping } = options;
-  const actor: Actor = { id: `import:${mapping.source}`, role: 'system' };
   const writes = createCommandSide(options.store, systemClock);
   const { cases, rejected, rowsRead, registration } = await readCases(options);
   const progress: ImportProgress = { rowsRead, casesTotal: cases.size, casesDone: 0, eventsAppended: 0, rowsRejected: rejected.length };
   options.onProgress?.(progress);
 
-  const departments = new Map<string, DepartmentState>();
-  const customers = new Map<string, CustomerState>();
-  await registerAll(writes, mapping, actor, registration, departments, customers, progress);
+  await registerAll(writes, mapping, registration, progress);
 
   const result: ImportResult = { ...progress, rowsImported: 0, rowsAlreadyImported: 0, rowsUnchanged: 0, rejected };
   const queue = [...cases.entries()];
   const worker = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) {
       const [caseId, rows] = next;
-      await importCase(writes, mapping, actor, caseId, rows, { departments, customers }, result);
+      await importCase(writes, mapping, caseId, rows, result);
       result.casesDone++;
       progress.casesDone = result.casesDone;
       progress.eventsAppended = result.eventsAppended;
@@ -100,60 +89,42 @@ export async function importCsv(options: ImportOptions): Promise<ImportResult> {
  * the stream first. Each row's events carry the row in their metadata and
  * ids derived from it.
  */
-async function importCase(
-  writes: WriteSide,
-  mapping: ImportMapping,
-  actor: Actor,
-  caseId: string,
-  rows: CaseRow[],
-  lookups: { departments: Map<string, DepartmentState>; customers: Map<string, CustomerState> },
-  result: ImportResult,
-): Promise<void> {
+async function importCase(writes: WriteSide, mapping: ImportMapping, caseId: string, rows: CaseRow[], result: ImportResult): Promise<void> {
   const requestId = idOf(caseId);
-  let plan: CasePlan = { state: requestDecider.initialState, accepted: [], rejected: [], unchanged: 0 };
+  let plan: CasePlan = { accepted: 0, rejected: [], unchanged: 0 };
   let alreadyImported = 0;
+  const stepOf = (row: CaseRow, command: RequestCommand): Step<RequestCommand> => ({
+    command,
+    now: row.at,
+    causationId: `import:${mapping.source}:row:${row.line}`,
+    metadata: { importRow: row.line },
+    eventIdSeed: `${mapping.source}|${caseId}|${row.line}`,
+  });
   const written = await writes.requests.execute(
     new RequestWrite(
       requestId,
-      (current) => {
+      async (current, planning) => {
         const importedUpTo = current.importedRows.get(mapping.source) ?? 0;
         const pending = rows.filter((row) => row.line > importedUpTo);
         alreadyImported = rows.length - pending.length;
-        plan = planCase(requestId, current.state, pending, { actor, ...lookups });
-        return plan.accepted.flatMap(({ row, commands }) =>
-          commands.map((command) => ({
-            command,
-            now: row.at,
-            causationId: `import:${mapping.source}:row:${row.line}`,
-            metadata: { importRow: row.line },
-            eventIdSeed: `${mapping.source}|${caseId}|${row.line}`,
-          })),
-        );
+        plan = await planCase(requestId, pending, planning, stepOf);
       },
       {
         commandId: `import:${mapping.source}:${caseId}`,
         correlationId: `import:${mapping.source}:${caseId}`,
-        actor,
+        actor: importActor(mapping),
         metadata: { importSource: mapping.source },
       },
     ),
   );
   result.rowsAlreadyImported += alreadyImported;
-  result.rowsImported += plan.accepted.length;
+  result.rowsImported += plan.accepted;
   result.rowsUnchanged += plan.unchanged;
   result.eventsAppended += written.appended;
   result.rejected.push(...plan.rejected);
 }
 
-async function registerAll(
-  writes: WriteSide,
-  mapping: ImportMapping,
-  actor: Actor,
-  registration: Registration,
-  departments: Map<string, DepartmentState>,
-  customers: Map<string, CustomerState>,
-  progress: ImportProgress,
-): Promise<void> {
+async function registerAll(writes: WriteSide, mapping: ImportMapping, registration: Registration, progress: ImportProgress): Promise<void> {
   const requester = mapping.requester;
   const departmentList = [...registration.departments];
   // The requesters' department exists from the first row that names a requester on; without one, it is not needed.
@@ -164,7 +135,7 @@ async function registerAll(
   const envelope = (now: Date): CommandEnvelope => ({
     commandId: `import:${mapping.source}:register`,
     correlationId: `import:${mapping.source}`,
-    actor,
+    actor: importActor(mapping),
     now,
     metadata: { importSource: mapping.source },
   });
@@ -175,7 +146,6 @@ async function registerAll(
         new DepartmentWrite(id, unlessRegistered(command, departmentAggregate.streamOf(id), mapping), envelope(at)),
       )
     ).appended;
-    departments.set(id, (await writes.repository.load(departmentAggregate, id)).state);
   }
   for (const [id, { name, at }] of registration.customers) {
     const data =
@@ -195,14 +165,18 @@ async function registerAll(
         new CustomerWrite(id, unlessRegistered(command, customerAggregate.streamOf(id), mapping), envelope(at)),
       )
     ).appended;
-    customers.set(id, (await writes.repository.load(customerAggregate, id)).state);
   }
 }
 
 /** Registers a team or a requester the first time an import meets it; one registered already (by the desk, or an earlier run) is left as it is. */
-function unlessRegistered<Command>(command: Command, streamId: string, mapping: ImportMapping) {
-  return ({ revision }: { revision: bigint | null }): Step<Command>[] =>
-    revision === null ? [{ command, eventIdSeed: `${mapping.source}|${streamId}` }] : [];
+function unlessRegistered<State, Command>(command: Command, streamId: string, mapping: ImportMapping): Planner<State, Command> {
+  return async ({ revision }, planning) => {
+    if (revision === null) await planning.decide({ command, eventIdSeed: `${mapping.source}|${streamId}` });
+  };
+}
+
+function importActor(mapping: ImportMapping): Actor {
+  return { id: `import:${mapping.source}`, role: 'system' };
 }
 
 /** Reads the file, maps each row, rejects what cannot be mapped, and groups the rest by case in time order. */

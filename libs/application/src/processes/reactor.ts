@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Actor, DeskEvent, EventType, RequestCommand, RequestState } from '@desk/domain';
 import type { LoggedEvent, Projection, ReadModelTables } from '@desk/read-models';
 import type { AggregateRepository } from '../commands/aggregate-repository';
+import type { Commands } from '../commands/command-handler';
 import { requestAggregate } from '../commands/aggregates';
 import { RequestWrite } from '../commands/writes';
 import { silentLog, type Log } from '../observability/json-log';
@@ -71,8 +72,12 @@ export class ReactorRunner<Event extends DeskEvent> implements Projection {
   private async send(cause: LoggedEvent<Event>, { requestId, command, logLine }: Reaction): Promise<void> {
     const envelope = { commandId: cause.id, correlationId: cause.metadata.correlationId, actor: this.reactor.actor };
     // Opening happens once: a request that exists was opened by an earlier delivery of the same event.
-    const commands =
-      command.type === 'OpenRequest' ? ({ revision }: { revision: bigint | null }) => (revision === null ? [{ command }] : []) : command;
+    const commands: Commands<RequestState, RequestCommand> =
+      command.type === 'OpenRequest'
+        ? async ({ revision }, planning) => {
+            if (revision === null) await planning.decide({ command });
+          }
+        : command;
     const result = await this.commands.execute(new RequestWrite(requestId, commands, envelope));
     if (result.appended > 0 && logLine) this.log.info(logLine.message, { ...logLine.fields, correlationId: cause.metadata.correlationId });
   }
