@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import jwt from 'jsonwebtoken';
 import {
+  isWellFormedUnicode,
   AUDIENCES,
   CHANNELS,
   COMPENSATION_KINDS,
@@ -282,13 +283,21 @@ function validValue(field: Field): fc.Arbitrary<unknown> {
       return field.pool ? fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...field.pool) }, { weight: 1, arbitrary: freshId }) : freshId;
     case 'text': {
       const length = { minLength: Math.max(field.min ?? 1, 1), maxLength: Math.min(field.max, 24) };
-      // Any text a client can send: control characters, lone surrogates, emoji, right-to-left marks; not NUL, and not
-      // blank where text is required: the domain refuses those (see invalidValue).
-      const meant = (text: string) => !text.includes('\u0000') && text.trim().length >= (field.min ?? 1);
+      // Any text a client can send: control characters, emoji, bidi overrides and isolates, zero-width characters; not
+      // NUL, not a lone surrogate, and not blank where text is required: the domain refuses those (see invalidValue).
+      const meant = (text: string) => !text.includes('\u0000') && isWellFormedUnicode(text) && text.trim().length >= (field.min ?? 1);
       return fc.oneof(
         { weight: 3, arbitrary: fc.string(length).filter(meant) },
         fc.string({ ...length, unit: 'binary' }).filter(meant),
-        fc.constantFrom('\ud800', 'a\udfff', '\u202eevil', '😀'.repeat(3), '<script>alert(1)</script>', "'; DROP TABLE events; --"),
+        fc.constantFrom(
+          '\u202eevil',
+          '\u2066isolated\u2069',
+          'zero\u200bwidth\u200d\ufeff',
+          '\u061c',
+          '😀'.repeat(3),
+          '<script>alert(1)</script>',
+          "'; DROP TABLE events; --",
+        ),
       );
     }
     case 'enum':
@@ -341,7 +350,7 @@ function buildInvalidValue(field: Field): fc.Arbitrary<unknown> {
       return fc.oneof(
         notAString,
         fc.constant('x'.repeat(field.max + 1)),
-        fc.constantFrom('\u0000', 'a\u0000b'),
+        fc.constantFrom('\u0000', 'a\u0000b', '\ud800', 'a\udfff', '\udc00\ud800'),
         ...((field.min ?? 1) > 0 ? [fc.constantFrom('', ' ', '\t\n')] : []),
       );
     case 'enum':
@@ -1206,7 +1215,7 @@ describe(`hostile input over HTTP (fast-check seed ${SEED}, ${TOTAL_RUNS} genera
         .constantFrom(...ROLES)
         .map((role) => ({ how: 'HS512', authorization: `Bearer ${sign({ role, sub: 'x' }, TEST_SECRET, { algorithm: 'HS512' })}` })),
       fc.constantFrom(...ROLES).chain((role) =>
-        fc.constantFrom('\u0000', 'anna\u0000', 'a\nlevel=error', '\u007f', 'x'.repeat(201)).map((sub) => ({
+        fc.constantFrom('\u0000', 'anna\u0000', 'a\nlevel=error', '\u007f', 'x'.repeat(201), '\ud800', 'anna\udfff').map((sub) => ({
           how: 'a subject no event can carry',
           authorization: `Bearer ${sign({ role, sub })}`,
         })),
@@ -1221,19 +1230,32 @@ describe(`hostile input over HTTP (fast-check seed ${SEED}, ${TOTAL_RUNS} genera
         return { how: 'tampered payload', authorization: `Bearer ${header}.${forged}.${signature}` };
       }),
     );
+    // The scheme is case-insensitive and the header's whitespace is not part of it: one token, one caller.
+    const bearerSpelling = fc.constantFrom(
+      (jwt: string) => `Bearer ${jwt}`,
+      (jwt: string) => `bearer ${jwt}`,
+      (jwt: string) => `BEARER ${jwt}`,
+      (jwt: string) => `Bearer   ${jwt}`,
+      (jwt: string) => `Bearer\t${jwt}`,
+      (jwt: string) => ` Bearer ${jwt} `,
+    );
     const anyRole = fc
       .constantFrom(...ROLES)
       .chain((role): fc.Arbitrary<{ role: Role; sub: string }> =>
         role === 'requester'
-          ? fc.constantFrom('anna', 'bob', 'nobody', 'é'.repeat(200)).map((sub) => ({ role, sub }))
+          ? fc.constantFrom('anna', 'bob', 'nobody', 'é'.repeat(200), '\u202eanna', 'anna\u200b').map((sub) => ({ role, sub }))
           : fc.constant({ role, sub: `${role}-1` }),
       );
-    const arbitrary = fc
-      .constantFrom(...ROUTES)
-      .chain((route) =>
-        fc.record({ route: fc.constant(route), well: wellFormed(route), bad: fc.option(badToken, { freq: 2 }), actor: anyRole }),
-      );
-    await assertProperty(arbitrary, RUNS.tokens, async ({ route, well, bad, actor }) => {
+    const arbitrary = fc.constantFrom(...ROUTES).chain((route) =>
+      fc.record({
+        route: fc.constant(route),
+        well: wellFormed(route),
+        bad: fc.option(badToken, { freq: 2 }),
+        actor: anyRole,
+        spelling: bearerSpelling,
+      }),
+    );
+    await assertProperty(arbitrary, RUNS.tokens, async ({ route, well, bad, actor, spelling }) => {
       if (bad) {
         await send({ route, url: well.url, authorization: bad.authorization, body: well.body }, { status: 401 });
         return;
@@ -1250,7 +1272,7 @@ describe(`hostile input over HTTP (fast-check seed ${SEED}, ${TOTAL_RUNS} genera
           : actor.role === 'requester' && customer !== undefined && customer !== actor.sub
             ? { status: 403 }
             : {};
-      await send({ route, url: well.url, authorization: `Bearer ${token(actor.role, actor.sub)}`, body: well.body }, expected);
+      await send({ route, url: well.url, authorization: spelling(token(actor.role, actor.sub)), body: well.body }, expected);
     });
   });
 

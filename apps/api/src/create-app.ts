@@ -3,9 +3,10 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
-import { createHash } from 'node:crypto';
+import { Gauge } from 'prom-client';
 import type { FastifyRequest } from 'fastify';
-import { createHttpApplication } from '@desk/http';
+import { DeskMetrics } from '@desk/application';
+import { Authenticator, createHttpApplication } from '@desk/http';
 import { AppModule, type AppDependencies } from './app.module';
 import { parseJsonBody } from './http/json-body';
 
@@ -17,6 +18,8 @@ export async function createApp(dependencies: AppDependencies): Promise<NestFast
   const { config } = dependencies;
   const app = await createHttpApplication(AppModule.register(dependencies), {
     bodyLimitBytes: config.bodyLimitBytes,
+    limits: config,
+    trustProxy: config.trustProxy,
     log: dependencies.log,
   });
   const fastify = app.getHttpAdapter().getInstance();
@@ -38,19 +41,27 @@ export async function createApp(dependencies: AppDependencies): Promise<NestFast
       maxAge: 600,
     });
   }
+  const authenticator = app.get(Authenticator);
+  new Gauge({
+    name: 'desk_http_rate_limit_per_minute',
+    help: 'Requests a minute per token subject, or per address without a valid token (RATE_LIMIT_PER_MINUTE; 0: no limit)',
+    registers: [app.get(DeskMetrics).registry],
+  }).set(config.rateLimitPerMinute);
   if (config.rateLimitPerMinute > 0) {
     await app.register(rateLimit as never, {
       max: config.rateLimitPerMinute,
       timeWindow: 60_000,
-      // Per token (hashed, never kept as is); per address for requests without one. Probes are never limited.
+      // Per verified subject, whatever the spelling of its token (another token of one subject shares its bucket);
+      // per address for anything unverified, so garbage tokens and failed authentications share their sender's bucket.
+      // The address is the peer's unless TRUST_PROXY names it as a proxy. Probes are never limited.
       keyGenerator: (request: FastifyRequest) => {
-        const header = request.headers.authorization;
-        return header ? `token:${createHash('sha256').update(header).digest('base64url')}` : `address:${request.ip}`;
+        const actor = authenticator.actorOf(request);
+        return actor ? `subject:${actor.id}` : `address:${request.ip}`;
       },
       allowList: (request: FastifyRequest) => request.url.startsWith('/health/') || request.url === '/metrics',
       errorResponseBuilder: (_request: FastifyRequest, context: { after: string; max: number }) => ({
         statusCode: 429,
-        message: `more than ${context.max} requests a minute with this token; retry in ${context.after}`,
+        message: `more than ${context.max} requests a minute from this caller; retry in ${context.after}`,
       }),
     });
   }

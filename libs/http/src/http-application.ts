@@ -4,8 +4,11 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import helmet from '@fastify/helmet';
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DeskMetrics, type AppConfig, type JsonLog } from '@desk/application';
+import { DeskMetrics, HTTP_LIMIT_DEFAULTS, type AppConfig, type JsonLog } from '@desk/application';
 import { AuthGuard, tokenPolicyProvider } from './auth/auth.guard';
+import { Authenticator, type AuthenticatedRequest } from './auth/authenticator';
+import { PUBLIC_ROUTE_CONFIG } from './auth/roles.decorator';
+import { HttpConnections, limitedServerOptions, type HttpLimits } from './http-limits';
 import { CORRELATION_PATTERN } from './correlation-id';
 import { ProblemDetailsFilter, sendProblem } from './problem-details';
 
@@ -13,6 +16,7 @@ import { ProblemDetailsFilter, sendProblem } from './problem-details';
 export function httpEdgeProviders(config: AppConfig): Provider[] {
   return [
     tokenPolicyProvider(config),
+    Authenticator,
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },
   ];
@@ -20,6 +24,10 @@ export function httpEdgeProviders(config: AppConfig): Provider[] {
 
 export interface HttpApplicationOptions {
   bodyLimitBytes: number;
+  /** How long a request may take to arrive and how many connections may be open (AppConfig has them); the defaults when absent. */
+  limits?: Omit<HttpLimits, 'bodyLimitBytes'>;
+  /** The proxies whose X-Forwarded-For names the client (AppConfig.trustProxy); none when absent. */
+  trustProxy?: string[];
   /** JSON lines for the framework and the requests; silent when absent (tests). */
   log?: JsonLog;
 }
@@ -34,9 +42,14 @@ export interface HttpApplicationOptions {
  */
 export async function createHttpApplication(module: DynamicModule, options: HttpApplicationOptions): Promise<NestFastifyApplication> {
   const routingLogger = new Logger('http');
+  const limits: HttpLimits = { ...HTTP_LIMIT_DEFAULTS, ...options.limits, bodyLimitBytes: options.bodyLimitBytes };
+  const connections = new HttpConnections(limits);
   const adapter = new FastifyAdapter({
     bodyLimit: options.bodyLimitBytes,
-    trustProxy: true,
+    ...limitedServerOptions(limits),
+    clientErrorHandler: connections.clientError,
+    // Only a configured proxy may say which address a request comes from: anyone else would choose their rate-limit bucket.
+    trustProxy: options.trustProxy && options.trustProxy.length > 0 ? options.trustProxy : false,
     routerOptions: { maxParamLength: 2048 },
     // A URL the router cannot even read (bad percent-encoding, a path parameter over maxParamLength) is a problem document too.
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => sendProblem(reply, request, error, routingLogger),
@@ -48,6 +61,9 @@ export async function createHttpApplication(module: DynamicModule, options: Http
   });
   const fastify = app.getHttpAdapter().getInstance();
   const metrics = app.get(DeskMetrics);
+  connections.attach(fastify.server);
+  connections.register(metrics.registry);
+  const authenticator = app.get(Authenticator);
   const log = options.log;
   const correlationIds = new WeakMap<FastifyRequest, string>();
   fastify.addHook('onRequest', async (request, reply) => {
@@ -58,6 +74,22 @@ export async function createHttpApplication(module: DynamicModule, options: Http
     if (given === undefined) request.headers['x-correlation-id'] = id;
     correlationIds.set(request, id);
     void reply.header('x-correlation-id', id);
+  });
+  // A request with a body and no valid token is refused before its body is read, so nobody unauthenticated can
+  // hold a connection by sending it slowly. preParsing runs after every onRequest hook, the rate limiter's among
+  // them, so the refusal still counts in the bucket of its address. Requests without a body are refused by the
+  // guard (the same Authenticator), which also covers the routes fastify serves for Nest's plugins (/docs).
+  fastify.addHook('preParsing', async (request, reply, payload) => {
+    if (request.is404 || isPublicRoute(request) || !carriesBody(request)) return payload;
+    try {
+      authenticator.require(request as AuthenticatedRequest);
+    } catch (refusal) {
+      // The unread body would otherwise be read to find the next request on the connection.
+      void reply.header('connection', 'close');
+      sendProblem(reply, request, refusal, routingLogger);
+      return reply;
+    }
+    return payload;
   });
   // Answers sent while the server closes end their connection: a kept-alive connection that goes idle after the
   // close began would hold the close until its keep-alive timeout (72 s).
@@ -94,4 +126,15 @@ export async function createHttpApplication(module: DynamicModule, options: Http
     crossOriginEmbedderPolicy: false,
   });
   return app;
+}
+
+function carriesBody(request: FastifyRequest): boolean {
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/** Marked by @Public() on its Nest handler. */
+function isPublicRoute(request: FastifyRequest): boolean {
+  const config: object | undefined = request.routeOptions.config;
+  return (config as Record<string, unknown> | undefined)?.[PUBLIC_ROUTE_CONFIG] === true;
 }

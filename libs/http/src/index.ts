@@ -7,3 +7,5 @@ export * from './auth/auth.guard';
 export * from './auth/roles.decorator';
 export * from './operations/operations.module';
 export * from './http-application';
+export * from './auth/authenticator';
+export * from './http-limits';

@@ -36,6 +36,12 @@ describe('loadConfig', () => {
     ['CORS_ORIGINS', 'https://desk.example.com/app', /is not an origin/],
     ['RATE_LIMIT_PER_MINUTE', '-5', /RATE_LIMIT_PER_MINUTE must be an integer/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL must be one of debug, info, warn, error/],
+    ['REQUEST_TIMEOUT_MS', '0', /REQUEST_TIMEOUT_MS must be between 1000/],
+    ['HEADERS_TIMEOUT_MS', '40000', /HEADERS_TIMEOUT_MS must not exceed REQUEST_TIMEOUT_MS \(30000\)/],
+    ['MAX_CONNECTIONS', '0', /MAX_CONNECTIONS must be between 1/],
+    ['TRUST_PROXY', 'true', /TRUST_PROXY must list the proxies' addresses/],
+    ['TRUST_PROXY', '*', /TRUST_PROXY must list/],
+    ['TRUST_PROXY', '10.0.0.0/33', /TRUST_PROXY must list/],
   ])('refuses %s=%s naming the variable', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);
@@ -59,6 +65,24 @@ describe('loadConfig', () => {
     ]);
     expect(loadConfig({}).corsOrigins).toEqual([]);
     expect(loadConfig({ RATE_LIMIT_PER_MINUTE: '0' }).rateLimitPerMinute).toBe(0);
+  });
+
+  it('bounds the time a request may take to arrive and the connections open, and trusts no proxy, by default', () => {
+    expect(loadConfig({})).toMatchObject({
+      requestTimeoutMs: 30_000,
+      headersTimeoutMs: 10_000,
+      connectionTimeoutMs: 60_000,
+      maxConnections: 1000,
+      trustProxy: [],
+    });
+    // A request timeout under the default headers timeout takes the headers' too.
+    expect(loadConfig({ REQUEST_TIMEOUT_MS: '5000' })).toMatchObject({ requestTimeoutMs: 5000, headersTimeoutMs: 5000 });
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.1, 10.1.0.0/16, ::1, loopback' }).trustProxy).toEqual([
+      '10.0.0.1',
+      '10.1.0.0/16',
+      '::1',
+      'loopback',
+    ]);
   });
 
   it('accepts the production URLs', () => {
