@@ -187,6 +187,15 @@ describe('sd on the demo desk', () => {
         .map((line) => JSON.parse(line).requestId)
         .slice(0, 2),
     ).toEqual(['it-switch', 'it-phones']);
+    const workloads = JSON.parse(sd(dir, ['replay', '--as-of', now]).stdout).departments;
+    expect(workloads).toHaveLength(8);
+    const firstDepartments = JSON.parse(sd(dir, ['replay', '--as-of', now, '--limit', '5']).stdout);
+    const otherDepartments = JSON.parse(
+      sd(dir, ['replay', '--as-of', now, '--limit', '5', '--cursor', firstDepartments.nextCursor]).stdout,
+    );
+    expect([...firstDepartments.items, ...otherDepartments.items]).toEqual(workloads);
+    expect(otherDepartments.nextCursor).toBeNull();
+    expect(lines(sd(dir, ['replay', '--as-of', now, '--all', '--limit', '3']).stdout).map((line) => JSON.parse(line))).toEqual(workloads);
     const foreign = sd(dir, ['replay', '--as-of', now, '--blockers', '--cursor', first.nextCursor]);
     expect([foreign.status, lines(foreign.stderr).pop()]).toEqual([2, expect.stringMatching(/^sd: --cursor: /)]);
   });

@@ -1,6 +1,6 @@
 import type { WhatIfAnswer } from '@desk/application';
 import type { Blocker, ChainMember, ImpactChain, ImpactRequestView, QueueItem, Workload } from '@desk/read-models';
-import { percent, renderTable, shortTime, sparkline, type Output } from './output';
+import { percent, shortTime, sparkline, type Output } from './output';
 
 export function workloadsTable(out: Output, asOf: string, workloads: Workload[]): void {
   if (workloads.length === 0) {
@@ -221,23 +221,21 @@ export interface AdminProjection {
 
 export function projectionsTable(out: Output, head: string, projections: AdminProjection[]): void {
   out.text(out.bold(`head of the log: ${head}`));
-  out.text(
-    renderTable(
-      ['projection', 'state', 'checkpoint', 'lag', 'events/s', 'rebuild', 'last error'],
-      projections.map((projection) => [
-        projection.name,
-        out.state(projection.state),
-        projection.checkpoint,
-        projection.lag,
-        projection.rate === undefined ? null : Math.round(projection.rate),
-        projection.rebuild
-          ? `${out.state(projection.rebuild.state)} ${share(projection.rebuild.checkpoint, head)} at ${Math.round(projection.rebuild.rate)}/s`
-          : null,
-        projection.fault
-          ? `${projection.fault.type} at ${projection.fault.position}: ${projection.fault.error}`
-          : (projection.lastError ?? null),
-      ]),
-    ),
+  out.table(
+    ['projection', 'state', 'checkpoint', 'lag', 'events/s', 'rebuild', 'last error'],
+    projections.map((projection) => [
+      projection.name,
+      out.state(projection.state),
+      projection.checkpoint,
+      projection.lag,
+      projection.rate === undefined ? null : Math.round(projection.rate),
+      projection.rebuild
+        ? `${out.state(projection.rebuild.state)} ${share(projection.rebuild.checkpoint, head)} at ${Math.round(projection.rebuild.rate)}/s`
+        : null,
+      projection.fault
+        ? `${projection.fault.type} at ${projection.fault.position}: ${projection.fault.error}`
+        : (projection.lastError ?? null),
+    ]),
   );
 }
 
