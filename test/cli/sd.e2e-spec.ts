@@ -2,7 +2,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { TEST_SECRET, TestDesk } from '../api/support/test-desk';
+import { loadDemoDesk } from '@desk/application';
+import { createEventStore } from '@desk/event-store';
+import { createReadModelStore } from '@desk/read-models';
+import { agent, TEST_SECRET, TestDesk } from '../api/support/test-desk';
 
 const ROOT = resolve(__dirname, '../..');
 const CLI = ['-r', './test/support/register-ts.js', 'apps/cli/src/main.ts'];
@@ -277,9 +280,67 @@ describe('sd projections rebuild --wait', () => {
       const listed = await sdAsync(data, ['projections', 'list', '--table'], env);
       expect(listed.status).toBe(0);
       expect(listed.stdout).toMatch(/^request-summaries +running +\d+ +0 +\d+ +- +-$/m);
+      const elsewhere = await sdAsync(data, ['projections', 'list'], {
+        ...env,
+        AUTH_SECRET: 'the-secret-of-another-desk-long-enough-for-hs256',
+      });
+      expect([elsewhere.status, lines(elsewhere.stderr)]).toEqual([
+        1,
+        [expect.stringMatching(new RegExp(`^projections list: the desk at ${env.SD_URL} answered 401 `))],
+      ]);
     } finally {
       await desk.stop();
       rmSync(data, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe('sd on the read models a running desk built', () => {
+  it('draws an impact chain from them, and measures a what-if beside the standard in force', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'desk-sd-live-'));
+    const store = await createEventStore({ dataDir: dir });
+    const readModels = await createReadModelStore({ dataDir: dir });
+    const desk = await TestDesk.start({ store, readModels });
+    try {
+      await loadDemoDesk(store, desk.clock.now());
+      await desk.expect(200, 'GET', `/queues/front-desk?minPosition=${await store.headPosition()}`, { as: agent() });
+      const tree = await sdAsync(dir, ['impact', 'it-switch', '--table']);
+      expect([tree.status, lines(tree.stdout)[1]]).toEqual([
+        0,
+        '└─ blocks → it-phones [it, internal, customer-facing, on_hold, high] Phone system down at reception',
+      ]);
+      const standard = join(dir, 'standard.json');
+      writeFileSync(
+        standard,
+        JSON.stringify({ targets: [{ priority: 'high', audience: 'external', firstResponseMinutes: 5, resolutionMinutes: 30 }] }),
+      );
+      const args = [
+        'what-if',
+        '--department',
+        'front-desk',
+        '--from',
+        '2000-01-01T00:00:00Z',
+        '--to',
+        '2100-01-01T00:00:00Z',
+        '--standard',
+        standard,
+      ];
+      const table = await sdAsync(dir, [...args, '--table']);
+      expect(table.status).toBe(0);
+      expect(lines(table.stdout)[0]).toMatch(/^front-desk: 4 requests measured from 2000-01-01 00:00 to 2100-01-01 00:00/);
+      expect(lines(table.stdout)[1]).toMatch(
+        /^audience +target +in force met\/breached\/pending +compliance +what-if met\/breached\/pending/,
+      );
+      const answer = JSON.parse((await sdAsync(dir, args)).stdout);
+      expect(answer).toMatchObject({ departmentId: 'front-desk', requests: 4 });
+      const external = answer.whatIf.external.firstResponse;
+      expect(table.stdout).toMatch(
+        new RegExp(`^external +first response +\\d+/\\d+/\\d+ +\\S+ +${external.met}/${external.breached}/${external.pending} `, 'm'),
+      );
+    } finally {
+      await desk.stop();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
 });

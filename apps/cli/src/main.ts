@@ -75,7 +75,7 @@ const USAGE = `usage: npm run sd -- <command> [options]     (or npx sd; build on
   projections list [--url <desk>] [--json]
       state, checkpoint, lag, rate, rebuild progress and last error of every projection (asks the desk; the
       stored checkpoints only when it does not answer)
-      exit 0, 2 bad arguments
+      exit 0, 1 the desk refused (another desk's token?), 2 bad arguments
   projections rebuild <name> [--wait | --no-wait] [--url <desk>] [--json]
       rebuilds a read model beside the live one; --wait (the default in a terminal) follows it to the swap
       exit 0 swapped in (or started, without --wait), 1 refused or faulted, 2 bad arguments, 3 desk unreachable
@@ -234,7 +234,11 @@ async function projectionsCommand(config: AppConfig, args: string[]): Promise<nu
     const desk = new DeskClient(base, config);
     if (said) process.stderr.write(said + '\n');
     const answer = await desk.call<AdminList>('GET', '/admin/projections');
-    if (!answer.ok) throw new DeskUnreachableError(`the desk at ${base} answered ${problemLine(answer.status, answer.body)}`);
+    if (!answer.ok) {
+      // A desk that answers but refuses is most often another desk than meant (its secret signs other tokens).
+      process.stderr.write(`projections list: the desk at ${base} answered ${problemLine(answer.status, answer.body)}\n`);
+      return 1;
+    }
     if (out.json) out.document(answer.body);
     else projectionsTable(out, answer.body.head, answer.body.projections);
     return 0;
