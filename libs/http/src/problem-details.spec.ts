@@ -33,3 +33,21 @@ describe('toProblem for the application layer’s errors', () => {
     });
   });
 });
+
+/** Fastify's own refusals of a body carry a 4xx statusCode; some carry a code a store error could carry too. */
+describe('toProblem for the errors fastify raises while reading a body', () => {
+  it('answers an upload the client aborted as the client’s fault, not as a read-model store out of reach (503)', () => {
+    // What fastify's body reader hands on when the socket closes mid-body: Node's 'aborted', status set by fastify.
+    const aborted = Object.assign(new Error('aborted'), { code: 'ECONNRESET', statusCode: 400 });
+    expect(toProblem(aborted)).toEqual({
+      type: '/problems/invalid-input',
+      title: 'Invalid input',
+      status: 400,
+      detail: 'the client closed the connection before its body arrived',
+    });
+  });
+
+  it('still answers a store’s own ECONNRESET, which has no status, as the read-model store out of reach', () => {
+    expect(toProblem(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).toMatchObject({ status: 503 });
+  });
+});

@@ -84,6 +84,13 @@ export function toProblem(error: unknown): ProblemDocument {
   if (error instanceof WrongExpectedRevisionError) {
     return document(409, 'Conflict', 'the resource changed concurrently; retry against its new state');
   }
+  // Fastify's own client errors (bad JSON, body too large, bad media type, an upload the client aborted) carry a
+  // 4xx statusCode. They come before the stores' errors: an aborted upload's ECONNRESET is the client's, not a store
+  // out of reach (it was logged as one, thousands of times in one test).
+  const statusCode = (error as { statusCode?: unknown })?.statusCode;
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500 && !(error instanceof HttpException)) {
+    return document(statusCode, TITLES[statusCode] ?? 'Bad request', fastifyDetail(error as { code?: string; message: string }));
+  }
   if (error instanceof EventStoreUnavailableError) {
     return document(503, 'Service unavailable', 'the event store cannot be reached; nothing was recorded, retry later');
   }
@@ -99,11 +106,6 @@ export function toProblem(error: unknown): ProblemDocument {
     const detail = typeof response === 'string' ? response : String((response as { message?: unknown }).message ?? error.message);
     return document(status, TITLES[status] ?? 'Error', status === 404 ? 'no such route' : detail);
   }
-  // Fastify's own client errors (bad JSON, body too large, bad media type) carry a 4xx statusCode.
-  const statusCode = (error as { statusCode?: unknown })?.statusCode;
-  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
-    return document(statusCode, TITLES[statusCode] ?? 'Bad request', fastifyDetail(error as { code?: string; message: string }));
-  }
   return document(500, 'Internal error', 'the server failed to handle this request; it has been logged');
 }
 
@@ -113,6 +115,8 @@ function fastifyDetail(error: { code?: string; message: string }): string {
       return 'the request body is larger than the server accepts';
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return 'send the body as application/json';
+    case 'ECONNRESET':
+      return 'the client closed the connection before its body arrived';
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return 'the body is empty but Content-Type says application/json; send {} or no Content-Type';
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
