@@ -38,11 +38,13 @@ const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{
  * over HTTP, such a date is refused.
  */
 export function isoTime(name: string, raw: string): Date {
-  const time = ISO_TIME.test(raw) ? new Date(raw) : new Date(NaN);
-  if (Number.isNaN(time.getTime())) throw new UsageError(`--${name} must be an ISO 8601 time such as 2026-03-01T09:00:00Z, got '${raw}'`);
+  const notATime = new UsageError(`--${name} must be an ISO 8601 time such as 2026-03-01T09:00:00Z, got '${raw}'`);
+  if (!ISO_TIME.test(raw)) throw notATime;
   const [year, month, day] = raw.slice(0, 10).split('-').map(Number);
   const lastDay = new Date(Date.UTC(year, month, 0)).getUTCDate();
   if (month < 1 || month > 12 || day < 1 || day > lastDay) throw new UsageError(`--${name} names a day that does not exist: '${raw}'`);
+  const time = new Date(raw);
+  if (Number.isNaN(time.getTime())) throw notATime;
   return time;
 }
 
