@@ -141,6 +141,7 @@ describe('sd refuses what the API refuses', () => {
     }
     expect(help.stdout.match(/^ {6}exit 0/gm)).toHaveLength(9);
     expect(help.stdout).toMatch(/Exit statuses: 0 done; 1 .*; 2 bad arguments/);
+    expect(sd(dir, ['replay', '--help'])).toEqual({ status: 0, stdout: help.stdout, stderr: '' });
   });
 });
 
@@ -170,6 +171,11 @@ describe('sd on the demo desk', () => {
   it('prints an unknown request on stderr and exits 1, not an error document on stdout', () => {
     const run = sd(dir, ['replay', '--as-of', now, '--impact', 'nope']);
     expect([run.status, run.stdout, lines(run.stderr).pop()]).toEqual([1, '', `no request nope as of ${now}`]);
+    // The replay's progress moves from nothing read to the whole log.
+    expect(lines(run.stderr).slice(0, 2)).toEqual([
+      expect.stringMatching(/^replaying 0% 0\/(\d+) events$/),
+      expect.stringMatching(/^replaying 100% (\d+)\/\1 events$/),
+    ]);
   });
 
   it('pages a list as the API does: --limit and --cursor, or --all as NDJSON', () => {

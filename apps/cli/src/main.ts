@@ -111,7 +111,7 @@ const VIEW_OPTIONS = { ...OUTPUT_OPTIONS, table: { type: 'boolean' } } as const;
 async function main(argv: string[]): Promise<number> {
   const [command, sub] = argv;
   const rest = argv.slice(command === 'events' || command === 'projections' ? 2 : 1);
-  if (!command || command === 'help' || command === '--help' || command === '-h') {
+  if (!command || command === 'help' || argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(USAGE + '\n');
     return command ? 0 : 2;
   }
