@@ -110,7 +110,7 @@ describe('hardening', () => {
     const bearer = (token: string) => ({ as: null, headers: { authorization: `Bearer ${token}` } });
 
     it('accepts RS256 tokens signed by the provider for this audience and issuer, and nothing else', async () => {
-      const good = jwt.sign({ role: 'manager' }, privateKey, { algorithm: 'RS256', subject: 'mia', ...claims });
+      const good = jwt.sign({ role: 'manager' }, privateKey, { algorithm: 'RS256', subject: 'mia', ...claims, expiresIn: '1h' });
       expect((await desk.call('POST', '/departments', { ...bearer(good), body: { id: 'hr', name: 'HR' } })).status).toBe(201);
 
       const before = await desk.eventCount();

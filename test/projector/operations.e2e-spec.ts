@@ -270,7 +270,7 @@ describe('the projector over HTTP, with an identity provider’s public key, aud
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const claims = { audience: 'service-desk', issuer: 'https://id.example.com' };
   const signed = (role: string, overrides: jwt.SignOptions = {}) =>
-    jwt.sign({ role }, privateKey, { algorithm: 'RS256', subject: 'olivia', ...claims, ...overrides });
+    jwt.sign({ role }, privateKey, { algorithm: 'RS256', subject: 'olivia', expiresIn: '1h', ...claims, ...overrides });
   let dataDir: string;
   let projector: ProjectorChild;
 

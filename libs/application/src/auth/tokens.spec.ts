@@ -44,6 +44,31 @@ describe('bearer tokens', () => {
   });
 });
 
+describe('the lifetime of tokens', () => {
+  const policy = tokenPolicy({ secret: SECRET, maxLifetimeSeconds: 3600 });
+  const now = Math.floor(Date.now() / 1000);
+  const sign = (payload: object, options: jwt.SignOptions = {}) => jwt.sign({ role: 'agent', sub: 'x', ...payload }, SECRET, options);
+
+  it('accepts a token that expires within the policy’s lifetime', () => {
+    expect(verifyToken(policy, sign({ exp: now + 3600 }))).toEqual({ id: 'x', role: 'agent' });
+  });
+
+  it.each([
+    ['without exp', () => sign({}), /no expiry/],
+    ['living longer than the policy allows', () => sign({ exp: now + 3601 + 5 }), /longer than the 3600 s/],
+    ['without iat, expiring later than the lifetime from now', () => sign({ exp: now + 7200 }, { noTimestamp: true }), /longer/],
+    ['issued in the future', () => sign({ iat: now + 120, exp: now + 600 }), /issued in the future/],
+    ['with a crit header', () => sign({ exp: now + 60 }, { header: { alg: 'HS256', crit: ['b64'] } as jwt.JwtHeader }), /crit/],
+  ])('refuses a token %s', (_, make, message) => {
+    expect(() => verifyToken(policy, make())).toThrow(message);
+  });
+
+  it('refuses a token from the future even without a lifetime policy, within a minute of clock skew', () => {
+    expect(() => verifyToken(SECRET, sign({ iat: now + 120 }))).toThrow(/issued in the future/);
+    expect(verifyToken(SECRET, sign({ iat: now + 30 }))).toEqual({ id: 'x', role: 'agent' });
+  });
+});
+
 describe('tokens from an identity provider, verified with its public key', () => {
   const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });

@@ -30,10 +30,12 @@ export function issueToken(
   });
 }
 
-/** How tokens are verified: the key, the algorithms it allows, and the audience and issuer they must name. */
+/** How tokens are verified: the key, the algorithms it allows, the audience and issuer they must name, and how long they may live. */
 export interface TokenPolicy extends TokenClaims {
   key: KeyObject;
   algorithms: jwt.Algorithm[];
+  /** Longest a token may live, from its iat (or from now) to its exp; a token must then have an exp. Unset: any lifetime, exp optional. */
+  maxLifetimeSeconds?: number;
 }
 
 const CURVE_ALGORITHMS: Record<string, jwt.Algorithm> = { prime256v1: 'ES256', secp384r1: 'ES384', secp521r1: 'ES512' };
@@ -43,8 +45,8 @@ const CURVE_ALGORITHMS: Record<string, jwt.Algorithm> = { prime256v1: 'ES256', s
  * signs (RS256 for RSA keys, ES256/384/512 by the EC key's curve): never both,
  * so a public key can never be misused as an HMAC secret.
  */
-export function tokenPolicy(options: { secret?: string; publicKey?: string } & TokenClaims): TokenPolicy {
-  const claims = { audience: options.audience, issuer: options.issuer };
+export function tokenPolicy(options: { secret?: string; publicKey?: string; maxLifetimeSeconds?: number } & TokenClaims): TokenPolicy {
+  const claims = { audience: options.audience, issuer: options.issuer, maxLifetimeSeconds: options.maxLifetimeSeconds || undefined };
   if (options.publicKey) {
     const key = createPublicKey(options.publicKey);
     const algorithm =
@@ -66,13 +68,22 @@ export function signingKey(secret: string | KeyObject): KeyObject {
 }
 
 const MAX_SUBJECT_LENGTH = 200;
+/** Clocks of the desk and of an identity provider disagree by a little; an iat further ahead is a token from the future. */
+const CLOCK_SKEW_SECONDS = 60;
 
 /** The actor a bearer token stands for; every way a token can be wrong becomes one InvalidTokenError with the reason. */
-export function verifyToken(policy: TokenPolicy | string, token: string): Actor {
-  const { key, algorithms, audience, issuer } = typeof policy === 'string' ? tokenPolicy({ secret: policy }) : policy;
+export function verifyToken(policy: TokenPolicy | string, token: string, nowMs: number = Date.now()): Actor {
+  const { key, algorithms, audience, issuer, maxLifetimeSeconds } = typeof policy === 'string' ? tokenPolicy({ secret: policy }) : policy;
+  let header: jwt.JwtHeader;
   let payload: string | jwt.JwtPayload;
   try {
-    payload = jwt.verify(token, key, { algorithms, ...(audience ? { audience } : {}), ...(issuer ? { issuer } : {}) });
+    ({ header, payload } = jwt.verify(token, key, {
+      algorithms,
+      complete: true,
+      clockTimestamp: Math.floor(nowMs / 1000),
+      ...(audience ? { audience } : {}),
+      ...(issuer ? { issuer } : {}),
+    }));
   } catch (error) {
     if (error instanceof jwt.TokenExpiredError) throw new InvalidTokenError('the token has expired');
     if (error instanceof jwt.NotBeforeError) throw new InvalidTokenError('the token is not valid yet');
@@ -92,6 +103,22 @@ export function verifyToken(policy: TokenPolicy | string, token: string): Actor 
   const role = payload.role;
   if (typeof role !== 'string' || !(TOKEN_ROLES as readonly string[]).includes(role)) {
     throw new InvalidTokenError(`the token's role must be one of ${TOKEN_ROLES.join(', ')}`);
+  }
+  // RFC 7515: a header extension listed in crit must be understood, or the token refused; this desk understands none.
+  if ((header as jwt.JwtHeader & { crit?: unknown }).crit !== undefined) {
+    throw new InvalidTokenError('the token names critical header extensions (crit) this desk does not understand');
+  }
+  const now = nowMs / 1000;
+  if (typeof payload.iat === 'number' && payload.iat > now + CLOCK_SKEW_SECONDS) {
+    throw new InvalidTokenError('the token was issued in the future (iat)');
+  }
+  if (maxLifetimeSeconds !== undefined) {
+    // A token that never expires, or lives for years, is a key that cannot be taken back.
+    if (typeof payload.exp !== 'number') throw new InvalidTokenError('the token has no expiry (exp)');
+    const lifetime = payload.exp - (typeof payload.iat === 'number' ? payload.iat : now);
+    if (lifetime > maxLifetimeSeconds) {
+      throw new InvalidTokenError(`the token lives ${Math.round(lifetime)} s, longer than the ${maxLifetimeSeconds} s this desk accepts`);
+    }
   }
   return { id: payload.sub, role: role as Role };
 }
@@ -116,7 +143,7 @@ export class TokenVerifier {
     const remembered = this.verified.get(token);
     if (remembered && this.now() < remembered.expiresAt) return remembered.actor;
     this.verified.delete(token);
-    const actor = verifyToken(this.policy, token);
+    const actor = verifyToken(this.policy, token, this.now());
     const exp = (jwt.decode(token) as jwt.JwtPayload | null)?.exp;
     if (this.verified.size >= this.limit) this.verified.delete(this.verified.keys().next().value!);
     this.verified.set(token, { actor, expiresAt: typeof exp === 'number' ? exp * 1000 : Infinity });

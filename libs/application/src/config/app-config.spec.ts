@@ -1,4 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, loadConfig } from './app-config';
 
 describe('loadConfig', () => {
@@ -39,6 +42,7 @@ describe('loadConfig', () => {
     ['REQUEST_TIMEOUT_MS', '0', /REQUEST_TIMEOUT_MS must be between 1000/],
     ['HEADERS_TIMEOUT_MS', '40000', /HEADERS_TIMEOUT_MS must not exceed REQUEST_TIMEOUT_MS \(30000\)/],
     ['MAX_CONNECTIONS', '0', /MAX_CONNECTIONS must be between 1/],
+    ['AUTH_MAX_TOKEN_LIFETIME_S', '1d', /AUTH_MAX_TOKEN_LIFETIME_S must be an integer/],
     ['TRUST_PROXY', 'true', /TRUST_PROXY must list the proxies' addresses/],
     ['TRUST_PROXY', '*', /TRUST_PROXY must list/],
     ['TRUST_PROXY', '10.0.0.0/33', /TRUST_PROXY must list/],
@@ -83,6 +87,26 @@ describe('loadConfig', () => {
       '::1',
       'loopback',
     ]);
+  });
+
+  it('lets tokens live a day by default, or any time with 0', () => {
+    expect(loadConfig({}).authMaxTokenLifetimeSeconds).toBe(86_400);
+    expect(loadConfig({ AUTH_MAX_TOKEN_LIFETIME_S: '0' }).authMaxTokenLifetimeSeconds).toBe(0);
+  });
+
+  it('refuses a generated auth-secret shorter than 32 bytes, naming the file, unless a secret or key is configured', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'desk-config-'));
+    try {
+      const file = join(dataDir, 'auth-secret');
+      writeFileSync(file, 'short\n');
+      expect(() => loadConfig({ DATA_DIR: dataDir })).toThrow(ConfigError);
+      expect(() => loadConfig({ DATA_DIR: dataDir })).toThrow(`${file} holds 5 bytes; the signing secret must be at least 32`);
+      expect(loadConfig({ DATA_DIR: dataDir, AUTH_SECRET: 'x'.repeat(32) }).authSecret).toBe('x'.repeat(32));
+      writeFileSync(file, 'x'.repeat(32));
+      expect(loadConfig({ DATA_DIR: dataDir }).dataDir).toBe(dataDir);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('accepts the production URLs', () => {

@@ -1,7 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { LOG_LEVELS, type LogLevel } from '../observability/json-log';
 
 /** Configuration read once from the environment at start-up; a bad value stops the process naming the variable. */
@@ -22,6 +22,8 @@ export interface AppConfig {
   authAudience: string | undefined;
   /** When set, tokens must carry this `iss`. */
   authIssuer: string | undefined;
+  /** Longest a token may live (exp − iat); tokens without exp are refused. 0: any lifetime, exp optional. */
+  authMaxTokenLifetimeSeconds: number;
   /** Origins allowed to call the API from a browser; empty: CORS off. '*' allows any. */
   corsOrigins: string[];
   /** Requests per minute per token subject (per address without a token); 0: no limit. */
@@ -128,6 +130,26 @@ function publicKey(env: Env): string | undefined {
   return pem;
 }
 
+/**
+ * The secret the embedded default generated into the data folder, when there is one: a file emptied or cut short
+ * (a bad restore, a full disk) would sign tokens with a guessable key, so it stops start-up instead, naming it.
+ */
+function checkGeneratedSecret(file: string): void {
+  let secret: string;
+  try {
+    secret = readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new ConfigError(file, `cannot be read: ${(error as Error).message}`);
+  }
+  if (Buffer.byteLength(secret) < 32) {
+    throw new ConfigError(
+      file,
+      `holds ${Buffer.byteLength(secret)} bytes; the signing secret must be at least 32 (delete the file to have a new one generated, which ends every token issued so far, or set AUTH_SECRET)`,
+    );
+  }
+}
+
 const NAMED_PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
 
 function proxies(env: Env, name: string): string[] {
@@ -198,6 +220,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (authPublicKey && authSecret) {
     throw new ConfigError('AUTH_PUBLIC_KEY', 'cannot be set together with AUTH_SECRET: tokens are verified with one or the other');
   }
+  const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(process.cwd(), dataDirRaw);
+  if (!authSecret && !authPublicKey) checkGeneratedSecret(join(dataDir, 'auth-secret'));
   const requestTimeoutMs = integer(env, 'REQUEST_TIMEOUT_MS', HTTP_LIMIT_DEFAULTS.requestTimeoutMs, 1000, 3_600_000);
   const headersTimeoutMs = integer(
     env,
@@ -212,13 +236,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
   return {
     port: integer(env, 'PORT', 3000, 1, 65535),
     host: env.HOST?.trim() || '0.0.0.0',
-    dataDir: isAbsolute(dataDirRaw) ? dataDirRaw : resolve(process.cwd(), dataDirRaw),
+    dataDir,
     eventStoreUrl: url(env, 'EVENTSTORE_URL', ['esdb:', 'esdb+discover:', 'postgres:', 'postgresql:']),
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     authSecret: authSecret || undefined,
     authPublicKey,
     authAudience: text(env, 'AUTH_AUDIENCE', 256),
     authIssuer: text(env, 'AUTH_ISSUER', 256),
+    authMaxTokenLifetimeSeconds: integer(env, 'AUTH_MAX_TOKEN_LIFETIME_S', 24 * 3600, 0, 366 * 24 * 3600),
     corsOrigins: origins(env, 'CORS_ORIGINS'),
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 6000, 0, 10_000_000),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),

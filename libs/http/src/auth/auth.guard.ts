@@ -18,6 +18,7 @@ export function tokenPolicyProvider(config: AppConfig): Provider {
         publicKey: config.authPublicKey,
         audience: config.authAudience,
         issuer: config.authIssuer,
+        maxLifetimeSeconds: config.authMaxTokenLifetimeSeconds,
       }),
   };
 }
