@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import { createEventStore } from '@desk/event-store';
 import { createReadModelStore } from '@desk/read-models';
-import { loadConfigOrExit } from '@desk/application';
+import { keepCreatedFilesPrivate, loadConfigOrExit } from '@desk/application';
 import { JsonLog, systemClock } from '@desk/application';
 import { createApp } from './create-app';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
+  keepCreatedFilesPrivate();
   const eventStore = await createEventStore({ dataDir: config.dataDir, eventStoreUrl: config.eventStoreUrl });
   const readModels = await createReadModelStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   const log = new JsonLog('api', config.logLevel);

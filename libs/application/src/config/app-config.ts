@@ -261,6 +261,16 @@ export function loadConfig(env: Env = process.env): AppConfig {
   };
 }
 
+/**
+ * What a desk process creates from now on (DATA_DIR, the SQLite files with the -wal and -shm files SQLite makes
+ * itself, the generated auth-secret) is readable by its owner only: the events hold customers' requests and the
+ * secret signs every token. A umask rather than a mode at each creation, so that files SQLite or a later feature
+ * creates are covered too. A DATA_DIR that already exists keeps the mode its operator gave it.
+ */
+export function keepCreatedFilesPrivate(): void {
+  process.umask(0o077);
+}
+
 /** The configuration, or the process ends with exit status 2 and a line naming the bad variable. */
 export function loadConfigOrExit(env: Env = process.env): AppConfig {
   try {
