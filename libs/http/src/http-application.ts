@@ -34,9 +34,12 @@ export interface HttpApplicationOptions {
 
 /**
  * A desk process's Nest application on fastify, as both the API and the
- * projector serve it: problem documents even for URLs the router cannot read,
- * a correlation id on every answer, request metrics and log lines, security
- * headers, and a close that does not wait for kept-alive connections. The
+ * projector serve it: problem documents even for URLs the router cannot read
+ * and for what the HTTP parser refuses, a bounded time for every request to
+ * arrive and a cap on connections (shown in /metrics), a body without a valid
+ * token refused before it is read, a correlation id on every answer, request
+ * metrics and log lines, security headers, and a close that does not wait for
+ * kept-alive connections. The
  * module must provide DeskMetrics. The caller adds what is its own, then
  * initialises it.
  */
