@@ -175,7 +175,7 @@ describe('slow clients', () => {
     expect(scrape).toMatch(/desk_http_client_errors_total\{reason="timeout"[^}]*\} 40/);
     expect(metric(scrape, 'desk_http_request_timeout_seconds')).toBe(2);
     expect(metric(scrape, 'desk_http_headers_timeout_seconds')).toBe(1);
-    expect(metric(scrape, 'desk_http_connection_timeout_seconds')).toBe(60);
+    expect(metric(scrape, 'desk_http_connection_timeout_seconds')).toBe(120);
     expect(metric(scrape, 'desk_http_max_connections')).toBe(100);
     expect(metric(scrape, 'desk_http_body_limit_bytes')).toBe(64 * 1024);
     // The scrape's own connection is the one still open.

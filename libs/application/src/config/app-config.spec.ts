@@ -75,7 +75,7 @@ describe('loadConfig', () => {
     expect(loadConfig({})).toMatchObject({
       requestTimeoutMs: 30_000,
       headersTimeoutMs: 10_000,
-      connectionTimeoutMs: 60_000,
+      connectionTimeoutMs: 120_000,
       maxConnections: 1000,
       trustProxy: [],
     });

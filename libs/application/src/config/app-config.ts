@@ -58,8 +58,10 @@ export interface AppConfig {
 export const HTTP_LIMIT_DEFAULTS = {
   requestTimeoutMs: 30_000,
   headersTimeoutMs: 10_000,
-  // Above the longest read-your-writes wait a query may ask for (30 s), so a waiting answer is never cut.
-  connectionTimeoutMs: 60_000,
+  // Above the longest read-your-writes wait a query may ask for (30 s), so a waiting answer is never cut, and above
+  // fastify's keep-alive timeout (72 s, itself above the 60 s idle timeout of common load balancers), so an idle
+  // kept-alive connection is still closed by the keep-alive timer, never first by this one.
+  connectionTimeoutMs: 120_000,
   maxConnections: 1000,
 } as const;
 
