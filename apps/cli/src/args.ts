@@ -1,6 +1,6 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { EVENT_TYPES, ID_PATTERN } from '@desk/domain';
+import { EVENT_TYPES, ID_PATTERN, ISO_TIME_PATTERN, parseIsoTime } from '@desk/domain';
 
 /** A command line the CLI refuses before doing anything: exit status 2, one line naming the argument. */
 export class UsageError extends Error {}
@@ -29,9 +29,6 @@ function parse<T extends Spec>(args: string[], spec: T, allowPositionals: boolea
   }
 }
 
-// The API's own pattern for times (apps/api/src/http/iso-time.ts and the query DTOs): the CLI refuses what it refuses.
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
-
 /**
  * The time an ISO 8601 argument names. `new Date` rolls a day past the end of
  * its month over into the next one (2012-02-30 reads as 1 March): here, as
@@ -39,12 +36,11 @@ const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{
  */
 export function isoTime(name: string, raw: string): Date {
   const notATime = new UsageError(`--${name} must be an ISO 8601 time such as 2026-03-01T09:00:00Z, got '${raw}'`);
-  if (!ISO_TIME.test(raw)) throw notATime;
-  const [year, month, day] = raw.slice(0, 10).split('-').map(Number);
-  const lastDay = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (month < 1 || month > 12 || day < 1 || day > lastDay) throw new UsageError(`--${name} names a day that does not exist: '${raw}'`);
-  const time = new Date(raw);
-  if (Number.isNaN(time.getTime())) throw notATime;
+  // The API's own reading of times: the CLI refuses what it refuses.
+  if (!ISO_TIME_PATTERN.test(raw)) throw notATime;
+  if (!parseIsoTime(raw.slice(0, 10))) throw new UsageError(`--${name} names a day that does not exist: '${raw}'`);
+  const time = parseIsoTime(raw);
+  if (!time) throw notATime;
   return time;
 }
 

@@ -1,5 +1,6 @@
 export * from './shared/event';
 export * from './shared/decider';
+export * from './shared/iso-time';
 export * from './shared/errors';
 export * from './shared/validation';
 export * from './shared/vocabulary';

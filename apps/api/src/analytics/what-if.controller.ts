@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { BusinessCalendar, Priority, Audience } from '@desk/domain';
+import { ISO_TIME_PATTERN, parseIsoTime, type BusinessCalendar, type Priority, type Audience } from '@desk/domain';
 import type { EventStore } from '@desk/event-store';
 import type { ReadModelStore } from '@desk/read-models';
 import { CLOCK, slaWhatIf, type Clock } from '@desk/application';
@@ -8,18 +8,15 @@ import { BadRequestProblem, Roles } from '@desk/http';
 import { EVENT_STORE, READ_MODELS } from '../config/tokens';
 import { PublishServiceStandardBody } from '../departments/department.dto';
 import { IdField, PatternField } from '../http/fields';
-import { parseIsoTime } from '../http/iso-time';
-
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
 export class SlaWhatIfBody extends PublishServiceStandardBody {
   @IdField({ description: 'The department whose standard measured the requests (their SLA department).' })
   departmentId!: string;
 
-  @PatternField(ISO_TIME, 'must be an ISO 8601 time', { max: 40, description: 'Requests opened from this business time…' })
+  @PatternField(ISO_TIME_PATTERN, 'must be an ISO 8601 time', { max: 40, description: 'Requests opened from this business time…' })
   from!: string;
 
-  @PatternField(ISO_TIME, 'must be an ISO 8601 time', { max: 40, description: '…until this one (excluded).' })
+  @PatternField(ISO_TIME_PATTERN, 'must be an ISO 8601 time', { max: 40, description: '…until this one (excluded).' })
   to!: string;
 }
 

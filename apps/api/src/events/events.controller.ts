@@ -2,15 +2,13 @@ import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
-import { EVENT_TYPES } from '@desk/domain';
+import { EVENT_TYPES, ISO_TIME_PATTERN, parseIsoTime } from '@desk/domain';
 import type { EventStore } from '@desk/event-store';
 import { exportedEvents, exportLine } from '@desk/application';
 import { BadRequestProblem, Roles } from '@desk/http';
 import { EVENT_STORE } from '../config/tokens';
 import { IntegerField, PatternField } from '../http/fields';
-import { parseIsoTime } from '../http/iso-time';
 
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 const TYPE_LIST = new RegExp(`^(${EVENT_TYPES.join('|')})(,(${EVENT_TYPES.join('|')}))*$`);
 
 export class EventsQuery {
@@ -34,14 +32,14 @@ export class EventsQuery {
   )
   streamPrefix?: string;
 
-  @PatternField(ISO_TIME, 'must be an ISO 8601 time', {
+  @PatternField(ISO_TIME_PATTERN, 'must be an ISO 8601 time', {
     optional: true,
     max: 40,
     description: 'Only events whose business time (occurredAt) is at or after this.',
   })
   from?: string;
 
-  @PatternField(ISO_TIME, 'must be an ISO 8601 time', {
+  @PatternField(ISO_TIME_PATTERN, 'must be an ISO 8601 time', {
     optional: true,
     max: 40,
     description: 'Only events whose business time is before this.',

@@ -5,7 +5,7 @@ import type { EventStore } from '@desk/event-store';
 import { BadRequestProblem, ProblemError } from '@desk/http';
 import { APP_CONFIG, EVENT_STORE, READ_MODELS } from '../config/tokens';
 import { IntegerField, PatternField } from '../http/fields';
-import { parseIsoTime } from '../http/iso-time';
+import { ISO_TIME_PATTERN, parseIsoTime } from '@desk/domain';
 
 /** Query parameters of every read-model query: the position it must reflect, and how long it may wait for it. */
 export class FreshReadQuery {
@@ -20,7 +20,7 @@ export class FreshReadQuery {
   @IntegerField({ optional: true, min: 0, max: 30_000, description: 'How long to wait for minPosition, in ms (default 5000).' })
   waitMs?: number;
 
-  @PatternField(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/, 'must be an ISO 8601 time', {
+  @PatternField(ISO_TIME_PATTERN, 'must be an ISO 8601 time', {
     optional: true,
     max: 40,
     description: 'Answer as things stood at this business time: the log replayed up to it, beside the live read models.',

@@ -1,4 +1,5 @@
 import {
+  ISO_TIME_PATTERN,
   CHANNELS,
   COMPENSATION_AMOUNT,
   COMPENSATION_KINDS,
@@ -177,7 +178,7 @@ export class CompensationBody {
 }
 
 export class AsOfQuery {
-  @PatternField(/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/, 'must be an ISO 8601 time', { optional: true, max: 40 })
+  @PatternField(ISO_TIME_PATTERN, 'must be an ISO 8601 time', { optional: true, max: 40 })
   asOf?: string;
 }
 

@@ -8,7 +8,7 @@ import { ImpactWrite, RequestWrite, type CommandEnvelope } from '@desk/applicati
 import { BadRequestProblem, CurrentActor, Roles, IdParam } from '@desk/http';
 import { CommandAnswer, answer } from '../http/command-answer';
 import { Envelope } from '../http/command-envelope.decorator';
-import { parseIsoTime } from '../http/iso-time';
+import { parseIsoTime } from '@desk/domain';
 import { NoBody } from '../http/validation.pipe';
 import {
   AssignBody,
