@@ -21,8 +21,19 @@ function history(requests: number): DeskHistory {
   return desk;
 }
 
+const LIVE_VERSION = new RequestSummariesProjection().version;
+
 class RequestSummariesNext extends RequestSummariesProjection {
-  override readonly version = 3;
+  override readonly version = LIVE_VERSION + 1;
+}
+
+/** The live read model as it is, but a rebuild's copy fails on the request named `r-poison`. */
+class RequestSummariesPoisonedCopy extends RequestSummariesProjection {
+  poisoned = false;
+  override async apply(...args: Parameters<RequestSummariesProjection['apply']>): Promise<void> {
+    if (this.poisoned && args[1].some((event) => event.streamId === 'request-r-poison')) throw new Error('the disk of the copy is full');
+    return super.apply(...args);
+  }
 }
 
 describeOnEveryReadModelStore('rebuilding a read model beside the live one', (open) => {
@@ -132,8 +143,12 @@ describeOnEveryReadModelStore('rebuilding a read model beside the live one', (op
       .select(['version', 'position'])
       .where('name', '=', 'request-summaries')
       .executeTakeFirstOrThrow();
-    expect(version).toEqual({ version: 3, position: String(await events.headPosition()) });
-    expect(readSide.statuses().find((status) => status.name === 'request-summaries')).toMatchObject({ version: 3, state: 'running' });
+    expect(version).toEqual({ version: LIVE_VERSION + 1, position: String(await events.headPosition()) });
+    expect(readSide.statuses().find((status) => status.name === 'request-summaries')).toMatchObject({
+      version: LIVE_VERSION + 1,
+      state: 'running',
+    });
+    expect(readSide.lastRebuild('request-summaries')).toMatchObject({ outcome: 'swapped', error: null });
     expect(await readSide.waitFor(['request-summaries', 'impact-chain'], await events.headPosition(), 10_000)).toBe(true);
     expect(await dumpReadModels(store)).toEqual(await fresh(desk.events));
   });
@@ -147,5 +162,23 @@ describeOnEveryReadModelStore('rebuilding a read model beside the live one', (op
     readSide = await start();
     const rows = await store.reader.selectFrom('projection_checkpoints').select('name').execute();
     expect(rows.map((row) => row.name).filter((name) => name.includes('#rebuild'))).toEqual([]);
+  });
+
+  it('says how a rebuild whose copy faulted ended, once the copy is dropped, and keeps the live read model', async () => {
+    const desk = history(20);
+    desk.open('r-poison', 'eva', 'it');
+    await append(desk.events);
+    const poisoned = new RequestSummariesPoisonedCopy();
+    readSide = await start([poisoned, new ImpactChainProjection()]);
+    expect(await readSide.waitFor(['request-summaries'], await events.headPosition(), 10_000)).toBe(true);
+    poisoned.poisoned = true;
+    await readSide.rebuild('request-summaries');
+    await readSide.rebuilt('request-summaries');
+    expect(readSide.rebuildStatus('request-summaries')).toBeNull();
+    expect(readSide.lastRebuild('request-summaries')).toMatchObject({
+      outcome: 'faulted',
+      error: expect.stringContaining('the disk of the copy is full'),
+    });
+    expect(readSide.statuses().find((status) => status.name === 'request-summaries')).toMatchObject({ state: 'running' });
   });
 });

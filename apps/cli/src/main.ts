@@ -304,11 +304,11 @@ async function operateCommand(config: AppConfig, action: 'rebuild' | 'retry' | '
     else out.text(action === 'rebuild' ? `rebuild of ${name} started; follow it with: sd projections list` : `${action} ${name}: done`);
     return 0;
   }
-  return followRebuild(desk, name, out);
+  return followRebuild(desk, name, out, (answer.body as { rebuild?: { startedAt?: string } | null }).rebuild?.startedAt);
 }
 
 /** Polls the desk's projection list until the copy has swapped in, or stopped with the projection's error. */
-async function followRebuild(desk: DeskClient, name: string, out: Output): Promise<number> {
+async function followRebuild(desk: DeskClient, name: string, out: Output, startedAt: string | undefined): Promise<number> {
   const bar = new ProgressBar(`rebuilding ${name}`);
   const started = Date.now();
   let seenCopy: AdminProjection['rebuild'] = null;
@@ -337,6 +337,13 @@ async function followRebuild(desk: DeskClient, name: string, out: Output): Promi
       if (live?.state === 'faulted') {
         bar.done('stopped');
         process.stderr.write(`rebuild ${name}: the projection is faulted: ${live.fault?.error ?? live.lastError ?? 'no error given'}\n`);
+        return 1;
+      }
+      // A copy that faulted is dropped at once: the desk's record of how this rebuild ended tells it from a swap.
+      const ended = live?.lastRebuild;
+      if (ended && ended.startedAt === startedAt && ended.outcome !== 'swapped') {
+        bar.done(ended.outcome);
+        process.stderr.write(`rebuild ${name}: ${ended.outcome} at position ${ended.checkpoint}${ended.error ? `: ${ended.error}` : ''}\n`);
         return 1;
       }
       const summary = `swapped in after ${((Date.now() - started) / 1000).toFixed(1)} s; checkpoint ${live?.checkpoint ?? '?'} of ${answer.body.head}`;

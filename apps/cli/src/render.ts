@@ -217,6 +217,13 @@ export interface AdminProjection {
   lastError?: string | null;
   fault?: { position: string; type: string; error: string } | null;
   rebuild?: { state: string; checkpoint: string; rate: number; startedAt: string } | null;
+  /** How the last rebuild in the desk's process ended. */
+  lastRebuild?: {
+    outcome: 'swapped' | 'faulted' | 'stopped' | 'failed';
+    startedAt: string;
+    checkpoint: string;
+    error: string | null;
+  } | null;
 }
 
 export function projectionsTable(out: Output, head: string, projections: AdminProjection[]): void {

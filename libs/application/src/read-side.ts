@@ -46,6 +46,16 @@ export interface RebuildStatus {
   startedAt: string;
 }
 
+/** How the last rebuild of a read model in this process ended: a copy that faults is dropped, and this says so. */
+export interface RebuildOutcome {
+  outcome: 'swapped' | 'faulted' | 'stopped' | 'failed';
+  startedAt: string;
+  endedAt: string;
+  checkpoint: string;
+  /** Why it did not swap in: the copy's fault, or the error that stopped it. */
+  error: string | null;
+}
+
 export interface ReadSideDependencies {
   eventStore: EventStore;
   readModels: ReadModelStore;
@@ -76,6 +86,7 @@ export class ReadSide implements ReadModelProgress {
   readonly projectionNames: readonly string[];
   private readonly projections: Projection[];
   private readonly rebuilds = new Map<string, { copy: ProjectionRunner; startedAt: string; done: Promise<void> }>();
+  private readonly lastRebuilds = new Map<string, RebuildOutcome>();
   private stopping = false;
 
   private constructor(
@@ -140,10 +151,22 @@ export class ReadSide implements ReadModelProgress {
     });
     await copy.start();
     this.log.info(`projection ${name} is being rebuilt beside the live read model`, { projection: name, copy: copy.copy });
-    const done = this.finishRebuild(projection, copy).catch((error: Error) => {
-      this.log.error(`the rebuild of ${name} stopped`, { projection: name, error: error.message });
-    });
-    this.rebuilds.set(name, { copy, startedAt: new Date().toISOString(), done: done.finally(() => this.rebuilds.delete(name)) });
+    const startedAt = new Date().toISOString();
+    const ended = (outcome: RebuildOutcome['outcome'], error: string | null) =>
+      this.lastRebuilds.set(name, { outcome, startedAt, endedAt: new Date().toISOString(), checkpoint: String(copy.position), error });
+    const done = this.finishRebuild(projection, copy).then(
+      (swapped) => {
+        const { state, fault, lastError } = copy.status();
+        if (swapped) ended('swapped', null);
+        else if (state === 'faulted') ended('faulted', fault?.error ?? lastError ?? null);
+        else ended('stopped', null);
+      },
+      (error: Error) => {
+        ended('failed', error.message);
+        this.log.error(`the rebuild of ${name} stopped`, { projection: name, error: error.message });
+      },
+    );
+    this.rebuilds.set(name, { copy, startedAt, done: done.finally(() => this.rebuilds.delete(name)) });
   }
 
   /** After a fault: try the event again, or leave it out of this read model and go on. */
@@ -165,13 +188,14 @@ export class ReadSide implements ReadModelProgress {
     await this.rebuilds.get(name)?.done;
   }
 
-  private async finishRebuild(projection: Projection, copy: ProjectionRunner): Promise<void> {
+  /** True once the copy has swapped in; false when it was abandoned (faulted, stopped, or this process stopping). */
+  private async finishRebuild(projection: Projection, copy: ProjectionRunner): Promise<boolean> {
     const { eventStore, readModels } = this.dependencies;
     const abandoned = () => this.stopping || copy.status().state === 'faulted' || copy.status().state === 'stopped';
     // Catch up with the log as it stands, while the live read model goes on serving.
     const head = await eventStore.headPosition();
     while (copy.position < head) {
-      if (abandoned()) return;
+      if (abandoned()) return false;
       await copy.waitFor(head, 200);
     }
     const live = this.runner(projection.name);
@@ -180,7 +204,7 @@ export class ReadSide implements ReadModelProgress {
     while (copy.position < target) {
       if (abandoned()) {
         if (live && !this.stopping) await live.start();
-        return;
+        return false;
       }
       await copy.waitFor(target, 200);
     }
@@ -191,6 +215,7 @@ export class ReadSide implements ReadModelProgress {
     else this.runners.push(next);
     this.log.info(`projection ${projection.name} rebuilt and swapped in`, { projection: projection.name, checkpoint: String(position) });
     await next.start();
+    return true;
   }
 
   private liveRunner(projection: Projection): ProjectionRunner {
@@ -203,6 +228,10 @@ export class ReadSide implements ReadModelProgress {
   }
 
   /** The copy under construction of each projection being rebuilt. */
+  lastRebuild(name: string): RebuildOutcome | null {
+    return this.lastRebuilds.get(name) ?? null;
+  }
+
   rebuildStatus(name: string): RebuildStatus | null {
     const rebuild = this.rebuilds.get(name);
     if (!rebuild) return null;

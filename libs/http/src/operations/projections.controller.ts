@@ -35,7 +35,7 @@ export class ProjectionsController {
         const checkpoint = status ? BigInt(status.checkpoint) : (checkpoints.get(name) ?? 0n);
         const lag = head > checkpoint ? head - checkpoint : 0n;
         return status
-          ? { ...status, lag: String(lag), rebuild: this.readSide.rebuildStatus(name) }
+          ? { ...status, lag: String(lag), rebuild: this.readSide.rebuildStatus(name), lastRebuild: this.readSide.lastRebuild(name) }
           : { name, state: 'elsewhere', checkpoint: String(checkpoint), lag: String(lag) };
       }),
     };
