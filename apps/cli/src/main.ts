@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import {
+  keepCreatedFilesPrivate,
   ConfigError,
   DeskNotEmptyError,
   exportedEvents,
@@ -116,6 +117,8 @@ async function main(argv: string[]): Promise<number> {
     return command ? 0 : 2;
   }
   const config = loadConfig();
+  // The desk's files made here (an import's or the demo's event store, reports) are as private as the API makes them.
+  keepCreatedFilesPrivate();
   switch (command) {
     case 'import':
       return importCommand(config, rest);

@@ -1,5 +1,13 @@
 import 'reflect-metadata';
-import { createCommandSide, DeskMetrics, JsonLog, loadConfigOrExit, ReadSide, systemClock } from '@desk/application';
+import {
+  createCommandSide,
+  DeskMetrics,
+  JsonLog,
+  keepCreatedFilesPrivate,
+  loadConfigOrExit,
+  ReadSide,
+  systemClock,
+} from '@desk/application';
 import { createEventStore } from '@desk/event-store';
 import { createHttpApplication } from '@desk/http';
 import { createReadModelStore } from '@desk/read-models';
@@ -16,6 +24,7 @@ import { ProjectorModule } from './projector.module';
  */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
+  keepCreatedFilesPrivate();
   const log = new JsonLog('projector', config.logLevel);
   const metrics = new DeskMetrics('projector');
   const eventStore = metrics.instrument(await createEventStore({ dataDir: config.dataDir, eventStoreUrl: config.eventStoreUrl }));
@@ -30,6 +39,8 @@ async function main(): Promise<void> {
     config.projectorPort > 0
       ? await createHttpApplication(ProjectorModule.register({ config, eventStore, readModels, readSide, metrics }), {
           bodyLimitBytes: config.bodyLimitBytes,
+          limits: config,
+          trustProxy: config.trustProxy,
           log,
         })
       : null;
