@@ -12,7 +12,7 @@ RUN npm run build && npm prune --omit=dev
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production DATA_DIR=/data PORT=3000
-# The memory budget of SPEC §8 (300 MB resident): without a cap V8 lets garbage of a catch-up pile up to
+# The memory budget the product specification sets (300 MB resident): without a cap V8 lets garbage of a catch-up pile up to
 # hundreds of MB before collecting it. Override NODE_OPTIONS to give a process more.
 ENV NODE_OPTIONS=--max-old-space-size=256
 COPY --from=build /app/node_modules ./node_modules

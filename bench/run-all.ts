@@ -1,5 +1,5 @@
 /**
- * Every benchmark of SPEC §8 in one run, each figure beside its reference
+ * Every benchmark the product specification sets a target for, in one run, each figure beside its reference
  * measured in the same run, written to bench/RESULTS.md (the analysis part of
  * that file, between its markers, is kept).
  *
