@@ -46,6 +46,7 @@ import {
   SatisfactionBody,
   TransferBody,
 } from '../../apps/api/src/requests/request.dto';
+import { agent, manager } from '@desk/domain/testing/roster';
 
 /**
  * The HTTP bodies and the deciders agree on what is valid input, for every command body the API accepts:
@@ -65,8 +66,6 @@ const RUNS = 150;
 
 const NOW = new Date('2026-03-02T09:00:00Z');
 const PATH_REQUEST = 'R-PATH';
-const agent: Actor = { id: 'agent-1', role: 'agent' };
-const manager: Actor = { id: 'manager-1', role: 'manager' };
 const requester: Actor = { id: 'anna', role: 'requester' };
 
 const fold = <S, E>(decider: { evolve(state: S, event: E): S; initialState: S }, events: E[]) =>
