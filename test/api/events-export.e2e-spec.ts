@@ -77,3 +77,27 @@ describe('GET /events', () => {
     }
   });
 });
+
+describe('GET /events, read by line readers that split on more than \\n', () => {
+  let desk: TestDesk;
+  beforeAll(async () => {
+    desk = await TestDesk.start();
+    await seedOrganisation(desk);
+    await openRequest(desk, 'planted');
+  });
+  afterAll(async () => {
+    await desk.stop();
+  });
+
+  it('writes every character a reader might end a line at as an escape, so no text becomes a line of its own', async () => {
+    const planted = `first\u2028{"type":"Planted"}\u2029second\u0085third\u001cfourth\u000bfifth\u000cend`;
+    await desk.expect(201, 'POST', '/requests/planted/comments', { as: agent(), body: { body: planted, visibility: 'internal' } });
+    const raw = (await desk.call('GET', '/events', { as: analyst })).raw;
+    // JavaScript's line terminators, and those Python's str.splitlines ends a line at.
+    const splitLines = raw.split(/\r\n|[\n\r\u000b\u000c\u001c\u001d\u001e\u0085\u2028\u2029]/).filter(Boolean);
+    expect(splitLines).toHaveLength(await desk.eventCount());
+    const events = splitLines.map((line) => JSON.parse(line));
+    expect(events.find((event) => event.type === 'CommentAdded').data.body).toBe(planted);
+    expect(events.some((event) => event.type === 'Planted')).toBe(false);
+  });
+});

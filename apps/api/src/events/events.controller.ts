@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import { EVENT_TYPES, ISO_TIME_PATTERN, parseIsoTime } from '@desk/domain';
 import type { EventStore } from '@desk/event-store';
-import { exportedEvents, exportLine } from '@desk/application';
+import { exportedEvents, exportLine, toJsonLine } from '@desk/application';
 import { BadRequestProblem, Roles } from '@desk/http';
 import { EVENT_STORE } from '../config/tokens';
 import { IntegerField, PatternField } from '../http/fields';
@@ -92,7 +92,7 @@ export class EventsController {
           yield exportLine(event);
         }
       } catch (error) {
-        yield JSON.stringify({ error: `the export stopped: ${(error as Error).message}; resume with after=${last}` }) + '\n';
+        yield toJsonLine({ error: `the export stopped: ${(error as Error).message}; resume with after=${last}` }) + '\n';
       }
     }
     void reply.header('content-type', 'application/x-ndjson; charset=utf-8').send(Readable.from(lines()));

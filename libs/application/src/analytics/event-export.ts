@@ -1,9 +1,16 @@
 import type { EventStore, LogPosition, RecordedEvent } from '@desk/event-store';
 
+/**
+ * Characters JSON leaves as they are but some line readers end a line at (JavaScript's own, Python's
+ * str.splitlines): written as escapes, a text holding one can never be read as a line of its own.
+ * (U+001C to U+001E, which splitlines also ends lines at, JSON escapes already.)
+ */
+const LINE_BREAKERS = /[\u0085\u2028\u2029]/g;
+
 /** An event as exported (HTTP and CLI alike): one JSON object per line, positions and revisions as decimal strings. */
 export function exportLine(event: RecordedEvent): string {
   return (
-    JSON.stringify({
+    toJsonLine({
       position: String(event.position),
       streamId: event.streamId,
       revision: String(event.revision),
@@ -15,6 +22,11 @@ export function exportLine(event: RecordedEvent): string {
       metadata: event.metadata,
     }) + '\n'
   );
+}
+
+/** JSON text that is one line for every reader that splits lines. */
+export function toJsonLine(value: unknown): string {
+  return JSON.stringify(value).replace(LINE_BREAKERS, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 export interface ExportFilter {
