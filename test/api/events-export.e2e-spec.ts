@@ -93,7 +93,8 @@ describe('GET /events, read by line readers that split on more than \\n', () => 
     const planted = `first\u2028{"type":"Planted"}\u2029second\u0085third\u001cfourth\u000bfifth\u000cend`;
     await desk.expect(201, 'POST', '/requests/planted/comments', { as: agent(), body: { body: planted, visibility: 'internal' } });
     const raw = (await desk.call('GET', '/events', { as: analyst })).raw;
-    // JavaScript's line terminators, and those Python's str.splitlines ends a line at.
+    // JavaScript's line terminators, and those Python's str.splitlines ends a line at (control characters among them).
+    // eslint-disable-next-line no-control-regex
     const splitLines = raw.split(/\r\n|[\n\r\u000b\u000c\u001c\u001d\u001e\u0085\u2028\u2029]/).filter(Boolean);
     expect(splitLines).toHaveLength(await desk.eventCount());
     const events = splitLines.map((line) => JSON.parse(line));
