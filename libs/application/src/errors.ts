@@ -6,7 +6,7 @@ import type { StreamRevision } from '@desk/event-store';
  * carry no HTTP status: the HTTP edge maps each kind to one, in one place.
  */
 export abstract class ApplicationError extends Error {
-  abstract readonly kind: 'idempotency_conflict' | 'concurrency_conflict' | 'precondition_failed';
+  abstract readonly kind: 'idempotency_conflict' | 'concurrency_conflict' | 'precondition_failed' | 'read_model_not_of_this_log';
   constructor(message: string) {
     super(message);
     this.name = new.target.name;
@@ -33,4 +33,13 @@ export class PreconditionFailedError extends ApplicationError {
   ) {
     super(message);
   }
+}
+
+/**
+ * A read model whose checkpoint is past the head of the log it is asked about: it was built from another log
+ * (another desk's files, a log restored from an older backup). Its answers would be another desk's data; the
+ * process that runs the projections builds it again from the start when it starts.
+ */
+export class ReadModelNotOfThisLogError extends ApplicationError {
+  readonly kind = 'read_model_not_of_this_log' as const;
 }

@@ -14,6 +14,7 @@ import {
 } from '@desk/read-models';
 import type { AggregateRepository } from './commands/aggregate-repository';
 import type { Clock } from './clock';
+import { ReadModelNotOfThisLogError } from './errors';
 import { silentLog, type Log } from './observability/json-log';
 import { ReactorRunner } from './processes/reactor';
 import { satisfactionFollowUp } from './processes/satisfaction-follow-up.reactor';
@@ -260,6 +261,17 @@ export class ReadSide implements ReadModelProgress {
     }
   }
 
+  /** Read models past the head of this process's log were built from another one: their answers are refused. */
+  private async refuseReadModelsOfAnotherLog(checkpoints: ReadonlyMap<string, LogPosition>): Promise<void> {
+    const head = await this.dependencies.eventStore.headPosition();
+    const ahead = [...checkpoints].filter(([, checkpoint]) => checkpoint > head);
+    if (ahead.length === 0) return;
+    throw new ReadModelNotOfThisLogError(
+      `the read models ${ahead.map(([name, checkpoint]) => `${name} (at ${checkpoint})`).join(', ')} are past the head of the log (${head}): ` +
+        'they were built from another log; the process that runs the projections builds them again when it starts',
+    );
+  }
+
   async waitFor(projections: readonly string[], position: LogPosition, timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -274,7 +286,10 @@ export class ReadSide implements ReadModelProgress {
     // Another process runs them (or a new version is being built): watch their checkpoints in the read-model store.
     while (true) {
       const checkpoints = await this.checkpoints(projections);
-      if (projections.every((name) => (checkpoints.get(name) ?? -1n) >= position)) return true;
+      if (projections.every((name) => (checkpoints.get(name) ?? -1n) >= position)) {
+        await this.refuseReadModelsOfAnotherLog(checkpoints);
+        return true;
+      }
       if (Date.now() >= deadline) return false;
       await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS, Math.max(1, deadline - Date.now()))));
     }

@@ -31,6 +31,7 @@ const APPLICATION_STATUS: Record<ApplicationError['kind'], { status: number; tit
   idempotency_conflict: { status: 409, title: 'Conflict' },
   concurrency_conflict: { status: 409, title: 'Conflict' },
   precondition_failed: { status: 412, title: 'Revision mismatch' },
+  read_model_not_of_this_log: { status: 503, title: 'Read model not of this log' },
 };
 
 const TITLES: Record<number, string> = {

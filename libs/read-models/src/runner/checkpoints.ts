@@ -59,14 +59,24 @@ export async function createCheckpointTable(db: Kysely<ReadModelTables>): Promis
 /**
  * Makes sure the projection's tables and checkpoint exist at its version:
  * a version the store has not seen drops the old tables and starts from zero.
+ * So does a checkpoint past `head`, the head of the log the projection is to
+ * follow: such a read model was built from another log (another desk's
+ * files, or a log restored from an older backup), and serving it would
+ * answer with data that log never held.
  * Returns the checkpoint to resume from.
  */
-export async function prepareProjection(store: ReadModelStore, projection: Projection, now: Date): Promise<LogPosition> {
+export async function prepareProjection(
+  store: ReadModelStore,
+  projection: Projection,
+  now: Date,
+  head?: LogPosition,
+): Promise<LogPosition> {
   return schemaTransaction(store, store.writer, async (trx) => {
     await createCheckpointTable(trx);
     const row = await trx.selectFrom('projection_checkpoints').selectAll().where('name', '=', projection.name).executeTakeFirst();
+    const fromThisLog = head === undefined || (row !== undefined && BigInt(row.position) <= head);
     // Built here already: its tables stand (a swapped-in copy's indexes keep the copy's names).
-    if (row && row.version === projection.version) return BigInt(row.position);
+    if (row && row.version === projection.version && fromThisLog) return BigInt(row.position);
     for (const table of projection.tables) await trx.schema.dropTable(table).ifExists().execute();
     await projection.createTables(trx);
     const fresh = { version: projection.version, position: String(START), updated_at: now.toISOString() };

@@ -4,7 +4,7 @@ import type { ReadModelStore } from '../store/read-model-store';
 import { inBatches } from './batches';
 import type { Kysely } from 'kysely';
 import type { ReadModelTables } from '../store/read-model-tables';
-import { prepareCopy, prepareProjection } from './checkpoints';
+import { prepareCopy, prepareProjection, readCheckpoints } from './checkpoints';
 import { copyCheckpointName, CopyTablesPlugin } from './table-copies';
 import { takeTurn, turnDue } from './event-loop-turns';
 import { decodeLogged } from './logged-event';
@@ -128,9 +128,22 @@ export class ProjectionRunner {
   async start(): Promise<void> {
     if (this.loop) return;
     this.stopping = false;
+    const head = await this.events.headPosition();
+    if (!this.copy) {
+      const stored = (await readCheckpoints(this.readModels.reader, [this.checkpointName]).catch(() => new Map<string, LogPosition>())).get(
+        this.checkpointName,
+      );
+      if (stored !== undefined && stored > head) {
+        this.log.error(`projection ${this.projection.name} was built from another log: it is built again from the start`, {
+          projection: this.projection.name,
+          checkpoint: String(stored),
+          head: String(head),
+        });
+      }
+    }
     this.checkpoint = this.copy
       ? await prepareCopy(this.readModels, this.writer, this.projection, this.checkpointName, this.now())
-      : await prepareProjection(this.readModels, this.projection, this.now());
+      : await prepareProjection(this.readModels, this.projection, this.now(), head);
     this.state = this.copy ? 'rebuilding' : (await this.events.headPosition()) <= this.checkpoint ? 'running' : 'catching_up';
     this.loop = this.run();
   }
