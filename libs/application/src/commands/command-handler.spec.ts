@@ -7,9 +7,9 @@ import { rivalBeforeAppend } from '@desk/event-store/testing/rival-before-append
 import { writeDependencies } from '../command-side';
 import { ConcurrencyConflictError, IdempotencyKeyReusedError, PreconditionFailedError } from '../errors';
 import type { CommandEnvelope, Step } from './command-handler';
-import { createWriteSide, DepartmentWrite, CustomerWrite, RequestWrite, type WriteSide } from './writes';
+import { registerItAndEva } from '../testing/write-side-desk';
+import { createWriteSide, RequestWrite, type WriteSide } from './writes';
 
-const MANAGER: Actor = { id: 'mgr-mia', role: 'manager' };
 const AGENT: Actor = { id: 'agent-ann', role: 'agent' };
 const MONDAY_9 = new Date('2025-03-03T08:00:00.000Z');
 
@@ -39,19 +39,7 @@ describe('the one write path', () => {
     dir = mkdtempSync(join(tmpdir(), 'desk-write-'));
     store = new SqliteEventStore(join(dir, 'events.sqlite'));
     writes = createWriteSide(writeDependencies(store, { now: () => MONDAY_9 }));
-    await writes.departments.execute(
-      new DepartmentWrite('it', { type: 'RegisterDepartment', data: { departmentId: 'it', name: 'IT' } }, envelope(MANAGER)),
-    );
-    await writes.customers.execute(
-      new CustomerWrite(
-        'emp-eva',
-        {
-          type: 'RegisterCustomer',
-          data: { customerId: 'emp-eva', name: 'Eva', type: 'internal', kind: 'employee', departmentId: 'it', customerFacing: false },
-        },
-        envelope(MANAGER),
-      ),
-    );
+    await registerItAndEva(writes);
   });
   afterEach(async () => {
     await store.close();
@@ -145,19 +133,7 @@ describe('the one write path', () => {
     const other = new SqliteEventStore(join(elsewhere, 'events.sqlite'));
     try {
       const again = createWriteSide(writeDependencies(other, { now: () => MONDAY_9 }));
-      await again.departments.execute(
-        new DepartmentWrite('it', { type: 'RegisterDepartment', data: { departmentId: 'it', name: 'IT' } }, envelope(MANAGER)),
-      );
-      await again.customers.execute(
-        new CustomerWrite(
-          'emp-eva',
-          {
-            type: 'RegisterCustomer',
-            data: { customerId: 'emp-eva', name: 'Eva', type: 'internal', kind: 'employee', departmentId: 'it', customerFacing: false },
-          },
-          envelope(MANAGER),
-        ),
-      );
+      await registerItAndEva(again);
       await again.requests.execute(new RequestWrite('r-1', steps('case-1|row-2'), envelope(AGENT)));
       expect((await other.readStream('request-r-1')).map((e) => e.id)).toEqual(first);
     } finally {

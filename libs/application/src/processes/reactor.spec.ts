@@ -5,10 +5,10 @@ import type { Actor, CommentAdded } from '@desk/domain';
 import { SqliteEventStore, type EventStore, type RecordedEvent } from '@desk/event-store';
 import { decodeLogged } from '@desk/read-models';
 import { writeDependencies } from '../command-side';
-import { createWriteSide, CustomerWrite, DepartmentWrite, RequestWrite, type WriteSide } from '../commands/writes';
+import { createWriteSide, RequestWrite, type WriteSide } from '../commands/writes';
+import { registerItAndEva } from '../testing/write-side-desk';
 import { ReactorRunner, type Reactor } from './reactor';
 
-const MANAGER: Actor = { id: 'mgr', role: 'manager' };
 const AGENT: Actor = { id: 'agent-ann', role: 'agent' };
 const at = { now: () => new Date('2025-03-03T08:00:00.000Z') };
 const envelope = (actor: Actor) => ({ commandId: `c-${Math.random()}`, correlationId: 'corr', actor });
@@ -49,19 +49,7 @@ describe('a reactor run as a checkpointed subscriber', () => {
     dir = mkdtempSync(join(tmpdir(), 'desk-reactor-'));
     store = new SqliteEventStore(join(dir, 'events.sqlite'));
     writes = createWriteSide(writeDependencies(store, at));
-    await writes.departments.execute(
-      new DepartmentWrite('it', { type: 'RegisterDepartment', data: { departmentId: 'it', name: 'IT' } }, envelope(MANAGER)),
-    );
-    await writes.customers.execute(
-      new CustomerWrite(
-        'eva',
-        {
-          type: 'RegisterCustomer',
-          data: { customerId: 'eva', name: 'Eva', type: 'internal', kind: 'employee', departmentId: 'it', customerFacing: false },
-        },
-        envelope(MANAGER),
-      ),
-    );
+    await registerItAndEva(writes, 'eva');
     await writes.requests.execute(
       new RequestWrite(
         'r-1',
