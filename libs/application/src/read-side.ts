@@ -1,4 +1,4 @@
-import type { EventStore, LogPosition } from '@desk/event-store';
+import { START, type EventStore, type LogPosition } from '@desk/event-store';
 import { randomBytes } from 'node:crypto';
 import {
   allProjections,
@@ -89,6 +89,8 @@ export class ReadSide implements ReadModelProgress {
   private readonly rebuilds = new Map<string, { copy: ProjectionRunner; startedAt: string; done: Promise<void> }>();
   private readonly lastRebuilds = new Map<string, RebuildOutcome>();
   private stopping = false;
+  /** The furthest head of the log seen by the checks of replicas' waits. */
+  private headSeen: LogPosition = START;
 
   private constructor(
     private readonly dependencies: ReadSideDependencies,
@@ -261,13 +263,18 @@ export class ReadSide implements ReadModelProgress {
     }
   }
 
-  /** Read models past the head of this process's log were built from another one: their answers are refused. */
+  /**
+   * Read models past the head of this process's log were built from another one: their answers are refused.
+   * The head only grows, so it is asked of the store only when a checkpoint is past the last head seen.
+   */
   private async refuseReadModelsOfAnotherLog(checkpoints: ReadonlyMap<string, LogPosition>): Promise<void> {
-    const head = await this.dependencies.eventStore.headPosition();
-    const ahead = [...checkpoints].filter(([, checkpoint]) => checkpoint > head);
+    const furthest = [...checkpoints.values()].reduce((max, checkpoint) => (checkpoint > max ? checkpoint : max), START);
+    if (furthest <= this.headSeen) return;
+    this.headSeen = await this.dependencies.eventStore.headPosition();
+    const ahead = [...checkpoints].filter(([, checkpoint]) => checkpoint > this.headSeen);
     if (ahead.length === 0) return;
     throw new ReadModelNotOfThisLogError(
-      `the read models ${ahead.map(([name, checkpoint]) => `${name} (at ${checkpoint})`).join(', ')} are past the head of the log (${head}): ` +
+      `the read models ${ahead.map(([name, checkpoint]) => `${name} (at ${checkpoint})`).join(', ')} are past the head of the log (${this.headSeen}): ` +
         'they were built from another log; the process that runs the projections builds them again when it starts',
     );
   }

@@ -1,4 +1,9 @@
-import { ConcurrencyConflictError, IdempotencyKeyReusedError, PreconditionFailedError } from '@desk/application';
+import {
+  ConcurrencyConflictError,
+  IdempotencyKeyReusedError,
+  PreconditionFailedError,
+  ReadModelNotOfThisLogError,
+} from '@desk/application';
 import { toProblem } from './problem-details';
 
 /** The application layer's errors carry no status; these are the documents the API has always sent for them. */
@@ -30,6 +35,16 @@ describe('toProblem for the application layer’s errors', () => {
       status: 412,
       detail: 'If-Match names revision 0, but r9 is at no revision (it does not exist)',
       currentRevision: null,
+    });
+  });
+
+  it("answers a wait over read models of another log with 503: not another desk's data, and not a fault of the API", () => {
+    const error = new ReadModelNotOfThisLogError('the read models request-summaries (at 900) are past the head of the log (12)');
+    expect(toProblem(error)).toEqual({
+      type: '/problems/read-model-not-of-this-log',
+      title: 'Read model not of this log',
+      status: 503,
+      detail: 'the read models request-summaries (at 900) are past the head of the log (12)',
     });
   });
 });
