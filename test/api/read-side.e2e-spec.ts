@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { dropSchema, freshSchema } from '../support/postgres-schemas';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +7,7 @@ import { createReadModelStore, type ReadModelStore } from '@desk/read-models';
 import { describeSkipped } from '../support/describe-skipped';
 import { openPostgresReadModels } from '../read-models/support/read-model-backends';
 import { agent, analyst, operator, requester, TestDesk, type TestClock } from './support/test-desk';
+import { brokenRequestOpened } from '../support/poison-events';
 
 /**
  * SPEC §2's veterinary clinic over HTTP: the receptionists' phone system
@@ -337,20 +337,7 @@ describe('projection status for operators', () => {
     try {
       await seedVetClinic(desk);
       // Written past the domain: a RequestOpened without its data, such as a bad import could leave.
-      const poison = await desk.store.appendToStream('request-broken', [
-        {
-          id: randomUUID(),
-          type: 'RequestOpened',
-          data: { requestId: 'broken' },
-          metadata: {
-            correlationId: 'c-poison',
-            causationId: 'x',
-            actor: 'import',
-            occurredAt: '2026-03-02T09:00:00.000Z',
-            schemaVersion: 1,
-          },
-        },
-      ]);
+      const poison = await desk.store.appendToStream('request-broken', [brokenRequestOpened()]);
       const { position } = await open(desk, 'after-poison', 'rita', 'it', 'medium');
       expect(await desk.readSide.waitFor(['satisfaction-follow-up'], BigInt(position), 5000)).toBe(true);
       let status: { projections: ProjectionStatus[] } = { projections: [] };

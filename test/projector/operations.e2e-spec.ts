@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import jwt from 'jsonwebtoken';
 import { issueToken, TOKEN_ROLES } from '@desk/application';
 import { SqliteEventStore } from '@desk/event-store';
 import { collect, exited, freePort, spawnApp, until } from '../support/child-apps';
+import { brokenRequestOpened } from '../support/poison-events';
 
 /**
  * The projector serves the API's operations surface on PROJECTOR_PORT: public
@@ -87,20 +88,7 @@ class ProjectorChild {
 async function writePoisonEvent(dataDir: string): Promise<bigint> {
   const store = new SqliteEventStore(join(dataDir, 'events.sqlite'));
   try {
-    const { position } = await store.appendToStream('request-broken', [
-      {
-        id: randomUUID(),
-        type: 'RequestOpened',
-        data: { requestId: 'broken' },
-        metadata: {
-          correlationId: 'c-poison',
-          causationId: 'x',
-          actor: 'import',
-          occurredAt: '2026-03-02T09:00:00.000Z',
-          schemaVersion: 1,
-        },
-      },
-    ]);
+    const { position } = await store.appendToStream('request-broken', [brokenRequestOpened()]);
     return position;
   } finally {
     await store.close();

@@ -165,16 +165,16 @@ describe('the one write path', () => {
 
   const racedBy = (rival: (attempt: number) => Promise<unknown>, times: number): EventStore =>
     rivalBeforeAppend(store, 'request-r-1', rival, times);
+  /** A write side whose first append to r-1 finds it assigned by another process (a replica) just before. */
+  const racedByAnAssignment = (): WriteSide => {
+    const replica = createWriteSide(writeDependencies(store, { now: () => MONDAY_9 }));
+    const rival = () => replica.requests.execute(new RequestWrite('r-1', assign, envelope(AGENT)));
+    return createWriteSide(writeDependencies(racedBy(rival, 1), { now: () => MONDAY_9 }));
+  };
 
   it('makes a plan again from the stream as it stands when another writer moved it first', async () => {
     await writes.requests.execute(new RequestWrite('r-1', open, envelope(AGENT)));
-    const replica = createWriteSide(writeDependencies(store, { now: () => MONDAY_9 }));
-    const raced = createWriteSide(
-      writeDependencies(
-        racedBy(() => replica.requests.execute(new RequestWrite('r-1', assign, envelope(AGENT))), 1),
-        { now: () => MONDAY_9 },
-      ),
-    );
+    const raced = racedByAnAssignment();
     const seen: string[] = [];
     const result = await raced.requests.execute(
       new RequestWrite(
@@ -193,13 +193,7 @@ describe('the one write path', () => {
 
   it('turns a lost race into a precondition failure when the caller named the revision it decided on', async () => {
     await writes.requests.execute(new RequestWrite('r-1', open, envelope(AGENT)));
-    const replica = createWriteSide(writeDependencies(store, { now: () => MONDAY_9 }));
-    const raced = createWriteSide(
-      writeDependencies(
-        racedBy(() => replica.requests.execute(new RequestWrite('r-1', assign, envelope(AGENT))), 1),
-        { now: () => MONDAY_9 },
-      ),
-    );
+    const raced = racedByAnAssignment();
     const write = raced.requests.execute(new RequestWrite('r-1', assign, envelope(AGENT, { expectedRevision: 0n })));
     await expect(write).rejects.toThrow(PreconditionFailedError);
     await expect(write).rejects.toMatchObject({ currentRevision: 1n });
