@@ -18,7 +18,8 @@ import { ReadModelNotOfThisLogError } from './errors';
 import { silentLog, type Log } from './observability/json-log';
 import { ReactorRunner } from './processes/reactor';
 import { satisfactionFollowUp } from './processes/satisfaction-follow-up.reactor';
-import { SlaWatch, type RequestCommandBus } from './processes/sla-watch';
+import type { RequestWrites } from './commands/writes';
+import { SlaWatch } from './processes/sla-watch';
 
 export interface ReadSideOptions {
   /** Run the projections and the processes here; false for API replicas that only query. */
@@ -61,7 +62,7 @@ export interface ReadSideDependencies {
   eventStore: EventStore;
   readModels: ReadModelStore;
   clock: Clock;
-  commands: RequestCommandBus;
+  commands: RequestWrites;
   repository: AggregateRepository;
   log?: Log;
 }

@@ -52,6 +52,9 @@ export class DepartmentWriteHandler extends handlerOf(DepartmentWrite, departmen
 export class CustomerWriteHandler extends handlerOf(CustomerWrite, customerAggregate) {}
 export class ImpactWriteHandler extends handlerOf(ImpactWrite, impactAggregate) {}
 
+/** What a process needs of the request handler: to hand it writes (tests give it stand-ins). */
+export type RequestWrites = Pick<RequestWriteHandler, 'execute'>;
+
 export const WRITE_HANDLERS = [RequestWriteHandler, DepartmentWriteHandler, CustomerWriteHandler, ImpactWriteHandler];
 
 /** The handlers of every aggregate over one store, for processes and tools that run without Nest. */

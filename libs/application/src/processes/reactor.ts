@@ -4,9 +4,8 @@ import type { LoggedEvent, Projection, ReadModelTables } from '@desk/read-models
 import type { AggregateRepository } from '../commands/aggregate-repository';
 import type { Commands } from '../commands/command-handler';
 import { requestAggregate } from '../commands/aggregates';
-import { RequestWrite } from '../commands/writes';
+import { RequestWrite, type RequestWrites } from '../commands/writes';
 import { silentLog, type Log } from '../observability/json-log';
-import type { RequestCommandBus } from './sla-watch';
 
 /** A command a reactor issues in answer to an event, addressed to a request. */
 export interface Reaction {
@@ -44,7 +43,7 @@ export class ReactorRunner<Event extends DeskEvent> implements Projection {
 
   constructor(
     private readonly reactor: Reactor<Event>,
-    private readonly commands: RequestCommandBus,
+    private readonly commands: RequestWrites,
     private readonly repository: AggregateRepository,
     private readonly log: Log = silentLog,
   ) {

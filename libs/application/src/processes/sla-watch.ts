@@ -1,16 +1,11 @@
 import { DomainError, type Actor, type SlaTargetKind } from '@desk/domain';
 import type { ReadModelStore } from '@desk/read-models';
-import type { CommandResult } from '../commands/command-handler';
-import { RequestWrite } from '../commands/writes';
+import { RequestWrite, type RequestWrites } from '../commands/writes';
 import type { Clock } from '../clock';
 import { processEnvelope } from './process-actor';
 import { silentLog, type Log } from '../observability/json-log';
 
 export const SLA_WATCH_ACTOR: Actor = { id: 'system:sla-watch', role: 'system' };
-
-export interface RequestCommandBus {
-  execute(write: RequestWrite): Promise<CommandResult>;
-}
 
 export interface SlaWatchTick {
   /** Due targets found in the read model. */
@@ -32,7 +27,7 @@ export class SlaWatch {
 
   constructor(
     private readonly readModels: ReadModelStore,
-    private readonly commands: RequestCommandBus,
+    private readonly commands: RequestWrites,
     private readonly clock: Clock,
     private readonly intervalMs: number,
     private readonly log: Log = silentLog,
