@@ -89,8 +89,7 @@ export function atRiskAt(
   pausedMinutes: number,
   calendar: BusinessCalendar | null,
 ): string | null {
-  if (targetMinutes === null) return null;
-  return addBusinessMinutes(new Date(openedAt), Math.ceil(targetMinutes * AT_RISK_SHARE) + pausedMinutes, calendar).toISOString();
+  return dueAt(openedAt, targetMinutes === null ? null : Math.ceil(targetMinutes * AT_RISK_SHARE), pausedMinutes, calendar);
 }
 
 /**
