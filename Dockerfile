@@ -17,6 +17,8 @@ ENV NODE_ENV=production DATA_DIR=/data PORT=3000
 ENV NODE_OPTIONS=--max-old-space-size=256
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The CLI's launchers (sd, desk-token), so operators run it inside the container as on a checkout.
+COPY --from=build /app/apps/cli/bin ./apps/cli/bin
 COPY package.json ./
 RUN mkdir -p /data && chown node:node /data
 USER node

@@ -11,7 +11,8 @@ import { loadConfig } from '@desk/application';
 const ROOT = join(__dirname, '../..');
 const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'));
 const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
-const scripts: Record<string, string> = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts;
+const packageJson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string>; bin: Record<string, string> };
+const scripts = packageJson.scripts;
 
 type Service = {
   image?: string;
@@ -97,6 +98,18 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(scripts.build).toMatch(/nest build api/);
     expect(scripts.build).toMatch(/nest build projector/);
+  });
+
+  it('carries the CLI launchers package.json names, so sd and desk-token run inside the container', () => {
+    const launchers = Object.values(packageJson.bin);
+    expect(launchers.length).toBeGreaterThan(0);
+    for (const launcher of launchers) {
+      expect(launcher.startsWith('apps/cli/bin/')).toBe(true);
+      // Each launcher runs a file of the build, which the image copies whole.
+      const built = /'(dist\/[^']+\.js)'/.exec(readFileSync(join(ROOT, launcher), 'utf8'))?.[1];
+      expect(built).toBeDefined();
+    }
+    expect(dockerfile).toMatch(/COPY --from=build \/app\/apps\/cli\/bin \.\/apps\/cli\/bin/);
   });
 
   it('keeps local data, builds and modules out of the build context', () => {
