@@ -9,6 +9,7 @@ export * from './queries/sla-state';
 export * from './queries/queue.query';
 export * from './queries/workload.query';
 export * from './queries/impact.query';
+export * from './queries/requester-view';
 export * from './store/read-model-errors';
 export * from './replay/replay';
 export * from './runner/table-copies';
