@@ -208,6 +208,36 @@ describeOnEveryReadModelStore('projection runner', (open) => {
     expect(await counted(store)).toBe(history.events.filter((event) => runner.projection.eventTypes.has(event.type)).length);
   });
 
+  it('shows itself running again, without the old error, once the log answers after an outage with nothing new in it', async () => {
+    const history = busyDesk(5);
+    await append(events, history.events);
+    let down = false;
+    const live: LogSubscription[] = [];
+    const flaky: EventStore = Object.create(events);
+    flaky.readAll = (options?: ReadAllOptions) => (down ? Promise.reject(new Error('the event store is unreachable')) : events.readAll(options));
+    flaky.subscribeToAll = (options?: SubscribeOptions): LogSubscription => {
+      const inner = events.subscribeToAll(options);
+      live.push(inner);
+      async function* dropping() {
+        yield* inner;
+        // The store closed the subscription under it: the connection is gone.
+        if (down) throw new Error('the event store is unreachable');
+      }
+      const iterator = dropping();
+      return { [Symbol.asyncIterator]: () => iterator, close: () => inner.close() };
+    };
+    const runner = await run(new CountingProjection(), { batchSize: 4, maxBackoffMs: 20 }, flaky);
+    await until(async () => runner.status().state === 'running' && runner.position === (await events.headPosition()) && live.length > 0);
+    down = true;
+    for (const subscription of live.splice(0)) await subscription.close();
+    await until(() => runner.status().state === 'catching_up' && runner.status().lastError === 'the event store is unreachable');
+    down = false;
+    // Nothing new is appended: the next read of the log finds the head already reached.
+    await until(() => runner.status().state === 'running');
+    expect(runner.status().lastError).toBeNull();
+    expect(await counted(store)).toBe(history.events.filter((event) => runner.projection.eventTypes.has(event.type)).length);
+  });
+
   it('restarts a dropped live subscription from its checkpoint, with back-off, and shows it', async () => {
     let drops = 0;
     let subscribed = false;

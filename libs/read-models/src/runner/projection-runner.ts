@@ -238,7 +238,9 @@ export class ProjectionRunner {
         // Catching up, whole pages of the log are read and applied as batches: no event-by-event iteration.
         for (let full = true; full && !this.stopping;) {
           const page = await this.events.readAll({ after: this.checkpoint, maxCount: this.batchSize });
+          // An empty page is the head reached: after an outage with nothing new in the log, that is recovery too.
           if (page.length > 0) await this.applied(page);
+          else this.reached(true);
           full = page.length === this.batchSize;
           failures = 0;
         }
@@ -299,9 +301,13 @@ export class ProjectionRunner {
   private async applied(batch: RecordedEvent[]): Promise<void> {
     await this.applyBatch(batch);
     if (turnDue()) await takeTurn();
-    this.lastError = null;
     // A short batch means nothing more was at hand; after a full one, the head says whether more is coming.
-    const caughtUp = batch.length < this.batchSize || (await this.events.headPosition()) <= this.checkpoint;
+    this.reached(batch.length < this.batchSize || (await this.events.headPosition()) <= this.checkpoint);
+  }
+
+  /** The state after a batch applied or an empty read of the log: whatever failed before has been overcome. */
+  private reached(caughtUp: boolean): void {
+    this.lastError = null;
     const state = this.copy ? 'rebuilding' : caughtUp ? 'running' : 'catching_up';
     if (state === 'running' && this.state !== 'running') {
       this.log.info(`projection ${this.projection.name} caught up`, {
