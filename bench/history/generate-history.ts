@@ -5,6 +5,8 @@ import {
   IMPACT_GRAPH_STREAM,
   OPEN_STATUSES,
   type Actor,
+  type AgentCommand,
+  type AgentState,
   type CustomerCommand,
   type CustomerState,
   type DepartmentCommand,
@@ -18,6 +20,7 @@ import {
 } from '@desk/domain';
 import { SqliteEventStore, type EventMetadata, type EventToAppend, type RecordedEvent } from '@desk/event-store';
 import {
+  agentAggregate,
   customerAggregate,
   decideStep,
   departmentAggregate,
@@ -77,7 +80,8 @@ export async function generateHistory(options: { seed: number; size: number }): 
   const slots: { at: number; copy: number; index: number }[] = [];
   for (let copy = 0; copy < copies; copy++) {
     base.forEach((event, index) => {
-      if (copy > 0 && event.streamId.startsWith('department-')) return;
+      // Departments and agents are the same in every copy: the same people work the copied incidents.
+      if (copy > 0 && (event.streamId.startsWith('department-') || event.streamId.startsWith('agent-'))) return;
       slots.push({ at: Date.parse(event.metadata.occurredAt) + copy * COPY_SHIFT, copy, index });
     });
   }
@@ -140,7 +144,8 @@ function copyEvent(event: RecordedEvent, copy: number, at: number, seed: number)
   for (const [key, value] of Object.entries(event.data)) {
     data[key] = ID_KEYS.has(key) && typeof value === 'string' ? copyId(value, copy) : value;
   }
-  const streamId = event.streamId.startsWith('department-') ? event.streamId : copyStream(event.streamId, copy);
+  const shared = event.streamId.startsWith('department-') || event.streamId.startsWith('agent-');
+  const streamId = shared ? event.streamId : copyStream(event.streamId, copy);
   const metadata: EventMetadata = {
     ...event.metadata,
     correlationId: `${event.metadata.correlationId}:c${copy}`,
@@ -220,6 +225,7 @@ class SimulatedDesk {
   private readonly departments = new Map<string, DepartmentState>();
   private readonly customers = new Map<string, CustomerState>();
   private readonly requests = new Map<string, RequestState>();
+  private readonly agents = new Map<string, AgentState>();
   private graph: ImpactGraphState = impactAggregate.decider.initialState;
   /** Volvo incidents open now, the candidates for causes of external trouble. */
   private readonly openIncidents = new Set<string>();
@@ -242,6 +248,10 @@ class SimulatedDesk {
         calendar: null,
       },
     });
+    for (let n = 0; n < CARE_AGENTS; n++) {
+      const { id } = agentFor(n);
+      this.agent(out, at, id, { type: 'RegisterAgent', data: { agentId: id, name: `Care agent ${n}`, departmentIds: [CARE], tier: 'L1' } });
+    }
   }
 
   /** A copied Volvo event: fold it into the state the generated commands are decided against. */
@@ -264,6 +274,10 @@ class SimulatedDesk {
       const id = streamId.slice('department-'.length);
       const { decider, decode } = departmentAggregate;
       this.departments.set(id, decider.evolve(this.departments.get(id) ?? decider.initialState, decode(recorded)));
+    } else if (streamId.startsWith('agent-')) {
+      const id = streamId.slice('agent-'.length);
+      const { decider, decode } = agentAggregate;
+      this.agents.set(id, decider.evolve(this.agents.get(id) ?? decider.initialState, decode(recorded)));
     }
   }
 
@@ -349,6 +363,10 @@ class SimulatedDesk {
     this.departments.set(CARE, this.write(out, departmentAggregate, CARE, this.departments.get(CARE), command, now, MANAGER));
   }
 
+  private agent(out: GeneratedEvent[], now: Date, id: string, command: AgentCommand): void {
+    this.agents.set(id, this.write(out, agentAggregate, id, this.agents.get(id), command, now, MANAGER));
+  }
+
   private impact(out: GeneratedEvent[], now: Date, command: ImpactCommand): void {
     this.graph = this.write(out, impactAggregate, command.data.causeRequestId, this.graph, command, now, agentFor(this.sequence));
   }
@@ -369,7 +387,7 @@ class SimulatedDesk {
       state ?? aggregate.decider.initialState,
       { command, eventIdSeed: `${this.seed}|gen|${this.sequence}` },
       { commandId, correlationId: commandId, actor, now },
-      { departments: this.departments, customers: this.customers, requests: this.requests },
+      { departments: this.departments, customers: this.customers, requests: this.requests, agents: this.agents },
     );
     const streamId = aggregate.streamOf(id);
     for (const event of decided.toAppend) out.push({ streamId, event });
@@ -377,6 +395,8 @@ class SimulatedDesk {
   }
 }
 
+const CARE_AGENTS = 12;
+
 function agentFor(sequence: number): Actor {
-  return { id: `care-agent-${sequence % 12}`, role: 'agent' };
+  return { id: `care-agent-${sequence % CARE_AGENTS}`, role: 'agent' };
 }

@@ -87,13 +87,13 @@ const opened: RequestState = fold(
       data: { requestId: PATH_REQUEST, requesterId: 'anna', departmentId: 'it', subject: 'Phones', description: '', priority: 'high' },
     },
     requestDecider.initialState,
-    { actor: agent, now: NOW, departments, customers, requests: new Map() },
+    { actor: agent, now: NOW, departments, customers, requests: new Map(), agents: new Map() },
   ),
 );
 const requests = new Map([[PATH_REQUEST, opened]]);
 
 const onRequest = (command: RequestCommand, actor: Actor = agent) =>
-  decideRequest(command, opened, { actor, now: NOW, departments, customers, requests });
+  decideRequest(command, opened, { actor, now: NOW, departments, customers, requests, agents: new Map() });
 
 // ---------------------------------------------------------------- what each body may hold
 
@@ -248,7 +248,7 @@ const ROUTES: Route[] = [
       decideRequest(
         { type: 'OpenRequest', data: requestCommandData.open(body as never, (body.id as string | undefined) ?? 'generated-id') },
         requestDecider.initialState,
-        { actor: agent, now: NOW, departments, customers, requests: new Map() },
+        { actor: agent, now: NOW, departments, customers, requests: new Map(), agents: new Map() },
       ),
     consistent: keepPriorityChoice,
   },

@@ -1,10 +1,11 @@
+import type { AgentEvent } from './agent/agent.events';
 import type { CustomerEvent } from './customer/customer.events';
 import type { DepartmentEvent } from './department/department.events';
 import type { ImpactEvent } from './impact/impact.events';
 import type { RequestEvent } from './request/request.events';
 
 /** Every event the desk writes. */
-export type DeskEvent = DepartmentEvent | CustomerEvent | RequestEvent | ImpactEvent;
+export type DeskEvent = DepartmentEvent | CustomerEvent | AgentEvent | RequestEvent | ImpactEvent;
 export type EventType = DeskEvent['type'];
 
 /**
@@ -16,6 +17,10 @@ export const EVENT_SCHEMA_VERSIONS: Readonly<Record<EventType, number>> = {
   DepartmentRegistered: 1,
   ServiceStandardPublished: 1,
   CustomerRegistered: 1,
+  AgentRegistered: 1,
+  AgentRenamed: 1,
+  AgentDepartmentsChanged: 1,
+  AgentTierChanged: 1,
   RequestOpened: 1,
   RequestAssigned: 1,
   RequestWorkStarted: 1,
@@ -44,6 +49,10 @@ export const EVENT_AGGREGATES = {
   DepartmentRegistered: 'department',
   ServiceStandardPublished: 'department',
   CustomerRegistered: 'customer',
+  AgentRegistered: 'agent',
+  AgentRenamed: 'agent',
+  AgentDepartmentsChanged: 'agent',
+  AgentTierChanged: 'agent',
   RequestOpened: 'request',
   RequestAssigned: 'request',
   RequestWorkStarted: 'request',
@@ -63,7 +72,7 @@ export const EVENT_AGGREGATES = {
   SlaBreached: 'request',
   ImpactLinked: 'impact',
   ImpactUnlinked: 'impact',
-} as const satisfies Readonly<Record<EventType, 'department' | 'customer' | 'request' | 'impact'>>;
+} as const satisfies Readonly<Record<EventType, 'department' | 'customer' | 'agent' | 'request' | 'impact'>>;
 
 export type AggregateName = (typeof EVENT_AGGREGATES)[EventType];
 

@@ -23,6 +23,12 @@ export * from './customer/customer.state';
 export * from './customer/customer.decide';
 export * from './customer/customer.decider';
 
+export * from './agent/agent.events';
+export * from './agent/agent.commands';
+export * from './agent/agent.state';
+export * from './agent/agent.decide';
+export * from './agent/agent.decider';
+
 export * from './request/request.events';
 export * from './request/request.commands';
 export * from './request/request.state';

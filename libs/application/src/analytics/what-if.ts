@@ -43,7 +43,7 @@ export async function slaWhatIf(store: EventStore, readModels: ReadModelStore, q
   const decided = decider.decide(
     { type: 'PublishServiceStandard', data: { targets: question.targets, calendar: question.calendar } },
     department,
-    { now, actor: { id: 'system:what-if', role: 'system' }, departments: new Map(), customers: new Map(), requests: new Map() },
+    { now, actor: { id: 'system:what-if', role: 'system' }, departments: new Map(), customers: new Map(), requests: new Map(), agents: new Map() },
   );
   const published = decided.find((event) => event.type === 'ServiceStandardPublished');
   if (published?.type !== 'ServiceStandardPublished') throw new Error('publishing a standard decided no ServiceStandardPublished');

@@ -1,5 +1,8 @@
 import {
   IMPACT_GRAPH_STREAM,
+  agentDecider,
+  agentLookups,
+  agentStream,
   customerDecider,
   customerLookups,
   customerStream,
@@ -11,6 +14,9 @@ import {
   requestDecider,
   requestLookups,
   requestStream,
+  type AgentCommand,
+  type AgentEvent,
+  type AgentState,
   type AggregateName,
   type CustomerCommand,
   type CustomerEvent,
@@ -38,6 +44,7 @@ export interface LookedUp {
   departments: ReadonlyMap<string, DepartmentState>;
   customers: ReadonlyMap<string, CustomerState>;
   requests: ReadonlyMap<string, RequestState>;
+  agents: ReadonlyMap<string, AgentState>;
 }
 
 /** What every decision is given: the time, who asks, and what it looked up. */
@@ -90,6 +97,14 @@ export const customerAggregate: Aggregate<CustomerState, CustomerCommand, Custom
   decider: customerDecider,
   decode: decoder('customer'),
   lookups: customerLookups,
+};
+
+export const agentAggregate: Aggregate<AgentState, AgentCommand, AgentEvent> = {
+  name: 'agent',
+  streamOf: agentStream,
+  decider: agentDecider,
+  decode: decoder('agent'),
+  lookups: agentLookups,
 };
 
 /** Impact links are decided on the one impact-graph stream (cycles are found there); the id names the cause request. */

@@ -1,6 +1,8 @@
 import { Inject, type Type } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type {
+  AgentCommand,
+  AgentState,
   CustomerCommand,
   CustomerState,
   DepartmentCommand,
@@ -12,7 +14,7 @@ import type {
   RequestCommand,
   RequestState,
 } from '@desk/domain';
-import { customerAggregate, departmentAggregate, impactAggregate, requestAggregate, type Aggregate } from './aggregates';
+import { agentAggregate, customerAggregate, departmentAggregate, impactAggregate, requestAggregate, type Aggregate } from './aggregates';
 import { AggregateCommandHandler, Write, type CommandResult, type WriteDependencies } from './command-handler';
 
 /**
@@ -24,6 +26,7 @@ import { AggregateCommandHandler, Write, type CommandResult, type WriteDependenc
 export class RequestWrite extends Write<RequestState, RequestCommand> {}
 export class DepartmentWrite extends Write<DepartmentState, DepartmentCommand> {}
 export class CustomerWrite extends Write<CustomerState, CustomerCommand> {}
+export class AgentWrite extends Write<AgentState, AgentCommand> {}
 /** Impact links are decided on the one impact-graph stream; the id names the cause request. */
 export class ImpactWrite extends Write<ImpactGraphState, ImpactCommand> {}
 
@@ -50,12 +53,13 @@ function handlerOf<State, Command extends DomainCommand, Event extends DomainEve
 export class RequestWriteHandler extends handlerOf(RequestWrite, requestAggregate) {}
 export class DepartmentWriteHandler extends handlerOf(DepartmentWrite, departmentAggregate) {}
 export class CustomerWriteHandler extends handlerOf(CustomerWrite, customerAggregate) {}
+export class AgentWriteHandler extends handlerOf(AgentWrite, agentAggregate) {}
 export class ImpactWriteHandler extends handlerOf(ImpactWrite, impactAggregate) {}
 
 /** What a process needs of the request handler: to hand it writes (tests give it stand-ins). */
 export type RequestWrites = Pick<RequestWriteHandler, 'execute'>;
 
-export const WRITE_HANDLERS = [RequestWriteHandler, DepartmentWriteHandler, CustomerWriteHandler, ImpactWriteHandler];
+export const WRITE_HANDLERS = [RequestWriteHandler, DepartmentWriteHandler, CustomerWriteHandler, AgentWriteHandler, ImpactWriteHandler];
 
 /** The handlers of every aggregate over one store, for processes and tools that run without Nest. */
 export function createWriteSide(dependencies: WriteDependencies) {
@@ -64,6 +68,7 @@ export function createWriteSide(dependencies: WriteDependencies) {
     requests: new RequestWriteHandler(dependencies),
     departments: new DepartmentWriteHandler(dependencies),
     customers: new CustomerWriteHandler(dependencies),
+    agents: new AgentWriteHandler(dependencies),
     impacts: new ImpactWriteHandler(dependencies),
   };
 }

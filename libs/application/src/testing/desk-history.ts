@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type {
   Actor,
+  AgentCommand,
+  AgentState,
   BusinessCalendar,
   CustomerCommand,
   CustomerState,
@@ -15,7 +17,7 @@ import type {
   SlaTarget,
 } from '@desk/domain';
 import type { RecordedEvent } from '@desk/event-store';
-import { customerAggregate, departmentAggregate, impactAggregate, requestAggregate, type Aggregate } from '../commands/aggregates';
+import { agentAggregate, customerAggregate, departmentAggregate, impactAggregate, requestAggregate, type Aggregate } from '../commands/aggregates';
 import { decideStep } from '../commands/command-handler';
 
 import { agent as AGENT, manager, system as SYSTEM } from '@desk/domain/testing/roster';
@@ -35,6 +37,7 @@ export class DeskHistory {
   private readonly departments = new Map<string, DepartmentState>();
   private readonly customers = new Map<string, CustomerState>();
   private readonly requests = new Map<string, RequestState>();
+  private readonly agents = new Map<string, AgentState>();
   private graph: ImpactGraphState = impactAggregate.decider.initialState;
   private readonly revisions = new Map<string, number>();
 
@@ -102,8 +105,28 @@ export class DeskHistory {
     return this;
   }
 
+  /** Assigns the request; an agent not yet working in its department is registered there (or joins it) first. */
   assign(requestId: string, agentId = AGENT.id): this {
+    const request = this.requests.get(requestId);
+    if (request && request.status !== 'absent') this.agentWorksIn(agentId, request.departmentId);
     return this.request(requestId, { type: 'AssignRequest', data: { agentId } });
+  }
+
+  /** Registers the agent in the department, or adds it to the ones they work in; nothing when they already work there. */
+  agentWorksIn(agentId: string, departmentId: string, tier: 'L1' | 'L2' | 'L3' = 'L1'): this {
+    const agent = this.agents.get(agentId);
+    if (agent?.status === 'registered' && agent.departmentIds.includes(departmentId)) return this;
+    return this.agentCommand(
+      agentId,
+      agent?.status === 'registered'
+        ? { type: 'ChangeAgent', data: { departmentIds: [...agent.departmentIds, departmentId] } }
+        : { type: 'RegisterAgent', data: { agentId, name: agentId, departmentIds: [departmentId], tier } },
+    );
+  }
+
+  agentCommand(id: string, command: AgentCommand): this {
+    this.agents.set(id, this.decide(agentAggregate, id, this.agents.get(id), command, manager));
+    return this;
   }
 
   /** Assigned and started: in progress. */
@@ -142,7 +165,7 @@ export class DeskHistory {
     actor: Actor,
   ): State {
     const envelope = { commandId: randomUUID(), correlationId: randomUUID(), actor, now: this.now };
-    const lookedUp = { departments: this.departments, customers: this.customers, requests: this.requests };
+    const lookedUp = { departments: this.departments, customers: this.customers, requests: this.requests, agents: this.agents };
     const decided = decideStep(aggregate, state ?? aggregate.decider.initialState, { command }, envelope, lookedUp);
     const streamId = aggregate.streamOf(id);
     for (const event of decided.toAppend) {

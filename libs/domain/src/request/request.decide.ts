@@ -1,3 +1,4 @@
+import { worksIn, type AgentState } from '../agent/agent.state';
 import type { CustomerState } from '../customer/customer.state';
 import type { BusinessCalendar, ServiceStandard } from '../department/department.events';
 import { currentServiceStandard, serviceStandardVersion, type DepartmentState } from '../department/department.state';
@@ -77,12 +78,14 @@ export interface RequestDecisionContext extends DecisionContext {
   departments: ReadonlyMap<string, DepartmentState>;
   customers: ReadonlyMap<string, CustomerState>;
   requests: ReadonlyMap<string, RequestState>;
+  agents: ReadonlyMap<string, AgentState>;
 }
 
 export interface AggregateLookups {
   departmentIds: string[];
   customerIds: string[];
   requestIds: string[];
+  agentIds: string[];
 }
 
 /**
@@ -94,10 +97,11 @@ export interface AggregateLookups {
  *   (`sla.departmentId`), for the targets and calendar of the standard version it records;
  * - AddComment before the first response, ResolveRequest: the SLA's department,
  *   for the calendar the business minutes of the first response or the resolution count in;
- * - PutOnHold blocked by a request: that request.
+ * - PutOnHold blocked by a request: that request;
+ * - AssignRequest: the agent, who must be registered and work in the request's department.
  */
 export function requestLookups(command: RequestCommand, state: RequestState): AggregateLookups {
-  const lookups: AggregateLookups = { departmentIds: [], customerIds: [], requestIds: [] };
+  const lookups: AggregateLookups = { departmentIds: [], customerIds: [], requestIds: [], agentIds: [] };
   const sla = state.status === 'absent' ? null : state.sla;
   switch (command.type) {
     case 'OpenRequest':
@@ -116,6 +120,9 @@ export function requestLookups(command: RequestCommand, state: RequestState): Ag
       break;
     case 'AddComment':
       if (sla && state.status !== 'absent' && state.firstResponse === null) lookups.departmentIds.push(sla.departmentId);
+      break;
+    case 'AssignRequest':
+      if (typeof command.data.agentId === 'string') lookups.agentIds.push(command.data.agentId);
       break;
     case 'PutOnHold':
       if (command.data.reason === 'blocked_by_request' && typeof command.data.blockingRequestId === 'string') {
@@ -404,6 +411,17 @@ function assignRequest(command: AssignRequest, state: RequestState, context: Req
   allowTransition(command, request);
   if (request.assigneeId === command.data.agentId) {
     throw new CommandRefusedError(`cannot assign request ${request.requestId} to ${command.data.agentId}: it is already assigned to them`);
+  }
+  // Who may hold a request is decided here, at assignment time. Later moves between teams do not unassign anyone (a
+  // manager reassigns), and a transfer leaves the request unassigned in its new department.
+  const assignee = context.agents.get(command.data.agentId);
+  if (!assignee || assignee.status === 'absent') {
+    throw new NotFoundError(`cannot assign request ${request.requestId} to ${command.data.agentId}: no agent is registered with that id`);
+  }
+  if (!worksIn(assignee, request.departmentId)) {
+    throw new CommandRefusedError(
+      `cannot assign request ${request.requestId} to agent ${assignee.agentId}: they do not work in department ${request.departmentId} (they work in ${assignee.departmentIds.join(', ')})`,
+    );
   }
   return [
     {

@@ -15,7 +15,8 @@ import {
   system,
 } from '../testing/fixtures';
 import { R, assigned, cancelled, heldAt, historyTo, opened, openedByClient, resolvedAt, started } from '../testing/request-history';
-import { specification } from '../testing/specification';
+import { specification, stateAfter } from '../testing/specification';
+import { agentDecider } from '../agent/agent.decider';
 import type { OpenRequest } from './request.commands';
 import { derivePriority, requestLookups } from './request.decide';
 import { requestDecider } from './request.decider';
@@ -228,6 +229,57 @@ describe('AssignRequest', () => {
       .given([opened])
       .when({ type: 'AssignRequest', data: { agentId: 'agent-ann' } }, requestContext(employee))
       .thenThrows(ForbiddenError, 'a requester may not assign a request: only agent, manager or system may');
+  });
+
+  it('refuses an agent nobody registered, as a referenced entity that does not exist', () => {
+    request
+      .given([opened])
+      .when({ type: 'AssignRequest', data: { agentId: 'agent-zed' } }, requestContext(manager))
+      .thenThrows(NotFoundError, 'cannot assign request r-1 to agent-zed: no agent is registered with that id');
+  });
+
+  it("refuses an agent who does not work in the request's department, naming where they work", () => {
+    const inHr = [{ ...opened, data: { ...opened.data, departmentId: 'hr' } } as RequestEvent];
+    request
+      .given(inHr)
+      .when({ type: 'AssignRequest', data: { agentId: 'agent-bob' } }, requestContext(manager))
+      .thenThrows(CommandRefusedError, 'cannot assign request r-1 to agent agent-bob: they do not work in department hr (they work in it)');
+    request
+      .given(inHr)
+      .when({ type: 'AssignRequest', data: { agentId: 'agent-ann' } }, requestContext(manager))
+      .then([{ type: 'RequestAssigned', data: { requestId: R, agentId: 'agent-ann', previousAgentId: null } }]);
+  });
+
+  it('checks the department the request is in at assignment time, after a transfer', () => {
+    const transferred: RequestEvent = {
+      type: 'RequestTransferred',
+      data: { requestId: R, fromDepartmentId: 'it', toDepartmentId: 'hr', reason: 'wrong desk' },
+    };
+    request
+      .given([opened, assigned, transferred])
+      .when({ type: 'AssignRequest', data: { agentId: 'agent-bob' } }, requestContext(manager))
+      .thenThrows(CommandRefusedError, 'they do not work in department hr');
+  });
+});
+
+describe('agents and the requests they hold', () => {
+  it('a transfer leaves the request unassigned in its new department, so nobody outside it holds it', () => {
+    const events = request
+      .given([opened, assigned, started])
+      .when({ type: 'TransferRequest', data: { toDepartmentId: 'hr', reason: 'wrong desk' } }, requestContext(manager))
+      .events();
+    const after = [opened, assigned, started, ...events].reduce(evolveRequest, initialRequestState);
+    expect(after).toMatchObject({ status: 'new', departmentId: 'hr', assigneeId: null });
+  });
+
+  it('work is started by the assignee even after they left the department: the assignment stands until a manager reassigns', () => {
+    const annInHrOnly = stateAfter(agentDecider, [
+      { type: 'AgentRegistered', data: { agentId: 'agent-ann', name: 'Ann', departmentIds: ['hr'], tier: 'L1' } },
+    ]);
+    request
+      .given([opened, assigned])
+      .when({ type: 'StartWork', data: {} }, requestContext(agent, undefined, { agents: [['agent-ann', annInHrOnly]] }))
+      .then([started]);
   });
 });
 
@@ -787,11 +839,23 @@ describe('OfferCompensation', () => {
 });
 
 describe('requestLookups', () => {
-  const none = { departmentIds: [], customerIds: [], requestIds: [] };
+  const none = { departmentIds: [], customerIds: [], requestIds: [], agentIds: [] };
   const state = (events: RequestEvent[]) => events.reduce(evolveRequest, initialRequestState);
 
   it('opening loads the department and the requester', () => {
-    expect(requestLookups(open(), initialRequestState)).toEqual({ departmentIds: ['it'], customerIds: ['emp-eva'], requestIds: [] });
+    expect(requestLookups(open(), initialRequestState)).toEqual({
+      departmentIds: ['it'],
+      customerIds: ['emp-eva'],
+      requestIds: [],
+      agentIds: [],
+    });
+  });
+
+  it('assigning loads the agent, to check they are registered and work in the department', () => {
+    expect(requestLookups({ type: 'AssignRequest', data: { agentId: 'agent-bob' } }, state([opened]))).toEqual({
+      ...none,
+      agentIds: ['agent-bob'],
+    });
   });
 
   it('re-targeting loads the department the SLA is measured against, even after a transfer', () => {

@@ -18,4 +18,6 @@ export interface DecisionLookups {
   departmentIds: string[];
   customerIds: string[];
   requestIds: string[];
+  /** The agents a decision names (an assignment's assignee); only the request aggregate reads them. */
+  agentIds?: string[];
 }

@@ -1,3 +1,5 @@
+import { agentDecider } from '../agent/agent.decider';
+import type { AgentState } from '../agent/agent.state';
 import type { CustomerRegistered } from '../customer/customer.events';
 import { customerDecider } from '../customer/customer.decider';
 import type { CustomerState } from '../customer/customer.state';
@@ -82,6 +84,14 @@ export const rita = customer({
 });
 export const carl = customer({ customerId: 'ext-carl', name: 'Carl', type: 'external', kind: 'individual' });
 
+/** The roster's agents as registered: Ann works in IT and HR, Bob in IT only. */
+export const ann = stateAfter(agentDecider, [
+  { type: 'AgentRegistered', data: { agentId: 'agent-ann', name: 'Ann', departmentIds: ['it', 'hr'], tier: 'L1' } },
+]);
+export const bob = stateAfter(agentDecider, [
+  { type: 'AgentRegistered', data: { agentId: 'agent-bob', name: 'Bob', departmentIds: ['it'], tier: 'L2' } },
+]);
+
 /** Monday 3 March 2025, 09:00 in Brussels (+01:00). */
 export const MONDAY_9 = new Date('2025-03-03T08:00:00.000Z');
 
@@ -92,7 +102,7 @@ export function minutesAfter(date: Date, minutes: number): Date {
 export function requestContext(
   actor: Actor,
   now: Date = MONDAY_9,
-  extra: { departments?: [string, DepartmentState][]; requests?: [string, RequestState][] } = {},
+  extra: { departments?: [string, DepartmentState][]; requests?: [string, RequestState][]; agents?: [string, AgentState][] } = {},
 ): RequestDecisionContext {
   return {
     now,
@@ -104,5 +114,6 @@ export function requestContext(
       ['ext-carl', carl],
     ]),
     requests: new Map(extra.requests ?? []),
+    agents: new Map<string, AgentState>([['agent-ann', ann], ['agent-bob', bob], ...(extra.agents ?? [])]),
   };
 }
