@@ -11,6 +11,8 @@ export interface ReadModelTables {
   request_summaries: RequestSummaryRow;
   impact_nodes: ImpactNodeRow;
   impact_links: ImpactLinkRow;
+  request_search: RequestSearchRow;
+  request_search_fts: RequestSearchIndexRow;
 }
 
 export interface ProjectionCheckpointRow {
@@ -130,4 +132,30 @@ export interface ImpactLinkRow {
   effect_id: string;
   relation: string;
   linked_at: string;
+}
+
+/** request-search: the text full-text search reads of each request, and what its filters need. */
+export interface RequestSearchRow {
+  request_id: string;
+  /** The request's row in request_search_fts (its FTS5 rowid on SQLite). */
+  doc_id: number;
+  /** Stream revision of the last event applied: a replayed event changes nothing. */
+  revision: number;
+  requester_id: string;
+  department_id: string;
+  subject: string;
+  description: string;
+  /** The most recent public comments (as many whole ones as fit in COMMENTS_TEXT_LIMIT characters), oldest first. */
+  public_comments: string;
+  /** The same of the internal comments: staff only. */
+  internal_comments: string;
+}
+
+/**
+ * request-search: the full-text index, one row per request_search row. On SQLite an FTS5 table (rowid = doc_id, a
+ * column per field, contentless: the text is in request_search); on PostgreSQL a weighted tsvector with a GIN index.
+ * Written and read with raw SQL per store (the type names the key only).
+ */
+export interface RequestSearchIndexRow {
+  doc_id: number;
 }
