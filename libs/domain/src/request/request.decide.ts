@@ -217,25 +217,6 @@ function listOf(items: readonly string[]): string {
   return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
 }
 
-/** The request, when it exists. */
-function existing(command: { type: LaterCommandType }, state: RequestState): OpenedRequest {
-  if (state.status === 'absent') {
-    throw new NotFoundError(`cannot ${REQUEST_LIFECYCLE[command.type].verb} a request that does not exist`);
-  }
-  return state;
-}
-
-/** Role first, then ownership: a requester acts only on their own requests. */
-function authorize(command: { type: LaterCommandType }, request: OpenedRequest, actor: Actor): void {
-  const rule = REQUEST_LIFECYCLE[command.type];
-  if (!rule.roles.includes(actor.role)) {
-    throw new ForbiddenError(`${withArticle(actor.role)} may not ${rule.verb} a request: only ${listOf(rule.roles)} may`);
-  }
-  if (actor.role === 'requester' && request.requesterId !== actor.id) {
-    throw new ForbiddenError(`requester ${actor.id} may not ${rule.verb} request ${request.requestId}: it is not their request`);
-  }
-}
-
 /** Refuses every transition not in the table, naming the current state and the command. */
 function allowTransition(command: { type: LaterCommandType }, request: OpenedRequest): void {
   const rule = REQUEST_LIFECYCLE[command.type];
@@ -246,11 +227,60 @@ function allowTransition(command: { type: LaterCommandType }, request: OpenedReq
   }
 }
 
-/** Existence, role and ownership: everything about whether this actor may address this request at all. */
+/**
+ * Whether this actor may address this request at all, in this order: their
+ * role (the lifecycle table's), then the request's existence, where a
+ * requester's own requests are the only ones that exist: someone else's is
+ * refused exactly as one that does not exist (404, the same message), so no
+ * answer tells a requester that it exists, what state it is in or at which
+ * revision. The write path calls it before it looks at an Idempotency-Key or
+ * If-Match (see admitRequestCommand); every later command's decision starts with it.
+ */
 function admitted(command: { type: LaterCommandType }, state: RequestState, actor: Actor): OpenedRequest {
-  const request = existing(command, state);
-  authorize(command, request, actor);
-  return request;
+  const rule = REQUEST_LIFECYCLE[command.type];
+  if (!rule.roles.includes(actor.role)) {
+    throw new ForbiddenError(`${withArticle(actor.role)} may not ${rule.verb} a request: only ${listOf(rule.roles)} may`);
+  }
+  if (state.status === 'absent' || !ownsOrWorks(state, actor)) {
+    throw new NotFoundError(`cannot ${rule.verb} a request that does not exist`);
+  }
+  return state;
+}
+
+/** A requester addresses only their own requests; everyone else, every request. */
+function ownsOrWorks(request: OpenedRequest, actor: Actor): boolean {
+  return actor.role !== 'requester' || request.requesterId === actor.id;
+}
+
+/**
+ * What the write path checks before anything else about a request command
+ * (the Idempotency-Key, If-Match, the command's content): role, then
+ * existence as the actor may know it (`admitted`). An OpenRequest a requester
+ * sends with the id of someone else's request is refused without its state.
+ */
+export function admitRequestCommand(command: RequestCommand, state: RequestState, actor: Actor): void {
+  if (command.type === 'OpenRequest') {
+    authorizeOpening(command, actor);
+    if (state.status !== 'absent' && !ownsOrWorks(state, actor)) throw idTaken(command.data.requestId);
+    return;
+  }
+  admitted(command, state, actor);
+}
+
+/** Who may open a request: staff and the desk's processes, and a requester for themselves. */
+function authorizeOpening(command: OpenRequest, actor: Actor): void {
+  const { requesterId } = command.data;
+  if (actor.role === 'requester') {
+    if (requesterId !== actor.id) {
+      throw new ForbiddenError(`requester ${actor.id} may only open requests for themselves, not for ${requesterId}`);
+    }
+  } else if (!WORKER_ROLES.includes(actor.role)) {
+    throw new ForbiddenError(`${withArticle(actor.role)} may not open a request: only requesters, agents, managers and system may`);
+  }
+}
+
+function idTaken(requestId: string): CommandRefusedError {
+  return new CommandRefusedError(`cannot open request ${requestId}: that id is taken; leave id out and the desk chooses one`);
 }
 
 // ---------------------------------------------------------------------------
@@ -327,13 +357,7 @@ function slaClock(request: OpenedRequest, context: RequestDecisionContext): { cl
 function openRequest(command: OpenRequest, state: RequestState, context: RequestDecisionContext): RequestOpened[] {
   const { actor } = context;
   const data = command.data;
-  if (actor.role === 'requester') {
-    if (data.requesterId !== actor.id) {
-      throw new ForbiddenError(`requester ${actor.id} may only open requests for themselves, not for ${data.requesterId}`);
-    }
-  } else if (!WORKER_ROLES.includes(actor.role)) {
-    throw new ForbiddenError(`${withArticle(actor.role)} may not open a request: only requesters, agents, managers and system may`);
-  }
+  authorizeOpening(command, actor);
 
   const problems = new FieldProblems();
   problems.id('requestId', data.requestId);
@@ -351,6 +375,7 @@ function openRequest(command: OpenRequest, state: RequestState, context: Request
   }
 
   if (state.status !== 'absent') {
+    if (!ownsOrWorks(state, actor)) throw idTaken(data.requestId);
     throw new CommandRefusedError(`cannot open request ${data.requestId}: it already exists (and is ${state.status})`);
   }
   const requester = context.customers.get(data.requesterId);

@@ -459,11 +459,11 @@ describe('CloseRequest', () => {
     request.given(resolvedHistory).when({ type: 'CloseRequest', data: {} }, requestContext(system)).then(closedBy('system'));
   });
 
-  it('is refused to another requester', () => {
+  it('is refused to another requester as if the request did not exist', () => {
     request
       .given(resolvedHistory)
       .when({ type: 'CloseRequest', data: {} }, requestContext(client))
-      .thenThrows(ForbiddenError, 'requester ext-carl may not close request r-1: it is not their request');
+      .thenThrows(NotFoundError, 'cannot close a request that does not exist');
   });
 });
 
@@ -482,11 +482,11 @@ describe('CancelRequest', () => {
       .then([{ type: 'RequestCancelled', data: { requestId: R, reason: '' } }]);
   });
 
-  it('is refused to another requester', () => {
+  it('is refused to another requester as if the request did not exist', () => {
     request
       .given([opened])
       .when({ type: 'CancelRequest', data: { reason: 'x' } }, requestContext(client))
-      .thenThrows(ForbiddenError);
+      .thenThrows(NotFoundError, 'cannot cancel a request that does not exist');
   });
 });
 
@@ -508,11 +508,11 @@ describe('ReopenRequest', () => {
     });
   });
 
-  it('is refused to another requester', () => {
+  it('is refused to another requester as if the request did not exist', () => {
     request
       .given([opened, assigned, resolvedAt(LATER)])
       .when({ type: 'ReopenRequest', data: { reason: 'x' } }, requestContext(client))
-      .thenThrows(ForbiddenError);
+      .thenThrows(NotFoundError, 'cannot reopen a request that does not exist');
   });
 });
 
@@ -734,7 +734,10 @@ describe('AddComment', () => {
       .given([opened])
       .when(comment('c-1', 'internal'), requestContext(employee))
       .thenThrows(ForbiddenError, 'may only add public comments');
-    request.given([opened]).when(comment('c-1'), requestContext(client)).thenThrows(ForbiddenError, 'it is not their request');
+    request
+      .given([opened])
+      .when(comment('c-1'), requestContext(client))
+      .thenThrows(NotFoundError, 'cannot comment on a request that does not exist');
   });
 });
 
@@ -779,7 +782,10 @@ describe('RateSatisfaction', () => {
       .given(resolvedHistory)
       .when(rate(5), requestContext(agent))
       .thenThrows(ForbiddenError, 'an agent may not rate a request: only requester may');
-    request.given(resolvedHistory).when(rate(5), requestContext(client)).thenThrows(ForbiddenError, 'it is not their request');
+    request
+      .given(resolvedHistory)
+      .when(rate(5), requestContext(client))
+      .thenThrows(NotFoundError, 'cannot rate a request that does not exist');
   });
 });
 
