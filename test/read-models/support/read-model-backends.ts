@@ -64,6 +64,7 @@ export async function dumpReadModels(store: ReadModelStore): Promise<Record<stri
     departments: await db.selectFrom('departments').selectAll().orderBy('department_id').execute(),
     sla_calendars: await db.selectFrom('sla_calendars').selectAll().orderBy('department_id').orderBy('standard_version').execute(),
     request_summaries: await db.selectFrom('request_summaries').selectAll().orderBy('request_id').execute(),
+    request_changes: await db.selectFrom('request_changes').selectAll().orderBy('position').orderBy('seq').execute(),
     impact_nodes: await db.selectFrom('impact_nodes').selectAll().orderBy('request_id').execute(),
     impact_links: await db.selectFrom('impact_links').selectAll().orderBy('cause_id').orderBy('effect_id').execute(),
   };

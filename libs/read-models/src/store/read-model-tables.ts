@@ -9,6 +9,7 @@ export interface ReadModelTables {
   departments: DepartmentRow;
   sla_calendars: SlaCalendarRow;
   request_summaries: RequestSummaryRow;
+  request_changes: RequestChangeRow;
   impact_nodes: ImpactNodeRow;
   impact_links: ImpactLinkRow;
   request_search: RequestSearchRow;
@@ -100,6 +101,33 @@ export interface RequestSummaryRow {
   reopen_count: number;
   transfer_count: number;
   last_event_at: string;
+}
+
+/**
+ * request-summaries: one row per event that changed a summary's fields, in the same transaction as the summary: the
+ * history GET /changes streams from. `position` is the event's log position zero-padded to 20 digits (text order is
+ * number order); `seq` orders the summaries one event changed (a follow-up also changes the request it follows up).
+ */
+export interface RequestChangeRow {
+  position: string;
+  seq: number;
+  request_id: string;
+  /** The summary's revision after the change. */
+  revision: number;
+  /** The department after the change, and the one it left when the change moved it (else null). */
+  department_id: string;
+  previous_department_id: string | null;
+  requester_id: string;
+  /** The assignee after the change, and the one it left when the change moved it (else null). */
+  assignee_id: string | null;
+  previous_assignee_id: string | null;
+  /** The status after the change. */
+  status: string;
+  event_type: string;
+  /** Business time of the event. */
+  occurred_at: string;
+  /** JSON of the fields that changed, by their API names: { "status": { "from": "new", "to": "assigned" } }. */
+  changes: string;
 }
 
 /** impact-chain: what the graph needs to know of every request. */

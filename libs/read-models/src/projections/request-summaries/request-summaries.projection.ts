@@ -6,6 +6,7 @@ import type { ReadModelTables, RequestSummaryRow } from '../../store/read-model-
 import { rowsByKey, upsertRows } from '../../store/upsert';
 import { takeTurn, turnDue } from '../../runner/event-loop-turns';
 import { evolveRequestSummary, type CalendarLookup } from './request-summary.evolve';
+import { changeRow, createRequestChangesTable } from './request-changes';
 
 const REQUEST_EVENT_TYPES = [
   'RequestOpened',
@@ -35,10 +36,11 @@ export class RequestSummariesProjection implements Projection {
   /**
    * 2: paused minutes keep their fractions (events with seconds), business minutes are whole.
    * 3: the breach-due time of each target, for the SLA watch.
+   * 4: request_changes, one row per event that changed a summary's fields (GET /changes streams them).
    */
-  readonly version: number = 3;
+  readonly version: number = 4;
   readonly eventTypes: ReadonlySet<string> = new Set<string>([...REQUEST_EVENT_TYPES, 'DepartmentRegistered', 'ServiceStandardPublished']);
-  readonly tables = ['departments', 'sla_calendars', 'request_summaries'] as const;
+  readonly tables = ['departments', 'sla_calendars', 'request_summaries', 'request_changes'] as const;
 
   async createTables(db: Kysely<ReadModelTables>): Promise<void> {
     await db.schema
@@ -150,6 +152,7 @@ export class RequestSummariesProjection implements Projection {
       .on('request_summaries')
       .column('resolution_breach_due_at')
       .execute();
+    await createRequestChangesTable(db);
   }
 
   async apply(trx: Transaction<ReadModelTables>, events: LoggedEvent[]): Promise<void> {
@@ -171,6 +174,7 @@ export class RequestSummariesProjection implements Projection {
     const changed = new Set<string>();
     const departments: ReadModelTables['departments'][] = [];
     const newCalendars: ReadModelTables['sla_calendars'][] = [];
+    const changes: ReadModelTables['request_changes'][] = [];
 
     for (const event of events) {
       if (turnDue()) await takeTurn();
@@ -187,21 +191,35 @@ export class RequestSummariesProjection implements Projection {
       if (!isEventOf('request', event)) continue;
       const requestEvent = event;
       const id = requestEvent.data.requestId;
+      const before = rows.get(id);
+      const source = { position: event.position, type: event.type, occurredAt: event.metadata.occurredAt };
+      let seq = 0;
       const next = evolveRequestSummary(
-        rows.get(id),
+        before,
         requestEvent,
         { revision: Number(event.revision), occurredAt: event.metadata.occurredAt },
         calendarOf,
       );
-      if (next && next !== rows.get(id)) {
+      if (next && next !== before) {
         rows.set(id, next);
         changed.add(id);
+        const change = changeRow(source, seq, before, next);
+        if (change) {
+          changes.push(change);
+          seq++;
+        }
       }
       if (requestEvent.type === 'RequestOpened' && requestEvent.data.followUpOf) {
         const original = rows.get(requestEvent.data.followUpOf);
         if (original && original.follow_up_request_id === null) {
-          rows.set(original.request_id, { ...original, follow_up_request_id: id });
+          const followedUp = { ...original, follow_up_request_id: id };
+          rows.set(original.request_id, followedUp);
           changed.add(original.request_id);
+          const change = changeRow(source, seq, original, followedUp);
+          if (change) {
+            changes.push(change);
+            seq++;
+          }
         }
       }
     }
@@ -213,6 +231,8 @@ export class RequestSummariesProjection implements Projection {
       ['request_id'],
       [...changed].map((id) => rows.get(id)!),
     );
+    // A change is recorded only when the summary moved, so an event applied twice records none (and its key is its own).
+    await upsertRows(trx, 'request_changes', ['position', 'seq'], changes);
   }
 }
 
