@@ -216,10 +216,7 @@ export class RequestSummariesProjection implements Projection {
           rows.set(original.request_id, followedUp);
           changed.add(original.request_id);
           const change = changeRow(source, seq, original, followedUp);
-          if (change) {
-            changes.push(change);
-            seq++;
-          }
+          if (change) changes.push(change);
         }
       }
     }
