@@ -1,5 +1,6 @@
 import {
   IMPACT_GRAPH_STREAM,
+  admitRequestCommand,
   agentDecider,
   agentLookups,
   agentStream,
@@ -17,6 +18,7 @@ import {
   type AgentCommand,
   type AgentEvent,
   type AgentState,
+  type Actor,
   type AggregateName,
   type CustomerCommand,
   type CustomerEvent,
@@ -61,6 +63,12 @@ export interface Aggregate<State, Command extends DomainCommand, Event extends D
   decider: Decider<State, Command, Event, WriteContext>;
   decode(stored: RecordedEvent): Event;
   lookups(command: Command, state: State): DecisionLookups;
+  /**
+   * Whether the actor may address this aggregate with this command at all (role, then existence as the actor may
+   * know it), checked by the write path before anything else: the Idempotency-Key, If-Match, the decision. Throws
+   * the decider's own refusal; absent for aggregates whose decisions check nothing of the kind before the state.
+   */
+  admit?(command: Command, state: State, actor: Actor): void;
 }
 
 const NOTHING: DecisionLookups = { departmentIds: [], customerIds: [], requestIds: [] };
@@ -81,6 +89,7 @@ export const requestAggregate: Aggregate<RequestState, RequestCommand, RequestEv
   decider: requestDecider,
   decode: decoder('request'),
   lookups: requestLookups,
+  admit: admitRequestCommand,
 };
 
 export const departmentAggregate: Aggregate<DepartmentState, DepartmentCommand, DepartmentEvent> = {

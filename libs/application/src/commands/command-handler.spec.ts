@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CommandRefusedError, EVENT_SCHEMA_VERSIONS, type Actor, type RequestCommand } from '@desk/domain';
+import { CommandRefusedError, EVENT_SCHEMA_VERSIONS, NotFoundError, type Actor, type RequestCommand } from '@desk/domain';
 import { SqliteEventStore, type EventStore, type RecordedEvent } from '@desk/event-store';
 import { rivalBeforeAppend } from '@desk/event-store/testing/rival-before-append';
 import { writeDependencies } from '../command-side';
@@ -152,6 +152,25 @@ describe('the one write path', () => {
     await expect(
       writes.requests.execute(new RequestWrite('r-1', assign, envelope(AGENT, { ...keyed, fingerprint: 'fp-other' }))),
     ).rejects.toThrow(IdempotencyKeyReusedError);
+  });
+
+  it("admits the actor before the Idempotency-Key and If-Match: a requester's write to someone else's request is not found, whatever key or revision it names", async () => {
+    const keyed = { idempotencyKey: 'agent-ann\u0000k-1', fingerprint: 'fp-open' };
+    await writes.requests.execute(new RequestWrite('r-1', open, envelope(AGENT, keyed)));
+    const carl: Actor = { id: 'ext-carl', role: 'requester' };
+    const close: RequestCommand = { type: 'CloseRequest', data: {} };
+    const asIfAbsent = writes.requests.execute(new RequestWrite('r-none', close, envelope(carl)));
+    await expect(asIfAbsent).rejects.toThrow(NotFoundError);
+    for (const extra of [{}, keyed, { ...keyed, fingerprint: 'fp-other' }, { expectedRevision: 0n }, { expectedRevision: 7n }]) {
+      const write = writes.requests.execute(new RequestWrite('r-1', close, envelope(carl, extra)));
+      await expect(write).rejects.toThrow(NotFoundError);
+      await expect(write).rejects.toThrow('cannot close a request that does not exist');
+    }
+    // Staff naming a revision of a request that does not exist hear that it does not exist, not which revision it is at.
+    await expect(writes.requests.execute(new RequestWrite('r-none', assign, envelope(AGENT, { expectedRevision: 0n })))).rejects.toThrow(
+      NotFoundError,
+    );
+    expect(await stream('r-1')).toHaveLength(1);
   });
 
   it('refuses a write whose If-Match names another revision, naming the current one', async () => {

@@ -114,7 +114,9 @@ const MAX_ATTEMPTS = 12;
 
 /**
  * The one write path, built once per aggregate: load the stream (folded by
- * the aggregate's decider), check the Idempotency-Key and If-Match, decide
+ * the aggregate's decider), admit the actor (role, then existence as they may
+ * know it: a requester's 404 for someone else's request comes before any
+ * Idempotency-Key or If-Match answer), check the Idempotency-Key and If-Match, decide
  * each command against the state the previous ones left and what it looks
  * up, and append the events with the exact expected revision. Without
  * If-Match a lost race is decided again against the new state (a
@@ -142,7 +144,9 @@ export class AggregateCommandHandler<State, Command extends DomainCommand, Event
     const started = performance.now();
     const type = commandTypeOf(write.commands, this.aggregate.name);
     try {
-      const result = await this.mutex.run(streamId, () => this.attempt(write.id, streamId, planner, envelope));
+      const result = await this.mutex.run(streamId, () =>
+        this.attempt(write.id, streamId, planner, envelope, firstCommandOf(write.commands)),
+      );
       observer?.observeCommand(type, 'accepted', (performance.now() - started) / 1000);
       return result;
     } catch (error) {
@@ -151,10 +155,19 @@ export class AggregateCommandHandler<State, Command extends DomainCommand, Event
     }
   }
 
-  private async attempt(id: string, streamId: string, planner: Planner<State, Command>, envelope: TimedEnvelope): Promise<CommandResult> {
+  private async attempt(
+    id: string,
+    streamId: string,
+    planner: Planner<State, Command>,
+    envelope: TimedEnvelope,
+    first: Command | undefined,
+  ): Promise<CommandResult> {
     const { store, repository } = this.dependencies;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const loaded = await repository.load(this.aggregate, id);
+
+      // Role, then existence as the actor may know it, before anything that would tell what the stream holds.
+      if (first !== undefined) this.aggregate.admit?.(first, loaded.state, envelope.actor);
 
       const earlier = envelope.idempotencyKey ? loaded.outcomes.get(storedIdempotencyKey(envelope.idempotencyKey)) : undefined;
       if (earlier) {
@@ -309,6 +322,13 @@ class WritePlanning<State, Command extends DomainCommand, Event extends DomainEv
       throw error;
     }
   }
+}
+
+/** The command a write starts with, which the aggregate admits before the write goes on; none for a planner. */
+function firstCommandOf<State, Command>(commands: Commands<State, Command>): Command | undefined {
+  if (typeof commands === 'function') return undefined;
+  if (Array.isArray(commands)) return (commands as readonly Step<Command>[])[0]?.command;
+  return commands as Command;
 }
 
 /** The command type a write is counted under in the metrics: its first command's. */
