@@ -24,6 +24,7 @@ import { DepartmentsController } from './departments/departments.controller';
 import { DtoValidationPipe } from './http/validation.pipe';
 import { RequestQueries } from './requests/request-queries';
 import { RequestsController } from './requests/requests.controller';
+import { RequestListController } from './requests/request-list.controller';
 import { QueuesController } from './queues/queues.controller';
 import { WorkloadsController } from './workloads/workloads.controller';
 import { ImpactController } from './impact/impact.controller';
@@ -81,6 +82,7 @@ export class AppModule {
         DepartmentsController,
         CustomersController,
         RequestsController,
+        RequestListController,
         QueuesController,
         WorkloadsController,
         ImpactController,

@@ -1,0 +1,165 @@
+import { sql, type AliasableExpression, type SqlBool } from 'kysely';
+import type { Audience, Priority, RequestStatus } from '@desk/domain';
+import type { ReadModelDb } from '../store/read-model-store';
+import { decodeCursor, encodeCursor } from './cursor';
+import { InvalidCursorError } from './queue.query';
+import { DUE_EXPRESSION, EFFECTIVE_RANK_EXPRESSION, NO_DUE, requestRows, type RequestRow } from './request-row';
+import { requesterPick, type RequesterRequestField } from './requester-view';
+
+/** Who reads the list: staff see whole rows, a requester only the fields the requester view allows (requester-view.ts). */
+export type ListViewer = 'staff' | 'requester';
+
+/** A row as its requester sees it. */
+export type RequesterRequestRow = Pick<RequestRow, Extract<keyof RequestRow, RequesterRequestField>>;
+
+export const REQUEST_LIST_SORTS = ['updatedAt', 'openedAt', 'dueAt', 'effectivePriority'] as const;
+export type RequestListSort = (typeof REQUEST_LIST_SORTS)[number];
+export const SORT_ORDERS = ['asc', 'desc'] as const;
+export type SortOrder = (typeof SORT_ORDERS)[number];
+
+/**
+ * What narrows the list beside its filters, and may order it: e.g. the requests a full-text search matches, each
+ * with its rank. `matches` is a query of (request_id, rank) the list joins on its rows; with `rankOrder` the page is
+ * sorted by rank (smaller first) then request id instead of the chosen sort.
+ */
+export interface RequestListMatches {
+  matches: AliasableExpression<{ request_id: string; rank: number }>;
+  /** Sort by the matches' rank, smaller first. */
+  rankOrder: boolean;
+}
+
+export interface RequestListFilter {
+  statuses?: RequestStatus[];
+  departmentIds?: string[];
+  /** An agent id, or null for unassigned requests only. */
+  assigneeId?: string | null;
+  requesterId?: string;
+  audiences?: Audience[];
+  priorities?: Priority[];
+  category?: string;
+  /** ISO times (UTC, as toISOString writes them): the last change strictly after / before. */
+  updatedAfter?: string;
+  updatedBefore?: string;
+  sort: RequestListSort;
+  order: SortOrder;
+  limit: number;
+  cursor?: string;
+  matches?: RequestListMatches;
+}
+
+export interface RequestListPage<Row = RequestRow | RequesterRequestRow> {
+  /** The time SLA states were computed against. */
+  asOf: string;
+  sort: RequestListSort | 'rank';
+  order: SortOrder;
+  items: Row[];
+  nextCursor: string | null;
+}
+
+interface SortKey {
+  expression: AliasableExpression<string | number>;
+  /** The SQL direction of the key (effective priority descending is rank ascending: most urgent first). */
+  direction: 'asc' | 'desc';
+  type: 'string' | 'number';
+  /** Whether the key reads impact_nodes (the list then joins it in its order query). */
+  readsImpact: boolean;
+}
+
+/** Due times for a descending sort: requests without one still come last. */
+const NO_DUE_DESCENDING = '';
+
+function sortKey(sort: RequestListSort | 'rank', order: SortOrder): SortKey {
+  switch (sort) {
+    case 'updatedAt':
+      return { expression: sql<string>`r.last_event_at`, direction: order, type: 'string', readsImpact: false };
+    case 'openedAt':
+      return { expression: sql<string>`r.opened_at`, direction: order, type: 'string', readsImpact: false };
+    case 'dueAt':
+      return {
+        expression:
+          order === 'asc'
+            ? DUE_EXPRESSION
+            : sql<string>`case when ${DUE_EXPRESSION} = ${NO_DUE} then ${NO_DUE_DESCENDING} else ${DUE_EXPRESSION} end`,
+        direction: order,
+        type: 'string',
+        readsImpact: true,
+      };
+    case 'effectivePriority':
+      return { expression: EFFECTIVE_RANK_EXPRESSION, direction: order === 'desc' ? 'asc' : 'desc', type: 'number', readsImpact: true };
+    case 'rank':
+      return { expression: sql<number>`m.rank`, direction: 'asc', type: 'number', readsImpact: false };
+  }
+}
+
+/**
+ * Every request, open or not, filtered and sorted, a page at a time. The order is (sort key, request id) in one
+ * direction, so a keyset cursor (the last row's key and id, with the sort it belongs to) continues exactly after
+ * the last row shown; a cursor of another sort or order is refused. Filters on the requester, the department, the
+ * assignee and the status, with the default sort (updatedAt), run on indexes that end in (last_event_at,
+ * request_id): a page costs the same with a thousand requests or a million.
+ */
+export async function requestList(
+  db: ReadModelDb,
+  filter: RequestListFilter,
+  now: Date,
+  viewer: 'staff',
+): Promise<RequestListPage<RequestRow>>;
+export async function requestList(
+  db: ReadModelDb,
+  filter: RequestListFilter,
+  now: Date,
+  viewer: 'requester',
+): Promise<RequestListPage<RequesterRequestRow>>;
+export async function requestList(db: ReadModelDb, filter: RequestListFilter, now: Date, viewer: ListViewer): Promise<RequestListPage>;
+export async function requestList(db: ReadModelDb, filter: RequestListFilter, now: Date, viewer: ListViewer): Promise<RequestListPage> {
+  const sort = filter.matches?.rankOrder ? 'rank' : filter.sort;
+  const order: SortOrder = sort === 'rank' ? 'asc' : filter.order;
+  const key = sortKey(sort, order);
+  const requestId = sql<string>`r.request_id`;
+
+  let query = db.selectFrom('request_summaries as r').select([requestId.as('request_id'), key.expression.as('sort_value')]);
+  if (key.readsImpact) query = query.leftJoin('impact_nodes as n', 'n.request_id', 'r.request_id');
+  if (filter.matches) query = query.innerJoin(filter.matches.matches.as('m'), (join) => join.onRef('m.request_id', '=', 'r.request_id'));
+  if (filter.statuses?.length) query = query.where('r.status', 'in', filter.statuses);
+  if (filter.departmentIds?.length) query = query.where('r.department_id', 'in', filter.departmentIds);
+  if (filter.assigneeId === null) query = query.where('r.assignee_id', 'is', null);
+  else if (filter.assigneeId !== undefined) query = query.where('r.assignee_id', '=', filter.assigneeId);
+  if (filter.requesterId !== undefined) query = query.where('r.requester_id', '=', filter.requesterId);
+  if (filter.audiences?.length) query = query.where('r.audience', 'in', filter.audiences);
+  if (filter.priorities?.length) query = query.where('r.priority', 'in', filter.priorities);
+  if (filter.category !== undefined) query = query.where('r.category', '=', filter.category);
+  if (filter.updatedAfter !== undefined) query = query.where('r.last_event_at', '>', filter.updatedAfter);
+  if (filter.updatedBefore !== undefined) query = query.where('r.last_event_at', '<', filter.updatedBefore);
+  if (filter.cursor !== undefined) {
+    const last = decodeCursor(filter.cursor, ['string', 'string', key.type, 'string']);
+    if (!last) throw new InvalidCursorError('cursor: not a cursor of this list');
+    if (last[0] !== sort || last[1] !== order) {
+      throw new InvalidCursorError(`cursor: a cursor of the ${String(last[0])} ${String(last[1])} order, not of ${sort} ${order}`);
+    }
+    // A row value comparison: both stores seek the index to the last row shown instead of scanning up to it.
+    const beyond = key.direction === 'asc' ? sql.raw('>') : sql.raw('<');
+    query = query.where(sql<SqlBool>`(${key.expression}, ${requestId}) ${beyond} (${last[2]}, ${last[3]})`);
+  }
+  const ordered = await query
+    .orderBy(key.expression, key.direction)
+    .orderBy(requestId, key.direction)
+    .limit(filter.limit + 1)
+    .execute();
+  const page = ordered.slice(0, filter.limit);
+  const last = page[page.length - 1];
+  const rows = await requestRows(
+    db,
+    page.map((row) => row.request_id),
+    now,
+  );
+  return {
+    asOf: now.toISOString(),
+    sort,
+    order,
+    items: viewer === 'requester' ? rows.map((row) => requesterPick(row)) : rows,
+    nextCursor:
+      ordered.length > filter.limit && last
+        ? encodeCursor([sort, order, key.type === 'number' ? Number(last.sort_value) : String(last.sort_value), last.request_id])
+        : null,
+  };
+}
