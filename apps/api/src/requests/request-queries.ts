@@ -1,33 +1,65 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { evolveRequest, initialRequestState, linksOf, requestStream, type Actor, type RequestState } from '@desk/domain';
+import {
+  evolveRequest,
+  initialRequestState,
+  linksOf,
+  OPEN_STATUSES,
+  requestStream,
+  type Actor,
+  type ImpactLinkView,
+  type OpenedRequest,
+  type RequestState,
+} from '@desk/domain';
 import type { EventStore, RecordedEvent } from '@desk/event-store';
 import { AggregateRepository, impactAggregate, requestAggregate } from '@desk/application';
 import { NotFoundProblem } from '@desk/http';
+import {
+  requesterEventView,
+  requesterRequestView,
+  type CommentWithTime,
+  type CompensationWithTime,
+  type RequesterEventView,
+  type RequesterHistory,
+  type RequesterImpactsView,
+  type RequesterRequestView,
+} from '@desk/read-models';
 import { EVENT_STORE } from '../config/tokens';
 
-interface CommentView {
-  commentId: string;
-  authorId: string;
-  authorRole: string;
-  body: string;
-  visibility: string;
-  at: string;
+/** A request as staff see it: the state, its comments and compensations, its links, its revision (the ETag). */
+export type RequestView = OpenedRequest & {
+  comments: CommentWithTime[];
+  compensations: CompensationWithTime[];
+  impacts: { causes: ImpactLinkView[]; effects: ImpactLinkView[] } | null;
+  revision: string;
+  position: string;
+  asOf: string | null;
+};
+
+/** One event of a request's history as staff see it. */
+export interface HistoryEventView {
+  revision: string;
+  position: string;
+  type: string;
+  data: Record<string, unknown>;
+  occurredAt: string;
+  recordedAt: string;
+  actor: string;
+  correlationId: string;
+  causationId: string;
+  schemaVersion: number;
 }
 
-interface CompensationView {
-  compensationId: string;
-  kind: string;
-  amount: number;
-  currency: string;
-  note: string | null;
-  offeredBy: string;
-  at: string;
+export interface RequestHistory {
+  id: string;
+  events: HistoryEventView[];
 }
 
 /**
  * Reads of one request straight from its stream: the state as the decider
  * folds it, plus what the state does not keep (comment and compensation
- * texts), at the latest revision or as of a business time.
+ * texts), at the latest revision or as of a business time. Staff see it all;
+ * a requester sees their own request through the requester view
+ * (@desk/read-models requester-view.ts), and someone else's as absent.
  */
 @Injectable()
 export class RequestQueries {
@@ -36,27 +68,35 @@ export class RequestQueries {
     @Inject(AggregateRepository) private readonly repository: AggregateRepository,
   ) {}
 
-  async request(id: string, actor: Actor, asOf?: Date) {
+  async request(id: string, actor: Actor, asOf?: Date): Promise<RequestView | RequesterRequestView> {
     const events = await this.visibleEvents(id, actor, asOf);
     let state: RequestState = initialRequestState;
-    const comments: CommentView[] = [];
-    const compensations: CompensationView[] = [];
+    const comments: CommentWithTime[] = [];
+    const compensations: CompensationWithTime[] = [];
+    let cancelledBy: string | null = null;
     for (const recorded of events) {
       const event = requestAggregate.decode(recorded);
       state = evolveRequest(state, event);
       const at = String(recorded.metadata.occurredAt);
       if (event.type === 'CommentAdded') {
         const { requestId: _, ...data } = event.data;
-        if (data.visibility === 'public' || actor.role !== 'requester') comments.push({ ...data, at });
+        comments.push({ ...data, at });
       } else if (event.type === 'CompensationOffered') {
         const { requestId: _, ...data } = event.data;
         compensations.push({ ...data, at });
+      } else if (event.type === 'RequestCancelled') {
+        cancelledBy = String(recorded.metadata.actor);
       }
     }
-    const last = events[events.length - 1];
+    const request = state as OpenedRequest;
     const graph = asOf ? undefined : (await this.repository.load(impactAggregate, id)).state;
+    if (actor.role === 'requester') {
+      const impacts = graph ? await this.causesHolding(linksOf(graph, id).causes) : null;
+      return requesterRequestView(request, { comments, compensations, cancelledBy, impacts, asOf: asOf?.toISOString() ?? null });
+    }
+    const last = events[events.length - 1];
     return {
-      ...(state as Exclude<RequestState, { status: 'absent' }>),
+      ...request,
       comments,
       compensations,
       // Links as they stand now; with asOf they are left out rather than shown wrongly.
@@ -67,25 +107,48 @@ export class RequestQueries {
     };
   }
 
-  async history(id: string, actor: Actor, asOf?: Date) {
+  async history(id: string, actor: Actor, asOf?: Date): Promise<RequestHistory | RequesterHistory> {
     const events = await this.visibleEvents(id, actor, asOf);
+    if (actor.role === 'requester') {
+      const requesterId = String(events[0].data.requesterId);
+      const shown: RequesterEventView[] = [];
+      for (const recorded of events) {
+        const view = requesterEventView(
+          requestAggregate.decode(recorded),
+          { actor: String(recorded.metadata.actor), occurredAt: String(recorded.metadata.occurredAt) },
+          requesterId,
+        );
+        if (view) shown.push(view);
+      }
+      return { id, events: shown };
+    }
     return {
       id,
-      events: events
-        .filter((event) => actor.role !== 'requester' || event.type !== 'CommentAdded' || event.data.visibility === 'public')
-        .map((event) => ({
-          revision: String(event.revision),
-          position: String(event.position),
-          type: event.type,
-          data: event.data,
-          occurredAt: event.metadata.occurredAt,
-          recordedAt: event.recordedAt.toISOString(),
-          actor: event.metadata.actor,
-          correlationId: event.metadata.correlationId,
-          causationId: event.metadata.causationId,
-          schemaVersion: event.metadata.schemaVersion,
-        })),
+      events: events.map((event) => ({
+        revision: String(event.revision),
+        position: String(event.position),
+        type: event.type,
+        data: event.data,
+        occurredAt: event.metadata.occurredAt,
+        recordedAt: event.recordedAt.toISOString(),
+        actor: event.metadata.actor,
+        correlationId: event.metadata.correlationId,
+        causationId: event.metadata.causationId,
+        schemaVersion: event.metadata.schemaVersion,
+      })),
     };
+  }
+
+  /** What holds a request up, for its requester: the open requests that block or degrade it, counted, without ids. */
+  private async causesHolding(causes: readonly { requestId: string; relation: string }[]): Promise<RequesterImpactsView> {
+    const counts: RequesterImpactsView = { blockedBy: 0, degradedBy: 0 };
+    for (const cause of causes) {
+      const { state } = await this.repository.load(requestAggregate, cause.requestId);
+      if (state.status === 'absent' || !OPEN_STATUSES.includes(state.status)) continue;
+      if (cause.relation === 'blocks') counts.blockedBy++;
+      else counts.degradedBy++;
+    }
+    return counts;
   }
 
   /** The request's events up to asOf; a requester sees only their own requests (others look absent). */

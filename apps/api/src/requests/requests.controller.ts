@@ -339,7 +339,8 @@ export class RequestsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const view = await this.queries.request(id, actor, parseAsOf(query.asOf));
-    void reply.header('etag', `"${view.revision}"`);
+    // A requester's view has no revision (internal activity moves it), so no ETag either.
+    if ('revision' in view) void reply.header('etag', `"${view.revision}"`);
     return view;
   }
 

@@ -250,6 +250,12 @@ export interface RequesterEventView {
   data: Record<string, unknown>;
 }
 
+/** A request's history as its requester sees it, oldest first. */
+export interface RequesterHistory {
+  id: string;
+  events: RequesterEventView[];
+}
+
 /**
  * The requester's view of one event of their request, or null when they do
  * not see it (internal comments, escalations, the SLA's measurements).
