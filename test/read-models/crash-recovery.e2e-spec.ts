@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteEventStore, type RecordedEvent } from '@desk/event-store';
-import { openSqlite } from '@desk/read-models';
+import { allProjections, openSqlite } from '@desk/read-models';
 import { DeskHistory } from '@desk/application/testing/desk-history';
 import { dumpReadModels, project } from './support/read-model-backends';
 import { bearer, operator } from '../support/callers';
@@ -139,8 +139,7 @@ describe('the projector process', () => {
         projections: { name: string }[];
       };
       expect(status.projections.map((p: { name: string }) => p.name)).toEqual([
-        'request-summaries',
-        'impact-chain',
+        ...allProjections().map((projection) => projection.name),
         'satisfaction-follow-up',
       ]);
       child.kill('SIGTERM');

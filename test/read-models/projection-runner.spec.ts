@@ -100,7 +100,7 @@ describeOnEveryReadModelStore('projection runner', (open) => {
     await append(events, history.since(before));
     const newHead = await events.headPosition();
     await until(() => started.every((runner) => runner.position === newHead));
-    expect(started.map((runner) => runner.status().state)).toEqual(['running', 'running']);
+    expect(started.map((runner) => runner.status().state)).toEqual(allProjections().map(() => 'running'));
 
     const direct = await open();
     try {

@@ -67,5 +67,8 @@ export async function dumpReadModels(store: ReadModelStore): Promise<Record<stri
     request_changes: await db.selectFrom('request_changes').selectAll().orderBy('position').orderBy('seq').execute(),
     impact_nodes: await db.selectFrom('impact_nodes').selectAll().orderBy('request_id').execute(),
     impact_links: await db.selectFrom('impact_links').selectAll().orderBy('cause_id').orderBy('effect_id').execute(),
+    customers: await db.selectFrom('customers').selectAll().orderBy('customer_id').execute(),
+    agents: await db.selectFrom('agents').selectAll().orderBy('agent_id').execute(),
+    agent_departments: await db.selectFrom('agent_departments').selectAll().orderBy('agent_id').orderBy('department_id').execute(),
   };
 }

@@ -1,8 +1,8 @@
-import { manager } from '@desk/domain/testing/roster';
+import { agent, manager, otherAgent } from '@desk/domain/testing/roster';
 import type { WriteSide } from '../commands/writes';
-import { CustomerWrite, DepartmentWrite } from '../commands/writes';
+import { AgentWrite, CustomerWrite, DepartmentWrite } from '../commands/writes';
 
-/** The smallest desk a write can be decided in, written through the write path: IT, and Eva who works in it. */
+/** The smallest desk a write can be decided in, written through the write path: IT, Eva who works in it, and the roster's agents, who work in IT. */
 export async function registerItAndEva(writes: WriteSide, evaId = 'emp-eva'): Promise<void> {
   const envelope = () => ({ commandId: `setup-${Math.random()}`, correlationId: 'setup', actor: manager });
   await writes.departments.execute(
@@ -18,4 +18,9 @@ export async function registerItAndEva(writes: WriteSide, evaId = 'emp-eva'): Pr
       envelope(),
     ),
   );
+  for (const { id } of [agent, otherAgent]) {
+    await writes.agents.execute(
+      new AgentWrite(id, { type: 'RegisterAgent', data: { agentId: id, name: id, departmentIds: ['it'], tier: 'L1' } }, envelope()),
+    );
+  }
 }

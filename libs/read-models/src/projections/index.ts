@@ -1,10 +1,12 @@
 import type { Projection } from '../runner/projection';
+import { DirectoryProjection } from './directory/directory.projection';
 import { ImpactChainProjection } from './impact-chain/impact-chain.projection';
 import { RequestSummariesProjection } from './request-summaries/request-summaries.projection';
 
-export { ImpactChainProjection, RequestSummariesProjection };
+export { DirectoryProjection, ImpactChainProjection, RequestSummariesProjection };
+export * from './directory/directory.query';
 
 /** Every projection the product runs. */
 export function allProjections(): Projection[] {
-  return [new RequestSummariesProjection(), new ImpactChainProjection()];
+  return [new RequestSummariesProjection(), new ImpactChainProjection(), new DirectoryProjection()];
 }

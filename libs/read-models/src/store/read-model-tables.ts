@@ -14,6 +14,9 @@ export interface ReadModelTables {
   impact_links: ImpactLinkRow;
   request_search: RequestSearchRow;
   request_search_fts: RequestSearchIndexRow;
+  customers: CustomerRow;
+  agents: AgentRow;
+  agent_departments: AgentDepartmentRow;
 }
 
 export interface ProjectionCheckpointRow {
@@ -160,6 +163,35 @@ export interface ImpactLinkRow {
   effect_id: string;
   relation: string;
   linked_at: string;
+}
+
+/** directory: every registered customer, for pickers and for the names other read models show. */
+export interface CustomerRow {
+  customer_id: string;
+  name: string;
+  type: string;
+  kind: string;
+  /** Internal customers' department; null for external ones. */
+  department_id: string | null;
+  customer_facing: number;
+  registered_at: string;
+}
+
+/** directory: every registered agent. */
+export interface AgentRow {
+  agent_id: string;
+  name: string;
+  tier: string;
+  registered_at: string;
+  updated_at: string;
+  /** Stream revision of the last event applied: a replayed event changes nothing. */
+  revision: number;
+}
+
+/** directory: the departments each agent works in, one row each. */
+export interface AgentDepartmentRow {
+  agent_id: string;
+  department_id: string;
 }
 
 /** request-search: the text full-text search reads of each request, and what its filters need. */
