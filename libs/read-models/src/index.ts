@@ -12,6 +12,7 @@ export * from './queries/request-list.query';
 export * from './queries/workload.query';
 export * from './queries/impact.query';
 export * from './queries/requester-view';
+export * from './queries/request-changes.query';
 export * from './store/read-model-errors';
 export * from './replay/replay';
 export * from './runner/table-copies';

@@ -89,6 +89,27 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('bounds GET /changes: keep-alives below the connection timeout, streams below the connections, five per subject', () => {
+    expect(loadConfig({})).toMatchObject({
+      changesKeepAliveMs: 15_000,
+      changesStreamsPerSubject: 5,
+      changesStreamsMax: 500,
+      changesPollMs: 250,
+    });
+    // A shorter connection timeout takes a keep-alive at half of it; fewer connections, streams at half of them.
+    expect(loadConfig({ CONNECTION_TIMEOUT_MS: '10000', MAX_CONNECTIONS: '100' })).toMatchObject({
+      changesKeepAliveMs: 5000,
+      changesStreamsMax: 50,
+    });
+    expect(loadConfig({ MAX_CONNECTIONS: '1' }).changesStreamsMax).toBe(0);
+    expect(() => loadConfig({ CHANGES_KEEP_ALIVE_MS: '120000' })).toThrow(
+      /CHANGES_KEEP_ALIVE_MS must be below CONNECTION_TIMEOUT_MS \(120000\), which closes a stream silent that long; got 120000/,
+    );
+    expect(() => loadConfig({ CHANGES_STREAMS_MAX: '1000' })).toThrow(/CHANGES_STREAMS_MAX must be below MAX_CONNECTIONS \(1000\)/);
+    expect(() => loadConfig({ CHANGES_STREAMS_PER_SUBJECT: '0' })).toThrow(/CHANGES_STREAMS_PER_SUBJECT must be between 1/);
+    expect(() => loadConfig({ CHANGES_POLL_MS: '5' })).toThrow(/CHANGES_POLL_MS must be between 10/);
+  });
+
   it('lets tokens live a day by default, or any time with 0', () => {
     expect(loadConfig({}).authMaxTokenLifetimeSeconds).toBe(86_400);
     expect(loadConfig({ AUTH_MAX_TOKEN_LIFETIME_S: '0' }).authMaxTokenLifetimeSeconds).toBe(0);

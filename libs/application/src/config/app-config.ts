@@ -52,6 +52,14 @@ export interface AppConfig {
   readCacheMs: number;
   /** Most events a projection applies in one transaction while catching up. */
   projectionBatchSize: number;
+  /** GET /changes: how often an idle stream gets a keep-alive comment (below connectionTimeoutMs, which would close it). */
+  changesKeepAliveMs: number;
+  /** GET /changes: most streams one token subject may hold open at once; beyond it a 429. */
+  changesStreamsPerSubject: number;
+  /** GET /changes: most streams open at once in this process (below maxConnections, so commands keep connections; 0: none); beyond it a 429. */
+  changesStreamsMax: number;
+  /** GET /changes on a query-only replica: how often the request-summaries checkpoint is looked at, once for all streams. */
+  changesPollMs: number;
 }
 
 /** How long a request may take to arrive and how many connections may be open, unless configured otherwise. */
@@ -235,6 +243,22 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (headersTimeoutMs > requestTimeoutMs) {
     throw new ConfigError('HEADERS_TIMEOUT_MS', `must not exceed REQUEST_TIMEOUT_MS (${requestTimeoutMs}), got ${headersTimeoutMs}`);
   }
+  const connectionTimeoutMs = integer(env, 'CONNECTION_TIMEOUT_MS', HTTP_LIMIT_DEFAULTS.connectionTimeoutMs, 1000, 3_600_000);
+  const maxConnections = integer(env, 'MAX_CONNECTIONS', HTTP_LIMIT_DEFAULTS.maxConnections, 1, 1_000_000);
+  const changesKeepAliveMs = integer(env, 'CHANGES_KEEP_ALIVE_MS', Math.min(15_000, Math.floor(connectionTimeoutMs / 2)), 100, 3_600_000);
+  if (changesKeepAliveMs >= connectionTimeoutMs) {
+    throw new ConfigError(
+      'CHANGES_KEEP_ALIVE_MS',
+      `must be below CONNECTION_TIMEOUT_MS (${connectionTimeoutMs}), which closes a stream silent that long; got ${changesKeepAliveMs}`,
+    );
+  }
+  const changesStreamsMax = integer(env, 'CHANGES_STREAMS_MAX', Math.floor(maxConnections / 2), 0, 1_000_000);
+  if (changesStreamsMax >= maxConnections) {
+    throw new ConfigError(
+      'CHANGES_STREAMS_MAX',
+      `must be below MAX_CONNECTIONS (${maxConnections}), or streams would take every connection commands need; got ${changesStreamsMax}`,
+    );
+  }
   return {
     port: integer(env, 'PORT', 3000, 1, 65535),
     host: env.HOST?.trim() || '0.0.0.0',
@@ -253,13 +277,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
     requestTimeoutMs,
     headersTimeoutMs,
-    connectionTimeoutMs: integer(env, 'CONNECTION_TIMEOUT_MS', HTTP_LIMIT_DEFAULTS.connectionTimeoutMs, 1000, 3_600_000),
-    maxConnections: integer(env, 'MAX_CONNECTIONS', HTTP_LIMIT_DEFAULTS.maxConnections, 1, 1_000_000),
+    connectionTimeoutMs,
+    maxConnections,
     trustProxy: proxies(env, 'TRUST_PROXY'),
     runProjections: boolean(env, 'RUN_PROJECTIONS', true),
     slaWatchIntervalMs: integer(env, 'SLA_WATCH_INTERVAL_MS', 10_000, 100, 3_600_000),
     readCacheMs: integer(env, 'READ_CACHE_MS', 250, 0, 60_000),
     projectionBatchSize: integer(env, 'PROJECTION_BATCH_SIZE', 5000, 1, 10_000),
+    changesKeepAliveMs,
+    changesStreamsPerSubject: integer(env, 'CHANGES_STREAMS_PER_SUBJECT', 5, 1, 100_000),
+    changesStreamsMax,
+    changesPollMs: integer(env, 'CHANGES_POLL_MS', 250, 10, 60_000),
   };
 }
 
