@@ -36,6 +36,9 @@ export type OfferCompensation = DomainCommand<
   'OfferCompensation',
   { compensationId: string; kind: CompensationKind; amount: number; currency: string; note?: string }
 >;
+/** Tags classify a request for staff (filters, reports); tagging twice, or removing a tag it does not carry, changes nothing. */
+export type TagRequest = DomainCommand<'TagRequest', { tag: string }>;
+export type UntagRequest = DomainCommand<'UntagRequest', { tag: string }>;
 /** Issued by the SLA process when a due time has passed. */
 export type RecordSlaBreach = DomainCommand<'RecordSlaBreach', { target: SlaTargetKind }>;
 
@@ -55,4 +58,6 @@ export type RequestCommand =
   | AddComment
   | RateSatisfaction
   | OfferCompensation
+  | TagRequest
+  | UntagRequest
   | RecordSlaBreach;

@@ -5,13 +5,14 @@ import { currentServiceStandard, serviceStandardVersion, type DepartmentState } 
 import { CommandRefusedError, ForbiddenError, NotFoundError } from '../shared/errors';
 import type { Actor, DecisionContext, Role } from '../shared/event';
 import { WORKER_ROLES, withArticle } from '../shared/roles';
-import { COMPENSATION_AMOUNT, FieldProblems, isOneOf, SATISFACTION_SCORES, TEXT_LIMITS, textOrNull } from '../shared/validation';
+import { COMPENSATION_AMOUNT, FieldProblems, isOneOf, SATISFACTION_SCORES, TAG_LIMITS, TEXT_LIMITS, textOrNull } from '../shared/validation';
 import {
   CHANNELS,
   COMPENSATION_KINDS,
   HOLD_REASONS,
   LEVELS,
   PRIORITIES,
+  REQUEST_STATUSES,
   SLA_TARGETS,
   TIERS,
   VISIBILITIES,
@@ -48,7 +49,9 @@ import type {
   ResolveRequest,
   ResumeWork,
   StartWork,
+  TagRequest,
   TransferRequest,
+  UntagRequest,
 } from './request.commands';
 import type {
   CommentAdded,
@@ -65,7 +68,9 @@ import type {
   RequestReopened,
   RequestResolved,
   RequestResumed,
+  RequestTagged,
   RequestTransferred,
+  RequestUntagged,
   RequestWorkStarted,
   SatisfactionRated,
   SlaBreached,
@@ -167,6 +172,10 @@ export function decideRequest(command: RequestCommand, state: RequestState, cont
       return rateSatisfaction(command, state, context);
     case 'OfferCompensation':
       return offerCompensation(command, state, context);
+    case 'TagRequest':
+      return tagRequest(command, state, context);
+    case 'UntagRequest':
+      return untagRequest(command, state, context);
     case 'RecordSlaBreach':
       return recordSlaBreach(command, state, context);
     default: {
@@ -211,6 +220,9 @@ export const REQUEST_LIFECYCLE: Readonly<Record<LaterCommandType, Rule>> = {
   RateSatisfaction: { verb: 'rate', can: 'be rated', from: ['resolved', 'closed'], roles: ['requester'] },
   OfferCompensation: { verb: 'offer compensation on', can: 'receive compensation', from: NOT_CANCELLED, roles: WORKER_ROLES },
   RecordSlaBreach: { verb: 'record an SLA breach on', can: 'have an SLA breach recorded', from: NOT_CANCELLED, roles: ['system'] },
+  // Tags classify for staff's filters and reports: closed and cancelled requests are tagged too (a post-mortem's "outage-0312").
+  TagRequest: { verb: 'tag', can: 'be tagged', from: REQUEST_STATUSES, roles: WORKER_ROLES },
+  UntagRequest: { verb: 'untag', can: 'be untagged', from: REQUEST_STATUSES, roles: WORKER_ROLES },
 };
 
 function listOf(items: readonly string[]): string {
@@ -759,6 +771,40 @@ function offerCompensation(command: OfferCompensation, state: RequestState, cont
       },
     },
   ];
+}
+
+/**
+ * A tag on a request: a lower-case slug, at most TAG_LIMITS.perRequest per
+ * request, in any status. Tagging with a tag it already carries changes
+ * nothing ([]: the answer is the request's current revision), so a retried or
+ * doubled click is harmless.
+ */
+function tagRequest(command: TagRequest, state: RequestState, context: RequestDecisionContext): RequestTagged[] {
+  const request = admitted(command, state, context.actor);
+  const problems = new FieldProblems();
+  problems.tag('tag', command.data.tag);
+  problems.throwIfAny(command.type);
+  allowTransition(command, request);
+  const { tag } = command.data;
+  if (request.tags.includes(tag)) return [];
+  if (request.tags.length >= TAG_LIMITS.perRequest) {
+    throw new CommandRefusedError(
+      `cannot tag request ${request.requestId} with ${tag}: it already carries ${TAG_LIMITS.perRequest} tags, the most a request may; remove one first`,
+    );
+  }
+  return [{ type: 'RequestTagged', data: { requestId: request.requestId, tag, taggedBy: context.actor.id } }];
+}
+
+/** A tag taken off; one the request does not carry changes nothing ([]), as DELETE is idempotent. */
+function untagRequest(command: UntagRequest, state: RequestState, context: RequestDecisionContext): RequestUntagged[] {
+  const request = admitted(command, state, context.actor);
+  const problems = new FieldProblems();
+  problems.tag('tag', command.data.tag);
+  problems.throwIfAny(command.type);
+  allowTransition(command, request);
+  const { tag } = command.data;
+  if (!request.tags.includes(tag)) return [];
+  return [{ type: 'RequestUntagged', data: { requestId: request.requestId, tag, untaggedBy: context.actor.id } }];
 }
 
 /**

@@ -195,6 +195,10 @@ export type CompensationOffered = DomainEvent<
   }
 >;
 
+/** A tag added to a request (lower-case slug), and one taken off: staff's classification, for filters and reports. */
+export type RequestTagged = DomainEvent<'RequestTagged', { requestId: string; tag: string; taggedBy: string }>;
+export type RequestUntagged = DomainEvent<'RequestUntagged', { requestId: string; tag: string; untaggedBy: string }>;
+
 /** Recorded once per target and request, whoever notices it first. `breachedAt` is when it was noticed; the breach itself happened at `dueAt`. */
 export type SlaBreached = DomainEvent<
   'SlaBreached',
@@ -218,4 +222,6 @@ export type RequestEvent =
   | FirstResponseGiven
   | SatisfactionRated
   | CompensationOffered
+  | RequestTagged
+  | RequestUntagged
   | SlaBreached;

@@ -5,6 +5,7 @@ import { agent, employee, requestContext, system, client } from '../testing/fixt
 import { historyTo, openedByClient } from '../testing/request-history';
 import { specification } from '../testing/specification';
 import type { RequestCommand } from './request.commands';
+import type { RequestEvent } from './request.events';
 import { REQUEST_LIFECYCLE } from './request.decide';
 import { requestDecider } from './request.decider';
 
@@ -23,6 +24,8 @@ interface Row {
   /** Words of the refusal that name the command. */
   verb: string;
   external?: boolean;
+  /** Events after the status's history, for a command that needs them to do anything (untagging a tag it carries). */
+  then?: RequestEvent[];
 }
 
 const TABLE: Row[] = [
@@ -86,6 +89,14 @@ const TABLE: Row[] = [
     verb: 'cannot offer compensation on',
     external: true,
   },
+  { command: { type: 'TagRequest', data: { tag: 'vpn' } }, actor: agent, allowed: [...REQUEST_STATUSES], verb: 'cannot tag' },
+  {
+    command: { type: 'UntagRequest', data: { tag: 'vpn' } },
+    actor: agent,
+    allowed: [...REQUEST_STATUSES],
+    verb: 'cannot untag',
+    then: [{ type: 'RequestTagged', data: { requestId: 'r-1', tag: 'vpn', taggedBy: 'agent-ann' } }],
+  },
   {
     command: { type: 'RecordSlaBreach', data: { target: 'first_response' } },
     actor: system,
@@ -103,7 +114,7 @@ describe('the request lifecycle table', () => {
 
   for (const row of TABLE) {
     const actor = row.external && row.actor.role === 'requester' ? client : row.actor;
-    const history = (status: RequestStatus) => historyTo(status, row.external ? openedByClient : undefined);
+    const history = (status: RequestStatus) => [...historyTo(status, row.external ? openedByClient : undefined), ...(row.then ?? [])];
 
     describe(row.command.type, () => {
       for (const status of row.allowed) {

@@ -30,6 +30,7 @@ describe('request state (evolve)', () => {
       breaches: [],
       commentIds: [],
       compensationIds: [],
+      tags: [],
     });
   });
 

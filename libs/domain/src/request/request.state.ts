@@ -48,6 +48,8 @@ export type OpenedRequest = Omit<RequestOpened['data'], 'sla'> & {
   breaches: readonly SlaTargetKind[];
   commentIds: readonly string[];
   compensationIds: readonly string[];
+  /** Its tags, in the order they were added. */
+  tags: readonly string[];
 };
 
 export type RequestState = { status: 'absent' } | OpenedRequest;
@@ -77,6 +79,7 @@ export function evolveRequest(state: RequestState, event: RequestEvent): Request
       breaches: [],
       commentIds: [],
       compensationIds: [],
+      tags: [],
     };
   }
   if (state.status === 'absent') {
@@ -152,6 +155,10 @@ export function evolveRequest(state: RequestState, event: RequestEvent): Request
       return { ...state, satisfaction: { score: event.data.score, comment: event.data.comment } };
     case 'CompensationOffered':
       return { ...state, compensationIds: [...state.compensationIds, event.data.compensationId] };
+    case 'RequestTagged':
+      return state.tags.includes(event.data.tag) ? state : { ...state, tags: [...state.tags, event.data.tag] };
+    case 'RequestUntagged':
+      return { ...state, tags: state.tags.filter((tag) => tag !== event.data.tag) };
     case 'SlaBreached':
       return state.breaches.includes(event.data.target) ? state : { ...state, breaches: [...state.breaches, event.data.target] };
     default: {

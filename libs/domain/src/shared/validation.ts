@@ -30,6 +30,11 @@ export const COMPENSATION_AMOUNT = { max: 1_000_000_000, decimals: 2 } as const;
 
 export const CURRENCY_PATTERN = /^[A-Z]{3}$/;
 
+/** Tags: lower-case slugs (words of letters and digits joined by single hyphens), 40 characters at most, 20 per request. */
+export const TAG_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+export const TAG_LIMITS = { maxLength: 40, perRequest: 20 } as const;
+export const TAG_FORMAT = `must be a lower-case slug of at most ${TAG_LIMITS.maxLength} characters: letters a-z and digits, words joined by single hyphens`;
+
 /**
  * Collects what is wrong with a command's fields, so one error reports every
  * offending field at once instead of making the client fix them one by one.
@@ -63,6 +68,10 @@ export class FieldProblems {
     if (typeof value !== 'string' || !ID_PATTERN.test(value)) {
       this.add(field, 'must be 1–128 letters, digits, or . _ : - (starting with a letter or digit)');
     }
+  }
+
+  tag(field: string, value: unknown): void {
+    if (typeof value !== 'string' || value.length > TAG_LIMITS.maxLength || !TAG_PATTERN.test(value)) this.add(field, TAG_FORMAT);
   }
 
   /** Text whose trimmed length lies within [min, max]; min 0 allows an empty string. */

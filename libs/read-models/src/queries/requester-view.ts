@@ -231,6 +231,9 @@ export const REQUESTER_EVENT_FIELDS: { readonly [T in RequestEventType]: readonl
   FirstResponseGiven: null,
   SatisfactionRated: ['requestId', 'score', 'comment'],
   CompensationOffered: ['requestId', 'compensationId', 'kind', 'amount', 'currency'],
+  // Tags are staff's classification.
+  RequestTagged: null,
+  RequestUntagged: null,
   SlaBreached: null,
 };
 
