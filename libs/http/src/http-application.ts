@@ -38,7 +38,8 @@ export interface HttpApplicationOptions {
  * and for what the HTTP parser refuses, a bounded time for every request to
  * arrive and a cap on connections (shown in /metrics), a body without a valid
  * token refused before it is read, a correlation id on every answer, request
- * metrics and log lines, security headers, and a close that does not wait for
+ * metrics and log lines, security headers (upgrade-insecure-requests only over
+ * HTTPS), and a close that does not wait for
  * kept-alive connections. The
  * module must provide DeskMetrics. The caller adds what is its own, then
  * initialises it.
@@ -123,13 +124,27 @@ export async function createHttpApplication(module: DynamicModule, options: Http
     });
   });
 
-  await app.register(helmet as never, {
-    // The API's /docs UI loads its own scripts and styles; nothing else is HTML.
-    contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], imgSrc: ["'self'", 'data:'], styleSrc: ["'self'", "'unsafe-inline'"] } },
-    crossOriginEmbedderPolicy: false,
+  await app.register(helmet as never, { ...SECURITY_HEADERS, global: false });
+  fastify.addHook('onRequest', async (request, reply) => {
+    // Over plain HTTP the policy must not ask the browser to upgrade: on http://<any host>/docs it would fetch the
+    // UI's assets over https, which nobody serves, and show a blank page. The request is HTTPS when its socket is
+    // TLS or a proxy of TRUST_PROXY says so in X-Forwarded-Proto (fastify's request.protocol believes no one else).
+    reply.helmet(request.protocol === 'https' ? OVER_HTTPS : undefined);
   });
   return app;
 }
+
+/** The API's /docs UI loads its own scripts and styles; nothing else is HTML. */
+const CSP_DIRECTIVES = { defaultSrc: ["'self'"], imgSrc: ["'self'", 'data:'], styleSrc: ["'self'", "'unsafe-inline'"] };
+
+/** Security headers of every answer served over plain HTTP: helmet's defaults but upgrade-insecure-requests. */
+const SECURITY_HEADERS = {
+  contentSecurityPolicy: { directives: { ...CSP_DIRECTIVES, upgradeInsecureRequests: null } },
+  crossOriginEmbedderPolicy: false,
+};
+
+/** Over HTTPS the policy also upgrades what a page would load over http. */
+const OVER_HTTPS = { contentSecurityPolicy: { directives: { ...CSP_DIRECTIVES, upgradeInsecureRequests: [] } } };
 
 function carriesBody(request: FastifyRequest): boolean {
   const length = request.headers['content-length'];
