@@ -157,6 +157,10 @@ describeOnEveryReadModelStore('request-summaries projection', (open) => {
         priority_rank: 1,
         tier: 'L1',
         assignee_id: null,
+        hold_reason: null,
+        hold_note: null,
+        held_at: null,
+        tags: '[]',
         opened_at: '2026-03-02T08:00:00.000Z',
         opened_day: '2026-03-02',
         sla_department_id: 'it',
@@ -341,15 +345,17 @@ describeOnEveryReadModelStore('request-summaries projection', (open) => {
 
       // Awaiting a third party: the clock keeps running, nothing moves.
       history.request('a', hold('awaiting_third_party'));
-      await step({ revision: 5, status: 'on_hold' });
+      await step({ revision: 5, status: 'on_hold', hold_reason: 'awaiting_third_party', held_at: '2026-03-02T08:10:00.000Z' });
       history.advance(10).request('a', resume);
-      await step({ revision: 6, last_event_at: '2026-03-02T08:20:00.000Z', status: 'in_progress' });
+      await step({ revision: 6, last_event_at: '2026-03-02T08:20:00.000Z', status: 'in_progress', hold_reason: null, held_at: null });
 
       // Awaiting the requester from 08:20 to 09:20: the clock stands still for 60 minutes, so nothing can fall due.
       history.request('a', hold('awaiting_requester'));
       await step({
         revision: 7,
         status: 'on_hold',
+        hold_reason: 'awaiting_requester',
+        held_at: '2026-03-02T08:20:00.000Z',
         clock_stopped_since: '2026-03-02T08:20:00.000Z',
         first_response_breach_due_at: null,
         resolution_breach_due_at: null,
@@ -359,6 +365,8 @@ describeOnEveryReadModelStore('request-summaries projection', (open) => {
         revision: 8,
         last_event_at: '2026-03-02T09:20:00.000Z',
         status: 'in_progress',
+        hold_reason: null,
+        held_at: null,
         clock_stopped_since: null,
         paused_minutes: 60,
         first_response_due_at: '2026-03-02T09:30:00.000Z',
@@ -514,6 +522,8 @@ describeOnEveryReadModelStore('request-summaries projection', (open) => {
         revision: 4,
         last_event_at: '2026-03-02T08:10:00.000Z',
         status: 'on_hold',
+        hold_reason: 'awaiting_requester',
+        held_at: '2026-03-02T08:10:00.000Z',
         assignee_id: 'agent-ann',
         clock_stopped_since: '2026-03-02T08:10:00.000Z',
         first_response_breach_due_at: null,
@@ -528,6 +538,8 @@ describeOnEveryReadModelStore('request-summaries projection', (open) => {
         last_event_at: '2026-03-03T08:30:00.000Z',
         department_id: 'it',
         status: 'new',
+        hold_reason: null,
+        held_at: null,
         assignee_id: null,
         transfer_count: 1,
         paused_minutes: 500,

@@ -9,6 +9,7 @@ export interface ReadModelTables {
   departments: DepartmentRow;
   sla_calendars: SlaCalendarRow;
   request_summaries: RequestSummaryRow;
+  request_tags: RequestTagRow;
   request_changes: RequestChangeRow;
   impact_nodes: ImpactNodeRow;
   impact_links: ImpactLinkRow;
@@ -61,6 +62,12 @@ export interface RequestSummaryRow {
   priority_rank: number;
   tier: string;
   assignee_id: string | null;
+  /** While on hold: why (HOLD_REASONS), the note staff wrote (staff only), and since when; null otherwise. */
+  hold_reason: string | null;
+  hold_note: string | null;
+  held_at: string | null;
+  /** Its tags as a JSON list, in the order they were added ('[]' without any); request_tags has one row per tag to filter by. */
+  tags: string;
   opened_at: string;
   opened_day: string;
   sla_department_id: string | null;
@@ -131,6 +138,12 @@ export interface RequestChangeRow {
   occurred_at: string;
   /** JSON of the fields that changed, by their API names: { "status": { "from": "new", "to": "assigned" } }. */
   changes: string;
+}
+
+/** request-summaries: one row per tag of a request, to filter the request list by tag (index on tag). */
+export interface RequestTagRow {
+  request_id: string;
+  tag: string;
 }
 
 /** impact-chain: what the graph needs to know of every request. */

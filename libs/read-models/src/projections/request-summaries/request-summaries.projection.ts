@@ -5,7 +5,7 @@ import type { Projection } from '../../runner/projection';
 import type { ReadModelTables, RequestSummaryRow } from '../../store/read-model-tables';
 import { rowsByKey, upsertRows } from '../../store/upsert';
 import { takeTurn, turnDue } from '../../runner/event-loop-turns';
-import { evolveRequestSummary, type CalendarLookup } from './request-summary.evolve';
+import { evolveRequestSummary, tagsOf, type CalendarLookup } from './request-summary.evolve';
 import { changeRow, createRequestChangesTable } from './request-changes';
 
 const REQUEST_EVENT_TYPES = [
@@ -23,6 +23,8 @@ const REQUEST_EVENT_TYPES = [
   'RequestPriorityChanged',
   'FirstResponseGiven',
   'SatisfactionRated',
+  'RequestTagged',
+  'RequestUntagged',
   'SlaBreached',
 ] as const;
 
@@ -37,10 +39,12 @@ export class RequestSummariesProjection implements Projection {
    * 2: paused minutes keep their fractions (events with seconds), business minutes are whole.
    * 3: the breach-due time of each target, for the SLA watch.
    * 4: request_changes, one row per event that changed a summary's fields (GET /changes streams them).
+   * 5: the hold (reason, note, since when) and tags of each request, request_tags to filter by tag, and the indexes
+   *    of the request list (GET /requests) by last change, per requester, department, assignee and status.
    */
-  readonly version: number = 4;
+  readonly version: number = 5;
   readonly eventTypes: ReadonlySet<string> = new Set<string>([...REQUEST_EVENT_TYPES, 'DepartmentRegistered', 'ServiceStandardPublished']);
-  readonly tables = ['departments', 'sla_calendars', 'request_summaries', 'request_changes'] as const;
+  readonly tables = ['departments', 'sla_calendars', 'request_summaries', 'request_changes', 'request_tags'] as const;
 
   async createTables(db: Kysely<ReadModelTables>): Promise<void> {
     await db.schema
@@ -97,10 +101,14 @@ export class RequestSummariesProjection implements Projection {
       'opened_at',
       'opened_day',
       'last_event_at',
+      'tags',
     ];
     const nullableTexts: (keyof RequestSummaryRow)[] = [
       'category',
       'assignee_id',
+      'hold_reason',
+      'hold_note',
+      'held_at',
       'sla_department_id',
       'first_response_due_at',
       'resolution_due_at',
@@ -139,6 +147,28 @@ export class RequestSummariesProjection implements Projection {
       .on('request_summaries')
       .columns(['is_open', 'next_due_at'])
       .execute();
+    // The request list: newest change first (or last), over all requests or one requester's, department's, assignee's
+    // or status's; each index ends in (last_event_at, request_id), the list's order and keyset, so a page reads its rows
+    // and no others. By opening time, over all requests.
+    const listIndexes: [string, (keyof RequestSummaryRow)[]][] = [
+      ['request_summaries_updated', ['last_event_at', 'request_id']],
+      ['request_summaries_requester_updated', ['requester_id', 'last_event_at', 'request_id']],
+      ['request_summaries_department_updated', ['department_id', 'last_event_at', 'request_id']],
+      ['request_summaries_assignee_updated', ['assignee_id', 'last_event_at', 'request_id']],
+      ['request_summaries_status_updated', ['status', 'last_event_at', 'request_id']],
+      ['request_summaries_opened', ['opened_at', 'request_id']],
+    ];
+    for (const [name, columns] of listIndexes) {
+      await db.schema.createIndex(name).ifNotExists().on('request_summaries').columns(columns).execute();
+    }
+    await db.schema
+      .createTable('request_tags')
+      .ifNotExists()
+      .addColumn('request_id', 'text', (c) => c.notNull())
+      .addColumn('tag', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('request_tags_pk', ['request_id', 'tag'])
+      .execute();
+    await db.schema.createIndex('request_tags_tag').ifNotExists().on('request_tags').columns(['tag', 'request_id']).execute();
     // The SLA watch's two comparisons with now.
     await db.schema
       .createIndex('request_summaries_fr_breach')
@@ -171,6 +201,7 @@ export class RequestSummariesProjection implements Projection {
       if (event.type === 'RequestOpened' && typeof event.data.followUpOf === 'string') ids.add(event.data.followUpOf);
     }
     const rows = new Map((await rowsByKey(trx, 'request_summaries', 'request_id', [...ids])).map((row) => [row.request_id, row]));
+    const loadedTags = new Map([...rows.values()].map((row) => [row.request_id, row.tags]));
     const changed = new Set<string>();
     const departments: ReadModelTables['departments'][] = [];
     const newCalendars: ReadModelTables['sla_calendars'][] = [];
@@ -228,10 +259,38 @@ export class RequestSummariesProjection implements Projection {
       ['request_id'],
       [...changed].map((id) => rows.get(id)!),
     );
+    await replaceTags(
+      trx,
+      [...changed].map((id) => rows.get(id)!).filter((row) => row.tags !== (loadedTags.get(row.request_id) ?? '[]')),
+    );
     // A change is recorded only when the summary moved, so an event applied twice records none (and its key is its own).
     await upsertRows(trx, 'request_changes', ['position', 'seq'], changes);
   }
 }
+
+/** request_tags of these rows, replaced by their tags as the rows now list them. */
+async function replaceTags(trx: Transaction<ReadModelTables>, rows: readonly RequestSummaryRow[]): Promise<void> {
+  for (let start = 0; start < rows.length; start += TAG_CHUNK) {
+    const chunk = rows.slice(start, start + TAG_CHUNK);
+    await trx
+      .deleteFrom('request_tags')
+      .where(
+        'request_id',
+        'in',
+        chunk.map((row) => row.request_id),
+      )
+      .execute();
+    const tags = chunk.flatMap((row) => tagsOf(row).map((tag) => ({ request_id: row.request_id, tag })));
+    for (let from = 0; from < tags.length; from += TAG_CHUNK)
+      await trx
+        .insertInto('request_tags')
+        .values(tags.slice(from, from + TAG_CHUNK))
+        .execute();
+  }
+}
+
+/** Rows per statement of request_tags: well under SQLite's parameter limit. */
+const TAG_CHUNK = 400;
 
 function calendarKey(departmentId: string, version: number): string {
   return `${version}:${departmentId}`;

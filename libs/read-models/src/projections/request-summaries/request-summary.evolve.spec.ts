@@ -122,3 +122,68 @@ describe('request summary: SLA facts from the events', () => {
     expect(breachDue(after(5))).toEqual([null, null]);
   });
 });
+
+describe('request summary: the hold and the tags', () => {
+  const at = (revision: number) => ({ revision, occurredAt: t(times[Math.min(revision, times.length - 1)]) });
+  const tagged = (tag: string): RequestEvent => ({ type: 'RequestTagged', data: { requestId: R, tag, taggedBy: 'ann' } });
+  const untagged = (tag: string): RequestEvent => ({ type: 'RequestUntagged', data: { requestId: R, tag, untaggedBy: 'ann' } });
+  const heldWithNote: RequestEvent = {
+    type: 'RequestPutOnHold',
+    data: {
+      requestId: R,
+      reason: 'awaiting_third_party',
+      note: 'vendor ticket 4411',
+      blockingRequestId: null,
+      clockPaused: false,
+      heldAt: t('08:10'),
+    },
+  };
+  const fold = (events: RequestEvent[], applyEachTwice = false) => {
+    let row: RequestSummaryRow | undefined;
+    events.forEach((event, revision) => {
+      row = evolveRequestSummary(row, event, at(revision), everyMinute);
+      if (applyEachTwice) expect(evolveRequestSummary(row, event, at(revision), everyMinute)).toBe(row);
+    });
+    return row!;
+  };
+
+  it('keeps the hold while on hold, its reason, note and start, and drops it when the request is no longer held', () => {
+    expect(fold([opened])).toMatchObject({ hold_reason: null, hold_note: null, held_at: null });
+    expect(fold([opened, heldWithNote])).toMatchObject({
+      hold_reason: 'awaiting_third_party',
+      hold_note: 'vendor ticket 4411',
+      held_at: t('08:10'),
+    });
+    const resumedAfterIt: RequestEvent = {
+      type: 'RequestResumed',
+      data: { requestId: R, pausedMinutes: 0, firstResponseDueAt: t('08:30'), resolutionDueAt: t('12:00') },
+    };
+    expect(fold([opened, heldWithNote, resumedAfterIt])).toMatchObject({
+      status: 'in_progress',
+      hold_reason: null,
+      hold_note: null,
+      held_at: null,
+    });
+    expect(fold([opened, heldWithNote, resolvedV2])).toMatchObject({ status: 'resolved', hold_reason: null, held_at: null });
+    const cancelled: RequestEvent = { type: 'RequestCancelled', data: { requestId: R, reason: 'gone' } };
+    expect(fold([opened, heldWithNote, cancelled])).toMatchObject({ status: 'cancelled', hold_reason: null, hold_note: null });
+    const transferred: RequestEvent = {
+      type: 'RequestTransferred',
+      data: { requestId: R, fromDepartmentId: 'it', toDepartmentId: 'hr', reason: 'theirs' },
+    };
+    expect(fold([opened, heldWithNote, transferred])).toMatchObject({ status: 'new', department_id: 'hr', hold_reason: null });
+  });
+
+  it('lists tags in the order they were added, once each, and takes them off', () => {
+    expect(fold([opened]).tags).toBe('[]');
+    expect(fold([opened, tagged('vpn'), tagged('outage-0312')]).tags).toBe('["vpn","outage-0312"]');
+    expect(fold([opened, tagged('vpn'), tagged('vpn')]).tags).toBe('["vpn"]');
+    expect(fold([opened, tagged('vpn'), tagged('laptop'), untagged('vpn')]).tags).toBe('["laptop"]');
+    expect(fold([opened, untagged('vpn')]).tags).toBe('[]');
+  });
+
+  it('changes nothing when a hold or a tag is applied twice', () => {
+    const history = [opened, tagged('vpn'), heldWithNote, untagged('vpn'), tagged('laptop')];
+    expect(fold(history, true)).toEqual(fold(history));
+  });
+});

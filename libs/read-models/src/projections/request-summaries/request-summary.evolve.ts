@@ -55,18 +55,19 @@ export function evolveRequestSummary(
     case 'RequestWorkStarted':
       return withDerived({ ...next, assignee_id: event.data.agentId, status: 'in_progress' }, calendarOf);
     case 'RequestPutOnHold': {
-      const held = { ...next, status: 'on_hold' };
+      const { reason, note, heldAt } = event.data;
+      const held = { ...next, status: 'on_hold', hold_reason: reason, hold_note: note, held_at: heldAt };
       return withDerived(event.data.clockPaused ? withClock(held, stopClock(clockOf(held), event.data.heldAt)) : held, calendarOf);
     }
     case 'RequestResumed':
-      return withDerived(clockRestarted(next, event.data), calendarOf);
+      return withDerived(clockRestarted(released(next), event.data), calendarOf);
     case 'RequestResolved': {
       const { resolvedAt, withinTarget, businessMinutes } = event.data;
       const calendar = slaCalendar(next, calendarOf);
       const at = new Date(resolvedAt);
       const clock = clockOf(next);
       const resolved = {
-        ...next,
+        ...released(next),
         status: 'resolved',
         resolved_at: resolvedAt,
         resolved_day: localDay(resolvedAt, calendar),
@@ -79,7 +80,7 @@ export function evolveRequestSummary(
     case 'RequestClosed':
       return withDerived({ ...next, status: 'closed', closed_at: facts.occurredAt }, calendarOf);
     case 'RequestCancelled':
-      return withDerived({ ...next, status: 'cancelled', cancelled_at: facts.occurredAt }, calendarOf);
+      return withDerived({ ...released(next), status: 'cancelled', cancelled_at: facts.occurredAt }, calendarOf);
     case 'RequestReopened':
       return withDerived(
         {
@@ -95,7 +96,13 @@ export function evolveRequestSummary(
       );
     case 'RequestTransferred':
       return withDerived(
-        { ...next, status: 'new', department_id: event.data.toDepartmentId, assignee_id: null, transfer_count: next.transfer_count + 1 },
+        {
+          ...released(next),
+          status: 'new',
+          department_id: event.data.toDepartmentId,
+          assignee_id: null,
+          transfer_count: next.transfer_count + 1,
+        },
         calendarOf,
       );
     case 'RequestEscalated':
@@ -134,6 +141,12 @@ export function evolveRequestSummary(
         event.data.target === 'first_response' ? { ...next, first_response_breached: 1 } : { ...next, resolution_breached: 1 },
         calendarOf,
       );
+    case 'RequestTagged': {
+      const tags = tagsOf(next);
+      return tags.includes(event.data.tag) ? next : { ...next, tags: JSON.stringify([...tags, event.data.tag]) };
+    }
+    case 'RequestUntagged':
+      return { ...next, tags: JSON.stringify(tagsOf(next).filter((tag) => tag !== event.data.tag)) };
     case 'CommentAdded':
     case 'CompensationOffered':
       return next;
@@ -142,6 +155,16 @@ export function evolveRequestSummary(
       return unhandled;
     }
   }
+}
+
+/** No longer on hold (resumed, resolved, cancelled, transferred): as the request's state fold, no hold. */
+function released(row: RequestSummaryRow): RequestSummaryRow {
+  return { ...row, hold_reason: null, hold_note: null, held_at: null };
+}
+
+/** The row's tags, in the order they were added (a JSON list in the row). */
+export function tagsOf(row: Pick<RequestSummaryRow, 'tags'>): string[] {
+  return JSON.parse(row.tags) as string[];
 }
 
 /** Back in progress with the clock running again: the paused minutes the event counted, and the due times it moved. */
@@ -187,6 +210,10 @@ function opened(event: Extract<RequestEvent, { type: 'RequestOpened' }>, facts: 
     priority_rank: priorityRank(data.priority),
     tier: data.tier,
     assignee_id: null,
+    hold_reason: null,
+    hold_note: null,
+    held_at: null,
+    tags: '[]',
     opened_at: data.openedAt,
     opened_day: localDay(data.openedAt, calendar),
     sla_department_id: sla?.departmentId ?? null,
