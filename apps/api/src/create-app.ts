@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import { Gauge } from 'prom-client';
@@ -9,6 +9,7 @@ import { DeskMetrics } from '@desk/application';
 import { Authenticator, createHttpApplication } from '@desk/http';
 import { AppModule, type AppDependencies } from './app.module';
 import { parseJsonBody } from './http/json-body';
+import { openApiDocument } from './http/openapi-document';
 
 /**
  * Builds the HTTP application around its dependencies; main.ts gives it the
@@ -66,19 +67,7 @@ export async function createApp(dependencies: AppDependencies): Promise<NestFast
     });
   }
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Service desk')
-      .setDescription(
-        'Event-sourced service desk for internal and external customers, with the impact chain between them. ' +
-          'Commands answer with the resource id, its stream revision and the global log position. ' +
-          'Errors are application/problem+json (RFC 9457).',
-      )
-      .setVersion('0.1.0')
-      .addBearerAuth()
-      .build(),
-  );
+  const document = openApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
   // After the shutdown hooks, exit 0: re-raising the signal (Nest's default) would look to a supervisor like a kill before cleanup.
   app.enableShutdownHooks([], { useProcessExit: true });

@@ -1,5 +1,6 @@
 export * from './problems';
 export * from './problem-details';
+export * from './openapi';
 export * from './correlation-id';
 export * from './injection-tokens';
 export * from './id-param.pipe';

@@ -1,4 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { DomainError } from '@desk/domain';
 import { EventStoreUnavailableError, WrongExpectedRevisionError } from '@desk/event-store';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -20,21 +21,56 @@ export interface ProblemDocument {
   [extension: string]: unknown;
 }
 
-const DOMAIN_STATUS: Record<DomainError['kind'], { status: number; title: string }> = {
-  invalid: { status: 400, title: 'Invalid input' },
-  forbidden: { status: 403, title: 'Not allowed' },
-  not_found: { status: 404, title: 'Not found' },
-  refused: { status: 409, title: 'Command refused' },
-};
+/** One offending field of invalid input, as ProblemDocument's `errors` lists it. */
+export class ProblemFieldResponse {
+  @ApiProperty({ example: 'subject', description: 'The field, query parameter or header that was refused' })
+  field: string;
 
-const APPLICATION_STATUS: Record<ApplicationError['kind'], { status: number; title: string }> = {
-  idempotency_conflict: { status: 409, title: 'Conflict' },
-  concurrency_conflict: { status: 409, title: 'Conflict' },
-  precondition_failed: { status: 412, title: 'Revision mismatch' },
-  read_model_not_of_this_log: { status: 503, title: 'Read model not of this log' },
-};
+  @ApiProperty({ example: 'must have at least 1 character' })
+  message: string;
+}
 
-const TITLES: Record<number, string> = {
+/**
+ * The schema of every error answer (application/problem+json): ProblemDocument
+ * as the OpenAPI document shows it. Extensions some problems carry
+ * (currentRevision on a 412, position and checkpoints on a read model behind,
+ * checks on a failed readiness) are further members.
+ */
+export class ProblemResponse implements ProblemDocument {
+  [extension: string]: unknown;
+
+  @ApiProperty({ example: '/problems/invalid-input', description: 'A relative URI naming the kind of problem; /problems/<slug of title>' })
+  type: string;
+
+  @ApiProperty({ example: 'Invalid input' })
+  title: string;
+
+  @ApiProperty({ type: 'integer', minimum: 400, maximum: 599, example: 400 })
+  status: number;
+
+  @ApiProperty({ example: 'subject: must have at least 1 character' })
+  detail: string;
+
+  @ApiPropertyOptional({ example: '/requests', description: 'The path asked' })
+  instance?: string;
+
+  @ApiPropertyOptional({ type: () => [ProblemFieldResponse], description: 'The offending fields of invalid input' })
+  errors?: ProblemFieldResponse[];
+
+  @ApiPropertyOptional({ example: '9b2c4f0e-8a57-4d5e-a7c1-0f3e2d1c6b5a', description: 'The X-Correlation-Id of the answer' })
+  correlationId?: string;
+
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    example: '3',
+    description: 'On a 412: the revision the resource stands at now (null: it does not exist)',
+  })
+  currentRevision?: string | null;
+}
+
+/** The titles of the statuses the API answers with a problem, as toProblem names them. */
+export const PROBLEM_TITLES: Readonly<Record<number, string>> = {
   400: 'Invalid input',
   401: 'Not authenticated',
   403: 'Not allowed',
@@ -49,6 +85,22 @@ const TITLES: Record<number, string> = {
   429: 'Too many requests',
   503: 'Service unavailable',
 };
+
+const DOMAIN_STATUS: Record<DomainError['kind'], { status: number; title: string }> = {
+  invalid: { status: 400, title: 'Invalid input' },
+  forbidden: { status: 403, title: 'Not allowed' },
+  not_found: { status: 404, title: 'Not found' },
+  refused: { status: 409, title: 'Command refused' },
+};
+
+const APPLICATION_STATUS: Record<ApplicationError['kind'], { status: number; title: string }> = {
+  idempotency_conflict: { status: 409, title: 'Conflict' },
+  concurrency_conflict: { status: 409, title: 'Conflict' },
+  precondition_failed: { status: 412, title: 'Revision mismatch' },
+  read_model_not_of_this_log: { status: 503, title: 'Read model not of this log' },
+};
+
+const TITLES = PROBLEM_TITLES;
 
 const slug = (title: string) => title.toLowerCase().replace(/[^a-z0-9]+/g, '-');
 

@@ -4,7 +4,9 @@ import { ISO_TIME_PATTERN, parseIsoTime, type BusinessCalendar, type Priority, t
 import type { EventStore } from '@desk/event-store';
 import type { ReadModelStore } from '@desk/read-models';
 import { CLOCK, slaWhatIf, type Clock } from '@desk/application';
-import { BadRequestProblem, Roles } from '@desk/http';
+import { ApiProblems, BadRequestProblem, Roles } from '@desk/http';
+import { ApiAnswer } from '../http/answer-fields';
+import { WhatIfAnswerResponse } from './analytics.responses';
 import { EVENT_STORE, READ_MODELS } from '../config/tokens';
 import { PublishServiceStandardBody } from '../departments/department.dto';
 import { IdField, PatternField } from '../http/fields';
@@ -40,6 +42,8 @@ export class WhatIfController {
       'business minutes to spare, per audience and target, under each request’s recorded standard and under the one given ' +
       '(validated like a published standard; nothing is published, no data changes).',
   })
+  @ApiAnswer(WhatIfAnswerResponse)
+  @ApiProblems(400, 401, 403, 404, 413, 415, 429, 503)
   async whatIf(@Body() body: SlaWhatIfBody) {
     const from = parseIsoTime(body.from);
     const to = parseIsoTime(body.to);

@@ -1,11 +1,13 @@
 import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiExtraModels, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import { EVENT_TYPES, ISO_TIME_PATTERN, parseIsoTime } from '@desk/domain';
 import type { EventStore } from '@desk/event-store';
 import { exportedEvents, exportLine, toJsonLine } from '@desk/application';
-import { BadRequestProblem, Roles } from '@desk/http';
+import { ApiProblems, BadRequestProblem, Roles } from '@desk/http';
+import { ExportedEventResponse, ExportStoppedResponse } from './events.responses';
 import { EVENT_STORE } from '../config/tokens';
 import { IntegerField, PatternField } from '../http/fields';
 
@@ -50,6 +52,13 @@ export class EventsQuery {
   limit?: number;
 }
 
+/** The body of an export, with what each line is for readers (and the specs' validator) that take it line by line. */
+const NDJSON_LINES = {
+  type: 'string',
+  description: 'One JSON object a line',
+  'x-ndjson-line': { anyOf: [{ $ref: getSchemaPath(ExportedEventResponse) }, { $ref: getSchemaPath(ExportStoppedResponse) }] },
+} as SchemaObject;
+
 @ApiTags('analysts')
 @ApiBearerAuth()
 @Controller('events')
@@ -58,7 +67,6 @@ export class EventsController {
 
   @Get()
   @Roles('analyst')
-  @ApiProduces('application/x-ndjson')
   @ApiOperation({
     summary: 'The global event log as NDJSON',
     description:
@@ -66,6 +74,17 @@ export class EventsController {
       'Resume an interrupted export with after=<the last position received>. If the store fails midway, the last line is ' +
       '{"error": "..."} and the stream ends.',
   })
+  @ApiExtraModels(ExportedEventResponse, ExportStoppedResponse)
+  @ApiResponse({
+    status: 200,
+    description: 'One JSON object a line (ExportedEvent); a last line {"error"} (ExportStopped) if the store failed midway',
+    content: {
+      'application/x-ndjson': {
+        schema: NDJSON_LINES,
+      },
+    },
+  })
+  @ApiProblems(400, 401, 403, 429, 503)
   export(@Query() query: EventsQuery, @Res() reply: FastifyReply): void {
     const from = query.from ? (parseIsoTime(query.from)?.getTime() ?? NaN) : undefined;
     const to = query.to ? (parseIsoTime(query.to)?.getTime() ?? NaN) : undefined;

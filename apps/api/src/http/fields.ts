@@ -65,14 +65,14 @@ export function EnumField(values: readonly string[], options: Common = {}) {
 
 export function IntegerField(options: Common & { min: number; max: number; of?: string }) {
   return applyDecorators(
-    ...documented(options, { type: Number, minimum: options.min, maximum: options.max }),
+    ...documented(options, { type: 'integer', minimum: options.min, maximum: options.max }),
     Rule('integer', (problems, field, value) => problems.integer(field, value, options, options.of)),
   );
 }
 
 export function AmountField(options: Common & { max: number; decimals: number }) {
   return applyDecorators(
-    ...documented(options, { type: Number, minimum: 0, maximum: options.max }),
+    ...documented(options, { type: Number, minimum: 0, maximum: options.max, multipleOf: 10 ** -options.decimals }),
     Rule('amount', (problems, field, value) => problems.amount(field, value, options)),
   );
 }
@@ -119,7 +119,8 @@ export function NestedArrayField(of: () => new () => object, options: Common & {
 
 export function NestedField(of: () => new () => object, options: Common = {}) {
   return applyDecorators(
-    ...documented(options, { type: of }),
+    // A thunk named `type`, as Nest recognises a lazy type: `type: of` was documented as a $ref to nothing.
+    ...documented(options, { type: () => of() }),
     Rule('object', (problems, field, value) => {
       if (!isObject(value)) problems.add(field, 'must be an object');
     }),

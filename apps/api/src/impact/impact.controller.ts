@@ -1,7 +1,9 @@
 import { Controller, Get, Headers, Inject, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { impactBlockers, impactChain, InvalidCursorError } from '@desk/read-models';
-import { BadRequestProblem, NotFoundProblem, Roles, IdParam } from '@desk/http';
+import { ApiMinPositionHeader, ApiProblems, BadRequestProblem, IdParam, NotFoundProblem, QUERY_PROBLEMS, Roles } from '@desk/http';
+import { ApiAnswer } from '../http/answer-fields';
+import { BlockerPageResponse, ImpactChainResponse } from './impact.responses';
 import { IdField, IntegerField, PatternField } from '../http/fields';
 import { FreshReadQuery, FreshReads } from '../read-models/fresh-reads';
 
@@ -32,6 +34,9 @@ export class ImpactController {
       'Upstream causes and downstream effects, transitively, with their depth; the open external requests and distinct external ' +
       'customers it affects through links that hold (both ends open), and the earliest external due time downstream: the deadline it inherits.',
   })
+  @ApiAnswer(ImpactChainResponse)
+  @ApiMinPositionHeader()
+  @ApiProblems(...QUERY_PROBLEMS)
   async chain(@Param('id', IdParam) id: string, @Query() query: FreshReadQuery, @Headers('x-min-position') minPosition?: string) {
     const { db } = await this.freshReads.view(IMPACT, query, minPosition);
     const chain = await impactChain(db, id);
@@ -46,6 +51,9 @@ export class ImpactController {
     description:
       'Which internal fix unblocks the most external customers; requests exposed through customer-facing employees are listed too.',
   })
+  @ApiAnswer(BlockerPageResponse)
+  @ApiMinPositionHeader()
+  @ApiProblems(...QUERY_PROBLEMS)
   async blockers(@Query() query: BlockersQuery, @Headers('x-min-position') minPosition?: string) {
     const { db } = await this.freshReads.view(IMPACT, query, minPosition);
     try {

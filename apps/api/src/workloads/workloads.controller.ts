@@ -1,13 +1,9 @@
 import { Controller, Get, Headers, Inject, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import {
-  allWorkloads,
-  departmentKnown,
-  departmentWorkload,
-  InvalidRangeError,
-  type WorkloadRange,
-} from '@desk/read-models';
-import { BadRequestProblem, NotFoundProblem, Roles, IdParam } from '@desk/http';
+import { allWorkloads, departmentKnown, departmentWorkload, InvalidRangeError, type WorkloadRange } from '@desk/read-models';
+import { ApiMinPositionHeader, ApiProblems, BadRequestProblem, IdParam, NotFoundProblem, QUERY_PROBLEMS, Roles } from '@desk/http';
+import { ApiAnswer } from '../http/answer-fields';
+import { WorkloadResponse, WorkloadsResponse } from './workloads.responses';
 import { PatternField } from '../http/fields';
 import { FreshReadQuery, FreshReads } from '../read-models/fresh-reads';
 
@@ -42,6 +38,9 @@ export class WorkloadsController {
       'first-response and resolution times (median, p90; business and elapsed minutes), SLA compliance per audience, mean satisfaction ' +
       'of internal and external requesters with poor ratings and their follow-ups, and what its open internal work blocks.',
   })
+  @ApiAnswer(WorkloadResponse)
+  @ApiMinPositionHeader()
+  @ApiProblems(...QUERY_PROBLEMS)
   async workload(@Param('id', IdParam) id: string, @Query() query: WorkloadQuery, @Headers('x-min-position') minPosition?: string) {
     const { waitMs: _wait, ...shape } = query;
     return this.freshReads.answer(
@@ -59,6 +58,9 @@ export class WorkloadsController {
   @Get('workloads')
   @Roles('manager', 'operator', 'analyst')
   @ApiOperation({ summary: 'Every department’s workload, by department name' })
+  @ApiAnswer(WorkloadsResponse)
+  @ApiMinPositionHeader()
+  @ApiProblems(...QUERY_PROBLEMS)
   async workloads(@Query() query: WorkloadQuery, @Headers('x-min-position') minPosition?: string) {
     const { waitMs: _wait, ...shape } = query;
     return this.freshReads.answer(

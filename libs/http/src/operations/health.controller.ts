@@ -1,11 +1,13 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { EventStore } from '@desk/event-store';
 import type { ReadModelStore } from '@desk/read-models';
 import { ReadSide } from '@desk/application';
 import { Public } from '../auth/roles.decorator';
 import { EVENT_STORE, READ_MODELS } from '../injection-tokens';
 import { ProblemError } from '../problems';
+import { ApiProblems } from '../openapi';
+import { LiveResponse, ReadyResponse } from './operations.responses';
 
 @ApiTags('health')
 @Controller('health')
@@ -18,15 +20,21 @@ export class HealthController {
 
   @Get('live')
   @Public()
-  @ApiOperation({ summary: 'The process is up' })
-  live() {
+  @ApiOperation({ summary: 'The process is up', security: [] })
+  @ApiOkResponse({ type: LiveResponse, description: 'Up' })
+  live(): LiveResponse {
     return { status: 'ok' };
   }
 
   @Get('ready')
   @Public()
-  @ApiOperation({ summary: 'The process can serve: the event store and the read-model store answer; projections run here are not faulted' })
-  async ready() {
+  @ApiOperation({
+    summary: 'The process can serve: the event store and the read-model store answer; projections run here are not faulted',
+    security: [],
+  })
+  @ApiOkResponse({ type: ReadyResponse, description: 'Ready' })
+  @ApiProblems(503)
+  async ready(): Promise<ReadyResponse> {
     const failure = (error: unknown) => (error instanceof Error ? error.message : String(error));
     const [eventStore, readModels] = await Promise.all([
       this.store.ping().then(() => 'ok', failure),
