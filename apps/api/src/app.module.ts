@@ -19,6 +19,7 @@ import {
   type AppConfig,
 } from '@desk/application';
 import { APP_CONFIG, EVENT_STORE, READ_MODELS } from './config/tokens';
+import { AgentsController } from './agents/agents.controller';
 import { CustomersController } from './customers/customers.controller';
 import { DepartmentsController } from './departments/departments.controller';
 import { DtoValidationPipe } from './http/validation.pipe';
@@ -81,6 +82,7 @@ export class AppModule {
       controllers: [
         DepartmentsController,
         CustomersController,
+        AgentsController,
         RequestsController,
         RequestListController,
         QueuesController,

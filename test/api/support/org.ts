@@ -1,7 +1,14 @@
+import * as roster from '@desk/domain/testing/roster';
 import type { TestDesk } from './test-desk';
 import { agent } from './test-desk';
 
-/** A small organisation: IT serving a customer-facing front desk, and an external customer. */
+/**
+ * The agents of the organisation, who work in both its departments: the roster's two, and a numbered pool for
+ * specs that spread work over several agents.
+ */
+export const ORG_AGENTS = [roster.agent.id, roster.otherAgent.id, 'agent-0', 'agent-1', 'agent-2', 'agent-3'];
+
+/** A small organisation: IT serving a customer-facing front desk, an external customer, and agents who work in both. */
 export async function seedOrganisation(desk: TestDesk): Promise<void> {
   await desk.expect(201, 'POST', '/departments', { body: { id: 'it', name: 'IT' } });
   await desk.expect(201, 'POST', '/departments', { body: { id: 'front-desk', name: 'Front desk' } });
@@ -34,6 +41,9 @@ export async function seedOrganisation(desk: TestDesk): Promise<void> {
     body: { id: 'carl', name: 'Carl (accounting)', type: 'internal', kind: 'contractor', departmentId: 'it' },
   });
   await desk.expect(201, 'POST', '/customers', { body: { id: 'bob', name: 'Bob, dog owner', type: 'external', kind: 'individual' } });
+  for (const id of ORG_AGENTS) {
+    await desk.expect(201, 'POST', '/agents', { body: { id, name: id, departmentIds: ['it', 'front-desk'], tier: 'L1' } });
+  }
 }
 
 export async function openRequest(

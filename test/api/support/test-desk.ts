@@ -82,7 +82,7 @@ export class TestDesk {
     return issueToken(TEST_SECRET, sub, role);
   }
 
-  async call(method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'OPTIONS', url: string, options: CallOptions = {}): Promise<HttpAnswer> {
+  async call(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS', url: string, options: CallOptions = {}): Promise<HttpAnswer> {
     const headers: Record<string, string> = { ...options.headers };
     const as = options.as === undefined ? manager : options.as;
     if (as) headers.authorization = `Bearer ${this.token(as.sub, as.role)}`;
@@ -104,7 +104,7 @@ export class TestDesk {
 
   /** Calls and insists on a status, showing the body when it differs. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the answer's JSON, as HttpAnswer.body
-  async expect(status: number, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, options: CallOptions = {}): Promise<any> {
+  async expect(status: number, method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, options: CallOptions = {}): Promise<any> {
     const answer = await this.call(method, url, options);
     if (answer.status !== status) {
       throw new Error(`${method} ${url}: expected ${status}, got ${answer.status}: ${answer.raw}`);

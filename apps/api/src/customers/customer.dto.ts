@@ -8,6 +8,7 @@ import {
   type RegisterCustomer,
 } from '@desk/domain';
 import { BooleanField, EnumField, IdField, TextField } from '../http/fields';
+import { DirectoryQuery } from '../agents/directory-query';
 
 export class RegisterCustomerBody {
   @IdField({ example: 'reception-anna', description: "A requester's token subject is this id" })
@@ -48,3 +49,14 @@ export const customerCommandData = {
     customerFacing: body.customerFacing,
   }),
 };
+
+export class CustomersQuery extends DirectoryQuery {
+  @EnumField(AUDIENCES, { optional: true })
+  type?: Audience;
+
+  @EnumField([...INTERNAL_CUSTOMER_KINDS, ...EXTERNAL_CUSTOMER_KINDS], { optional: true })
+  kind?: string;
+
+  @IdField({ optional: true, description: 'Only internal customers of this department' })
+  departmentId?: string;
+}
