@@ -97,9 +97,11 @@ describeOnEveryReadModelStore('queue query', (open) => {
         departmentId: 'it',
         departmentName: 'IT',
         requesterId: 'eva',
+        requesterName: 'eva',
         requesterKind: 'employee',
         exposedToExternal: false,
         assigneeId: null,
+        assigneeName: null,
         tier: 'L1',
         category: null,
         channel: 'portal',
@@ -119,6 +121,10 @@ describeOnEveryReadModelStore('queue query', (open) => {
         blocksExternalRequests: 0,
         blocksExternalCustomers: 0,
         followUpOf: null,
+        holdReason: null,
+        heldAt: null,
+        holdNote: null,
+        tags: [],
       });
       expect(await item('q5')).toMatchObject({
         priority: 'medium',

@@ -11,9 +11,9 @@ import { describeOnEveryReadModelStore, project } from './support/read-model-bac
  * a3 rita/shop medium 08:20, cancelled by rita 08:25
  * a4 olga/shop high 08:30, in progress with agent-ann, on hold awaiting a third party 08:35
  * a5 eva/hr low 08:40, transferred to it 08:45
- * a6 omar/shop medium 08:50 (never touched), category "billing"
+ * a6 omar/shop medium 08:50, category "billing", tagged invoice; a4 tagged invoice and vip at 08:50 too
  * a1 closed by eva 08:55.
- * Newest change first: a1 08:55, a6 08:50, a5 08:45, a4 08:35, a3 08:25, a2 08:15.
+ * Newest change first: a1 08:55, a6 08:50, a4 08:50, a5 08:45, a3 08:25, a2 08:15.
  */
 function morning(): DeskHistory {
   return desk()
@@ -40,10 +40,13 @@ function morning(): DeskHistory {
     .request('a5', transfer('it'))
     .advance(5)
     .open('a6', 'omar', 'shop', { category: 'billing' })
+    .request('a6', { type: 'TagRequest', data: { tag: 'invoice' } })
+    .request('a4', { type: 'TagRequest', data: { tag: 'invoice' } }, { id: 'agent-ann', role: 'agent' })
+    .request('a4', { type: 'TagRequest', data: { tag: 'vip' } }, { id: 'agent-ann', role: 'agent' })
     .advance(5)
     .request('a1', close, requester('eva'));
 }
-const NEWEST_FIRST = ['a1', 'a6', 'a5', 'a4', 'a3', 'a2'];
+const NEWEST_FIRST = ['a1', 'a6', 'a4', 'a5', 'a3', 'a2'];
 const at = (time: string) => `2026-03-02T${time}:00.000Z`;
 const NOW = new Date(at('09:00'));
 
@@ -66,8 +69,8 @@ describeOnEveryReadModelStore('request list query', (open) => {
     expect((await page()).items.map((row) => [row.requestId, row.status, row.updatedAt])).toEqual([
       ['a1', 'closed', at('08:55')],
       ['a6', 'new', at('08:50')],
+      ['a4', 'on_hold', at('08:50')],
       ['a5', 'new', at('08:45')],
-      ['a4', 'on_hold', at('08:35')],
       ['a3', 'cancelled', at('08:25')],
       ['a2', 'assigned', at('08:15')],
     ]);
@@ -87,15 +90,18 @@ describeOnEveryReadModelStore('request list query', (open) => {
     expect(await ids({ assigneeId: null })).toEqual(['a6', 'a5', 'a3']);
     expect(await ids({ requesterId: 'eva' })).toEqual(['a1', 'a5', 'a2']);
     expect(await ids({ audiences: ['external'] })).toEqual(['a6', 'a4']);
-    expect(await ids({ priorities: ['high', 'low'] })).toEqual(['a1', 'a5', 'a4']);
+    expect(await ids({ priorities: ['high', 'low'] })).toEqual(['a1', 'a4', 'a5']);
+    expect(await ids({ tag: 'invoice' })).toEqual(['a6', 'a4']);
+    expect(await ids({ tag: 'vip', audiences: ['external'] })).toEqual(['a4']);
+    expect(await ids({ tag: 'none-has-it' })).toEqual([]);
     expect(await ids({ category: 'billing' })).toEqual(['a6']);
     expect(await ids({ requesterId: 'eva', statuses: ['new', 'assigned'] })).toEqual(['a5', 'a2']);
   });
 
   it('filters by the time of the last change, both bounds exclusive', async () => {
-    expect(await ids({ updatedAfter: at('08:35') })).toEqual(['a1', 'a6', 'a5']);
-    expect(await ids({ updatedBefore: at('08:35') })).toEqual(['a3', 'a2']);
-    expect(await ids({ updatedAfter: at('08:15'), updatedBefore: at('08:50') })).toEqual(['a5', 'a4', 'a3']);
+    expect(await ids({ updatedAfter: at('08:45') })).toEqual(['a1', 'a6', 'a4']);
+    expect(await ids({ updatedBefore: at('08:45') })).toEqual(['a3', 'a2']);
+    expect(await ids({ updatedAfter: at('08:15'), updatedBefore: at('08:50') })).toEqual(['a5', 'a3']);
   });
 
   it('sorts by updatedAt and openedAt either way, by due time and by effective priority', async () => {
@@ -138,6 +144,20 @@ describeOnEveryReadModelStore('request list query', (open) => {
     await expect(page({ order: 'asc', cursor: first.nextCursor! })).rejects.toThrow(InvalidCursorError);
     await expect(page({ cursor: Buffer.from('[1,2]').toString('base64url') })).rejects.toThrow(InvalidCursorError);
     await expect(page({ cursor: 'not-base64-json' })).rejects.toThrow(InvalidCursorError);
+  });
+
+  it('shows the hold, with its note for staff, and the tags', async () => {
+    const [a4] = (await page({ statuses: ['on_hold'] })).items;
+    expect(a4).toMatchObject({
+      requestId: 'a4',
+      assigneeId: 'agent-ann',
+      assigneeName: 'agent-ann',
+      requesterName: 'olga',
+      holdReason: 'awaiting_third_party',
+      heldAt: at('08:35'),
+      holdNote: null,
+      tags: ['invoice', 'vip'],
+    });
   });
 
   it('shows what a console draws: the department name, the time of the last change, the due time and SLA', async () => {

@@ -7,6 +7,9 @@ import {
   parseIsoTime,
   PRIORITIES,
   REQUEST_STATUSES,
+  TAG_FORMAT,
+  TAG_LIMITS,
+  TAG_PATTERN,
   type Actor,
   type Audience,
   type Priority,
@@ -52,6 +55,9 @@ export class RequestListQuery extends FreshReadQuery {
     max: 100,
   })
   category?: string;
+
+  @PatternField(TAG_PATTERN, TAG_FORMAT, { optional: true, max: TAG_LIMITS.maxLength, description: 'Requests that carry this tag.' })
+  tag?: string;
 
   @PatternField(ISO_TIME_PATTERN, 'must be an ISO 8601 time', {
     optional: true,
@@ -106,7 +112,7 @@ export class RequestListController {
     summary: 'Every request, open or not, filtered and sorted (a requester: their own only)',
     description:
       'Rows as queues show them (names, updatedAt, hold reason, tags, SLA state), filtered by status, departments, assignee ' +
-      '("none" for unassigned), requester, audience, priority, category and the time of the last change; sorted by updatedAt ' +
+      '("none" for unassigned), requester, audience, priority, category, tag and the time of the last change; sorted by updatedAt ' +
       '(default, newest first), openedAt, dueAt or effectivePriority. Cursor pagination: pass nextCursor back as cursor with the ' +
       'same sort and order. A requester gets only their own requests, whatever requesterId says, without staff-only text.',
   })
@@ -117,7 +123,7 @@ export class RequestListController {
     const { waitMs: _wait, ...shape } = query;
     const key = `requests\u0000${requester ? actor.id : ''}\u0000${JSON.stringify(shape)}`;
     try {
-      return await this.freshReads.answer(key, ['request-summaries', 'impact-chain'], query, minPosition, ({ db, now }) =>
+      return await this.freshReads.answer(key, ['request-summaries', 'impact-chain', 'directory'], query, minPosition, ({ db, now }) =>
         requestList(
           db,
           {
@@ -128,6 +134,7 @@ export class RequestListController {
             audiences: split<Audience>(query.audience),
             priorities: split<Priority>(query.priority),
             category: query.category,
+            tag: query.tag,
             updatedAfter,
             updatedBefore,
             sort: query.sort ?? 'updatedAt',

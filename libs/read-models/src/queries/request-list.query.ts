@@ -37,6 +37,8 @@ export interface RequestListFilter {
   audiences?: Audience[];
   priorities?: Priority[];
   category?: string;
+  /** Requests that carry this tag. */
+  tag?: string;
   /** ISO times (UTC, as toISOString writes them): the last change strictly after / before. */
   updatedAfter?: string;
   updatedBefore?: string;
@@ -128,6 +130,10 @@ export async function requestList(db: ReadModelDb, filter: RequestListFilter, no
   if (filter.audiences?.length) query = query.where('r.audience', 'in', filter.audiences);
   if (filter.priorities?.length) query = query.where('r.priority', 'in', filter.priorities);
   if (filter.category !== undefined) query = query.where('r.category', '=', filter.category);
+  if (filter.tag !== undefined) {
+    const tag = filter.tag;
+    query = query.where('r.request_id', 'in', (eb) => eb.selectFrom('request_tags as t').select('t.request_id').where('t.tag', '=', tag));
+  }
   if (filter.updatedAfter !== undefined) query = query.where('r.last_event_at', '>', filter.updatedAfter);
   if (filter.updatedBefore !== undefined) query = query.where('r.last_event_at', '<', filter.updatedBefore);
   if (filter.cursor !== undefined) {

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { ReadModelDb } from '../store/read-model-store';
 import type { RequestSummaryRow } from '../store/read-model-tables';
 import { SLA_COLUMNS, slaView, type SlaView } from './sla-state';
+import { tagsOf } from '../projections/request-summaries/request-summary.evolve';
 
 export interface BlockingRequest {
   requestId: string;
@@ -13,8 +14,11 @@ export interface BlockingRequest {
 
 /**
  * One request as queues and the request list show it: everything a console
- * needs to draw the row without a second call. The one mapping from the read
- * models to it is `requestRows`; queue pages and list pages both use it.
+ * needs to draw the row without a second call (names from the directory).
+ * The one mapping from the read models to it is `requestRows`; queue pages
+ * and list pages both use it. A requester sees only the fields the requester
+ * view names (requester-view.ts: no hold note, tier, tags, SLA measurements
+ * or other requests).
  */
 export interface RequestRow {
   requestId: string;
@@ -27,9 +31,13 @@ export interface RequestRow {
   /** Null when the department is not in the read models (never registered through this desk's log). */
   departmentName: string | null;
   requesterId: string;
+  /** From the directory; null when the requester is not in it (registered before it existed, or elsewhere). */
+  requesterName: string | null;
   requesterKind: string;
   exposedToExternal: boolean;
   assigneeId: string | null;
+  /** From the directory; null when unassigned or the agent is not in it. */
+  assigneeName: string | null;
   tier: string;
   category: string | null;
   channel: string;
@@ -47,6 +55,12 @@ export interface RequestRow {
   blocksExternalRequests: number;
   blocksExternalCustomers: number;
   followUpOf: string | null;
+  /** While on hold: why (awaiting_requester, awaiting_third_party, blocked_by_request), since when, and the staff's note. */
+  holdReason: string | null;
+  heldAt: string | null;
+  holdNote: string | null;
+  /** Its tags, in the order they were added. */
+  tags: string[];
 }
 
 /** What a row reads of request_summaries, besides its SLA. */
@@ -68,6 +82,10 @@ const ROW_COLUMNS = [
   'last_event_at',
   'next_due_at',
   'follow_up_of',
+  'hold_reason',
+  'hold_note',
+  'held_at',
+  'tags',
 ] as const satisfies readonly (keyof RequestSummaryRow)[];
 
 /** Sorts after every ISO time, so requests without a due time come last. */
@@ -89,9 +107,11 @@ export async function requestRows(db: ReadModelDb, ids: readonly string[], now: 
     .selectFrom('request_summaries as r')
     .leftJoin('impact_nodes as n', 'n.request_id', 'r.request_id')
     .leftJoin('departments as d', 'd.department_id', 'r.department_id')
+    .leftJoin('customers as c', 'c.customer_id', 'r.requester_id')
+    .leftJoin('agents as a', 'a.agent_id', 'r.assignee_id')
     .select([...ROW_COLUMNS, ...SLA_COLUMNS].map((column) => `r.${column}` as const))
     .select(['n.effective_priority', 'n.inherited_deadline', 'n.blocks_external_requests', 'n.blocks_external_customers'])
-    .select('d.name as department_name')
+    .select(['d.name as department_name', 'c.name as requester_name', 'a.name as assignee_name'])
     .select(DUE_EXPRESSION.as('due'))
     .where('r.request_id', 'in', [...ids])
     .execute();
@@ -111,9 +131,11 @@ export async function requestRows(db: ReadModelDb, ids: readonly string[], now: 
       departmentId: row.department_id,
       departmentName: row.department_name ?? null,
       requesterId: row.requester_id,
+      requesterName: row.requester_name ?? null,
       requesterKind: row.requester_kind,
       exposedToExternal: row.exposed_to_external === 1,
       assigneeId: row.assignee_id,
+      assigneeName: row.assignee_name ?? null,
       tier: row.tier,
       category: row.category,
       channel: row.channel,
@@ -128,6 +150,10 @@ export async function requestRows(db: ReadModelDb, ids: readonly string[], now: 
       blocksExternalRequests: Number(row.blocks_external_requests ?? 0),
       blocksExternalCustomers: Number(row.blocks_external_customers ?? 0),
       followUpOf: row.follow_up_of,
+      holdReason: row.hold_reason,
+      heldAt: row.held_at,
+      holdNote: row.hold_note,
+      tags: tagsOf(row),
     });
   }
   return rows;
