@@ -1,3 +1,4 @@
+import { registerAgents } from './support/org';
 import { agent, analyst, TestDesk } from './support/test-desk';
 
 const IT_STANDARD = [{ priority: 'high', audience: 'internal', firstResponseMinutes: 30, resolutionMinutes: 480 }];
@@ -11,6 +12,7 @@ describe('POST /analytics/sla-what-if', () => {
     await desk.expect(201, 'POST', '/customers', {
       body: { id: 'eva', name: 'Eva', type: 'internal', kind: 'employee', departmentId: 'it' },
     });
+    await registerAgents(desk, ['it']);
     // 09:00: three high requests. a answered at 09:10, resolved at 10:00; b answered at 09:20, resolved at 11:00; c never touched.
     for (const id of ['a', 'b', 'c']) {
       await desk.expect(201, 'POST', '/requests', {

@@ -41,8 +41,13 @@ export async function seedOrganisation(desk: TestDesk): Promise<void> {
     body: { id: 'carl', name: 'Carl (accounting)', type: 'internal', kind: 'contractor', departmentId: 'it' },
   });
   await desk.expect(201, 'POST', '/customers', { body: { id: 'bob', name: 'Bob, dog owner', type: 'external', kind: 'individual' } });
-  for (const id of ORG_AGENTS) {
-    await desk.expect(201, 'POST', '/agents', { body: { id, name: id, departmentIds: ['it', 'front-desk'], tier: 'L1' } });
+  await registerAgents(desk, ['it', 'front-desk']);
+}
+
+/** Registers the organisation's agents (or those given) as working in the departments given: a desk set up by a spec of its own. */
+export async function registerAgents(desk: TestDesk, departmentIds: string[], ids: readonly string[] = ORG_AGENTS): Promise<void> {
+  for (const id of ids) {
+    await desk.expect(201, 'POST', '/agents', { body: { id, name: id, departmentIds, tier: 'L1' } });
   }
 }
 
