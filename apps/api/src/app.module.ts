@@ -26,6 +26,7 @@ import { DtoValidationPipe } from './http/validation.pipe';
 import { RequestQueries } from './requests/request-queries';
 import { RequestsController } from './requests/requests.controller';
 import { RequestListController } from './requests/request-list.controller';
+import { RequestTagsController } from './requests/request-tags.controller';
 import { QueuesController } from './queues/queues.controller';
 import { WorkloadsController } from './workloads/workloads.controller';
 import { ImpactController } from './impact/impact.controller';
@@ -85,6 +86,7 @@ export class AppModule {
         AgentsController,
         RequestsController,
         RequestListController,
+        RequestTagsController,
         QueuesController,
         WorkloadsController,
         ImpactController,
