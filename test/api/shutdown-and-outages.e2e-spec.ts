@@ -2,14 +2,14 @@ import { createServer, Socket, type Server } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEventStore } from '@desk/event-store';
+import { createEventStore, PostgresEventStore } from '@desk/event-store';
 import { createReadModelStore } from '@desk/read-models';
 import { describeSkipped } from '../support/describe-skipped';
-import { freshSchema } from '../support/postgres-schemas';
+import { dropSchema, freshSchema } from '../support/postgres-schemas';
 import { readWholeLog } from '../support/shared-event-stores';
 import { openPostgresReadModels } from '../read-models/support/read-model-backends';
 import { seedOrganisation } from './support/org';
-import { agent, TestDesk } from './support/test-desk';
+import { agent, operator, TestDesk } from './support/test-desk';
 
 /** A TCP relay to PostgreSQL that can be cut, standing in for a PostgreSQL server that stops. */
 class CuttableRelay {
@@ -78,6 +78,44 @@ if (!databaseUrl) {
         await cleanup.close();
       }
     });
+
+    it('keeps /metrics and /admin/projections answering while both stores are down, saying which does not answer', async () => {
+      const url = new URL(databaseUrl);
+      const relay = await CuttableRelay.to(url.hostname, Number(url.port || 5432));
+      const viaRelay = new URL(databaseUrl);
+      viaRelay.hostname = '127.0.0.1';
+      viaRelay.port = String(relay.port);
+      const schemas = { events: freshSchema('ev'), readModels: freshSchema('rm') };
+      const store = await PostgresEventStore.connect({ connectionString: viaRelay.toString(), schema: schemas.events });
+      const readModels = await createReadModelStore({ dataDir: '', databaseUrl: viaRelay.toString(), schema: schemas.readModels });
+      const desk = await TestDesk.start({ store, readModels });
+      try {
+        await seedOrganisation(desk);
+        await desk.call('GET', '/queues/it', { as: agent(), headers: { 'x-min-position': String(await store.headPosition()) } });
+        const before = await desk.call('GET', '/metrics', { as: null });
+        expect(before.status).toBe(200);
+        expect(before.raw).toMatch(/^desk_event_store_up\{[^}]*\} 1$/m);
+        expect(before.raw).toMatch(/^desk_projection_lag\{[^}]*projection="request-summaries"[^}]*\} 0$/m);
+        await relay.cut();
+        const metrics = await desk.call('GET', '/metrics', { as: null });
+        expect(metrics.status).toBe(200);
+        expect(metrics.raw).toMatch(/^desk_event_store_up\{[^}]*\} 0$/m);
+        // The lag is unknown, so it is left out rather than shown wrongly; the rest stays, for the outage's graphs.
+        expect(metrics.raw).not.toMatch(/^desk_projection_lag\{/m);
+        expect(metrics.raw).toMatch(/^desk_projection_checkpoint\{[^}]*projection="request-summaries"/m);
+        expect(metrics.raw).toMatch(/^desk_commands_total\{/m);
+        const status = await desk.expect(200, 'GET', '/admin/projections', { as: operator });
+        expect(status.head).toBeNull();
+        expect(status.unreachable).toEqual(['eventStore', 'readModels']);
+        const summaries = status.projections.find((projection: { name: string }) => projection.name === 'request-summaries');
+        expect(summaries.lag).toBeNull();
+        expect(BigInt(summaries.checkpoint)).toBeGreaterThan(0n);
+      } finally {
+        await desk.stop().catch(() => undefined);
+        await store.close().catch(() => undefined);
+        for (const schema of Object.values(schemas)) await dropSchema(databaseUrl, schema);
+      }
+    });
   });
 }
 
@@ -120,7 +158,7 @@ describe('graceful shutdown', () => {
       } finally {
         await reopened.close();
       }
-      expect(readSide.statuses().map((status) => status.state)).toEqual(['stopped', 'stopped', 'stopped']);
+      expect(readSide.statuses().map((status) => [status.name, status.state])).toEqual(readSide.projectionNames.map((name) => [name, 'stopped']));
     } finally {
       rmSync((desk as unknown as { dataDir: string }).dataDir, { recursive: true, force: true });
       rmSync(dataDir, { recursive: true, force: true });

@@ -225,7 +225,9 @@ async function exportCommand(config: AppConfig, args: string[]): Promise<number>
 }
 
 interface AdminList {
-  head: string;
+  head: string | null;
+  /** The stores that did not answer the desk (eventStore, readModels). */
+  unreachable?: string[];
   projections: AdminProjection[];
 }
 
@@ -243,7 +245,7 @@ async function projectionsCommand(config: AppConfig, args: string[]): Promise<nu
       return 1;
     }
     if (out.json) out.document(answer.body);
-    else projectionsTable(out, answer.body.head, answer.body.projections);
+    else projectionsTable(out, answer.body.head, answer.body.projections, answer.body.unreachable);
     return 0;
   } catch (error) {
     if (!(error instanceof DeskUnreachableError)) throw error;

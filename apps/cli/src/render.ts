@@ -210,8 +210,10 @@ export function whatIfTable(out: Output, answer: WhatIfAnswer): void {
 export interface AdminProjection {
   name: string;
   state: string;
-  checkpoint: string;
-  lag: string;
+  /** null: a projection run elsewhere whose checkpoint the desk could not read (its read models do not answer). */
+  checkpoint: string | null;
+  /** null while the event store does not answer. */
+  lag: string | null;
   rate?: number;
   restarts?: number;
   lastError?: string | null;
@@ -226,8 +228,9 @@ export interface AdminProjection {
   } | null;
 }
 
-export function projectionsTable(out: Output, head: string, projections: AdminProjection[]): void {
-  out.text(out.bold(`head of the log: ${head}`));
+export function projectionsTable(out: Output, head: string | null, projections: AdminProjection[], unreachable: string[] = []): void {
+  out.text(out.bold(`head of the log: ${head ?? 'unknown'}`));
+  for (const store of unreachable) out.text(out.state(`failed: the ${store === 'eventStore' ? 'event store' : 'read-model store'} does not answer the desk`));
   out.table(
     ['projection', 'state', 'checkpoint', 'lag', 'events/s', 'rebuild', 'last error'],
     projections.map((projection) => [
@@ -237,7 +240,7 @@ export function projectionsTable(out: Output, head: string, projections: AdminPr
       projection.lag,
       projection.rate === undefined ? null : Math.round(projection.rate),
       projection.rebuild
-        ? `${out.state(projection.rebuild.state)} ${share(projection.rebuild.checkpoint, head)} at ${Math.round(projection.rebuild.rate)}/s`
+        ? `${out.state(projection.rebuild.state)} ${head === null ? '?' : share(projection.rebuild.checkpoint, head)} at ${Math.round(projection.rebuild.rate)}/s`
         : null,
       projection.fault
         ? `${projection.fault.type} at ${projection.fault.position}: ${projection.fault.error}`

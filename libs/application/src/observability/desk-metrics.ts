@@ -87,6 +87,24 @@ export class DeskMetrics implements CommandObserver {
         for (const status of statuses()) this.set({ projection: status.name }, Number(status.checkpoint));
       },
     });
+    // One read of the head per scrape (a scrape collects every series at once), shared by the series that need it; a
+    // store that is down must not take every other series with it (an outage is when they matter most): it reads as null.
+    let reading: Promise<bigint | null> | null = null;
+    const headOfScrape = () =>
+      (reading ??= store
+        .headPosition()
+        .catch(() => null)
+        .finally(() => {
+          reading = null;
+        }));
+    new Gauge({
+      name: 'desk_event_store_up',
+      help: '1 when the event store answered this scrape’s read of the head of the log, 0 when it did not (the lag series are then left out)',
+      registers: [this.registry],
+      async collect() {
+        this.set((await headOfScrape()) === null ? 0 : 1);
+      },
+    });
     new Gauge({
       name: 'desk_projection_lag',
       help: 'Log positions between the head of the log and each projection’s checkpoint (events on the embedded and PostgreSQL stores)',
@@ -95,8 +113,8 @@ export class DeskMetrics implements CommandObserver {
       async collect() {
         this.reset();
         const list = statuses();
-        if (list.length === 0) return;
-        const head = await store.headPosition();
+        const head = await headOfScrape();
+        if (head === null || list.length === 0) return;
         for (const status of list) {
           const checkpoint = BigInt(status.checkpoint);
           this.set({ projection: status.name }, Number(head > checkpoint ? head - checkpoint : 0n));
