@@ -11,7 +11,8 @@ import { exited, freePort, spawnApp, until } from '../support/child-apps';
 import { embeddedBackend } from '../support/desk-backends';
 import { readWholeLog } from '../support/shared-event-stores';
 
-const PROJECTIONS = ['request-summaries', 'impact-chain'];
+/** Every read model the projector builds: the spec waits for them all before comparing. */
+const PROJECTIONS = allProjections().map((projection) => projection.name);
 
 /** A few thousand requests with their lifecycles and impact links: enough for a catch-up of a few hundred transactions. */
 function history(): DeskHistory {

@@ -9,6 +9,7 @@ import {
   type ReadModelStore,
 } from '@desk/read-models';
 import type { RecordedEvent } from '@desk/event-store';
+import { sql } from 'kysely';
 import { describeSkipped } from '../../support/describe-skipped';
 
 export type OpenReadModels = () => Promise<ReadModelStore>;
@@ -67,8 +68,24 @@ export async function dumpReadModels(store: ReadModelStore): Promise<Record<stri
     request_changes: await db.selectFrom('request_changes').selectAll().orderBy('position').orderBy('seq').execute(),
     impact_nodes: await db.selectFrom('impact_nodes').selectAll().orderBy('request_id').execute(),
     impact_links: await db.selectFrom('impact_links').selectAll().orderBy('cause_id').orderBy('effect_id').execute(),
+    request_search: await db.selectFrom('request_search').selectAll().orderBy('request_id').execute(),
+    request_search_fts: await searchIndex(store),
     customers: await db.selectFrom('customers').selectAll().orderBy('customer_id').execute(),
     agents: await db.selectFrom('agents').selectAll().orderBy('agent_id').execute(),
     agent_departments: await db.selectFrom('agent_departments').selectAll().orderBy('agent_id').orderBy('department_id').execute(),
   };
+}
+
+/** What the full-text index holds: each word's place (document, field, offset) on SQLite, each document's tsvector on PostgreSQL. */
+async function searchIndex(store: ReadModelStore): Promise<unknown[]> {
+  if (store.dialect === 'postgres') {
+    return (await sql`select doc_id, document::text as document from request_search_fts order by doc_id`.execute(store.reader)).rows;
+  }
+  const vocabulary = sql.table(`temp.request_search_words_${Math.random().toString(36).slice(2)}`);
+  await sql`create virtual table ${vocabulary} using fts5vocab(main, request_search_fts, instance)`.execute(store.reader);
+  try {
+    return (await sql`select term, doc, col, "offset" from ${vocabulary} order by doc, col, "offset"`.execute(store.reader)).rows;
+  } finally {
+    await sql`drop table ${vocabulary}`.execute(store.reader);
+  }
 }

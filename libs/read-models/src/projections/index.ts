@@ -1,12 +1,13 @@
 import type { Projection } from '../runner/projection';
 import { DirectoryProjection } from './directory/directory.projection';
 import { ImpactChainProjection } from './impact-chain/impact-chain.projection';
+import { RequestSearchProjection } from './request-search/request-search.projection';
 import { RequestSummariesProjection } from './request-summaries/request-summaries.projection';
 
-export { DirectoryProjection, ImpactChainProjection, RequestSummariesProjection };
+export { DirectoryProjection, ImpactChainProjection, RequestSearchProjection, RequestSummariesProjection };
 export * from './directory/directory.query';
 
 /** Every projection the product runs. */
 export function allProjections(): Projection[] {
-  return [new RequestSummariesProjection(), new ImpactChainProjection(), new DirectoryProjection()];
+  return [new RequestSummariesProjection(), new ImpactChainProjection(), new DirectoryProjection(), new RequestSearchProjection()];
 }

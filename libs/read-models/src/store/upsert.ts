@@ -1,4 +1,4 @@
-import { CompiledQuery, SqliteAdapter, sql, type OnConflictBuilder, type Transaction } from 'kysely';
+import { CompiledQuery, SqliteAdapter, sql, type Kysely, type OnConflictBuilder, type Transaction } from 'kysely';
 import type { ReadModelTables } from './read-model-tables';
 import { takeTurn, turnDue } from '../runner/event-loop-turns';
 
@@ -62,8 +62,9 @@ export async function upsertRows<Table extends keyof ReadModelTables>(
   }
 }
 
-function isSqlite(trx: Transaction<ReadModelTables>): boolean {
-  return trx.getExecutor().adapter instanceof SqliteAdapter;
+/** Whether a connection (a store's reader or writer, a transaction) is to SQLite; PostgreSQL otherwise. A replay (asOf) is SQLite whatever the live store. */
+export function isSqlite(db: Kysely<ReadModelTables>): boolean {
+  return db.getExecutor().adapter instanceof SqliteAdapter;
 }
 
 /** Reads rows by key. */
