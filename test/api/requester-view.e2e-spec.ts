@@ -1,12 +1,9 @@
 import fc from 'fast-check';
-import { CommandBus } from '@nestjs/cqrs';
 import { PostgresEventStore, type EventStore } from '@desk/event-store';
-import { AgentWrite } from '@desk/application';
 import { REQUESTER_REQUEST_FIELDS } from '@desk/read-models';
-import * as roster from '@desk/domain/testing/roster';
 import { describeSkipped } from '../support/describe-skipped';
 import { dropSchema, freshSchema } from '../support/postgres-schemas';
-import { openRequest, seedOrganisation } from './support/org';
+import { openRequest, registerAgents, seedOrganisation } from './support/org';
 import { TestDesk, agent, requester, type HttpAnswer } from './support/test-desk';
 
 const AGENT = agent('agent-rv');
@@ -15,19 +12,6 @@ const ANNA = requester('anna');
 
 /** Every piece of staff-only text the scenario writes: none may reach a requester. */
 const SECRET = 'staff-only';
-
-async function registerAgent(desk: TestDesk): Promise<void> {
-  // Through the write path as a manager would; the agents helper's POST /agents is the HTTP way in.
-  await desk.app
-    .get(CommandBus)
-    .execute(
-      new AgentWrite(
-        AGENT.sub,
-        { type: 'RegisterAgent', data: { agentId: AGENT.sub, name: 'Rita V.', departmentIds: ['it', 'front-desk'], tier: 'L1' } },
-        { commandId: 'register-agent-rv', correlationId: 'register-agent-rv', actor: roster.manager },
-      ),
-    );
-}
 
 const post = (desk: TestDesk, id: string, action: string, body: unknown = {}, as = AGENT) =>
   desk.expect(action === 'comments' || action === 'impacts' ? 201 : 200, 'POST', `/requests/${id}/${action}`, { as, body });
@@ -67,7 +51,7 @@ function describeRequesterView(storeName: string, makeStore: () => Promise<{ sto
       cleanup = made.cleanup;
       desk = await TestDesk.start({ store: made.store });
       await seedOrganisation(desk);
-      await registerAgent(desk);
+      await registerAgents(desk, ['it', 'front-desk'], [AGENT.sub]);
 
       // Bob's booking waits on IT's PBX (Carl's request), with every kind of staff-only text on it.
       await desk.expect(201, 'POST', '/requests', {
