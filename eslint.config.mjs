@@ -85,6 +85,8 @@ export default defineConfig(
         // Tests and benchmarks drive the apps from outside, so they are the one place that imports apps/*.
         { type: 'test', pattern: 'test', partialMatch: false },
         { type: 'bench', pattern: 'bench', partialMatch: false },
+        // The typed client generated from the OpenAPI document (npm run client:generate): the contract specs compile against it.
+        { type: 'client', pattern: 'clients', partialMatch: false },
       ],
     },
     rules: {
@@ -110,7 +112,7 @@ export default defineConfig(
             { from: { element: { type: 'app' } }, allow: { to: { element: { type: LAYERS } } } },
             {
               from: { element: { type: ['test', 'bench'] } },
-              allow: { to: { element: { type: [...LAYERS, 'app', 'test', 'bench'] } } },
+              allow: { to: { element: { type: [...LAYERS, 'app', 'test', 'bench', 'client'] } } },
             },
           ],
         },

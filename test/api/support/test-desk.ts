@@ -8,6 +8,7 @@ import { createReadModelStore, type ReadModelStore } from '@desk/read-models';
 import { createApp } from '../../../apps/api/src/create-app';
 import { readWholeLog } from '../../support/shared-event-stores';
 import { manager, type Caller } from '../../support/callers';
+import { contractOf, type OpenApiContract } from '../../support/openapi-contract';
 
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-signing';
 
@@ -37,10 +38,15 @@ export class TestClock {
   }
 }
 
-/** A whole desk over HTTP on a temporary embedded store (or a store the spec supplies). */
+/**
+ * A whole desk over HTTP on a temporary embedded store (or a store the spec supplies). Every answer `call`
+ * receives is held to the desk's own OpenAPI document (GET /openapi.json, read once): an undocumented status,
+ * content type or body fails the call, naming the route, the status and what differs.
+ */
 export class TestDesk {
   private constructor(
     readonly app: NestFastifyApplication,
+    private readonly contract: OpenApiContract,
     readonly store: EventStore,
     readonly readModels: ReadModelStore,
     readonly clock: TestClock,
@@ -59,7 +65,8 @@ export class TestDesk {
     const readModels = options.readModels ?? (await createReadModelStore({ dataDir }));
     const clock = options.clock ?? new TestClock();
     const app = await createApp({ config, eventStore: store, readModels, clock, log: options.log });
-    return new TestDesk(app, store, readModels, clock, dataDir, !options.store);
+    const document = await app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/openapi.json' });
+    return new TestDesk(app, contractOf(document.body), store, readModels, clock, dataDir, !options.store);
   }
 
   get readSide(): ReadSide {
@@ -93,6 +100,13 @@ export class TestDesk {
       headers['content-type'] = 'application/json';
     }
     const response = await this.app.getHttpAdapter().getInstance().inject({ method, url, headers, payload });
+    this.contract.check({
+      method,
+      url,
+      status: response.statusCode,
+      contentType: String(response.headers['content-type'] ?? ''),
+      body: response.body,
+    });
     let body: unknown;
     try {
       body = response.body ? JSON.parse(response.body) : undefined;

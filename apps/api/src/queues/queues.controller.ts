@@ -2,7 +2,9 @@ import { Controller, Get, Headers, Inject, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { OPEN_STATUSES, PRIORITIES, AUDIENCES, ID_PATTERN, type Audience, type Priority, type RequestStatus } from '@desk/domain';
 import { departmentKnown, departmentQueue, InvalidCursorError } from '@desk/read-models';
-import { BadRequestProblem, NotFoundProblem, Roles, IdParam } from '@desk/http';
+import { ApiMinPositionHeader, ApiProblems, BadRequestProblem, IdParam, NotFoundProblem, QUERY_PROBLEMS, Roles } from '@desk/http';
+import { ApiAnswer } from '../http/answer-fields';
+import { QueuePageResponse } from './queues.responses';
 import { IntegerField, PatternField } from '../http/fields';
 import { FreshReadQuery, FreshReads } from '../read-models/fresh-reads';
 
@@ -51,6 +53,9 @@ export class QueuesController {
       'due times, SLA state (ok, at_risk past 75% of a target, breached), what blocks it and how many external requests it blocks. ' +
       'Cursor pagination: pass nextCursor back as cursor. With asOf, the queue as it stood then (SLA states at that time).',
   })
+  @ApiAnswer(QueuePageResponse)
+  @ApiMinPositionHeader()
+  @ApiProblems(...QUERY_PROBLEMS)
   async queue(
     @Param('departmentId', IdParam) departmentId: string,
     @Query() query: QueueQuery,
@@ -59,23 +64,29 @@ export class QueuesController {
     const { waitMs: _wait, ...shape } = query;
     const key = `queue\u0000${departmentId}\u0000${JSON.stringify(shape)}`;
     try {
-      return await this.freshReads.answer(key, ['request-summaries', 'impact-chain'], query, minPosition, async ({ db, now }) => {
-        if (!(await departmentKnown(db, departmentId))) throw new NotFoundProblem(`no department ${departmentId}`);
-        return departmentQueue(
-          db,
-          departmentId,
-          {
-            statuses: split<RequestStatus>(query.status),
-            assigneeId: query.assigneeId === 'none' ? null : query.assigneeId,
-            audiences: split<Audience>(query.audience),
-            priorities: split<Priority>(query.priority),
-            effectivePriorities: split<Priority>(query.effectivePriority),
-            limit: query.limit ?? 50,
-            cursor: query.cursor,
-          },
-          now,
-        );
-      });
+      return await this.freshReads.answer(
+        key,
+        ['request-summaries', 'impact-chain', 'directory'],
+        query,
+        minPosition,
+        async ({ db, now }) => {
+          if (!(await departmentKnown(db, departmentId))) throw new NotFoundProblem(`no department ${departmentId}`);
+          return departmentQueue(
+            db,
+            departmentId,
+            {
+              statuses: split<RequestStatus>(query.status),
+              assigneeId: query.assigneeId === 'none' ? null : query.assigneeId,
+              audiences: split<Audience>(query.audience),
+              priorities: split<Priority>(query.priority),
+              effectivePriorities: split<Priority>(query.effectivePriority),
+              limit: query.limit ?? 50,
+              cursor: query.cursor,
+            },
+            now,
+          );
+        },
+      );
     } catch (error) {
       if (error instanceof InvalidCursorError) throw new BadRequestProblem(error.message, { cursor: 'is not a cursor of this queue' });
       throw error;

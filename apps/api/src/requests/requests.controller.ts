@@ -1,12 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Actor, RequestCommand } from '@desk/domain';
 import type { FastifyReply } from 'fastify';
 import { ImpactWrite, RequestWrite, type CommandEnvelope } from '@desk/application';
-import { BadRequestProblem, CurrentActor, Roles, IdParam } from '@desk/http';
-import { CommandAnswer, answer } from '../http/command-answer';
+import { ApiProblems, BadRequestProblem, CurrentActor, ETAG_HEADER, IdParam, QUERY_PROBLEMS, Roles } from '@desk/http';
+import { ApiCommand, CommandAnswer, answer } from '../http/command-answer';
 import { Envelope } from '../http/command-envelope.decorator';
 import { parseIsoTime } from '@desk/domain';
 import { NoBody } from '../http/validation.pipe';
@@ -27,6 +27,8 @@ import {
   requestCommandData,
 } from './request.dto';
 import { RequestQueries } from './request-queries';
+import { ApiAnswer } from '../http/answer-fields';
+import { RequestHistoryResponse, RequestResponse, RequesterHistoryResponse, RequesterRequestResponse } from './requests.responses';
 
 const WORKERS = ['agent', 'manager'] as const;
 const WORKERS_AND_REQUESTER = ['agent', 'manager', 'requester'] as const;
@@ -53,7 +55,7 @@ export class RequestsController {
   @Post()
   @Roles(...WORKERS_AND_REQUESTER)
   @ApiOperation({ summary: "Open a request; it lands in the department's queue with its SLA due times" })
-  @ApiOkResponse({ type: CommandAnswer })
+  @ApiCommand({ status: 201, location: '/requests/{id}' })
   async open(@Body() body: OpenRequestBody, @Envelope() envelope: CommandEnvelope, @Res({ passthrough: true }) reply: FastifyReply) {
     const id = body.id ?? (envelope.idempotencyKey ? requestIdFromKey(envelope.idempotencyKey) : randomUUID());
     const command: RequestCommand = {
@@ -69,7 +71,7 @@ export class RequestsController {
   @HttpCode(200)
   @Roles(...WORKERS)
   @ApiOperation({ summary: 'Assign (or reassign) to an agent' })
-  @ApiOkResponse({ type: CommandAnswer })
+  @ApiCommand()
   assign(
     @Param('id', IdParam) id: string,
     @Body() body: AssignBody,
@@ -83,7 +85,7 @@ export class RequestsController {
   @HttpCode(200)
   @Roles(...WORKERS)
   @ApiOperation({ summary: 'Start work on an assigned request' })
-  @ApiOkResponse({ type: CommandAnswer })
+  @ApiCommand()
   start(
     @Param('id', IdParam) id: string,
     @Body() _: NoBody,
@@ -97,26 +99,21 @@ export class RequestsController {
   @HttpCode(200)
   @Roles(...WORKERS)
   @ApiOperation({ summary: 'Put on hold: awaiting the requester (pauses the SLA clock), a third party, or another request' })
-  @ApiOkResponse({ type: CommandAnswer })
+  @ApiCommand()
   hold(
     @Param('id', IdParam) id: string,
     @Body() body: HoldBody,
     @Envelope() envelope: CommandEnvelope,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return this.run(
-      id,
-      { type: 'PutOnHold', data: requestCommandData.hold(body) },
-      envelope,
-      reply,
-    );
+    return this.run(id, { type: 'PutOnHold', data: requestCommandData.hold(body) }, envelope, reply);
   }
 
   @Post(':id/resume')
   @HttpCode(200)
   @Roles(...WORKERS)
   @ApiOperation({ summary: 'Resume work on a request on hold' })
-  @ApiOkResponse({ type: CommandAnswer })
+  @ApiCommand()
   resume(
     @Param('id', IdParam) id: string,
     @Body() _: NoBody,
@@ -130,7 +127,7 @@ export class RequestsController {
   @HttpCode(200)
   @Roles(...WORKERS)
   @ApiOperation({ summary: 'Resolve with a resolution' })
-  @ApiOkResponse({ type: CommandAnswer })
+  @ApiCommand()
   resolve(
     @Param('id', IdParam) id: string,
     @Body() body: ResolveBody,
@@ -144,7 +141,7 @@ export class RequestsController {
   @HttpCode(200)
   @Roles(...WORKERS_AND_REQUESTER)
   @ApiOperation({ summary: 'Close a resolved request (by its requester or an agent)' })
-  @ApiOkResponse({ type: CommandAnswer })
+  @ApiCommand()
   close(
     @Param('id', IdParam) id: string,
     @Body() _: NoBody,
@@ -158,7 +155,7 @@ export class RequestsController {
   @HttpCode(200)
   @Roles(...WORKERS_AND_REQUESTER)
   @ApiOperation({ summary: 'Cancel (withdraw) an open request' })
-  @ApiOkResponse({ type: CommandAnswer })
+  @ApiCommand()
   cancel(
     @Param('id', IdParam) id: string,
     @Body() body: OptionalReasonBody,
@@ -172,7 +169,7 @@ export class RequestsController {
   @HttpCode(200)
   @Roles(...WORKERS_AND_REQUESTER)
   @ApiOperation({ summary: 'Reopen a resolved request (back to in progress)' })
-  @ApiOkResponse({ type: CommandAnswer })
+  @ApiCommand()
   reopen(
     @Param('id', IdParam) id: string,
     @Body() body: OptionalReasonBody,
@@ -185,7 +182,7 @@ export class RequestsController {
   @Post(':id/comments')
   @Roles(...WORKERS_AND_REQUESTER)
   @ApiOperation({ summary: 'Comment, public or internal; the first public agent reply is the first response' })
-  @ApiOkResponse({ type: CommandAnswer })
+  @ApiCommand({ status: 201 })
   async comment(
     @Param('id', IdParam) id: string,
     @Body() body: CommentBody,
@@ -193,12 +190,7 @@ export class RequestsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const commentId = envelope.idempotencyKey ? requestIdFromKey(`comment\u0000${envelope.idempotencyKey}`) : randomUUID();
-    const result = await this.run(
-      id,
-      { type: 'AddComment', data: requestCommandData.comment(body, commentId) },
-      envelope,
-      reply,
-    );
+    const result = await this.run(id, { type: 'AddComment', data: requestCommandData.comment(body, commentId) }, envelope, reply);
     void reply.status(201);
     return result;
   }
@@ -207,7 +199,7 @@ export class RequestsController {
   @HttpCode(200)
   @Roles(...WORKERS)
   @ApiOperation({ summary: "Transfer to another department's queue (back to new there)" })
-  @ApiOkResponse({ type: CommandAnswer })
+  @ApiCommand()
   transfer(
     @Param('id', IdParam) id: string,
     @Body() body: TransferBody,
@@ -221,7 +213,7 @@ export class RequestsController {
   @HttpCode(200)
   @Roles(...WORKERS)
   @ApiOperation({ summary: 'Escalate one support tier (L1 → L2 → L3)' })
-  @ApiOkResponse({ type: CommandAnswer })
+  @ApiCommand()
   escalate(
     @Param('id', IdParam) id: string,
     @Body() body: ReasonBody,
@@ -235,7 +227,7 @@ export class RequestsController {
   @HttpCode(200)
   @Roles(...WORKERS)
   @ApiOperation({ summary: 'Change priority (or impact and urgency); re-targets the SLA' })
-  @ApiOkResponse({ type: CommandAnswer })
+  @ApiCommand()
   priority(
     @Param('id', IdParam) id: string,
     @Body() body: PriorityBody,
@@ -257,7 +249,7 @@ export class RequestsController {
   @HttpCode(200)
   @Roles('requester')
   @ApiOperation({ summary: 'Rate satisfaction 1–5 after resolution (the requester only)' })
-  @ApiOkResponse({ type: CommandAnswer })
+  @ApiCommand()
   rate(
     @Param('id', IdParam) id: string,
     @Body() body: SatisfactionBody,
@@ -271,7 +263,7 @@ export class RequestsController {
   @HttpCode(200)
   @Roles(...WORKERS)
   @ApiOperation({ summary: 'Offer compensation to an external requester' })
-  @ApiOkResponse({ type: CommandAnswer })
+  @ApiCommand()
   compensate(
     @Param('id', IdParam) id: string,
     @Body() body: CompensationBody,
@@ -293,7 +285,7 @@ export class RequestsController {
   @Post(':id/impacts')
   @Roles(...WORKERS)
   @ApiOperation({ summary: 'Record that this request blocks or degrades another (no self-links, no cycles)' })
-  @ApiOkResponse({ type: CommandAnswer })
+  @ApiCommand({ status: 201 })
   async link(
     @Param('id', IdParam) id: string,
     @Body() body: ImpactBody,
@@ -317,7 +309,7 @@ export class RequestsController {
   @Delete(':id/impacts/:effectRequestId')
   @Roles(...WORKERS)
   @ApiOperation({ summary: 'Remove an impact link' })
-  @ApiOkResponse({ type: CommandAnswer })
+  @ApiCommand()
   async unlink(
     @Param('id', IdParam) id: string,
     @Param('effectRequestId', IdParam) effectRequestId: string,
@@ -332,6 +324,11 @@ export class RequestsController {
 
   @Get(':id')
   @ApiOperation({ summary: 'A request as it stands (ETag: its revision), or as it stood at ?asOf=<time>' })
+  @ApiAnswer([RequestResponse, RequesterRequestResponse], {
+    description: "Staff see the whole request (with its ETag); a requester sees their own request's requester view",
+    headers: ETAG_HEADER,
+  })
+  @ApiProblems(...QUERY_PROBLEMS)
   async get(
     @Param('id', IdParam) id: string,
     @Query() query: AsOfQuery,
@@ -346,6 +343,10 @@ export class RequestsController {
 
   @Get(':id/history')
   @ApiOperation({ summary: "The request's events, oldest first" })
+  @ApiAnswer([RequestHistoryResponse, RequesterHistoryResponse], {
+    description: 'Staff see every event as recorded; a requester sees the events of their own request they may see',
+  })
+  @ApiProblems(...QUERY_PROBLEMS)
   history(@Param('id', IdParam) id: string, @Query() query: AsOfQuery, @CurrentActor() actor: Actor) {
     return this.queries.history(id, actor, parseAsOf(query.asOf));
   }
