@@ -23,17 +23,21 @@ export function encodeCursor(values: readonly (string | number)[]): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url');
 }
 
+/** What a cursor holds at each place: text, a whole number, or any finite number (a search's rank). */
+export type CursorValueType = 'string' | 'number' | 'real';
+
 /** The sort values of a cursor, or null when it is not one this query gave out. */
-export function decodeCursor(cursor: string, shape: readonly ('string' | 'number')[]): (string | number)[] | null {
+export function decodeCursor(cursor: string, shape: readonly CursorValueType[]): (string | number)[] | null {
   try {
     const values: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (!Array.isArray(values) || values.length !== shape.length) return null;
-    // Only what a page could have ended on: whole numbers of a sane size, short text without NUL.
+    // Only what a page could have ended on: whole numbers of a sane size (finite ones for 'real'), short text without NUL.
     const sane = (value: unknown, index: number) =>
-      typeof value === shape[index] &&
-      (typeof value === 'number'
-        ? Number.isInteger(value) && Math.abs(value) <= 1_000_000_000
-        : (value as string).length <= 300 && !(value as string).includes('\u0000'));
+      shape[index] === 'string'
+        ? typeof value === 'string' && value.length <= 300 && !value.includes('\u0000')
+        : typeof value === 'number' &&
+          (shape[index] === 'real' ? Number.isFinite(value) : Number.isInteger(value)) &&
+          Math.abs(value) <= 1_000_000_000;
     return values.every(sane) ? (values as (string | number)[]) : null;
   } catch {
     return null;

@@ -1,7 +1,7 @@
 import { sql, type AliasableExpression, type SqlBool } from 'kysely';
 import type { Audience, Priority, RequestStatus } from '@desk/domain';
 import type { ReadModelDb } from '../store/read-model-store';
-import { decodeCursor, encodeCursor } from './cursor';
+import { decodeCursor, encodeCursor, type CursorValueType } from './cursor';
 import { InvalidCursorError } from './queue.query';
 import { DUE_EXPRESSION, EFFECTIVE_RANK_EXPRESSION, NO_DUE, requestRows, type RequestRow } from './request-row';
 import { requesterPick, type RequesterRequestField } from './requester-view';
@@ -62,7 +62,7 @@ interface SortKey {
   expression: AliasableExpression<string | number>;
   /** The SQL direction of the key (effective priority descending is rank ascending: most urgent first). */
   direction: 'asc' | 'desc';
-  type: 'string' | 'number';
+  type: CursorValueType;
   /** Whether the key reads impact_nodes (the list then joins it in its order query). */
   readsImpact: boolean;
 }
@@ -89,7 +89,8 @@ function sortKey(sort: RequestListSort | 'rank', order: SortOrder): SortKey {
     case 'effectivePriority':
       return { expression: EFFECTIVE_RANK_EXPRESSION, direction: order === 'desc' ? 'asc' : 'desc', type: 'number', readsImpact: true };
     case 'rank':
-      return { expression: sql<number>`m.rank`, direction: 'asc', type: 'number', readsImpact: false };
+      // A search's rank (bm25, or minus ts_rank) is any number: its cursor keeps it as it is.
+      return { expression: sql<number>`m.rank`, direction: 'asc', type: 'real', readsImpact: false };
   }
 }
 
@@ -165,7 +166,7 @@ export async function requestList(db: ReadModelDb, filter: RequestListFilter, no
     items: viewer === 'requester' ? rows.map((row) => requesterPick(row)) : rows,
     nextCursor:
       ordered.length > filter.limit && last
-        ? encodeCursor([sort, order, key.type === 'number' ? Number(last.sort_value) : String(last.sort_value), last.request_id])
+        ? encodeCursor([sort, order, key.type === 'string' ? String(last.sort_value) : Number(last.sort_value), last.request_id])
         : null,
   };
 }

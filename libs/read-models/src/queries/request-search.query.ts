@@ -4,6 +4,8 @@ import { locatedWords, searchWords, type LocatedWord } from '../projections/requ
 import type { ReadModelDb } from '../store/read-model-store';
 import type { ReadModelTables } from '../store/read-model-tables';
 import { isSqlite } from '../store/upsert';
+import { requestList, type ListViewer, type RequesterRequestRow, type RequestListFilter, type RequestListPage } from './request-list.query';
+import type { RequestRow } from './request-row';
 
 /** Longest search text, in characters. */
 export const MAX_SEARCH_LENGTH = 200;
@@ -233,4 +235,48 @@ function snippet(
   }
   highlights.sort((a, b) => a.start - b.start);
   return { snippet: `${lead}${body}${end < text.length ? '…' : ''}`, highlights };
+}
+
+/** A list row found by a search: where it matched (null in the rare case no field holds the words as this code reads them). */
+export type SearchedRow<Row> = Row & { match: SearchHit | null };
+
+/**
+ * A page of the request list narrowed to the requests a search matches, each row with where it matched: by rank
+ * (best first) with `rankOrder`, else in the list's chosen sort. A requester's search (viewer 'requester', with
+ * their id as the filter's requesterId) reads their own requests and only what they may see of them.
+ */
+export async function searchRequestList(
+  db: ReadModelDb,
+  query: SearchQuery,
+  filter: Omit<RequestListFilter, 'matches'>,
+  rankOrder: boolean,
+  now: Date,
+  viewer: 'staff',
+): Promise<RequestListPage<SearchedRow<RequestRow>>>;
+export async function searchRequestList(
+  db: ReadModelDb,
+  query: SearchQuery,
+  filter: Omit<RequestListFilter, 'matches'>,
+  rankOrder: boolean,
+  now: Date,
+  viewer: 'requester',
+): Promise<RequestListPage<SearchedRow<RequesterRequestRow>>>;
+export async function searchRequestList(
+  db: ReadModelDb,
+  query: SearchQuery,
+  filter: Omit<RequestListFilter, 'matches'>,
+  rankOrder: boolean,
+  now: Date,
+  viewer: ListViewer,
+): Promise<RequestListPage<SearchedRow<RequestRow | RequesterRequestRow>>> {
+  if (viewer === 'requester' && filter.requesterId === undefined) throw new TypeError("a requester's search names the requester");
+  const searcher: SearchViewer = viewer === 'requester' ? { role: 'requester', requesterId: filter.requesterId! } : { role: 'staff' };
+  const page = await requestList(db, { ...filter, matches: { matches: searchMatches(db, query, searcher), rankOrder } }, now, viewer);
+  const hits = await searchHits(
+    db,
+    query,
+    searcher,
+    page.items.map((item) => item.requestId),
+  );
+  return { ...page, items: page.items.map((item) => ({ ...item, match: hits.get(item.requestId) ?? null })) };
 }

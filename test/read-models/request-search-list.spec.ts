@@ -1,0 +1,116 @@
+import { InvalidCursorError, parseSearch, searchRequestList, type ReadModelStore, type RequestListFilter } from '@desk/read-models';
+import type { RequestCommand } from '@desk/domain';
+import type { DeskHistory } from '@desk/application/testing/desk-history';
+import { agent, desk, requester } from './scenario-desk';
+import { describeOnEveryReadModelStore, project } from './support/read-model-backends';
+
+const NOW = new Date('2026-03-02T12:00:00.000Z');
+const comment = (commentId: string, body: string, visibility: 'public' | 'internal'): RequestCommand => ({
+  type: 'AddComment',
+  data: { commentId, body, visibility },
+});
+
+/**
+ * Fifteen requests that mention a printer, by turns in the subject, the description, a public comment and an
+ * internal note, opened by eva (IT) and olga (shop); two that do not. p-0 … p-14 one minute apart.
+ */
+function printers(): DeskHistory {
+  const history = desk();
+  for (let i = 0; i < 15; i++) {
+    const id = `p-${i}`;
+    const [requesterId, department] = i % 2 === 0 ? ['eva', 'it'] : ['olga', 'shop'];
+    const where = i % 4;
+    history.open(id, requesterId, department, {
+      subject: where === 0 ? `Printer number ${i} is broken` : `Device number ${i} is broken`,
+      description: where === 1 ? 'The printer shows an error' : 'It shows an error',
+    });
+    if (where === 2) history.request(id, comment(`c-${i}`, 'Restarted the printer twice', 'public'), requester(requesterId));
+    if (where === 3) history.request(id, comment(`c-${i}`, 'Printer vendor is slow to answer', 'internal'), agent('ann'));
+    history.advance(1);
+  }
+  return history.open('x-1', 'eva', 'it', { subject: 'Scanner jams' }).open('x-2', 'olga', 'shop', { subject: 'Refund' });
+}
+
+const filter = (extra: Partial<RequestListFilter> = {}): Omit<RequestListFilter, 'matches'> => ({
+  sort: 'updatedAt',
+  order: 'desc',
+  limit: 50,
+  ...extra,
+});
+
+describeOnEveryReadModelStore('request list with full-text search', (open) => {
+  let store: ReadModelStore;
+  beforeEach(async () => {
+    store = await open();
+    await project(store, printers().events);
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  const staffSearch = (q: string, extra: Partial<RequestListFilter> = {}, rankOrder = true) =>
+    searchRequestList(store.reader, parseSearch(q), filter(extra), rankOrder, NOW, 'staff');
+
+  it('ranks subject matches first, then description, then comments, and shows where each matched', async () => {
+    const page = await staffSearch('printer');
+    expect(page.sort).toBe('rank');
+    expect(page.items.map((item) => item.requestId)).toHaveLength(15);
+    const fields = page.items.map((item) => item.match?.field);
+    const firstOf = (field: string) => fields.indexOf(field as never);
+    const lastOf = (field: string) => fields.lastIndexOf(field as never);
+    expect(lastOf('subject')).toBeLessThan(firstOf('description'));
+    expect(lastOf('description')).toBeLessThan(firstOf('comments'));
+    expect(page.items.find((item) => item.requestId === 'p-3')?.match).toEqual({
+      field: 'internalComments',
+      snippet: 'Printer vendor is slow to answer',
+      highlights: [{ start: 0, end: 7 }],
+    });
+    expect(page.nextCursor).toBeNull();
+  });
+
+  it('pages through the ranked matches with cursors, none skipped or repeated', async () => {
+    const whole = (await staffSearch('printer')).items.map((item) => item.requestId);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (let pages = 0; pages < 10; pages++) {
+      const page = await staffSearch('printer', { limit: 4, cursor });
+      seen.push(...page.items.map((item) => item.requestId));
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+    expect(seen).toEqual(whole);
+  });
+
+  it('applies the list’s other filters and sorts to the matches', async () => {
+    const shop = await staffSearch('printer', { departmentIds: ['shop'] });
+    expect(shop.items.map((item) => item.requestId).sort()).toEqual(['p-1', 'p-11', 'p-13', 'p-3', 'p-5', 'p-7', 'p-9']);
+    const newest = await staffSearch('printer', { departmentIds: ['shop'], limit: 3 }, false);
+    expect(newest.sort).toBe('updatedAt');
+    expect(newest.items.map((item) => item.requestId)).toEqual(['p-13', 'p-11', 'p-9']);
+    expect(
+      (await staffSearch('printer', { limit: 3, cursor: newest.nextCursor! }).catch((error: unknown) => error)) instanceof
+        InvalidCursorError,
+    ).toBe(true);
+  });
+
+  it('gives a requester their own requests only, found by what they may see', async () => {
+    const page = await searchRequestList(store.reader, parseSearch('printer'), filter({ requesterId: 'eva' }), true, NOW, 'requester');
+    // eva's are the even ones; p-3, p-7 and p-11 (olga's) carry the internal notes, so none of eva's is left out.
+    expect(page.items.map((item) => item.requestId).sort()).toEqual(['p-0', 'p-10', 'p-12', 'p-14', 'p-2', 'p-4', 'p-6', 'p-8']);
+    const olga = await searchRequestList(store.reader, parseSearch('vendor'), filter({ requesterId: 'olga' }), true, NOW, 'requester');
+    expect(olga.items).toEqual([]);
+    const staff = await staffSearch('vendor');
+    expect(staff.items.map((item) => item.requestId).sort()).toEqual(['p-11', 'p-3', 'p-7']);
+    const olgaPrinters = await searchRequestList(
+      store.reader,
+      parseSearch('printer'),
+      filter({ requesterId: 'olga' }),
+      true,
+      NOW,
+      'requester',
+    );
+    // Olga's p-3, p-7 and p-11 hold the word in an internal note only: not found for her.
+    expect(olgaPrinters.items.map((item) => item.requestId).sort()).toEqual(['p-1', 'p-13', 'p-5', 'p-9']);
+    expect(olgaPrinters.items.every((item) => item.match !== null && item.match.field !== 'internalComments')).toBe(true);
+  });
+});
