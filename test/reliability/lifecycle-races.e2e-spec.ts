@@ -178,7 +178,8 @@ function describeRaces(name: string, instances: 1 | 2, rounds: number, makeStore
                 const headers: Record<string, string> = { 'x-correlation-id': correlationId };
                 if (plan.ifMatch) {
                   const current = await desk.call('GET', `/requests/${id}`, { as });
-                  if (current.status === 200) headers['if-match'] = String(current.headers.etag);
+                  // A requester's view has no ETag (internal activity moves the revision): they send none.
+                  if (current.status === 200 && current.headers.etag !== undefined) headers['if-match'] = String(current.headers.etag);
                 }
                 if (plan.twice) headers['idempotency-key'] = `key-${correlationId}`;
                 const calls = plan.twice ? [desk, desks[(plan.instance + 1) % desks.length]] : [desk];
