@@ -73,7 +73,7 @@ const NO_DUE_DESCENDING = '';
 function sortKey(sort: RequestListSort | 'rank', order: SortOrder): SortKey {
   switch (sort) {
     case 'updatedAt':
-      return { expression: sql<string>`r.last_event_at`, direction: order, type: 'string', readsImpact: false };
+      return { expression: UPDATED_AT, direction: order, type: 'string', readsImpact: false };
     case 'openedAt':
       return { expression: sql<string>`r.opened_at`, direction: order, type: 'string', readsImpact: false };
     case 'dueAt':
@@ -92,6 +92,105 @@ function sortKey(sort: RequestListSort | 'rank', order: SortOrder): SortKey {
       // A search's rank (bm25, or minus ts_rank) is any number: its cursor keeps it as it is.
       return { expression: sql<number>`m.rank`, direction: 'asc', type: 'real', readsImpact: false };
   }
+}
+
+/** The most branches a list of departments or statuses is split into (one index range each, merged). */
+const MAX_BRANCHES = 20;
+
+/**
+ * Which filter leads the list's index: an equality on the first column of one of the list's indexes, the most
+ * selective first (a requester's requests, an assignee's, a department's, a status's). The other indexed columns
+ * are then compared in a form no index serves (`column || ''`), so that SQLite, which keeps no statistics here,
+ * cannot choose a wider index than the leading one. A list of departments or statuses that leads is read as one
+ * branch per value, each an index range in the list's order, merged: a page then reads at most limit + 1 rows of
+ * each branch, however many requests the list's other values hold.
+ */
+type Lead = { column: 'requester_id' | 'assignee_id' | 'department_id' | 'status'; values: readonly (string | null)[] } | null;
+
+function leadOf(filter: RequestListFilter, key: SortKey): Lead {
+  // Only the updatedAt order is served by the per-column indexes; the other orders read their own index or sort.
+  if (key.expression !== UPDATED_AT) return null;
+  if (filter.requesterId !== undefined) return { column: 'requester_id', values: [filter.requesterId] };
+  if (filter.assigneeId !== undefined) return { column: 'assignee_id', values: [filter.assigneeId] };
+  if (filter.departmentIds?.length && filter.departmentIds.length <= MAX_BRANCHES)
+    return { column: 'department_id', values: filter.departmentIds };
+  if (filter.statuses?.length) return { column: 'status', values: filter.statuses };
+  return null;
+}
+
+const UPDATED_AT = sql<string>`r.last_event_at`;
+
+/**
+ * The list's order alone, on narrow rows (id and sort value), filtered and after the cursor: what a page reads of
+ * request_summaries. Its own function so that the query plans of the common shapes can be checked (the specs do).
+ */
+export function requestListOrder(db: ReadModelDb, filter: RequestListFilter) {
+  const sort: RequestListSort | 'rank' = filter.matches?.rankOrder ? 'rank' : filter.sort;
+  const order: SortOrder = sort === 'rank' ? 'asc' : filter.order;
+  const key = sortKey(sort, order);
+  const requestId = sql<string>`r.request_id`;
+  const lead = leadOf(filter, key);
+  const unindexed = (column: string) => sql<string>`(${sql.ref(`r.${column}`)} || '')`;
+  const column = (name: 'department_id' | 'status') => (lead === null || lead.column === name ? sql.ref(`r.${name}`) : unindexed(name));
+
+  let last: (string | number)[] | undefined;
+  if (filter.cursor !== undefined) {
+    const decoded = decodeCursor(filter.cursor, ['string', 'string', key.type, 'string']);
+    if (!decoded) throw new InvalidCursorError('cursor: not a cursor of this list');
+    if (decoded[0] !== sort || decoded[1] !== order) {
+      throw new InvalidCursorError(`cursor: a cursor of the ${String(decoded[0])} ${String(decoded[1])} order, not of ${sort} ${order}`);
+    }
+    last = decoded;
+  }
+
+  /** The filtered, ordered, limited query; with `leading`, the lead column equal to that one value. */
+  const branch = (leading?: string | null) => {
+    let query = db.selectFrom('request_summaries as r').select([requestId.as('request_id'), key.expression.as('sort_value')]);
+    if (key.readsImpact) query = query.leftJoin('impact_nodes as n', 'n.request_id', 'r.request_id');
+    if (filter.matches) query = query.innerJoin(filter.matches.matches.as('m'), (join) => join.onRef('m.request_id', '=', 'r.request_id'));
+    const isLead = (name: string) => leading !== undefined && lead?.column === name;
+    if (isLead('status')) query = query.where('r.status', '=', leading!);
+    else if (filter.statuses?.length) query = query.where(column('status'), 'in', filter.statuses);
+    if (isLead('department_id')) query = query.where('r.department_id', '=', leading!);
+    else if (filter.departmentIds?.length) query = query.where(column('department_id'), 'in', filter.departmentIds);
+    if (filter.assigneeId === null) query = query.where('r.assignee_id', 'is', null);
+    else if (filter.assigneeId !== undefined) query = query.where('r.assignee_id', '=', filter.assigneeId);
+    if (filter.requesterId !== undefined) query = query.where('r.requester_id', '=', filter.requesterId);
+    if (filter.audiences?.length) query = query.where('r.audience', 'in', filter.audiences);
+    if (filter.priorities?.length) query = query.where('r.priority', 'in', filter.priorities);
+    if (filter.category !== undefined) query = query.where('r.category', '=', filter.category);
+    if (filter.tag !== undefined) {
+      const tag = filter.tag;
+      query = query.where('r.request_id', 'in', (eb) => eb.selectFrom('request_tags as t').select('t.request_id').where('t.tag', '=', tag));
+    }
+    if (filter.updatedAfter !== undefined) query = query.where('r.last_event_at', '>', filter.updatedAfter);
+    if (filter.updatedBefore !== undefined) query = query.where('r.last_event_at', '<', filter.updatedBefore);
+    if (last) {
+      // A row value comparison: both stores seek the index to the last row shown instead of scanning up to it.
+      const beyond = key.direction === 'asc' ? sql.raw('>') : sql.raw('<');
+      query = query.where(sql<SqlBool>`(${key.expression}, ${requestId}) ${beyond} (${last[2]}, ${last[3]})`);
+    }
+    return query
+      .orderBy(key.expression, key.direction)
+      .orderBy(requestId, key.direction)
+      .limit(filter.limit + 1);
+  };
+
+  const query =
+    lead && lead.values.length > 1 && (lead.column === 'department_id' || lead.column === 'status')
+      ? db
+          .selectFrom(
+            lead.values
+              .map((value, index) => db.selectFrom(branch(value).as(`b${index}`)).selectAll())
+              .reduce((union, next) => union.unionAll(next))
+              .as('u'),
+          )
+          .selectAll()
+          .orderBy('u.sort_value', key.direction)
+          .orderBy('u.request_id', key.direction)
+          .limit(filter.limit + 1)
+      : branch(lead?.values.length === 1 ? lead.values[0] : undefined);
+  return { sort, order, key, query };
 }
 
 /**
@@ -115,43 +214,8 @@ export async function requestList(
 ): Promise<RequestListPage<RequesterRequestRow>>;
 export async function requestList(db: ReadModelDb, filter: RequestListFilter, now: Date, viewer: ListViewer): Promise<RequestListPage>;
 export async function requestList(db: ReadModelDb, filter: RequestListFilter, now: Date, viewer: ListViewer): Promise<RequestListPage> {
-  const sort = filter.matches?.rankOrder ? 'rank' : filter.sort;
-  const order: SortOrder = sort === 'rank' ? 'asc' : filter.order;
-  const key = sortKey(sort, order);
-  const requestId = sql<string>`r.request_id`;
-
-  let query = db.selectFrom('request_summaries as r').select([requestId.as('request_id'), key.expression.as('sort_value')]);
-  if (key.readsImpact) query = query.leftJoin('impact_nodes as n', 'n.request_id', 'r.request_id');
-  if (filter.matches) query = query.innerJoin(filter.matches.matches.as('m'), (join) => join.onRef('m.request_id', '=', 'r.request_id'));
-  if (filter.statuses?.length) query = query.where('r.status', 'in', filter.statuses);
-  if (filter.departmentIds?.length) query = query.where('r.department_id', 'in', filter.departmentIds);
-  if (filter.assigneeId === null) query = query.where('r.assignee_id', 'is', null);
-  else if (filter.assigneeId !== undefined) query = query.where('r.assignee_id', '=', filter.assigneeId);
-  if (filter.requesterId !== undefined) query = query.where('r.requester_id', '=', filter.requesterId);
-  if (filter.audiences?.length) query = query.where('r.audience', 'in', filter.audiences);
-  if (filter.priorities?.length) query = query.where('r.priority', 'in', filter.priorities);
-  if (filter.category !== undefined) query = query.where('r.category', '=', filter.category);
-  if (filter.tag !== undefined) {
-    const tag = filter.tag;
-    query = query.where('r.request_id', 'in', (eb) => eb.selectFrom('request_tags as t').select('t.request_id').where('t.tag', '=', tag));
-  }
-  if (filter.updatedAfter !== undefined) query = query.where('r.last_event_at', '>', filter.updatedAfter);
-  if (filter.updatedBefore !== undefined) query = query.where('r.last_event_at', '<', filter.updatedBefore);
-  if (filter.cursor !== undefined) {
-    const last = decodeCursor(filter.cursor, ['string', 'string', key.type, 'string']);
-    if (!last) throw new InvalidCursorError('cursor: not a cursor of this list');
-    if (last[0] !== sort || last[1] !== order) {
-      throw new InvalidCursorError(`cursor: a cursor of the ${String(last[0])} ${String(last[1])} order, not of ${sort} ${order}`);
-    }
-    // A row value comparison: both stores seek the index to the last row shown instead of scanning up to it.
-    const beyond = key.direction === 'asc' ? sql.raw('>') : sql.raw('<');
-    query = query.where(sql<SqlBool>`(${key.expression}, ${requestId}) ${beyond} (${last[2]}, ${last[3]})`);
-  }
-  const ordered = await query
-    .orderBy(key.expression, key.direction)
-    .orderBy(requestId, key.direction)
-    .limit(filter.limit + 1)
-    .execute();
+  const { sort, order, key, query } = requestListOrder(db, filter);
+  const ordered = await query.execute();
   const page = ordered.slice(0, filter.limit);
   const last = page[page.length - 1];
   const rows = await requestRows(
