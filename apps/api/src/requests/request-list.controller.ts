@@ -15,9 +15,24 @@ import {
   type Priority,
   type RequestStatus,
 } from '@desk/domain';
-import { InvalidCursorError, REQUEST_LIST_SORTS, requestList, SORT_ORDERS, type RequestListSort, type SortOrder } from '@desk/read-models';
-import { BadRequestProblem, CurrentActor, Roles } from '@desk/http';
-import { EnumField, IntegerField, PatternField } from '../http/fields';
+import {
+  InvalidCursorError,
+  InvalidSearchError,
+  MAX_SEARCH_LENGTH,
+  parseSearch,
+  REQUEST_LIST_SORTS,
+  requestList,
+  searchRequestList,
+  SORT_ORDERS,
+  type RequestListSort,
+  type SearchQuery,
+  type SortOrder,
+} from '@desk/read-models';
+import { ApiMinPositionHeader, ApiProblems, BadRequestProblem, CurrentActor, Roles } from '@desk/http';
+import { ApiAnswer } from '../http/answer-fields';
+import { RequesterRequestListPageResponse, RequestListPageResponse } from './request-list.responses';
+import { EnumField, IntegerField, PatternField, TextField } from '../http/fields';
+import { RequesterRequestSearchPageResponse, RequestSearchPageResponse } from './request-search.responses';
 import { FreshReadQuery, FreshReads } from '../read-models/fresh-reads';
 
 const list = (values: readonly string[]) => new RegExp(`^(${values.join('|')})(,(${values.join('|')}))*$`);
@@ -88,6 +103,30 @@ export class RequestListQuery extends FreshReadQuery {
 
   @PatternField(/^[A-Za-z0-9_-]+$/, 'must be a cursor this route gave out', { optional: true, max: 512 })
   cursor?: string;
+
+  @TextField(
+    { min: 1, max: MAX_SEARCH_LENGTH },
+    {
+      optional: true,
+      example: 'printer -toner',
+      description:
+        'Full-text search over subject, description and comments (a requester: public comments of their own requests). Words match ' +
+        'the words they begin, "quoted phrases" exactly, OR between two terms, -word leaves out. Sorted by rank (best first) ' +
+        'unless sort is given; each row says where it matched (match).',
+    },
+  )
+  q?: string;
+}
+
+/** A search text read, or a 400 naming q when there is nothing to look for in it. */
+function searchOf(q: string | undefined): SearchQuery | undefined {
+  if (q === undefined) return undefined;
+  try {
+    return parseSearch(q);
+  } catch (error) {
+    if (error instanceof InvalidSearchError) throw new BadRequestProblem(error.message, { q: error.message.replace(/^q: /, '') });
+    throw error;
+  }
 }
 
 const split = <T extends string>(value: string | undefined): T[] | undefined => (value ? (value.split(',') as T[]) : undefined);
@@ -108,6 +147,12 @@ export class RequestListController {
 
   @Get()
   @Roles('requester', 'agent', 'manager', 'analyst', 'operator')
+  @ApiAnswer([RequestListPageResponse, RequesterRequestListPageResponse, RequestSearchPageResponse, RequesterRequestSearchPageResponse], {
+    description:
+      'Staff get whole rows; a requester gets their own requests as the requester view shows them; with q, each row also says where it matched',
+  })
+  @ApiMinPositionHeader()
+  @ApiProblems(400, 401, 403, 429, 503)
   @ApiOperation({
     summary: 'Every request, open or not, filtered and sorted (a requester: their own only)',
     description:
