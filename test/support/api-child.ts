@@ -1,11 +1,18 @@
 import type { ChildProcess } from 'node:child_process';
 import { bearer, operator, type Caller } from './callers';
 import { collect, exited, freePort, spawnApp, until } from './child-apps';
+import { checked, contractAt, type OpenApiContract } from './openapi-contract';
 
 export const CHILD_SECRET = 'reliability-secret-that-is-long-enough-for-hs256';
 
-/** The API as its own process on an embedded desk in `dataDir`, as `npm start` runs it but from the sources. */
+/**
+ * The API as its own process on an embedded desk in `dataDir`, as `npm start` runs it but from the sources.
+ * Its answers to `get` and `post` are held to its own OpenAPI document (read once it is ready), as TestDesk's are.
+ */
 export class ApiChild {
+  /** The API's own document as a contract; `check` answers of calls a spec makes itself against it. */
+  contract!: OpenApiContract;
+
   private constructor(
     readonly url: string,
     readonly process: ChildProcess,
@@ -35,6 +42,7 @@ export class ApiChild {
       60_000,
       'the API to be ready',
     );
+    api.contract = await contractAt(api.url);
     return api;
   }
 
@@ -44,7 +52,9 @@ export class ApiChild {
       headers: { authorization: bearer(CHILD_SECRET, as) },
       signal: AbortSignal.timeout(20_000),
     });
-    return { status: response.status, body: (await response.json().catch(() => undefined)) as Body };
+    // Before the contract is read (waiting for /health/ready), answers are taken as they come.
+    const text = this.contract ? await checked(this.contract, 'GET', path, response) : await response.text();
+    return { status: response.status, body: parsed(text) as Body };
   }
 
   async post(path: string, as: Caller = operator): Promise<{ status: number; body: unknown }> {
@@ -53,7 +63,7 @@ export class ApiChild {
       headers: { authorization: bearer(CHILD_SECRET, as) },
       signal: AbortSignal.timeout(20_000),
     });
-    return { status: response.status, body: await response.json().catch(() => undefined) };
+    return { status: response.status, body: parsed(await checked(this.contract, 'POST', path, response)) };
   }
 
   /** Waits until every projection runs at the head of the log with no rebuild under way, twice in a row (processes may append). */
@@ -92,5 +102,13 @@ export class ApiChild {
   stop(signal: 'SIGTERM' | 'SIGINT' = 'SIGTERM'): Promise<number | null> {
     this.process.kill(signal);
     return exited(this.process);
+  }
+}
+
+function parsed(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }

@@ -175,3 +175,17 @@ export function contractOf(documentText: string): OpenApiContract {
   }
   return contract;
 }
+
+/** The contract of the API serving at `baseUrl` (a child process), from its own GET /openapi.json. */
+export async function contractAt(baseUrl: string): Promise<OpenApiContract> {
+  const response = await fetch(`${baseUrl}/openapi.json`, { signal: AbortSignal.timeout(20_000) });
+  if (response.status !== 200) throw new Error(`GET ${baseUrl}/openapi.json answered ${response.status}`);
+  return contractOf(await response.text());
+}
+
+/** A fetch answer held to the contract: its text is read (and handed back), so the caller reads `text` rather than the response's body. */
+export async function checked(contract: OpenApiContract, method: string, path: string, response: Response): Promise<string> {
+  const text = await response.text();
+  contract.check({ method, url: path, status: response.status, contentType: response.headers.get('content-type') ?? '', body: text });
+  return text;
+}

@@ -1,5 +1,6 @@
 import type { Random } from '../../../bench/support/seeded-random';
 import { agent as agentCalled, bearer, manager, type Caller } from '../../support/callers';
+import { checked, contractAt, type OpenApiContract } from '../../support/openapi-contract';
 
 /** One command of a scripted request lifecycle, with the events its one append must hold. */
 export interface Step {
@@ -300,10 +301,13 @@ export class LifecycleWorkload {
   }
 }
 
-/** Sends steps to an API at `url` with tokens signed by `secret`; a lost connection rejects. */
+/** Sends steps to an API at `url` with tokens signed by `secret`; a lost connection rejects. Answers are held to the API's own document. */
 export function httpClient(url: string, secret: string): Http {
+  // Read once it can be (a lost connection rejects this send like any other).
+  let contract: OpenApiContract | undefined;
   return {
     async send(step) {
+      contract ??= await contractAt(url);
       const response = await fetch(`${url}${step.path}`, {
         method: step.method,
         headers: {
@@ -315,7 +319,7 @@ export function httpClient(url: string, secret: string): Http {
         body: JSON.stringify(step.body),
         signal: AbortSignal.timeout(20_000),
       });
-      const text = await response.text();
+      const text = await checked(contract, step.method, step.path, response);
       let body: unknown = text;
       try {
         body = JSON.parse(text);
