@@ -141,10 +141,12 @@ export function searchMatches(db: Kysely<ReadModelTables>, query: SearchQuery, v
     where true ${own})`;
 }
 
+/** The fields a hit names: `comments` are public ones; `internalComments` are found for staff only. */
+export const SEARCH_HIT_FIELDS = ['subject', 'description', 'comments', 'internalComments'] as const;
+
 /** Where a search matched a request, for the list row: the field of most weight that holds a word searched for, and a snippet of it. */
 export interface SearchHit {
-  /** `comments` are public ones; `internalComments` are found for staff only. */
-  field: 'subject' | 'description' | 'comments' | 'internalComments';
+  field: (typeof SEARCH_HIT_FIELDS)[number];
   /** Up to about SNIPPET_WORDS words of that field around the first match, with … where it was cut. */
   snippet: string;
   /** The matched words within the snippet, as UTF-16 offsets [start, end). */
@@ -261,6 +263,14 @@ export async function searchRequestList(
   now: Date,
   viewer: 'requester',
 ): Promise<RequestListPage<SearchedRow<RequesterRequestRow>>>;
+export async function searchRequestList(
+  db: ReadModelDb,
+  query: SearchQuery,
+  filter: Omit<RequestListFilter, 'matches'>,
+  rankOrder: boolean,
+  now: Date,
+  viewer: ListViewer,
+): Promise<RequestListPage<SearchedRow<RequestRow | RequesterRequestRow>>>;
 export async function searchRequestList(
   db: ReadModelDb,
   query: SearchQuery,
