@@ -86,10 +86,14 @@ export function searchedFields(viewer: SearchViewer): readonly SearchField[] {
   return viewer.role === 'staff' ? SEARCH_FIELDS : SEARCH_FIELDS.filter((field) => field !== 'internal_comments');
 }
 
-/** SQLite's bm25 weights of subject, description, public and internal comments (internal ones count for staff only). */
-const BM25_WEIGHTS = { staff: [3, 2, 1, 1], requester: [3, 2, 1, 0] } as const;
+/**
+ * SQLite's bm25 weights of subject, description, public and internal comments (internal ones count for staff only).
+ * FTS5 normalizes by the length of the whole row, not of the field, so a subject's word must weigh well above a
+ * description's for a long conversation not to outrank it.
+ */
+const BM25_WEIGHTS = { staff: [10, 4, 1, 1], requester: [10, 4, 1, 0] } as const;
 /** PostgreSQL's ts_rank weights, in its order D, C, B, A: internal comments, public comments, description, subject. */
-const TS_RANK_WEIGHTS = { staff: '{0.2,0.2,0.5,1}', requester: '{0,0.2,0.5,1}' } as const;
+const TS_RANK_WEIGHTS = { staff: '{0.1,0.1,0.4,1}', requester: '{0,0.1,0.4,1}' } as const;
 
 /** SQLite FTS5's query: every word quoted (no FTS5 operator or column filter can come from the text), the requester's search confined to the fields they may read. */
 export function fts5Query(query: SearchQuery, viewer: SearchViewer): string {
