@@ -33,6 +33,7 @@ import { ImpactController } from './impact/impact.controller';
 import { FreshReads } from './read-models/fresh-reads';
 import { EventsController } from './events/events.controller';
 import { WhatIfController } from './analytics/what-if.controller';
+import { ChangesController, CHANGES_PROVIDERS } from './changes/changes.controller';
 
 export interface AppDependencies {
   config: AppConfig;
@@ -92,6 +93,7 @@ export class AppModule {
         ImpactController,
         EventsController,
         WhatIfController,
+        ChangesController,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
@@ -136,6 +138,7 @@ export class AppModule {
         },
         { provide: ReplayCache, useFactory: (store: EventStore) => new ReplayCache(store), inject: [EVENT_STORE] },
         FreshReads,
+        ...CHANGES_PROVIDERS,
         {
           provide: Shutdown,
           useFactory: (readSide: ReadSide, store: EventStore, models: ReadModelStore, replays: ReplayCache) =>

@@ -69,8 +69,11 @@ export interface ReadSideDependencies {
 
 /** How far a read model has come, to answer a query that must reflect a position. */
 export interface ReadModelProgress {
-  /** True once every named projection has passed `position`; false if it did not within `timeoutMs`. */
-  waitFor(projections: readonly string[], position: LogPosition, timeoutMs: number): Promise<boolean>;
+  /**
+   * True once every named projection has passed `position`; false if it did not within `timeoutMs`. Projections run
+   * here are waited for as they commit; those run elsewhere by looking at their checkpoints every `pollMs`.
+   */
+  waitFor(projections: readonly string[], position: LogPosition, timeoutMs: number, pollMs?: number): Promise<boolean>;
   checkpoints(projections: readonly string[]): Promise<Map<string, LogPosition>>;
 }
 
@@ -280,7 +283,7 @@ export class ReadSide implements ReadModelProgress {
     );
   }
 
-  async waitFor(projections: readonly string[], position: LogPosition, timeoutMs: number): Promise<boolean> {
+  async waitFor(projections: readonly string[], position: LogPosition, timeoutMs: number, pollMs = POLL_MS): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const local = projections.map((name) => this.runner(name));
@@ -299,7 +302,7 @@ export class ReadSide implements ReadModelProgress {
         return true;
       }
       if (Date.now() >= deadline) return false;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS, Math.max(1, deadline - Date.now()))));
+      await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, Math.max(1, deadline - Date.now()))));
     }
   }
 }

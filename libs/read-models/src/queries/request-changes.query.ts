@@ -6,6 +6,8 @@ import type { ReadModelDb } from '../store/read-model-store';
 import type { RequestChangeRow } from '../store/read-model-tables';
 import { isRequesterField, REQUESTER_EVENT_FIELDS } from './requester-view';
 
+export type { ChangedValue, FieldChange } from '../projections/request-summaries/request-changes';
+
 /**
  * Where a reader of request_changes stands: after the change at (position, seq). A client holds it as the SSE id of
  * the last change it received: the log position alone ("1234") for the first change an event made, "1234:1" for the

@@ -1,0 +1,250 @@
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders } from 'node:http';
+import type { AppConfig } from '@desk/application';
+import { ProblemError } from '@desk/http';
+import {
+  changeId,
+  changesAfter,
+  cursorOf,
+  isAfter,
+  matchesChange,
+  requestChangeView,
+  type ChangeCursor,
+  type ChangeFilter,
+  type ChangeViewer,
+  type ReadModelStore,
+  type RequestChangeRow,
+} from '@desk/read-models';
+import { APP_CONFIG, READ_MODELS } from '../config/tokens';
+import { CHANGES_PAGE, ChangeFeed, type ChangeSubscriber } from './change-feed';
+
+/** How long an EventSource waits before it reconnects after the stream ends (the SSE `retry` field). */
+export const RECONNECT_MS = 2000;
+
+/** What one stream follows, and for whom. */
+export interface StreamRequest {
+  subject: string;
+  viewer: ChangeViewer;
+  filter: ChangeFilter;
+  /** After which change to start; undefined: from now (after the last change the feed has handed out). */
+  after: ChangeCursor | undefined;
+}
+
+/**
+ * The open GET /changes streams of this process: at most CHANGES_STREAMS_PER_SUBJECT per token subject and
+ * CHANGES_STREAMS_MAX in all (a 429 beyond), every one ended when the API shuts down (before the HTTP server
+ * closes, so the close never waits for a stream).
+ */
+@Injectable()
+export class ChangeStreams implements OnModuleDestroy {
+  private readonly open = new Set<ChangeStream>();
+  private readonly perSubject = new Map<string, number>();
+  private closing = false;
+
+  constructor(
+    @Inject(ChangeFeed) private readonly feed: ChangeFeed,
+    @Inject(READ_MODELS) private readonly readModels: ReadModelStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Takes a place for a stream, or refuses with the problem to answer (before anything is written): a 429 past the
+   * bounds, a 503 while shutting down or when the read models cannot be read.
+   */
+  async reserve(request: StreamRequest): Promise<ChangeStream> {
+    if (this.closing) throw new ProblemError(503, 'Service unavailable', 'the service desk is shutting down; reconnect in a moment');
+    const held = this.perSubject.get(request.subject) ?? 0;
+    if (held >= this.config.changesStreamsPerSubject) {
+      throw new ProblemError(
+        429,
+        'Too many requests',
+        `${request.subject} already has ${held} change streams open, the most one caller may hold (CHANGES_STREAMS_PER_SUBJECT); close one first`,
+      );
+    }
+    if (this.open.size >= this.config.changesStreamsMax) {
+      throw new ProblemError(
+        429,
+        'Too many requests',
+        `${this.open.size} change streams are open, the most this server holds (CHANGES_STREAMS_MAX); retry in a moment`,
+      );
+    }
+    const stream = new ChangeStream(request, this.feed, this.readModels, this.config.changesKeepAliveMs, () => this.release(stream));
+    this.open.add(stream);
+    this.perSubject.set(request.subject, held + 1);
+    try {
+      await this.feed.start();
+    } catch (error) {
+      this.release(stream);
+      throw error;
+    }
+    return stream;
+  }
+
+  get count(): number {
+    return this.open.size;
+  }
+
+  private release(stream: ChangeStream): void {
+    if (!this.open.delete(stream)) return;
+    const held = (this.perSubject.get(stream.subject) ?? 1) - 1;
+    if (held <= 0) this.perSubject.delete(stream.subject);
+    else this.perSubject.set(stream.subject, held);
+  }
+
+  /** Before the HTTP server closes: no new stream, every stream ended (an EventSource reconnects where it left off). */
+  async onModuleDestroy(): Promise<void> {
+    this.closing = true;
+    for (const stream of [...this.open]) stream.end();
+    await this.feed.stop();
+  }
+}
+
+/**
+ * One client's stream: first the changes after its cursor read from request_changes in pages (at the pace the
+ * client reads them: a page is read only once the previous one left the socket's buffer), then, once caught up, the
+ * changes the feed hands out. Whenever the client falls behind (the socket's buffer full) it goes back to reading
+ * pages itself, so a slow client never makes the API buffer more than a page for it.
+ */
+export class ChangeStream implements ChangeSubscriber {
+  readonly subject: string;
+  private cursor: ChangeCursor | undefined;
+  private response: ServerResponse | null = null;
+  private live = false;
+  private closed = false;
+  private keepAlive: NodeJS.Timeout | null = null;
+  /** Wakes the run loop: the client fell behind, or the stream closed. */
+  private wake: (() => void) | null = null;
+
+  constructor(
+    private readonly request: StreamRequest,
+    private readonly feed: ChangeFeed,
+    private readonly readModels: ReadModelStore,
+    private readonly keepAliveMs: number,
+    private readonly released: () => void,
+  ) {
+    this.subject = request.subject;
+    this.cursor = request.after;
+  }
+
+  /** Writes the head of the answer and follows changes until the client leaves or the stream is ended. */
+  start(response: ServerResponse, headers: OutgoingHttpHeaders): void {
+    this.response = response;
+    response.on('close', () => this.close());
+    response.on('error', () => this.close());
+    response.writeHead(200, {
+      ...headers,
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      // Proxies that buffer answers (nginx) pass this one on as it comes.
+      'x-accel-buffering': 'no',
+      connection: 'close',
+    });
+    this.cursor ??= this.feed.position;
+    response.write(`retry: ${RECONNECT_MS}\n: changes after ${changeId(positionOf(this.cursor))}\n\n`);
+    this.keepAlive = setInterval(() => {
+      // Nothing is added to a buffer the client is not emptying.
+      if (!this.closed && !response.writableNeedDrain) response.write(': keep-alive\n\n');
+    }, this.keepAliveMs);
+    void this.run();
+  }
+
+  /** Ends the stream from this side (shutdown). */
+  end(): void {
+    const response = this.response;
+    if (response && !response.writableEnded) {
+      // The connection is the stream's alone (connection: close): once the end is out, it goes, and a close never waits for it.
+      response.end(() => response.destroy());
+      setTimeout(() => response.destroy(), 1000).unref();
+    }
+    this.close();
+  }
+
+  deliver(row: RequestChangeRow): void {
+    if (this.closed || !this.live || !isAfter(row, this.cursor!)) return;
+    if (!matchesChange(row, this.request.filter)) {
+      this.cursor = cursorOf(row);
+      return;
+    }
+    if (!this.send(row)) {
+      // Behind: back to reading pages at the client's pace.
+      this.live = false;
+      this.feed.unsubscribe(this);
+      this.wake?.();
+    }
+  }
+
+  private async run(): Promise<void> {
+    try {
+      while (!this.closed) {
+        await this.catchUp();
+        if (this.closed) break;
+        // Live until the client falls behind or leaves.
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        this.wake = null;
+        await this.drained();
+      }
+    } catch {
+      // The read models out of reach: the client reconnects with the last id it received and misses nothing.
+      this.end();
+    }
+  }
+
+  /** Pages of changes after the cursor until none is left that the feed has not handed out, then live. */
+  private async catchUp(): Promise<void> {
+    while (!this.closed) {
+      const handedOut = this.feed.position;
+      const rows = await changesAfter(this.readModels.reader, this.cursor!, this.request.filter, CHANGES_PAGE);
+      if (this.closed) return;
+      let flowing = true;
+      for (const row of rows) if (isAfter(row, this.cursor!)) flowing = this.send(row) && flowing;
+      if (!flowing) await this.drained();
+      if (rows.length === CHANGES_PAGE || this.closed) continue;
+      // Every change up to what the feed had handed out before this read was committed before it, so the read saw
+      // it; if the feed has handed out nothing since, what it hands out from now on is exactly what follows.
+      if (this.feed.position === handedOut) {
+        this.live = true;
+        this.feed.subscribe(this);
+        return;
+      }
+    }
+  }
+
+  /** Sends a change (as the viewer may see it) and moves the cursor; false when the socket's buffer is full. */
+  private send(row: RequestChangeRow): boolean {
+    this.cursor = cursorOf(row);
+    const change = requestChangeView(row, this.request.viewer);
+    if (!change || !this.response) return true;
+    return this.response.write(`id: ${changeId(row)}\nevent: change\ndata: ${JSON.stringify(change)}\n\n`);
+  }
+
+  private drained(): Promise<void> {
+    const response = this.response;
+    if (this.closed || !response || !response.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        response.off('drain', done);
+        response.off('close', done);
+        resolve();
+      };
+      response.on('drain', done);
+      response.on('close', done);
+    });
+  }
+
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.live = false;
+    this.feed.unsubscribe(this);
+    if (this.keepAlive) clearInterval(this.keepAlive);
+    // The client left, or the stream failed: its connection goes with it (it would otherwise hold the server's close).
+    if (this.response && !this.response.writableEnded) this.response.destroy();
+    this.wake?.();
+    this.released();
+  }
+}
+
+function positionOf(cursor: ChangeCursor): Pick<RequestChangeRow, 'position' | 'seq'> {
+  return { position: cursor.position < 0n ? '0' : String(cursor.position), seq: cursor.seq };
+}
