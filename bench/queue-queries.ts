@@ -82,7 +82,13 @@ async function serverView(api: RunningService, before?: Map<number, number>): Pr
  * Agents at their screens: each reads a page, looks at it for a while (exponential, mean 1/rate s), reads again.
  * Arrivals are then spread as real readers' are; a load generator's fixed-rate connections would fire in step.
  */
-async function agentsReading(url: string, token: string, paths: string[], seconds: number): Promise<LoadResult & { errors: string[] }> {
+export async function agentsReading(
+  url: string,
+  token: string,
+  paths: string[],
+  seconds: number,
+  readers = READERS,
+): Promise<LoadResult & { errors: string[] }> {
   const random = seededRandom(7);
   const latencies: number[] = [];
   const errors: string[] = [];
@@ -100,7 +106,7 @@ async function agentsReading(url: string, token: string, paths: string[], second
       await new Promise((resolve) => setTimeout(resolve, -Math.log(1 - random()) * meanThinkMs));
     }
   };
-  await Promise.all(Array.from({ length: READERS }, (_, index) => reader(index)));
+  await Promise.all(Array.from({ length: readers }, (_, index) => reader(index)));
   latencies.sort((a, b) => a - b);
   return {
     rate: round(latencies.length / seconds),
@@ -113,7 +119,7 @@ async function agentsReading(url: string, token: string, paths: string[], second
 }
 
 /** Commands from a child process: the readers' process measures, it does not also generate the command load. */
-function commandsElsewhere(url: string, seconds: number, prefix: string): Promise<LoadResult> {
+export function commandsElsewhere(url: string, seconds: number, prefix: string): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,

@@ -1,0 +1,121 @@
+/**
+ * GET /requests pages beside queue pages, under the queue benchmark's command
+ * load. The desk holds the first 100,000 events of the generated history (the
+ * Volvo teams' requests, open and closed) and a second of IT requests opened
+ * over HTTP. Then, at once, for `--seconds`:
+ *
+ * - commands: request lifecycles into IT (open, assign, resolve) at 500
+ *   commands/s from a process of their own, as bench/queue-queries.ts;
+ * - 50 agents reading list pages of 50 at 5 pages/s each on average
+ *   (exponential think times), each page one of the common shapes: every
+ *   request, a department's (IT, the busiest team, two teams at once), a
+ *   requester's, the unassigned, resolved and closed ones, IT's open ones,
+ *   IT by due time, and page 2 of every request (a cursor);
+ * - 50 agents reading queue pages of 50 the same way (IT's and the busiest
+ *   team's queue): the reference, measured in the same run.
+ *
+ *   node -r ./test/support/register-ts.js bench/request-list.ts [--seconds 10] [--events 100000]
+ */
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { historyFile } from './history/history-store';
+import { openRequests } from './commands-http';
+import { agentsReading, commandsElsewhere } from './queue-queries';
+import { seedDesk } from './support/desk-setup';
+import { startApi, tokenFor, type RunningService } from './support/service';
+import { untilCaughtUp } from './support/projections';
+import { round, say, type BenchFigure } from './support/report';
+import { argument, runAsScript } from './support/cli';
+
+const READERS_EACH = 50;
+
+interface Page {
+  items: { requestId: string; departmentId: string; requesterId: string }[];
+  nextCursor: string | null;
+}
+
+async function get(api: RunningService, path: string, token: string): Promise<Page> {
+  const answer = await fetch(`${api.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  if (answer.status !== 200) throw new Error(`GET ${path}: ${answer.status} ${await answer.text()}`);
+  return (await answer.json()) as Page;
+}
+
+/** The busiest departments but IT and a requester of the history, found through the list itself. */
+async function shapes(api: RunningService, token: string): Promise<string[]> {
+  const open = await get(api, '/requests?status=new,assigned,in_progress,on_hold&limit=200', token);
+  const counts = new Map<string, number>();
+  for (const item of open.items) if (item.departmentId !== 'it') counts.set(item.departmentId, (counts.get(item.departmentId) ?? 0) + 1);
+  const teams = [...counts].sort((a, b) => b[1] - a[1]).map(([id]) => encodeURIComponent(id));
+  const [team, second] = [teams[0] ?? 'it', teams[1] ?? teams[0] ?? 'it'];
+  const requester = encodeURIComponent(open.items.find((item) => item.departmentId !== 'it')?.requesterId ?? 'emp-1');
+  const first = await get(api, '/requests?limit=50', token);
+  say(`list shapes over it, ${team} and ${second}, requester ${requester}`);
+  return [
+    '/requests?limit=50',
+    `/requests?limit=50&cursor=${first.nextCursor}`,
+    '/requests?departmentId=it&limit=50',
+    `/requests?departmentId=${team}&limit=50`,
+    `/requests?departmentId=${team},${second}&limit=50`,
+    `/requests?requesterId=${requester}&limit=50`,
+    '/requests?requesterId=emp-7&limit=50',
+    '/requests?assigneeId=none&limit=50',
+    '/requests?status=resolved,closed&limit=50',
+    '/requests?departmentId=it&status=new,assigned,in_progress,on_hold&limit=50',
+    '/requests?departmentId=it&sort=dueAt&order=asc&limit=50',
+  ];
+}
+
+export async function requestListBench(options: { seconds: number; seed: number; events: number }): Promise<BenchFigure[]> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'desk-bench-list-'));
+  copyFileSync(await historyFile(options.seed, options.events, say), join(dataDir, 'events.sqlite'));
+  const api = await startApi({ DATA_DIR: dataDir });
+  try {
+    await untilCaughtUp(api);
+    await seedDesk(api.url);
+    await openRequests(api.url, 32, 1, 'fill');
+    await untilCaughtUp(api);
+    const token = tokenFor('agent');
+    const listPaths = await shapes(api, token);
+    const open = await get(api, '/requests?status=new,assigned,in_progress,on_hold&limit=200', token);
+    const team = encodeURIComponent(open.items.find((item) => item.departmentId !== 'it')?.departmentId ?? 'it');
+    const queuePaths = ['/queues/it?limit=50', `/queues/${team}?limit=50`];
+    const [list, queue, commands] = await Promise.all([
+      agentsReading(api.url, token, listPaths, options.seconds, READERS_EACH),
+      agentsReading(api.url, token, queuePaths, options.seconds, READERS_EACH),
+      commandsElsewhere(api.url, options.seconds, 'list-during'),
+    ]);
+    say(`list pages: ${list.rate}/s, p50 ${list.p50} ms, p99 ${list.p99} ms, ${list.failed} failed ${list.errors.slice(0, 3).join(' ')}`);
+    say(`queue pages: ${queue.rate}/s, p50 ${queue.p50} ms, p99 ${queue.p99} ms, ${queue.failed} failed`);
+    say(`commands: ${commands.rate}/s, p99 ${commands.p99} ms, ${commands.failed} failed`);
+    return [
+      {
+        workload: `GET /requests page of 50 (${listPaths.length} shapes: all, a cursor's page 2, departments, requesters, unassigned, statuses, by due time) under ${READERS_EACH} readers at 5 pages/s each, beside ${READERS_EACH} queue readers, during command load (500 commands/s), ${options.events.toLocaleString('en')}-event history`,
+        figure: list.p99,
+        unit: 'ms p99',
+        reference: { what: 'queue page of 50, same run', figure: queue.p99, unit: 'ms p99' },
+        ratio: queue.p99 > 0 ? round(list.p99 / queue.p99, 2) : undefined,
+        target: '≤ 20 ms p99',
+        met: list.p99 <= 20 && list.failed === 0,
+        notes: [
+          `list pages: ${list.rate}/s, p50 ${list.p50} ms, ${list.total} pages, ${list.failed} failed; queue pages: ${queue.rate}/s, p50 ${queue.p50} ms, p99 ${queue.p99} ms, ${queue.failed} failed; commands alongside: ${commands.rate}/s, p99 ${commands.p99} ms, ${commands.failed} failed`,
+          `shapes: ${listPaths.map((path) => path.replace(/cursor=[^&]+/, 'cursor=…')).join(' · ')}`,
+        ],
+      },
+    ];
+  } finally {
+    await api.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+runAsScript(module, async () => {
+  const { printFigures } = await import('./support/report');
+  printFigures(
+    await requestListBench({
+      seconds: Number(argument('--seconds') ?? 10),
+      seed: Number(argument('--seed') ?? 42),
+      events: Number(argument('--events') ?? 100_000),
+    }),
+  );
+});
