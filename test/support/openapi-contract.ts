@@ -8,6 +8,7 @@ interface MediaType {
 interface ResponseObject {
   description?: string;
   content?: Record<string, MediaType>;
+  headers?: Record<string, { required?: boolean }>;
 }
 interface Operation {
   responses?: Record<string, ResponseObject>;
@@ -26,6 +27,8 @@ export interface ReceivedAnswer {
   status: number;
   contentType: string | undefined;
   body: string;
+  /** The answer's headers by lower-case name, where the caller has them: required response headers must be there. */
+  headers?: Record<string, unknown>;
 }
 
 /** Routes Swagger UI serves beside the API (the document itself, the UI's page and assets): not operations of the API. */
@@ -87,6 +90,11 @@ export class OpenApiContract {
       throw new Error(
         `${where}: status ${answer.status} is not documented for this operation (documented: ${documented}); body: ${clip(answer.body)}`,
       );
+    }
+    for (const [name, header] of Object.entries(response.headers ?? {})) {
+      if (header.required && answer.headers && answer.headers[name.toLowerCase()] === undefined) {
+        throw new Error(`${where}: the document says the answer carries ${name}; it does not`);
+      }
     }
     const content = response.content ?? {};
     const mediaTypes = Object.keys(content);
@@ -186,6 +194,7 @@ export async function contractAt(baseUrl: string): Promise<OpenApiContract> {
 /** A fetch answer held to the contract: its text is read (and handed back), so the caller reads `text` rather than the response's body. */
 export async function checked(contract: OpenApiContract, method: string, path: string, response: Response): Promise<string> {
   const text = await response.text();
-  contract.check({ method, url: path, status: response.status, contentType: response.headers.get('content-type') ?? '', body: text });
+  const headers = Object.fromEntries(response.headers);
+  contract.check({ method, url: path, status: response.status, contentType: response.headers.get('content-type') ?? '', body: text, headers });
   return text;
 }

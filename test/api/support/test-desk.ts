@@ -101,6 +101,7 @@ export class TestDesk {
     }
     const response = await this.app.getHttpAdapter().getInstance().inject({ method, url, headers, payload });
     this.contract.check({
+      headers: response.headers,
       method,
       url,
       status: response.statusCode,

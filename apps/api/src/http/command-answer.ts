@@ -39,10 +39,11 @@ export function ApiCommand(
       status,
       type: CommandAnswer,
       description: options.description ?? (status === 201 ? 'Recorded: the resource was created' : 'Recorded'),
+      // Every command answer carries its ETag (answer() sets it), a create its Location: required, so the specs' validator insists.
       headers: {
-        ...ETAG_HEADER,
+        ETag: { ...ETAG_HEADER.ETag, required: true },
         ...(options.location
-          ? { Location: { description: `Where to read what was created: ${options.location}`, schema: { type: 'string' } } }
+          ? { Location: { description: `Where to read what was created: ${options.location}`, required: true, schema: { type: 'string' } } }
           : {}),
       },
     }),
