@@ -2042,6 +2042,285 @@ export interface components {
             /** @description Pass back as cursor (with the same sort and order) for the next page; null on the last */
             nextCursor: string | null;
         };
+        SearchHighlightResponse: {
+            /**
+             * @description UTF-16 offset of its first character in the snippet
+             * @example 4
+             */
+            start: number;
+            /**
+             * @description UTF-16 offset just after its last character
+             * @example 11
+             */
+            end: number;
+        };
+        SearchMatchResponse: {
+            /**
+             * @description The field of most weight that holds a word searched for: subject, description, comments (public) or, for staff, internalComments
+             * @example subject
+             * @enum {string}
+             */
+            field: "subject" | "description" | "comments" | "internalComments";
+            /**
+             * @description About two dozen words of that field around the first match, … where it was cut
+             * @example The printer shows error E42 again
+             */
+            snippet: string;
+            /** @description The words searched for within the snippet, in order */
+            highlights: components["schemas"]["SearchHighlightResponse"][];
+        };
+        SearchedRequestRowResponse: {
+            /** @example req-42 */
+            requestId: string;
+            /** @example Phones at reception are dead */
+            subject: string;
+            /**
+             * @example new
+             * @enum {string}
+             */
+            status: "new" | "assigned" | "in_progress" | "on_hold" | "resolved" | "closed" | "cancelled";
+            /**
+             * @example critical
+             * @enum {string}
+             */
+            priority: "critical" | "high" | "medium" | "low";
+            /**
+             * @description Its priority, raised by what it blocks
+             * @example critical
+             * @enum {string}
+             */
+            effectivePriority: "critical" | "high" | "medium" | "low";
+            /**
+             * @example internal
+             * @enum {string}
+             */
+            audience: "internal" | "external";
+            /** @example it */
+            departmentId: string;
+            /**
+             * @description Null when the department is not in the read models
+             * @example IT
+             */
+            departmentName: string | null;
+            /** @example cust-1 */
+            requesterId: string;
+            /**
+             * @description From the directory; null when the requester is not in it
+             * @example Anna (reception)
+             */
+            requesterName: string | null;
+            /**
+             * @example employee
+             * @enum {string}
+             */
+            requesterKind: "employee" | "temporary" | "contractor" | "owner" | "shareholder" | "individual" | "business" | "government" | "nonprofit";
+            exposedToExternal: boolean;
+            /** @example agent-ann */
+            assigneeId: string | null;
+            /**
+             * @description From the directory; null when unassigned or the agent is not in it
+             * @example Ann
+             */
+            assigneeName: string | null;
+            /**
+             * @example L1
+             * @enum {string}
+             */
+            tier: "L1" | "L2" | "L3";
+            /** @example telephony */
+            category: string | null;
+            /**
+             * @example portal
+             * @enum {string}
+             */
+            channel: "portal" | "email" | "phone" | "chat" | "walk_in" | "api" | "import";
+            /**
+             * Format: date-time
+             * @example 2026-03-02T09:00:00.000Z
+             */
+            openedAt: string;
+            /**
+             * Format: date-time
+             * @description Business time of the last change to the request
+             * @example 2026-03-02T09:00:00.000Z
+             */
+            updatedAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-02T09:00:00.000Z
+             */
+            firstResponseDueAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-02T09:00:00.000Z
+             */
+            resolutionDueAt: string | null;
+            /**
+             * Format: date-time
+             * @description The earliest external due time downstream: the deadline this request inherits
+             * @example 2026-03-02T09:00:00.000Z
+             */
+            inheritedDeadline: string | null;
+            /**
+             * Format: date-time
+             * @description The earlier of its own next due time and the inherited deadline (what queues sort by)
+             * @example 2026-03-02T09:00:00.000Z
+             */
+            dueAt: string | null;
+            sla: components["schemas"]["SlaViewResponse"];
+            /** @description The open requests that block or degrade it */
+            blockedBy: components["schemas"]["BlockingRequestResponse"][];
+            /** @example 0 */
+            blocksExternalRequests: number;
+            /** @example 0 */
+            blocksExternalCustomers: number;
+            /**
+             * @description The request whose poor rating this one follows up
+             * @example req-42
+             */
+            followUpOf: string | null;
+            /**
+             * @description While on hold: why it waits
+             * @example awaiting_requester
+             * @enum {string|null}
+             */
+            holdReason: "awaiting_requester" | "awaiting_third_party" | "blocked_by_request" | null;
+            /**
+             * Format: date-time
+             * @description While on hold: since when
+             * @example 2026-03-02T09:00:00.000Z
+             */
+            heldAt: string | null;
+            /**
+             * @description While on hold: the staff's note (staff only)
+             * @example vendor ticket 4411
+             */
+            holdNote: string | null;
+            /**
+             * @description Its tags, in the order they were added
+             * @example [
+             *       "vpn",
+             *       "outage-0312"
+             *     ]
+             */
+            tags: string[];
+            /** @description Where the search matched (null if no field shows the words as searched) */
+            match: components["schemas"]["SearchMatchResponse"] | null;
+        };
+        RequestSearchPageResponse: {
+            /**
+             * Format: date-time
+             * @description The time SLA states were computed against
+             * @example 2026-03-02T09:00:00.000Z
+             */
+            asOf: string;
+            /**
+             * @description rank (best match first) unless a sort was asked for
+             * @example rank
+             * @enum {string}
+             */
+            sort: "rank" | "updatedAt" | "openedAt" | "dueAt" | "effectivePriority";
+            /**
+             * @example asc
+             * @enum {string}
+             */
+            order: "asc" | "desc";
+            items: components["schemas"]["SearchedRequestRowResponse"][];
+            /** @description Pass back as cursor (with the same q, sort and order) for the next page; null on the last */
+            nextCursor: string | null;
+        };
+        SearchedRequesterRowResponse: {
+            /** @example req-42 */
+            requestId: string;
+            /** @example cust-1 */
+            requesterId: string;
+            /** @example Anna (reception) */
+            requesterName: string | null;
+            /** @example it */
+            departmentId: string;
+            /** @example IT */
+            departmentName: string | null;
+            /** @example Phones at reception are dead */
+            subject: string;
+            /**
+             * @example new
+             * @enum {string}
+             */
+            status: "new" | "assigned" | "in_progress" | "on_hold" | "resolved" | "closed" | "cancelled";
+            /**
+             * @example critical
+             * @enum {string}
+             */
+            priority: "critical" | "high" | "medium" | "low";
+            /**
+             * @example portal
+             * @enum {string}
+             */
+            channel: "portal" | "email" | "phone" | "chat" | "walk_in" | "api" | "import";
+            /** @example telephony */
+            category: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-02T09:00:00.000Z
+             */
+            openedAt: string;
+            /** @example agent-ann */
+            assigneeId: string | null;
+            /** @example Ann */
+            assigneeName: string | null;
+            /**
+             * Format: date-time
+             * @description When a first answer is due
+             * @example 2026-03-02T09:00:00.000Z
+             */
+            firstResponseDueAt: string | null;
+            /**
+             * Format: date-time
+             * @description When a resolution is due
+             * @example 2026-03-02T09:00:00.000Z
+             */
+            resolutionDueAt: string | null;
+            /**
+             * @description While on hold: why it waits
+             * @example awaiting_requester
+             * @enum {string|null}
+             */
+            holdReason: "awaiting_requester" | "awaiting_third_party" | "blocked_by_request" | null;
+            /**
+             * Format: date-time
+             * @description While on hold: since when
+             * @example 2026-03-02T09:00:00.000Z
+             */
+            heldAt: string | null;
+            /**
+             * @description Their own earlier request, which this one follows up
+             * @example req-42
+             */
+            followUpOf: string | null;
+            /** @description Where the search matched, in what the requester may read */
+            match: components["schemas"]["SearchMatchResponse"] | null;
+        };
+        RequesterRequestSearchPageResponse: {
+            /**
+             * Format: date-time
+             * @description The time the page was read
+             * @example 2026-03-02T09:00:00.000Z
+             */
+            asOf: string;
+            /**
+             * @example rank
+             * @enum {string}
+             */
+            sort: "rank" | "updatedAt" | "openedAt" | "dueAt" | "effectivePriority";
+            /**
+             * @example asc
+             * @enum {string}
+             */
+            order: "asc" | "desc";
+            items: components["schemas"]["SearchedRequesterRowResponse"][];
+            /** @description Pass back as cursor (with the same q, sort and order) for the next page; null on the last */
+            nextCursor: string | null;
+        };
         TagBody: {
             /** @example vpn */
             tag: string;
@@ -2823,9 +3102,9 @@ export interface operations {
             201: {
                 headers: {
                     /** @description The revision of the resource, in quotes; send it back as If-Match */
-                    ETag?: string;
+                    ETag: string;
                     /** @description Where to read what was created: /departments/{id} */
-                    Location?: string;
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2952,7 +3231,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The revision of the resource, in quotes; send it back as If-Match */
-                    ETag?: string;
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3252,9 +3531,9 @@ export interface operations {
             201: {
                 headers: {
                     /** @description The revision of the resource, in quotes; send it back as If-Match */
-                    ETag?: string;
+                    ETag: string;
                     /** @description Where to read what was created: /customers/{id} */
-                    Location?: string;
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3552,9 +3831,9 @@ export interface operations {
             201: {
                 headers: {
                     /** @description The revision of the resource, in quotes; send it back as If-Match */
-                    ETag?: string;
+                    ETag: string;
                     /** @description Where to read what was created: /agents/{id} */
-                    Location?: string;
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3769,7 +4048,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The revision of the resource, in quotes; send it back as If-Match */
-                    ETag?: string;
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3900,6 +4179,8 @@ export interface operations {
                 /** @description Page size (default 50). */
                 limit?: number;
                 cursor?: string;
+                /** @description Full-text search over subject, description and comments (a requester: public comments of their own requests). Words match the words they begin, "quoted phrases" exactly, OR between two terms, -word leaves out. Sorted by rank (best first) unless sort is given; each row says where it matched (match). */
+                q?: string;
             };
             header?: {
                 /** @description X-Min-Position: as the minPosition query parameter; answer only once the read models reflect this log position. */
@@ -3910,13 +4191,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Staff get whole rows; a requester gets their own requests as the requester view shows them */
+            /** @description Staff get whole rows; a requester gets their own requests as the requester view shows them; with q, each row also says where it matched */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RequestListPageResponse"] | components["schemas"]["RequesterRequestListPageResponse"];
+                    "application/json": components["schemas"]["RequestListPageResponse"] | components["schemas"]["RequesterRequestListPageResponse"] | components["schemas"]["RequestSearchPageResponse"] | components["schemas"]["RequesterRequestSearchPageResponse"];
                 };
             };
             /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
@@ -3992,9 +4273,9 @@ export interface operations {
             201: {
                 headers: {
                     /** @description The revision of the resource, in quotes; send it back as If-Match */
-                    ETag?: string;
+                    ETag: string;
                     /** @description Where to read what was created: /requests/{id} */
-                    Location?: string;
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4121,7 +4402,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The revision of the resource, in quotes; send it back as If-Match */
-                    ETag?: string;
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4248,7 +4529,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The revision of the resource, in quotes; send it back as If-Match */
-                    ETag?: string;
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4375,7 +4656,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The revision of the resource, in quotes; send it back as If-Match */
-                    ETag?: string;
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4502,7 +4783,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The revision of the resource, in quotes; send it back as If-Match */
-                    ETag?: string;
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4629,7 +4910,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The revision of the resource, in quotes; send it back as If-Match */
-                    ETag?: string;
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4756,7 +5037,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The revision of the resource, in quotes; send it back as If-Match */
-                    ETag?: string;
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4883,7 +5164,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The revision of the resource, in quotes; send it back as If-Match */
-                    ETag?: string;
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5010,7 +5291,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The revision of the resource, in quotes; send it back as If-Match */
-                    ETag?: string;
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5137,7 +5418,7 @@ export interface operations {
             201: {
                 headers: {
                     /** @description The revision of the resource, in quotes; send it back as If-Match */
-                    ETag?: string;
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5264,7 +5545,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The revision of the resource, in quotes; send it back as If-Match */
-                    ETag?: string;
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5391,7 +5672,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The revision of the resource, in quotes; send it back as If-Match */
-                    ETag?: string;
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5518,7 +5799,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The revision of the resource, in quotes; send it back as If-Match */
-                    ETag?: string;
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5645,7 +5926,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The revision of the resource, in quotes; send it back as If-Match */
-                    ETag?: string;
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5772,7 +6053,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The revision of the resource, in quotes; send it back as If-Match */
-                    ETag?: string;
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5899,7 +6180,7 @@ export interface operations {
             201: {
                 headers: {
                     /** @description The revision of the resource, in quotes; send it back as If-Match */
-                    ETag?: string;
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6023,7 +6304,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The revision of the resource, in quotes; send it back as If-Match */
-                    ETag?: string;
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6312,7 +6593,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The revision of the resource, in quotes; send it back as If-Match */
-                    ETag?: string;
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6436,7 +6717,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The revision of the resource, in quotes; send it back as If-Match */
-                    ETag?: string;
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
