@@ -12,7 +12,7 @@ export const EXTERNAL_CUSTOMERS = 100;
 const EXTERNAL_KINDS = ['individual', 'business', 'government', 'nonprofit'];
 export const AGENTS = 40;
 /** Streams the set-up loads on the command side: the desk's departments and customers, and the impact graph. */
-export const SET_UP_STREAMS = INTERNAL_DEPARTMENTS.length + 1 + REQUESTERS + EXTERNAL_CUSTOMERS + 1;
+export const SET_UP_STREAMS = INTERNAL_DEPARTMENTS.length + 1 + REQUESTERS + EXTERNAL_CUSTOMERS + 1 + AGENTS + 1;
 
 export type QueueItem = { requestId: string; status: string; priority: string; assigneeId: string | null; followUpOf: string | null };
 export type QueuePage = { items: QueueItem[]; nextCursor: string | null };
@@ -38,6 +38,10 @@ export async function setUpDesk(url: string): Promise<void> {
   }
   // The shop serves external customers, with short targets: the SLA watch has breaches to record during the soak.
   await call(url, 'PUT', '/departments/shop/service-standard', standard('external', [1, 2, 30, 120], [2, 4, 240, 1440]));
+  // The soak's agents work in every department: its requests are assigned wherever transfers take them.
+  for (let i = 0; i < AGENTS; i++) {
+    await call(url, 'POST', '/agents', { id: `agent-${i}`, name: `Agent ${i}`, departmentIds: DEPARTMENTS, tier: i % 4 === 0 ? 'L2' : 'L1' });
+  }
   for (let i = 0; i < EXTERNAL_CUSTOMERS; i++) {
     await call(url, 'POST', '/customers', {
       id: `cust-${i}`,

@@ -24,6 +24,8 @@ export async function seedDesk(url: string): Promise<void> {
       resolutionMinutes: [240, 480, 1440, 4800][i],
     })),
   });
+  // Assignment is to registered agents of the request's department only: the command benchmarks' agent.
+  await call(url, 'POST', '/agents', { id: 'agent-bench', name: 'Bench agent', departmentIds: ['it', 'shop'], tier: 'L1' });
   for (let i = 0; i < REQUESTERS; i++) {
     await call(url, 'POST', '/customers', {
       id: `emp-${i}`,

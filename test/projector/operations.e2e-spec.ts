@@ -197,6 +197,8 @@ describe('the projector over HTTP, with the secret its data folder holds', () =>
     expect(body.projections?.map((projection) => [projection.name, projection.state, projection.rebuild ?? null])).toEqual([
       ['request-summaries', 'faulted', null],
       ['impact-chain', 'faulted', null],
+      ['directory', 'running', null],
+      ['request-search', 'faulted', null],
       ['satisfaction-follow-up', 'running', null],
     ]);
   });
@@ -217,7 +219,8 @@ describe('the projector over HTTP, with the secret its data folder holds', () =>
     expect([retried.status, retried.body.name]).toEqual([200, 'impact-chain']);
     // The event is as poisonous as before: the retry faults again.
     await until(bothFaulted, 30_000, 'impact-chain to fault again on the retried event');
-    for (const name of ['request-summaries', 'impact-chain']) {
+    // Every projection that reads the poison's type stopped at it: each is skipped past it.
+    for (const name of ['request-summaries', 'impact-chain', 'request-search']) {
       const skipped = await projector.call('POST', `/admin/projections/${name}/skip`, operator);
       expect(skipped.status).toBe(200);
       expect(skipped.body).toMatchObject({ name, skipped: [{ position: String(poisonPosition), streamId: 'request-broken' }] });

@@ -1,4 +1,5 @@
 import type { Random } from '../../../bench/support/seeded-random';
+import { agentStream } from '@desk/domain';
 import { agent as agentCalled, bearer, manager, type Caller } from '../../support/callers';
 import { checked, contractAt, type OpenApiContract } from '../../support/openapi-contract';
 
@@ -75,11 +76,22 @@ const ORGANISATION_STEPS = (): Step[] => {
     streamId: `customer-${id}`,
     expectedTypes: ['CustomerRegistered'],
   });
+  // Assignment is to registered agents of the request's department; they work in both, as transfers move requests.
+  const agentStep = (id: string): Step => ({
+    key: `setup-agent-${id}`,
+    method: 'POST',
+    path: '/agents',
+    body: { id, name: `Agent ${id}`, departmentIds: ['it', 'front-desk'], tier: 'L1' },
+    as: manager,
+    streamId: agentStream(id),
+    expectedTypes: ['AgentRegistered'],
+  });
   return [
     department('it', 'IT'),
     department('front-desk', 'Front desk'),
     standard('it', 'internal'),
     standard('front-desk', 'external'),
+    ...[0, 1, 2].flatMap((n) => [agentStep(`it-agent-${n}`), agentStep(`desk-agent-${n}`)]),
     customer('anna', { type: 'internal', kind: 'employee', departmentId: 'front-desk', customerFacing: true }),
     customer('carl', { type: 'internal', kind: 'contractor', departmentId: 'it' }),
     customer('bob', { type: 'external', kind: 'individual' }),
