@@ -40,6 +40,38 @@ describe('importing a CSV event log', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('registers each agent it meets with every team the log shows them in, once; one registered already only joins the teams they are new to', async () => {
+    const file = csv(dir, [
+      row('1-1', '2012-01-02T09:00:00+01:00', 'Accepted', 'In Progress', 'V30', 'L2'),
+      row('1-1', '2012-01-02T10:00:00+01:00', 'Accepted', 'In Progress', 'V5 3rd', 'L2'),
+      row('1-2', '2012-01-02T11:00:00+01:00', 'Accepted', 'In Progress', 'V5 3rd', 'L1', 'Medium', 'be-Anne Claire'),
+    ]);
+    const first = await importCsv({ store, mapping: mapping(), file });
+    expect(first.rowsRejected).toBe(0);
+    const frederic = await store.readStream('agent-fr-frederic');
+    expect(frederic.map((event) => [event.type, event.data, event.metadata.occurredAt])).toEqual([
+      [
+        'AgentRegistered',
+        { agentId: 'fr-frederic', name: 'fr-Frederic', departmentIds: ['v30', 'v5-3rd'], tier: 'L2' },
+        '2012-01-02T08:00:00.000Z',
+      ],
+    ]);
+    expect((await store.readStream('agent-be-anne-claire')).map((event) => event.data)).toEqual([
+      { agentId: 'be-anne-claire', name: 'be-Anne Claire', departmentIds: ['v5-3rd'], tier: 'L1' },
+    ]);
+    const again = await importCsv({ store, mapping: mapping(), file });
+    expect(again.eventsAppended).toBe(0);
+
+    const more = csv(dir, [
+      row('1-3', '2012-01-03T09:00:00+01:00', 'Accepted', 'In Progress', 'V13 2nd', 'L1', 'Medium', 'be-Anne Claire'),
+    ]);
+    expect((await importCsv({ store, mapping: mapping(), file: more })).rowsRejected).toBe(0);
+    expect((await store.readStream('agent-be-anne-claire')).map((event) => [event.type, event.data])).toEqual([
+      ['AgentRegistered', { agentId: 'be-anne-claire', name: 'be-Anne Claire', departmentIds: ['v5-3rd'], tier: 'L1' }],
+      ['AgentDepartmentsChanged', { agentId: 'be-anne-claire', departmentIds: ['v5-3rd', 'v13-2nd'], joined: ['v13-2nd'], left: [] }],
+    ]);
+  });
+
   it('derives the lifecycle events of a case from its consecutive snapshots, at the times of the data', async () => {
     const file = csv(dir, [
       row('1-1', '2012-01-02T09:00:00+01:00', 'Queued', 'Awaiting Assignment'),

@@ -43,6 +43,15 @@ if (!existsSync(VOLVO)) {
       expect(Number(n)).toBe(expected.incidents);
     });
 
+    it('has every agent the log names, in every team it shows them in', async () => {
+      const agents = await readModels.reader.selectFrom('agent_departments').select(['agent_id', 'department_id']).execute();
+      const product = new Map<string, Set<string>>();
+      for (const { agent_id, department_id } of agents) product.set(agent_id, (product.get(agent_id) ?? new Set()).add(department_id));
+      expect(expected.agentTeams.size).toBe(3111);
+      expect(agents.length).toBe(9790);
+      expect(product).toEqual(expected.agentTeams);
+    });
+
     it('ends each incident in the status its log ends in', async () => {
       const rows = await readModels.reader
         .selectFrom('request_summaries')

@@ -14,6 +14,8 @@ export interface VolvoFigures {
   openPerTeamAt: (at: Date) => Map<string, number>;
   /** Minutes from an incident's first row to its resolution, for incidents resolved or closed at the end. */
   resolutionMinutes: number[];
+  /** Each resource (agent, as the mapping folds it) of a row with a status, and the teams such rows show them in. */
+  agentTeams: Map<string, Set<string>>;
 }
 
 type Phase = 'new' | 'assigned' | 'in_progress' | 'on_hold' | 'resolved' | 'closed' | 'cancelled';
@@ -35,10 +37,20 @@ function teamId(team: string): string {
     .replace(/^[^a-z0-9]+|-+$/g, '');
 }
 
+/** A resource's id as the mapping folds it: compatibility forms and accents dropped (the log has names such as "us-AndrÈ"), then as a team id. */
+function agentId(resource: string): string {
+  return teamId(resource.normalize('NFKD').replace(/[\u0300-\u036f]/g, ''));
+}
+
 export function volvoFigures(file: string): VolvoFigures {
   const rows = parse(readFileSync(file), { bom: true, columns: true, skip_empty_lines: true }) as Record<string, string>[];
   const cases = new Map<string, { at: number; line: number; phase: Phase | null; team: string }[]>();
+  const agentTeams = new Map<string, Set<string>>();
   rows.forEach((row, index) => {
+    if (phaseOf(row.Status, row['Sub Status']) !== null) {
+      const agent = agentId(row.Resource);
+      agentTeams.set(agent, (agentTeams.get(agent) ?? new Set()).add(teamId(row['Involved ST'])));
+    }
     const list = cases.get(row['SR Number']) ?? [];
     list.push({
       at: Date.parse(row['Change Date+Time']),
@@ -79,6 +91,7 @@ export function volvoFigures(file: string): VolvoFigures {
     incidents: histories.filter((history) => history.length > 0).length,
     finalStatus,
     resolutionMinutes,
+    agentTeams,
     openPerTeamAt(at: Date) {
       const open = new Map<string, number>();
       for (const history of histories) {

@@ -33,6 +33,9 @@ export interface CasePlan {
 }
 
 const MAX_STEPS = 12;
+
+/** Who an assignment goes to when the log names nobody and nobody holds the request: the import registers this agent too. */
+export const UNASSIGNED_AGENT = 'unassigned';
 const BY_IMPORT = 'as recorded in the imported log';
 
 class RowRefused extends Error {}
@@ -116,7 +119,7 @@ function nextCommand(requestId: string, state: RequestState, row: CaseRow): Requ
   if (open && row.priority !== state.priority) {
     return { type: 'ChangePriority', data: { priority: row.priority, reason: BY_IMPORT } };
   }
-  const agentId = row.agentId ?? state.assigneeId ?? 'unassigned';
+  const agentId = row.agentId ?? state.assigneeId ?? UNASSIGNED_AGENT;
   const assign = (): RequestCommand => ({ type: 'AssignRequest', data: { agentId } });
   const otherAgent = row.agentId !== undefined && row.agentId !== state.assigneeId;
   switch (target.status) {

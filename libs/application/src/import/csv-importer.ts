@@ -1,14 +1,23 @@
 import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
-import { ID_PATTERN, type Actor, type CustomerCommand, type DepartmentCommand, type RequestCommand } from '@desk/domain';
+import {
+  ID_PATTERN,
+  type Actor,
+  type AgentCommand,
+  type AgentState,
+  type CustomerCommand,
+  type DepartmentCommand,
+  type RequestCommand,
+  type Tier,
+} from '@desk/domain';
 import type { EventStore } from '@desk/event-store';
 import { systemClock } from '../clock';
 import { createCommandSide } from '../command-side';
 import { customerAggregate, departmentAggregate } from '../commands/aggregates';
 import type { CommandEnvelope, Planner, Step } from '../commands/command-handler';
-import { CustomerWrite, DepartmentWrite, RequestWrite, type WriteSide } from '../commands/writes';
+import { AgentWrite, CustomerWrite, DepartmentWrite, RequestWrite, type WriteSide } from '../commands/writes';
 import { mappedColumns, parseTimestamp, type ImportMapping } from './import-mapping';
-import { planCase, type CasePlan, type CaseRow, type RejectedRow } from './case-plan';
+import { planCase, UNASSIGNED_AGENT, type CasePlan, type CaseRow, type RejectedRow } from './case-plan';
 
 export interface ImportProgress {
   rowsRead: number;
@@ -45,6 +54,14 @@ export class ImportFileError extends Error {}
 interface Registration {
   departments: Map<string, { name: string; at: Date }>;
   customers: Map<string, { name: string; at: Date }>;
+  /** The agents rows name: their name, their tier where they first appear, and each team they appear in, from when. */
+  agents: Map<string, MetAgent>;
+}
+
+interface MetAgent {
+  name: string;
+  tier: Tier;
+  departments: Map<string, Date>;
 }
 
 /**
@@ -53,7 +70,10 @@ interface Registration {
  * appended in one atomic append to its request stream, carrying the source
  * row in their metadata. A second run finds those rows imported and appends
  * nothing; a run killed midway resumes where the streams stand. Departments
- * (teams) and requesters are registered as they first appear.
+ * (teams) and requesters are registered as they first appear, and so are the
+ * agents (resources), in the first team a row names them in; each further
+ * team they appear in is joined from its first row, so every assignment the
+ * log records is to an agent of the request's department.
  */
 export async function importCsv(options: ImportOptions): Promise<ImportResult> {
   const { mapping } = options;
@@ -166,6 +186,37 @@ async function registerAll(writes: WriteSide, mapping: ImportMapping, registrati
       )
     ).appended;
   }
+  for (const [id, agent] of registration.agents) {
+    const at = new Date(Math.min(...[...agent.departments.values()].map((since) => since.getTime())));
+    progress.eventsAppended += (await writes.agents.execute(new AgentWrite(id, agentJoins(id, agent, mapping), envelope(at)))).appended;
+  }
+}
+
+/**
+ * Registers an agent the import meets, at the first row that names them, with every team the log shows them in
+ * (in the order it first shows them there): each assignment the log records is then to an agent of the request's
+ * department. An agent registered already (by the desk, or an earlier run) joins the teams they do not work in yet.
+ */
+function agentJoins(id: string, agent: MetAgent, mapping: ImportMapping): Planner<AgentState, AgentCommand> {
+  const teams = [...agent.departments].sort(([, a], [, b]) => a.getTime() - b.getTime()).map(([departmentId]) => departmentId);
+  return async ({ state }, planning) => {
+    const seed = `${mapping.source}|agent-${id}`;
+    if (state.status === 'absent') {
+      await planning.decide({
+        command: { type: 'RegisterAgent', data: { agentId: id, name: agent.name, departmentIds: teams, tier: agent.tier } },
+        eventIdSeed: seed,
+      });
+      return;
+    }
+    const joined = teams.filter((departmentId) => !state.departmentIds.includes(departmentId));
+    if (joined.length > 0) {
+      // Seeded by what it joins: another import joining other teams is another event.
+      await planning.decide({
+        command: { type: 'ChangeAgent', data: { departmentIds: [...state.departmentIds, ...joined] } },
+        eventIdSeed: `${seed}|joins|${joined.join(',')}`,
+      });
+    }
+  };
 }
 
 /** Registers a team or a requester the first time an import meets it; one registered already (by the desk, or an earlier run) is left as it is. */
@@ -186,7 +237,7 @@ async function readCases(
   const { mapping } = options;
   const cases = new Map<string, CaseRow[]>();
   const rejected: RejectedRow[] = [];
-  const registration: Registration = { departments: new Map(), customers: new Map() };
+  const registration: Registration = { departments: new Map(), customers: new Map(), agents: new Map() };
   let header: string[] = [];
   const parser = createReadStream(options.file).pipe(
     parse({
@@ -222,6 +273,7 @@ async function readCases(
     }
     firstSeen(registration.departments, mapped.departmentId, record[mapping.department.column].trim(), mapped.at);
     firstSeen(registration.customers, mapped.requesterId, record[mapping.requester.column].trim(), mapped.at);
+    metAgent(registration.agents, mapped, mapping.agent ? record[mapping.agent.column].trim() : '');
     const rows = cases.get(mapped.caseId) ?? [];
     rows.push(mapped);
     cases.set(mapped.caseId, rows);
@@ -239,6 +291,26 @@ function firstSeen(map: Map<string, { name: string; at: Date }>, id: string, nam
   const known = map.get(id);
   if (!known) map.set(id, { name, at });
   else if (at < known.at) known.at = at;
+}
+
+/**
+ * The agent a row names (or the placeholder assignments without one go to) in the row's team. A name the deciders
+ * would refuse is replaced by the agent's id: the row was importable before agents were registered, and stays so.
+ */
+function metAgent(agents: Map<string, MetAgent>, row: CaseRow, name: string): void {
+  const id = row.agentId ?? UNASSIGNED_AGENT;
+  let agent = agents.get(id);
+  if (!agent) {
+    const usable = row.agentId !== undefined && nameProblem(name) === null;
+    agent = {
+      name: usable ? name : row.agentId === undefined ? 'Unassigned (imported)' : id,
+      tier: row.tier ?? 'L1',
+      departments: new Map(),
+    };
+    agents.set(id, agent);
+  }
+  const since = agent.departments.get(row.departmentId);
+  if (!since || row.at < since) agent.departments.set(row.departmentId, row.at);
 }
 
 function mapRow(mapping: ImportMapping, record: Record<string, string>, line: number): CaseRow | RejectedRow {

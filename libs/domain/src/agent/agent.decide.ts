@@ -9,8 +9,11 @@ import type { AgentCommand, ChangeAgent, RegisterAgent } from './agent.commands'
 import type { AgentDepartmentsChanged, AgentEvent, AgentRegistered, AgentRenamed, AgentTierChanged } from './agent.events';
 import type { AgentState, RegisteredAgent } from './agent.state';
 
-/** The most departments one agent works in: more is a bulk list, not a team. */
-export const MAX_AGENT_DEPARTMENTS = 50;
+/**
+ * The most departments one agent works in. Real logs have agents in hundreds of teams (a system resource of
+ * the Volvo IT log appears in 218), so this is a bound on a list's size, not on how teams are organised.
+ */
+export const MAX_AGENT_DEPARTMENTS = 1000;
 
 export interface AgentDecisionContext extends DecisionContext {
   departments: ReadonlyMap<string, DepartmentState>;
@@ -38,7 +41,7 @@ export function decideAgent(command: AgentCommand, state: AgentState, context: A
   }
 }
 
-/** What is wrong with a list of departments: 1 to 50 distinct department ids. */
+/** What is wrong with a list of departments: 1 to MAX_AGENT_DEPARTMENTS distinct department ids. */
 function departmentListProblems(problems: FieldProblems, field: string, value: unknown): void {
   if (!Array.isArray(value) || value.length === 0 || value.length > MAX_AGENT_DEPARTMENTS) {
     problems.add(field, `must list 1 to ${MAX_AGENT_DEPARTMENTS} department ids`);
