@@ -3301,6 +3301,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
+            /** @description URI too long: a path parameter is longer than the server reads */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
             /** @description Unsupported media type: The body is not application/json */
             415: {
                 headers: {
@@ -3383,6 +3392,15 @@ export interface operations {
             };
             /** @description Not found: No such resource */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description URI too long: a path parameter is longer than the server reads */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3685,6 +3703,15 @@ export interface operations {
             };
             /** @description Not found: No such resource */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description URI too long: a path parameter is longer than the server reads */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4000,6 +4027,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
+            /** @description URI too long: a path parameter is longer than the server reads */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
             /** @description Too many requests: More requests a minute than the caller may send; retry after Retry-After seconds */
             429: {
                 headers: {
@@ -4111,6 +4147,15 @@ export interface operations {
             };
             /** @description Body too large: The body is larger than the server accepts */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description URI too long: a path parameter is longer than the server reads */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4472,6 +4517,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
+            /** @description URI too long: a path parameter is longer than the server reads */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
             /** @description Unsupported media type: The body is not application/json */
             415: {
                 headers: {
@@ -4592,6 +4646,15 @@ export interface operations {
             };
             /** @description Body too large: The body is larger than the server accepts */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description URI too long: a path parameter is longer than the server reads */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4726,6 +4789,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
+            /** @description URI too long: a path parameter is longer than the server reads */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
             /** @description Unsupported media type: The body is not application/json */
             415: {
                 headers: {
@@ -4846,6 +4918,15 @@ export interface operations {
             };
             /** @description Body too large: The body is larger than the server accepts */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description URI too long: a path parameter is longer than the server reads */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4980,6 +5061,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
+            /** @description URI too long: a path parameter is longer than the server reads */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
             /** @description Unsupported media type: The body is not application/json */
             415: {
                 headers: {
@@ -5100,6 +5190,15 @@ export interface operations {
             };
             /** @description Body too large: The body is larger than the server accepts */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description URI too long: a path parameter is longer than the server reads */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5234,6 +5333,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
+            /** @description URI too long: a path parameter is longer than the server reads */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
             /** @description Unsupported media type: The body is not application/json */
             415: {
                 headers: {
@@ -5354,6 +5462,15 @@ export interface operations {
             };
             /** @description Body too large: The body is larger than the server accepts */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description URI too long: a path parameter is longer than the server reads */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5488,6 +5605,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
+            /** @description URI too long: a path parameter is longer than the server reads */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
             /** @description Unsupported media type: The body is not application/json */
             415: {
                 headers: {
@@ -5608,6 +5734,15 @@ export interface operations {
             };
             /** @description Body too large: The body is larger than the server accepts */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description URI too long: a path parameter is longer than the server reads */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5742,6 +5877,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
+            /** @description URI too long: a path parameter is longer than the server reads */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
             /** @description Unsupported media type: The body is not application/json */
             415: {
                 headers: {
@@ -5862,6 +6006,15 @@ export interface operations {
             };
             /** @description Body too large: The body is larger than the server accepts */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description URI too long: a path parameter is longer than the server reads */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5996,6 +6149,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
+            /** @description URI too long: a path parameter is longer than the server reads */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
             /** @description Unsupported media type: The body is not application/json */
             415: {
                 headers: {
@@ -6116,6 +6278,15 @@ export interface operations {
             };
             /** @description Body too large: The body is larger than the server accepts */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description URI too long: a path parameter is longer than the server reads */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6250,6 +6421,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
+            /** @description URI too long: a path parameter is longer than the server reads */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
             /** @description Unsupported media type: The body is not application/json */
             415: {
                 headers: {
@@ -6374,6 +6554,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
+            /** @description URI too long: a path parameter is longer than the server reads */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
             /** @description Unsupported media type: The body is not application/json */
             415: {
                 headers: {
@@ -6465,6 +6654,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
+            /** @description URI too long: a path parameter is longer than the server reads */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
             /** @description Too many requests: More requests a minute than the caller may send; retry after Retry-After seconds */
             429: {
                 headers: {
@@ -6538,6 +6736,15 @@ export interface operations {
             };
             /** @description Not found: No such resource */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description URI too long: a path parameter is longer than the server reads */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6656,6 +6863,15 @@ export interface operations {
             };
             /** @description Body too large: The body is larger than the server accepts */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description URI too long: a path parameter is longer than the server reads */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6787,6 +7003,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
+            /** @description URI too long: a path parameter is longer than the server reads */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
             /** @description Unsupported media type: The body is not application/json */
             415: {
                 headers: {
@@ -6892,6 +7117,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
+            /** @description URI too long: a path parameter is longer than the server reads */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
             /** @description Too many requests: More requests a minute than the caller may send; retry after Retry-After seconds */
             429: {
                 headers: {
@@ -6977,6 +7211,15 @@ export interface operations {
             };
             /** @description Not found: No such resource */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description URI too long: a path parameter is longer than the server reads */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7155,6 +7398,15 @@ export interface operations {
             };
             /** @description Not found: No such resource */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description URI too long: a path parameter is longer than the server reads */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7481,6 +7733,53 @@ export interface operations {
                     "text/event-stream": components["schemas"]["RequestChangeResponse"];
                 };
             };
+            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description Not authenticated: No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description Not allowed: The token's role may not do this, or not to this resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description Too many requests: More requests a minute than the caller may send; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until the caller may send again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
         };
     };
     HealthController_live: {
@@ -7665,6 +7964,33 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
+            /** @description Body too large: the body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description URI too long: a path parameter is longer than the server reads */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description Unsupported media type: the body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
             /** @description Too many requests: More requests a minute than the caller may send; retry after Retry-After seconds */
             429: {
                 headers: {
@@ -7752,6 +8078,33 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
+            /** @description Body too large: the body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description URI too long: a path parameter is longer than the server reads */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description Unsupported media type: the body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
             /** @description Too many requests: More requests a minute than the caller may send; retry after Retry-After seconds */
             429: {
                 headers: {
@@ -7832,6 +8185,33 @@ export interface operations {
             };
             /** @description Conflict: Refused in the state the resource is in, an Idempotency-Key reused with another request, or a concurrent change to retry */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description Body too large: the body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description URI too long: a path parameter is longer than the server reads */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description Unsupported media type: the body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -134,7 +134,7 @@ describe('GET /changes', () => {
       const it = follow('?departmentId=it');
       await it.opened();
       await openRequest(desk, 'a');
-      await desk.expect(200, 'POST', '/requests/a/transfer', { as: agent(), body: { toDepartmentId: 'front-desk', reason: 'theirs' } });
+      await desk.expect(200, 'POST', '/requests/a/transfer', { as: agent(), body: { departmentId: 'front-desk', reason: 'theirs' } });
       const [, transferred] = await it.received(2);
       expect(transferred).toMatchObject({ eventType: 'RequestTransferred', departmentId: 'front-desk' });
       expect(transferred.changes.departmentId).toEqual({ from: 'it', to: 'front-desk' });

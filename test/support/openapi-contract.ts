@@ -74,7 +74,8 @@ export class OpenApiContract {
   /** Throws, naming the route, the status and what is wrong, when the answer is not as the document says. */
   check(answer: ReceivedAnswer): void {
     const method = answer.method.toLowerCase();
-    const path = answer.url.split('?')[0];
+    // What the server routes: no query, and no fragment (a client that sends one has it ignored).
+    const path = answer.url.split(/[?#]/)[0];
     if (method === 'options' || method === 'head' || SWAGGER_ROUTES.test(path)) return;
     const route = this.routes.find((candidate) => candidate.pattern.test(path));
     const operation = route ? this.document.paths[route.template][method] : undefined;

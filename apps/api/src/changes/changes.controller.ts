@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { OutgoingHttpHeaders } from 'node:http';
 import { ID_PATTERN, type Actor } from '@desk/domain';
 import { parseChangeId, type ChangeCursor, type ChangeFilter } from '@desk/read-models';
-import { ProblemError, CurrentActor, Roles } from '@desk/http';
+import { ApiProblems, ProblemError, CurrentActor, Roles } from '@desk/http';
 import { PatternField } from '../http/fields';
 import { ChangeFeed } from './change-feed';
 import { ChangeStreams } from './change-streams';
@@ -78,6 +78,8 @@ export class ChangesController {
     description: 'The stream: `event: change`, `id: <position>[:seq]`, `data: <RequestChangeResponse as JSON>`',
     content: { 'text/event-stream': { schema: { $ref: getSchemaPath(RequestChangeResponse) } } },
   })
+  // 429 also past the streams a subject or the desk may have open; 503 when the read models do not answer.
+  @ApiProblems(400, 401, 403, 429, 503)
   async follow(
     @Query() query: ChangesQuery,
     @Headers('last-event-id') lastEventIdHeader: string | undefined,

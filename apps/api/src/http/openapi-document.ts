@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { PROBLEM_TITLES } from '@desk/http';
 
 /**
  * The OpenAPI 3.1 document of the API, generated from the controllers, the
@@ -29,7 +30,33 @@ export function openApiDocument(app: INestApplication): OpenAPIObject {
   const problem = document.components?.schemas?.ProblemResponse as Record<string, unknown> | undefined;
   // A problem carries the members of its type beside the standard ones (RFC 9457 §3.2): currentRevision, checkpoints, checks…
   if (problem) problem.additionalProperties = true;
+  withHttpEdgeProblems(document);
   return toOpenApi31(document) as OpenAPIObject;
+}
+
+/**
+ * What the HTTP edge answers before any controller runs, on every route alike: a path parameter over the router's
+ * length limit is a 414, and a body on a command route is a 413 past the body limit and a 415 when it is not JSON
+ * (also on routes that take no body). Documented here once rather than on each route.
+ */
+function withHttpEdgeProblems(document: OpenAPIObject): void {
+  const problem = (status: number, why: string) => ({
+    description: `${PROBLEM_TITLES[status]}: ${why}`,
+    content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemResponse' } } },
+  });
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const [method, operation] of Object.entries(item as Record<string, { responses?: Record<string, unknown> }>)) {
+      if (!['get', 'post', 'put', 'patch', 'delete'].includes(method) || !operation.responses) continue;
+      const add = (status: number, why: string) => {
+        operation.responses![String(status)] ??= problem(status, why);
+      };
+      if (path.includes('{')) add(414, 'a path parameter is longer than the server reads');
+      if (method !== 'get') {
+        add(413, 'the body is larger than the server accepts');
+        add(415, 'the body is not application/json');
+      }
+    }
+  }
 }
 
 /** Rewrites `nullable: true` (OpenAPI 3.0) as JSON Schema 2020-12 does: a type or a choice that admits null. */
