@@ -780,12 +780,7 @@ function offerCompensation(command: OfferCompensation, state: RequestState, cont
  * doubled click is harmless.
  */
 function tagRequest(command: TagRequest, state: RequestState, context: RequestDecisionContext): RequestTagged[] {
-  const request = admitted(command, state, context.actor);
-  const problems = new FieldProblems();
-  problems.tag('tag', command.data.tag);
-  problems.throwIfAny(command.type);
-  allowTransition(command, request);
-  const { tag } = command.data;
+  const { request, tag } = admittedTag(command, state, context);
   if (request.tags.includes(tag)) return [];
   if (request.tags.length >= TAG_LIMITS.perRequest) {
     throw new CommandRefusedError(
@@ -797,14 +792,19 @@ function tagRequest(command: TagRequest, state: RequestState, context: RequestDe
 
 /** A tag taken off; one the request does not carry changes nothing ([]), as DELETE is idempotent. */
 function untagRequest(command: UntagRequest, state: RequestState, context: RequestDecisionContext): RequestUntagged[] {
+  const { request, tag } = admittedTag(command, state, context);
+  if (!request.tags.includes(tag)) return [];
+  return [{ type: 'RequestUntagged', data: { requestId: request.requestId, tag, untaggedBy: context.actor.id } }];
+}
+
+/** What tagging and untagging check alike: the caller, the tag's form and the request's status. */
+function admittedTag(command: TagRequest | UntagRequest, state: RequestState, context: RequestDecisionContext) {
   const request = admitted(command, state, context.actor);
   const problems = new FieldProblems();
   problems.tag('tag', command.data.tag);
   problems.throwIfAny(command.type);
   allowTransition(command, request);
-  const { tag } = command.data;
-  if (!request.tags.includes(tag)) return [];
-  return [{ type: 'RequestUntagged', data: { requestId: request.requestId, tag, untaggedBy: context.actor.id } }];
+  return { request, tag: command.data.tag };
 }
 
 /**
