@@ -40,22 +40,40 @@ describe('importing a CSV event log', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('registers each agent it meets with every team the log shows them in, once; one registered already only joins the teams they are new to', async () => {
-    const file = csv(dir, [
+  it('registers each agent it meets in the first team, joining each further team the log shows them in, once; one registered already only joins the teams they are new to', async () => {
+    const rows = [
       row('1-1', '2012-01-02T09:00:00+01:00', 'Accepted', 'In Progress', 'V30', 'L2'),
       row('1-1', '2012-01-02T10:00:00+01:00', 'Accepted', 'In Progress', 'V5 3rd', 'L2'),
       row('1-2', '2012-01-02T11:00:00+01:00', 'Accepted', 'In Progress', 'V5 3rd', 'L1', 'Medium', 'be-Anne Claire'),
-    ]);
+    ];
+    const file = csv(dir, rows);
     const first = await importCsv({ store, mapping: mapping(), file });
     expect(first.rowsRejected).toBe(0);
     const frederic = await store.readStream('agent-fr-frederic');
     expect(frederic.map((event) => [event.type, event.data, event.metadata.occurredAt])).toEqual([
       [
         'AgentRegistered',
-        { agentId: 'fr-frederic', name: 'fr-Frederic', departmentIds: ['v30', 'v5-3rd'], tier: 'L2' },
+        { agentId: 'fr-frederic', name: 'fr-Frederic', departmentIds: ['v30'], tier: 'L2' },
+        '2012-01-02T08:00:00.000Z',
+      ],
+      [
+        'AgentDepartmentsChanged',
+        { agentId: 'fr-frederic', departmentIds: ['v30', 'v5-3rd'], joined: ['v5-3rd'], left: [] },
         '2012-01-02T08:00:00.000Z',
       ],
     ]);
+    // The file's first row imported first, then the whole file (a longer export, or a cut import resumed): the same events.
+    const prefixDir = mkdtempSync(join(tmpdir(), 'desk-import-prefix-'));
+    const prefixStore = new SqliteEventStore(join(prefixDir, 'events.sqlite'));
+    try {
+      await importCsv({ store: prefixStore, mapping: mapping(), file: csv(prefixDir, rows.slice(0, 1)) });
+      await importCsv({ store: prefixStore, mapping: mapping(), file: csv(prefixDir, rows) });
+      const shape = (events: typeof frederic) => events.map((event) => [event.id, event.type, event.data]);
+      expect(shape(await prefixStore.readStream('agent-fr-frederic'))).toEqual(shape(frederic));
+    } finally {
+      await prefixStore.close();
+      rmSync(prefixDir, { recursive: true, force: true });
+    }
     expect((await store.readStream('agent-be-anne-claire')).map((event) => event.data)).toEqual([
       { agentId: 'be-anne-claire', name: 'be-Anne Claire', departmentIds: ['v5-3rd'], tier: 'L1' },
     ]);

@@ -193,28 +193,33 @@ async function registerAll(writes: WriteSide, mapping: ImportMapping, registrati
 }
 
 /**
- * Registers an agent the import meets, at the first row that names them, with every team the log shows them in
- * (in the order it first shows them there): each assignment the log records is then to an agent of the request's
- * department. An agent registered already (by the desk, or an earlier run) joins the teams they do not work in yet.
+ * Registers an agent the import meets, in the first team a row names them in, and has them join each further team
+ * the log shows them in, one event per team in the order the file first shows it: each assignment the log records is
+ * then to an agent of the request's department. The events of a file's first rows are the first events of the whole
+ * file's, so importing a longer export of the same desk later (or resuming a cut one) only adds the teams it is new
+ * to, and ends with the log one run of the longer file gives. An agent registered already (by the desk, or an earlier
+ * run) joins only the teams they do not work in yet.
  */
 function agentJoins(id: string, agent: MetAgent, mapping: ImportMapping): Planner<AgentState, AgentCommand> {
-  const teams = [...agent.departments].sort(([, a], [, b]) => a.getTime() - b.getTime()).map(([departmentId]) => departmentId);
+  const teams = [...agent.departments.keys()];
   return async ({ state }, planning) => {
     const seed = `${mapping.source}|agent-${id}`;
-    if (state.status === 'absent') {
-      await planning.decide({
-        command: { type: 'RegisterAgent', data: { agentId: id, name: agent.name, departmentIds: teams, tier: agent.tier } },
-        eventIdSeed: seed,
-      });
-      return;
-    }
-    const joined = teams.filter((departmentId) => !state.departmentIds.includes(departmentId));
-    if (joined.length > 0) {
-      // Seeded by what it joins: another import joining other teams is another event.
-      await planning.decide({
-        command: { type: 'ChangeAgent', data: { departmentIds: [...state.departmentIds, ...joined] } },
-        eventIdSeed: `${seed}|joins|${joined.join(',')}`,
-      });
+    let departmentIds = state.status === 'absent' ? [] : [...state.departmentIds];
+    for (const team of teams) {
+      if (departmentIds.includes(team)) continue;
+      if (departmentIds.length === 0 && state.status === 'absent') {
+        await planning.decide({
+          command: { type: 'RegisterAgent', data: { agentId: id, name: agent.name, departmentIds: [team], tier: agent.tier } },
+          eventIdSeed: seed,
+        });
+      } else {
+        // Seeded by the team it joins: the same join from another run of the import is the same event.
+        await planning.decide({
+          command: { type: 'ChangeAgent', data: { departmentIds: [...departmentIds, team] } },
+          eventIdSeed: `${seed}|joins|${team}`,
+        });
+      }
+      departmentIds = [...departmentIds, team];
     }
   };
 }
