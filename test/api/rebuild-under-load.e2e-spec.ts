@@ -87,6 +87,8 @@ describe('rebuilding while commands and queries run', () => {
       expect(after.projections.map((p: { name: string; state: string; rebuild: unknown }) => [p.name, p.state, p.rebuild])).toEqual([
         ['request-summaries', 'running', null],
         ['impact-chain', 'running', null],
+        ['directory', 'running', null],
+        ['request-search', 'running', null],
         ['satisfaction-follow-up', 'running', null],
       ]);
 

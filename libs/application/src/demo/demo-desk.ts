@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor, BusinessCalendar, CustomerCommand, DepartmentCommand, ImpactCommand, RequestCommand, SlaTarget } from '@desk/domain';
 import type { EventStore } from '@desk/event-store';
-import { CustomerWrite, DepartmentWrite, ImpactWrite, RequestWrite } from '../commands/writes';
+import { AgentWrite, CustomerWrite, DepartmentWrite, ImpactWrite, RequestWrite } from '../commands/writes';
 import type { CommandEnvelope } from '../commands/command-handler';
 import { createCommandSide } from '../command-side';
 
@@ -208,6 +208,21 @@ export async function loadDemoDesk(store: EventStore, now: Date): Promise<DemoDe
   ];
   for (const [id, name, kind] of external) {
     await customer(id, { type: 'RegisterCustomer', data: { customerId: id, name, type: 'external', kind } });
+  }
+
+  // Requests are assigned to registered agents of their department only: one per department that works requests here.
+  const agents: [string, string, string, 'L1' | 'L2' | 'L3'][] = [
+    ['agent-alex', 'Alex (IT)', 'it', 'L2'],
+    ['agent-hana', 'Hana (HR)', 'hr', 'L1'],
+    ['agent-mona', 'Mona (marketing)', 'marketing', 'L1'],
+    ['agent-fred', 'Fred (facilities)', 'facilities', 'L1'],
+    ['agent-kim', 'Kim (kitchen)', 'kitchen', 'L1'],
+    ['agent-sue', 'Sue (support)', 'support', 'L1'],
+  ];
+  for (const [id, name, departmentId, tier] of agents) {
+    await side.agents.execute(
+      new AgentWrite(id, { type: 'RegisterAgent', data: { agentId: id, name, departmentIds: [departmentId], tier } }, envelope(MANAGER)),
+    );
   }
 
   let opened = 0;
