@@ -28,10 +28,20 @@ export class FreshReadQuery {
   asOf?: string;
 }
 
-/** Which read models a query reads, and the time its SLA states are computed against. */
+/**
+ * Which read models a query reads, and the time its SLA states are computed against. `asOf` is the business time
+ * asked for: a temporal query reads the live store's history tables as they stood then (`db` is the live store); a
+ * query not yet temporal gets a replay of the log up to it as `db`, and `asOf` null.
+ */
 export interface ReadModelView {
   db: ReadModelDb;
   now: Date;
+  asOf: Date | null;
+}
+
+/** How a query reads the past: from the history tables of the live read models, or (until it can) from a replay. */
+export interface ViewOptions {
+  temporal?: boolean;
 }
 
 export const DEFAULT_WAIT_MS = 5000;
@@ -68,13 +78,14 @@ export class FreshReads {
     query: FreshReadQuery,
     header: string | string[] | undefined,
     compute: (view: ReadModelView) => Promise<T>,
+    options: ViewOptions = {},
   ): Promise<T> {
     const live = query.asOf === undefined && query.minPosition === undefined && (header === undefined || header === '');
-    if (!live || this.config.readCacheMs === 0) return compute(await this.view(projections, query, header));
+    if (!live || this.config.readCacheMs === 0) return compute(await this.view(projections, query, header, options));
     const now = performance.now();
     const recent = this.recent.get(key);
     if (recent && now - recent.at < this.config.readCacheMs) return recent.answer as Promise<T>;
-    const answer = this.view(projections, query, header).then(compute);
+    const answer = this.view(projections, query, header, options).then(compute);
     this.recent.delete(key);
     this.recent.set(key, { at: now, answer });
     if (this.recent.size > RECENT_ANSWERS) this.recent.delete(this.recent.keys().next().value!);
@@ -84,20 +95,29 @@ export class FreshReads {
     return answer;
   }
 
-  /** The live read models once they reflect the position asked, or a replay as of the time asked. */
-  async view(projections: readonly string[], query: FreshReadQuery, header: string | string[] | undefined): Promise<ReadModelView> {
+  /** The live read models once they reflect the position asked, with the time asked; or a replay as of it. */
+  async view(
+    projections: readonly string[],
+    query: FreshReadQuery,
+    header: string | string[] | undefined,
+    options: ViewOptions = {},
+  ): Promise<ReadModelView> {
     if (query.asOf !== undefined) {
       const asOf = parseIsoTime(query.asOf);
       if (!asOf) throw new BadRequestProblem('asOf: not a valid time', { asOf: 'is not a valid time' });
+      if (options.temporal) {
+        await this.reflect(projections, query, header);
+        return { db: this.readModels.reader, now: asOf, asOf };
+      }
       if (query.minPosition !== undefined) {
         throw new BadRequestProblem('asOf replays the log up to a time; minPosition does not apply to it', {
           minPosition: 'not with asOf',
         });
       }
-      return { db: (await this.replays.at(asOf)).reader, now: asOf };
+      return { db: (await this.replays.at(asOf)).reader, now: asOf, asOf: null };
     }
     await this.reflect(projections, query, header);
-    return { db: this.readModels.reader, now: this.clock.now() };
+    return { db: this.readModels.reader, now: this.clock.now(), asOf: null };
   }
 
   async reflect(projections: readonly string[], query: FreshReadQuery, header: string | string[] | undefined): Promise<void> {
