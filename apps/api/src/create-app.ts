@@ -37,7 +37,17 @@ export async function createApp(dependencies: AppDependencies): Promise<NestFast
     await app.register(cors as never, {
       origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,
       methods: ['GET', 'POST', 'PUT', 'DELETE'],
-      allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'X-Correlation-Id', 'X-Min-Position'],
+      // Last-Event-ID: an EventSource resuming GET /changes; Cache-Control: the one EventSource polyfills also send.
+      allowedHeaders: [
+        'Authorization',
+        'Content-Type',
+        'Idempotency-Key',
+        'If-Match',
+        'X-Correlation-Id',
+        'X-Min-Position',
+        'Last-Event-ID',
+        'Cache-Control',
+      ],
       exposedHeaders: ['ETag', 'Location', 'X-Correlation-Id', 'Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining'],
       maxAge: 600,
     });
