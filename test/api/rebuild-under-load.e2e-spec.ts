@@ -89,6 +89,7 @@ describe('rebuilding while commands and queries run', () => {
         ['impact-chain', 'running', null],
         ['directory', 'running', null],
         ['request-search', 'running', null],
+        ['workload-facts', 'running', null],
         ['satisfaction-follow-up', 'running', null],
       ]);
 

@@ -199,6 +199,7 @@ describe('the projector over HTTP, with the secret its data folder holds', () =>
       ['impact-chain', 'faulted', null],
       ['directory', 'running', null],
       ['request-search', 'faulted', null],
+      ['workload-facts', 'faulted', null],
       ['satisfaction-follow-up', 'running', null],
     ]);
   });
@@ -220,7 +221,7 @@ describe('the projector over HTTP, with the secret its data folder holds', () =>
     // The event is as poisonous as before: the retry faults again.
     await until(bothFaulted, 30_000, 'impact-chain to fault again on the retried event');
     // Every projection that reads the poison's type stopped at it: each is skipped past it.
-    for (const name of ['request-summaries', 'impact-chain', 'request-search']) {
+    for (const name of ['request-summaries', 'impact-chain', 'request-search', 'workload-facts']) {
       const skipped = await projector.call('POST', `/admin/projections/${name}/skip`, operator);
       expect(skipped.status).toBe(200);
       expect(skipped.body).toMatchObject({ name, skipped: [{ position: String(poisonPosition), streamId: 'request-broken' }] });

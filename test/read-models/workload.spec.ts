@@ -65,6 +65,8 @@ function twoDaysOfTheShop(history = desk()): DeskHistory {
 }
 
 const TUESDAY = new Date('2026-03-03T09:30:00.000Z');
+/** After the shop's last event (Tuesday 10:00Z): the figures count only what happened up to their time. */
+const WEDNESDAY = new Date('2026-03-04T12:00:00.000Z');
 
 const NO_TIMES = { count: 0, medianMinutes: null, p90Minutes: null };
 const NO_OUTCOME = { met: 0, breached: 0, compliance: null };
@@ -103,14 +105,15 @@ describeOnEveryReadModelStore('workload query', (open) => {
         { day: '2026-03-03', intake: 2, resolved: 2 },
       ],
       times: {
-        // First responses 10, 20, 90; resolutions 10, 50, 60, 540 (nearest rank: the median of four is the 2nd).
+        // First responses 10, 20, 90: p90 at rank 1.8, 20 + 0.8 · 70. Resolutions 10, 50, 60, 540: the median is the mean
+        // of the two middle ones, p90 at rank 2.7, 60 + 0.7 · 480.
         firstResponse: {
-          business: { count: 3, medianMinutes: 20, p90Minutes: 90 },
-          elapsed: { count: 3, medianMinutes: 20, p90Minutes: 90 },
+          business: { count: 3, medianMinutes: 20, p90Minutes: 76 },
+          elapsed: { count: 3, medianMinutes: 20, p90Minutes: 76 },
         },
         resolution: {
-          business: { count: 4, medianMinutes: 50, p90Minutes: 540 },
-          elapsed: { count: 4, medianMinutes: 50, p90Minutes: 540 },
+          business: { count: 4, medianMinutes: 55, p90Minutes: 396 },
+          elapsed: { count: 4, medianMinutes: 55, p90Minutes: 396 },
         },
       },
       sla: {
@@ -250,7 +253,7 @@ describeOnEveryReadModelStore('workload query', (open) => {
         .at('2026-03-03T23:30:00.000Z')
         .resolve('night');
       await project(store, history.events);
-      expect((await workload('shop', { from: '2026-03-01', to: '2026-03-05' })).days).toEqual([
+      expect((await workload('shop', { from: '2026-03-01', to: '2026-03-05' }, WEDNESDAY)).days).toEqual([
         { day: '2026-03-02', intake: 1, resolved: 1 },
         { day: '2026-03-03', intake: 1, resolved: 0 },
         { day: '2026-03-04', intake: 0, resolved: 1 },
@@ -259,7 +262,7 @@ describeOnEveryReadModelStore('workload query', (open) => {
   });
 
   describe('first-response and resolution times', () => {
-    it('gives the median and p90 by nearest rank', async () => {
+    it('gives the median and p90 interpolated between the closest ranks', async () => {
       // Ten requests: answered after k minutes and resolved after 10·k minutes, k = 1 … 10.
       const history = desk();
       for (let k = 1; k <= 10; k++) history.at('2026-03-02T08:00:00.000Z').open(`r${k}`, 'eva', 'it');
@@ -272,15 +275,15 @@ describeOnEveryReadModelStore('workload query', (open) => {
           .work(`r${k}`)
           .resolve(`r${k}`);
       await project(store, history.events);
-      // Median: the 5th of ten; p90: the 9th.
+      // Median: the mean of the 5th and 6th of ten (rank 4.5 from 0); p90: rank 8.1, a tenth of the way from the 9th to the 10th.
       expect((await workload('it')).times).toEqual({
         firstResponse: {
-          business: { count: 10, medianMinutes: 5, p90Minutes: 9 },
-          elapsed: { count: 10, medianMinutes: 5, p90Minutes: 9 },
+          business: { count: 10, medianMinutes: 5.5, p90Minutes: 9.1 },
+          elapsed: { count: 10, medianMinutes: 5.5, p90Minutes: 9.1 },
         },
         resolution: {
-          business: { count: 10, medianMinutes: 50, p90Minutes: 90 },
-          elapsed: { count: 10, medianMinutes: 50, p90Minutes: 90 },
+          business: { count: 10, medianMinutes: 55, p90Minutes: 91 },
+          elapsed: { count: 10, medianMinutes: 55, p90Minutes: 91 },
         },
       });
     });
@@ -314,14 +317,15 @@ describeOnEveryReadModelStore('workload query', (open) => {
       await project(store, twoDaysOfTheShop().events);
       // First responses — e: 30 / 30; d: 90 / 90; c: Monday 15:00Z → Tuesday 08:30Z, 60 + 30 = 90 business, 1050 elapsed.
       // Resolutions — e: 120 / 120; d: 300 / 300; c: Monday 15:00Z → Tuesday 10:00Z, 60 + 120 = 180 business, 1140 elapsed.
-      expect((await workload('shop')).times).toEqual({
+      // p90 of three at rank 1.8: 90 + 0.8 · (1050 − 90); 180 + 0.8 · (300 − 180); 300 + 0.8 · (1140 − 300).
+      expect((await workload('shop', {}, WEDNESDAY)).times).toEqual({
         firstResponse: {
           business: { count: 3, medianMinutes: 90, p90Minutes: 90 },
-          elapsed: { count: 3, medianMinutes: 90, p90Minutes: 1050 },
+          elapsed: { count: 3, medianMinutes: 90, p90Minutes: 858 },
         },
         resolution: {
-          business: { count: 3, medianMinutes: 180, p90Minutes: 300 },
-          elapsed: { count: 3, medianMinutes: 300, p90Minutes: 1140 },
+          business: { count: 3, medianMinutes: 180, p90Minutes: 276 },
+          elapsed: { count: 3, medianMinutes: 300, p90Minutes: 972 },
         },
       });
     });
@@ -330,7 +334,7 @@ describeOnEveryReadModelStore('workload query', (open) => {
   describe('SLA compliance', () => {
     it('counts met against breached per audience: a late answer, a recorded breach, and both at once counted once', async () => {
       await project(store, twoDaysOfTheShop().events);
-      expect((await workload('shop')).sla).toEqual({
+      expect((await workload('shop', {}, WEDNESDAY)).sla).toEqual({
         // e answered at 08:30Z (due 10:00Z) and resolved 10:00Z (due Tuesday 16:00Z).
         internal: {
           firstResponse: { met: 1, breached: 0, compliance: 1 },
@@ -373,7 +377,7 @@ describeOnEveryReadModelStore('workload query', (open) => {
   describe('satisfaction', () => {
     it('gives the mean rating of internal and external requesters apart', async () => {
       await project(store, twoDaysOfTheShop().events);
-      expect((await workload('shop')).satisfaction).toEqual({
+      expect((await workload('shop', {}, WEDNESDAY)).satisfaction).toEqual({
         internal: { ratings: 1, mean: 5 },
         // 4 and 2.
         external: { ratings: 2, mean: 3 },
@@ -385,7 +389,7 @@ describeOnEveryReadModelStore('workload query', (open) => {
     it('follows a poor rating from awaiting its follow-up, to open while the follow-up is open, to done', async () => {
       const history = twoDaysOfTheShop();
       await project(store, history.events);
-      const followUps = async () => (await workload('shop', {}, new Date('2026-03-04T12:00:00.000Z'))).satisfaction.followUps;
+      const followUps = async () => (await workload('shop', {}, WEDNESDAY)).satisfaction.followUps;
       expect(await followUps()).toEqual({ awaiting: 1, open: 0, done: 0 });
 
       let mark = history.events.length;
@@ -398,7 +402,7 @@ describeOnEveryReadModelStore('workload query', (open) => {
       await project(store, history.since(mark));
       expect(await followUps()).toEqual({ awaiting: 0, open: 0, done: 1 });
       // The follow-up is no rating: still one poor rating of two external ones.
-      expect((await workload('shop')).satisfaction).toMatchObject({ external: { ratings: 2, mean: 3 }, poorRatings: 1 });
+      expect((await workload('shop', {}, WEDNESDAY)).satisfaction).toMatchObject({ external: { ratings: 2, mean: 3 }, poorRatings: 1 });
     });
 
     it('counts ratings of 1 and 2 as poor, not 3', async () => {
@@ -436,14 +440,14 @@ describeOnEveryReadModelStore('workload query', (open) => {
     it('lists every department by name, those without requests too, each with its own figures', async () => {
       // The shop's two days recorded after IT's (business times go back to Monday: each request keeps its own).
       await project(store, twoDaysOfTheShop(twoDaysOfIt()).events);
-      const all = await allWorkloads(store.reader, {}, TUESDAY);
+      const all = await allWorkloads(store.reader, {}, WEDNESDAY);
       expect(all.map((entry) => [entry.departmentId, entry.name, entry.open, entry.byStatus.resolved])).toEqual([
         ['hr', 'HR', 0, 0],
         ['it', 'IT', 4, 4],
         ['shop', 'Shop', 0, 3],
       ]);
-      for (const entry of all) expect(entry).toEqual(await workload(entry.departmentId));
-      expect((await allWorkloads(store.reader, { from: '2026-03-03', to: '2026-03-03' }, TUESDAY)).map((entry) => entry.days)).toEqual([
+      for (const entry of all) expect(entry).toEqual(await workload(entry.departmentId, {}, WEDNESDAY));
+      expect((await allWorkloads(store.reader, { from: '2026-03-03', to: '2026-03-03' }, WEDNESDAY)).map((entry) => entry.days)).toEqual([
         [],
         [{ day: '2026-03-03', intake: 2, resolved: 2 }],
         [{ day: '2026-03-03', intake: 0, resolved: 1 }],

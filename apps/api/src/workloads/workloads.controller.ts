@@ -21,7 +21,7 @@ export class WorkloadQuery extends FreshReadQuery {
   to?: string;
 }
 
-const WORKLOAD_PROJECTIONS = ['request-summaries', 'impact-chain'];
+const WORKLOAD_PROJECTIONS = ['request-summaries', 'impact-chain', 'workload-facts'];
 
 @ApiTags('queries')
 @ApiBearerAuth()

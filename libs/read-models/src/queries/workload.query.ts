@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { sql } from 'kysely';
 import { AUDIENCES, PRIORITIES, REQUEST_STATUSES, type Audience } from '@desk/domain';
-import type { ReadModelDb } from '../store/read-model-store';
+import type { ReadModelDb, ReadModelQueries } from '../store/read-model-store';
 
 export interface DurationFigures {
   count: number;
@@ -56,174 +56,293 @@ const MAX_DAYS = 366;
 export class InvalidRangeError extends Error {}
 
 /** Whether the read models know the department (registered, as far as they have come). */
-export async function departmentKnown(db: ReadModelDb, departmentId: string): Promise<boolean> {
+export async function departmentKnown(db: ReadModelQueries, departmentId: string): Promise<boolean> {
   return (
     (await db.selectFrom('departments').select('department_id').where('department_id', '=', departmentId).executeTakeFirst()) !== undefined
   );
 }
 
-/** The figures of one department: counts, agents' load, daily flow, times, SLA compliance, satisfaction and impact. */
+/**
+ * The figures of one department: counts, agents' load, daily flow, times, SLA compliance, satisfaction and impact.
+ *
+ * Every figure reads either the department's open requests (bounded by its open work) or its workload facts of the
+ * days from..to up to `now` (bounded by the range): none reads the rest of its history, so a live workload costs the
+ * same after a month or ten years. `now` is the upper bound of the facts read, so the figures as of a time T are the
+ * facts up to T (and the open requests as they stood at T).
+ */
 export async function departmentWorkload(db: ReadModelDb, departmentId: string, range: WorkloadRange, now: Date): Promise<Workload> {
-  const { from, to } = dayRange(range, now);
-  const inDepartment = db.selectFrom('request_summaries').where('department_id', '=', departmentId);
-
-  const [department, statuses, openSplit, agentRows, intake, resolved, durations, compliance, ratings, followUps, impact] =
-    await Promise.all([
-      db.selectFrom('departments').select('name').where('department_id', '=', departmentId).executeTakeFirst(),
-      inDepartment
-        .select(['status', (eb) => eb.fn.countAll<string>().as('n')])
-        .groupBy('status')
-        .execute(),
-      inDepartment
-        .select(['priority', 'audience', (eb) => eb.fn.countAll<string>().as('n')])
-        .where('is_open', '=', 1)
-        .groupBy(['priority', 'audience'])
-        .execute(),
-      inDepartment
-        .select(['assignee_id', 'status', (eb) => eb.fn.countAll<string>().as('n')])
-        .where('is_open', '=', 1)
-        .groupBy(['assignee_id', 'status'])
-        .execute(),
-      inDepartment
-        .select(['opened_day as day', (eb) => eb.fn.countAll<string>().as('n')])
-        .where('opened_day', '>=', from)
-        .where('opened_day', '<=', to)
-        .groupBy('opened_day')
-        .execute(),
-      inDepartment
-        .select(['resolved_day as day', (eb) => eb.fn.countAll<string>().as('n')])
-        .where('resolved_day', '>=', from)
-        .where('resolved_day', '<=', to)
-        .groupBy('resolved_day')
-        .execute(),
-      inDepartment
-        .select([
-          'first_response_business_minutes',
-          'first_response_elapsed_minutes',
-          'resolution_business_minutes',
-          'resolution_elapsed_minutes',
-        ])
-        .where((eb) => eb.or([eb('first_responded_at', 'is not', null), eb('resolved_at', 'is not', null)]))
-        .execute(),
-      inDepartment
-        .select([
-          'audience',
-          sql<string>`sum(case when first_response_within_target = 1 and first_response_breached = 0 then 1 else 0 end)`.as('fr_met'),
-          sql<string>`sum(case when first_response_breached = 1 or first_response_within_target = 0 then 1 else 0 end)`.as('fr_breached'),
-          sql<string>`sum(case when resolution_within_target = 1 and resolution_breached = 0 then 1 else 0 end)`.as('res_met'),
-          sql<string>`sum(case when resolution_breached = 1 or resolution_within_target = 0 then 1 else 0 end)`.as('res_breached'),
-        ])
-        .groupBy('audience')
-        .execute(),
-      inDepartment
-        .select([
-          'audience',
-          sql<string>`count(satisfaction_score)`.as('ratings'),
-          sql<string>`coalesce(sum(satisfaction_score), 0)`.as('total'),
-          sql<string>`sum(case when satisfaction_score <= 2 then 1 else 0 end)`.as('poor'),
-          sql<string>`sum(case when satisfaction_score <= 2 and follow_up_request_id is null then 1 else 0 end)`.as('awaiting'),
-        ])
-        .groupBy('audience')
-        .execute(),
-      inDepartment
-        .select([
-          sql<string>`sum(case when is_open = 1 then 1 else 0 end)`.as('open'),
-          sql<string>`sum(case when is_open = 0 then 1 else 0 end)`.as('done'),
-        ])
-        .where('follow_up_of', 'is not', null)
-        .executeTakeFirst(),
-      blockedDownstream(db, departmentId),
-    ]);
-
-  const byStatus = zeros(REQUEST_STATUSES);
-  for (const row of statuses) byStatus[row.status] = Number(row.n);
-  const byPriority = zeros(PRIORITIES);
-  const byAudience = zeros(AUDIENCES);
-  for (const row of openSplit) {
-    byPriority[row.priority] += Number(row.n);
-    byAudience[row.audience] += Number(row.n);
-  }
-  const agents = new Map<string, { agentId: string; open: number; byStatus: Record<string, number> }>();
-  let unassigned = 0;
-  for (const row of agentRows) {
-    if (row.assignee_id === null) {
-      unassigned += Number(row.n);
-      continue;
-    }
-    const agent = agents.get(row.assignee_id) ?? { agentId: row.assignee_id, open: 0, byStatus: {} };
-    agent.open += Number(row.n);
-    agent.byStatus[row.status] = Number(row.n);
-    agents.set(row.assignee_id, agent);
-  }
-  const days = new Map<string, { day: string; intake: number; resolved: number }>();
-  const dayOf = (day: string) => days.get(day) ?? days.set(day, { day, intake: 0, resolved: 0 }).get(day)!;
-  for (const row of intake) if (row.day) dayOf(row.day).intake = Number(row.n);
-  for (const row of resolved) if (row.day) dayOf(row.day).resolved = Number(row.n);
-
-  const sla = Object.fromEntries(
-    AUDIENCES.map((audience) => {
-      const row = compliance.find((entry) => entry.audience === audience);
-      return [
-        audience,
-        {
-          firstResponse: complianceOf(Number(row?.fr_met ?? 0), Number(row?.fr_breached ?? 0)),
-          resolution: complianceOf(Number(row?.res_met ?? 0), Number(row?.res_breached ?? 0)),
-        },
-      ];
-    }),
-  ) as Workload['sla'];
-  const satisfactionOf = (audience: Audience) => {
-    const row = ratings.find((entry) => entry.audience === audience);
-    const count = Number(row?.ratings ?? 0);
-    return { ratings: count, mean: count === 0 ? null : round(Number(row?.total ?? 0) / count, 2) };
-  };
-  const durationsOf = (pick: (row: (typeof durations)[number]) => number | null) =>
-    figures(durations.map(pick).filter((value): value is number => value !== null));
-
+  const days = dayRange(range, now);
+  const [department, tallies, impact] = await Promise.all([
+    db.selectFrom('departments').select('name').where('department_id', '=', departmentId).executeTakeFirst(),
+    tallyFigures(db, days, now, departmentId),
+    blockedDownstream(db, departmentId),
+  ]);
   return {
     departmentId,
     name: department?.name ?? null,
     asOf: now.toISOString(),
-    open: Object.values(byAudience).reduce((sum, n) => sum + n, 0),
-    byStatus,
-    byPriority,
-    byAudience,
-    unassigned,
-    agents: [...agents.values()].sort((a, b) => b.open - a.open || a.agentId.localeCompare(b.agentId)),
-    days: [...days.values()].sort((a, b) => a.day.localeCompare(b.day)),
-    times: {
-      firstResponse: {
-        business: durationsOf((row) => row.first_response_business_minutes),
-        elapsed: durationsOf((row) => row.first_response_elapsed_minutes),
-      },
-      resolution: {
-        business: durationsOf((row) => row.resolution_business_minutes),
-        elapsed: durationsOf((row) => row.resolution_elapsed_minutes),
-      },
-    },
-    sla,
-    satisfaction: {
-      internal: satisfactionOf('internal'),
-      external: satisfactionOf('external'),
-      poorRatings: ratings.reduce((sum, row) => sum + Number(row.poor ?? 0), 0),
-      followUps: {
-        awaiting: ratings.reduce((sum, row) => sum + Number(row.awaiting ?? 0), 0),
-        open: Number(followUps?.open ?? 0),
-        done: Number(followUps?.done ?? 0),
-      },
-    },
+    ...(tallies.get(departmentId) ?? new FiguresTally()).figures(),
     impact,
   };
 }
 
-/** Every department's workload, in name order: departments registered and any that only appear on requests. */
+/**
+ * Every department's workload, in name order: the departments registered and any other that has open requests or
+ * facts in the range. One pass over the open requests and the range's facts, grouped by department; only the impact
+ * chain is asked per department (each bounded by that department's open work).
+ */
 export async function allWorkloads(db: ReadModelDb, range: WorkloadRange, now: Date): Promise<Workload[]> {
-  const registered = await db.selectFrom('departments').select('department_id').execute();
-  const seen = await db.selectFrom('request_summaries').select('department_id').distinct().execute();
-  const ids = [...new Set([...registered, ...seen].map((row) => row.department_id))].sort();
+  const days = dayRange(range, now);
+  const [registered, tallies] = await Promise.all([
+    db.selectFrom('departments').select(['department_id', 'name']).execute(),
+    tallyFigures(db, days, now),
+  ]);
+  const names = new Map(registered.map((row) => [row.department_id, row.name]));
+  const ids = [...new Set([...names.keys(), ...tallies.keys()])].sort();
   const workloads: Workload[] = [];
-  for (const id of ids) workloads.push(await departmentWorkload(db, id, range, now));
+  for (const id of ids) {
+    workloads.push({
+      departmentId: id,
+      name: names.get(id) ?? null,
+      asOf: now.toISOString(),
+      ...(tallies.get(id) ?? new FiguresTally()).figures(),
+      impact: await blockedDownstream(db, id),
+    });
+  }
   return workloads.sort((a, b) => (a.name ?? a.departmentId).localeCompare(b.name ?? b.departmentId));
+}
+
+/** The desk's figures: every department's together (a request counts once, where it was when each fact happened). */
+export type DeskWorkload = Omit<Workload, 'departmentId' | 'name' | 'impact'>;
+
+/** The same figures as a department's over all departments together; percentiles over all their samples. */
+export async function deskWorkload(db: ReadModelDb, range: WorkloadRange, now: Date): Promise<DeskWorkload> {
+  const tallies = await tallyFigures(db, dayRange(range, now), now, undefined, () => DESK);
+  return { asOf: now.toISOString(), ...(tallies.get(DESK) ?? new FiguresTally()).figures() };
+}
+
+const DESK = '';
+
+type DayBounds = { from: string; to: string };
+
+/**
+ * The figures of one department (`departmentId`) or of all, each tallied under the key `keyOf` gives its
+ * department (itself, or one key for the whole desk): open requests by status, priority, audience, assignee and
+ * whether a follow-up; the facts of the days from..to that happened up to `now`; the samples of the times; the
+ * poor ratings of the range not followed up by `now`.
+ */
+async function tallyFigures(
+  db: ReadModelDb,
+  { from, to }: DayBounds,
+  now: Date,
+  departmentId?: string,
+  keyOf: (departmentId: string) => string = (id) => id,
+): Promise<Map<string, FiguresTally>> {
+  const until = now.toISOString();
+  const followUp = sql<number>`case when follow_up_of is null then 0 else 1 end`;
+  const facts = db
+    .selectFrom('workload_facts as f')
+    .where('f.day', '>=', from)
+    .where('f.day', '<=', to)
+    .where('f.at', '<=', until)
+    .$if(departmentId !== undefined, (query) => query.where('f.department_id', '=', departmentId!));
+  const [open, counted, samples, awaiting] = await Promise.all([
+    db
+      .selectFrom('request_summaries')
+      .select([
+        'department_id',
+        'status',
+        'priority',
+        'audience',
+        'assignee_id',
+        followUp.as('follow_up'),
+        (eb) => eb.fn.countAll<string>().as('n'),
+      ])
+      .where('is_open', '=', 1)
+      .$if(departmentId !== undefined, (query) => query.where('department_id', '=', departmentId!))
+      .groupBy(['department_id', 'status', 'priority', 'audience', 'assignee_id', followUp])
+      .execute(),
+    facts
+      .select([
+        'f.department_id',
+        'f.day',
+        'f.kind',
+        'f.audience',
+        'f.outcome',
+        'f.target',
+        (eb) => eb.fn.countAll<string>().as('n'),
+        sql<string>`coalesce(sum(f.score), 0)`.as('total'),
+        sql<string>`sum(case when f.score <= 2 then 1 else 0 end)`.as('poor'),
+        sql<string>`sum(f.follow_up)`.as('follow_ups'),
+      ])
+      .where('f.kind', 'in', ['opened', 'resolved', 'closed', 'cancelled', 'sla', 'rating'])
+      .groupBy(['f.department_id', 'f.day', 'f.kind', 'f.audience', 'f.outcome', 'f.target'])
+      .execute(),
+    facts
+      .select(['f.department_id', 'f.kind', 'f.business_minutes', 'f.elapsed_minutes'])
+      .where('f.kind', 'in', ['first_response', 'resolved'])
+      .execute(),
+    facts
+      .select(['f.department_id', (eb) => eb.fn.countAll<string>().as('n')])
+      .where('f.kind', '=', 'rating')
+      .where('f.score', '<=', 2)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('workload_facts as u')
+              .select('u.request_id')
+              .whereRef('u.request_id', '=', 'f.request_id')
+              .where('u.kind', '=', 'followed_up')
+              .where('u.at', '<=', until),
+          ),
+        ),
+      )
+      .groupBy('f.department_id')
+      .execute(),
+  ]);
+
+  const tallies = new Map<string, FiguresTally>();
+  const tallyOf = (id: string) => {
+    const key = keyOf(id);
+    return tallies.get(key) ?? tallies.set(key, new FiguresTally()).get(key)!;
+  };
+  for (const row of open) tallyOf(row.department_id).addOpen(row, Number(row.n));
+  for (const row of counted) tallyOf(row.department_id).addFacts(row);
+  for (const row of samples) tallyOf(row.department_id).addSample(row);
+  for (const row of awaiting) tallyOf(row.department_id).awaiting += Number(row.n);
+  return tallies;
+}
+
+type Figures = Omit<Workload, 'departmentId' | 'name' | 'asOf' | 'impact'>;
+
+/** What one department's (or the desk's) rows add up to, then its figures. */
+class FiguresTally {
+  private readonly byStatus = zeros(REQUEST_STATUSES);
+  private readonly byPriority = zeros(PRIORITIES);
+  private readonly byAudience = zeros(AUDIENCES);
+  private unassigned = 0;
+  private readonly agents = new Map<string, { agentId: string; open: number; byStatus: Record<string, number> }>();
+  private readonly days = new Map<string, { day: string; intake: number; resolved: number }>();
+  private readonly samples = {
+    firstResponse: { business: [] as number[], elapsed: [] as number[] },
+    resolution: { business: [] as number[], elapsed: [] as number[] },
+  };
+  private readonly outcomes = Object.fromEntries(
+    AUDIENCES.map((audience) => [audience, { first_response: { met: 0, breached: 0 }, resolution: { met: 0, breached: 0 } }]),
+  ) as Record<Audience, Record<'first_response' | 'resolution', { met: number; breached: number }>>;
+  private readonly ratings = Object.fromEntries(AUDIENCES.map((audience) => [audience, { ratings: 0, total: 0 }])) as Record<
+    Audience,
+    { ratings: number; total: number }
+  >;
+  private poorRatings = 0;
+  private followUpsOpen = 0;
+  private followUpsDone = 0;
+  awaiting = 0;
+
+  addOpen(
+    row: { status: string; priority: string; audience: string; assignee_id: string | null; follow_up: number | string },
+    n: number,
+  ): void {
+    this.byStatus[row.status] += n;
+    this.byPriority[row.priority] += n;
+    this.byAudience[row.audience] += n;
+    if (Number(row.follow_up) === 1) this.followUpsOpen += n;
+    if (row.assignee_id === null) {
+      this.unassigned += n;
+      return;
+    }
+    const agent = this.agents.get(row.assignee_id) ?? { agentId: row.assignee_id, open: 0, byStatus: {} };
+    agent.open += n;
+    agent.byStatus[row.status] = (agent.byStatus[row.status] ?? 0) + n;
+    this.agents.set(row.assignee_id, agent);
+  }
+
+  addFacts(row: {
+    day: string;
+    kind: string;
+    audience: string;
+    outcome: string | null;
+    target: string | null;
+    n: string | number;
+    total: string | number;
+    poor: string | number;
+    follow_ups: string | number;
+  }): void {
+    const n = Number(row.n);
+    const day = () => this.days.get(row.day) ?? this.days.set(row.day, { day: row.day, intake: 0, resolved: 0 }).get(row.day)!;
+    switch (row.kind) {
+      case 'opened':
+        day().intake += n;
+        return;
+      case 'resolved':
+        day().resolved += n;
+        this.byStatus.resolved += n;
+        this.followUpsDone += Number(row.follow_ups);
+        return;
+      case 'closed':
+        this.byStatus.closed += n;
+        return;
+      case 'cancelled':
+        this.byStatus.cancelled += n;
+        this.followUpsDone += Number(row.follow_ups);
+        return;
+      case 'sla': {
+        const target = this.outcomes[row.audience as Audience][row.target as 'first_response' | 'resolution'];
+        if (row.outcome === 'met') target.met += n;
+        else target.breached += n;
+        return;
+      }
+      case 'rating':
+        this.ratings[row.audience as Audience].ratings += n;
+        this.ratings[row.audience as Audience].total += Number(row.total);
+        this.poorRatings += Number(row.poor);
+        return;
+    }
+  }
+
+  addSample(row: { kind: string; business_minutes: number | null; elapsed_minutes: number | null }): void {
+    const samples = row.kind === 'first_response' ? this.samples.firstResponse : this.samples.resolution;
+    if (row.business_minutes !== null) samples.business.push(Number(row.business_minutes));
+    if (row.elapsed_minutes !== null) samples.elapsed.push(Number(row.elapsed_minutes));
+  }
+
+  figures(): Figures {
+    const satisfactionOf = ({ ratings, total }: { ratings: number; total: number }) => ({
+      ratings,
+      mean: ratings === 0 ? null : round(total / ratings, 2),
+    });
+    return {
+      open: Object.values(this.byAudience).reduce((sum, n) => sum + n, 0),
+      byStatus: this.byStatus,
+      byPriority: this.byPriority,
+      byAudience: this.byAudience,
+      unassigned: this.unassigned,
+      agents: [...this.agents.values()].sort((a, b) => b.open - a.open || a.agentId.localeCompare(b.agentId)),
+      days: [...this.days.values()].sort((a, b) => a.day.localeCompare(b.day)),
+      times: {
+        firstResponse: { business: figures(this.samples.firstResponse.business), elapsed: figures(this.samples.firstResponse.elapsed) },
+        resolution: { business: figures(this.samples.resolution.business), elapsed: figures(this.samples.resolution.elapsed) },
+      },
+      sla: Object.fromEntries(
+        AUDIENCES.map((audience) => {
+          const { first_response, resolution } = this.outcomes[audience];
+          return [
+            audience,
+            {
+              firstResponse: complianceOf(first_response.met, first_response.breached),
+              resolution: complianceOf(resolution.met, resolution.breached),
+            },
+          ];
+        }),
+      ) as Workload['sla'],
+      satisfaction: {
+        internal: satisfactionOf(this.ratings.internal),
+        external: satisfactionOf(this.ratings.external),
+        poorRatings: this.poorRatings,
+        followUps: { awaiting: this.awaiting, open: this.followUpsOpen, done: this.followUpsDone },
+      },
+    };
+  }
 }
 
 /**
@@ -295,10 +414,26 @@ function figures(values: number[]): DurationFigures {
   return { count: sorted.length, medianMinutes: percentile(sorted, 0.5), p90Minutes: percentile(sorted, 0.9) };
 }
 
-/** Nearest-rank percentile of sorted values. */
+/**
+ * The percentile of sorted values by linear interpolation between the two closest ranks (Hyndman and Fan's
+ * definition 7, as PERCENTILE.INC and numpy's default): at rank h = (n − 1) · share, counted from 0, the value
+ * x[⌊h⌋] + (h − ⌊h⌋) · (x[⌊h⌋ + 1] − x[⌊h⌋]). So the median of an even count is the mean of the two middle
+ * values ({5, 10, 20, 40} → 15) and p90 of {5, 10, 20, 40} is 34. Exact: the share is taken in ten-thousandths and
+ * the rank in whole numbers, so the only rounding is the last division (of integers, for whole minutes).
+ */
 export function percentile(sorted: readonly number[], share: number): number {
-  return sorted[Math.max(0, Math.ceil(share * sorted.length) - 1)];
+  if (sorted.length === 0) throw new RangeError('percentile of no values');
+  if (!(share >= 0 && share <= 1)) throw new RangeError(`percentile share ${share} is not between 0 and 1`);
+  const parts = Math.round(share * PERCENTILE_PARTS);
+  const rank = (sorted.length - 1) * parts;
+  const lower = Math.floor(rank / PERCENTILE_PARTS);
+  const fraction = rank - lower * PERCENTILE_PARTS;
+  if (fraction === 0) return sorted[lower];
+  return (sorted[lower] * PERCENTILE_PARTS + fraction * (sorted[lower + 1] - sorted[lower])) / PERCENTILE_PARTS;
 }
+
+/** The share of a percentile in these parts (ten-thousandths): 0.5 and 0.9 exactly. */
+const PERCENTILE_PARTS = 10_000;
 
 function complianceOf(met: number, breached: number): TargetCompliance {
   return { met, breached, compliance: met + breached === 0 ? null : round(met / (met + breached), 4) };

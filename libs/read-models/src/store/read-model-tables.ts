@@ -18,6 +18,9 @@ export interface ReadModelTables {
   customers: CustomerRow;
   agents: AgentRow;
   agent_departments: AgentDepartmentRow;
+  workload_facts: WorkloadFactRow;
+  workload_requests: WorkloadRequestRow;
+  workload_calendars: WorkloadCalendarRow;
 }
 
 export interface ProjectionCheckpointRow {
@@ -231,4 +234,76 @@ export interface RequestSearchRow {
  */
 export interface RequestSearchIndexRow {
   doc_id: number;
+}
+
+/**
+ * workload-facts: what happened to a request that the workload figures count, one row per fact, at the business time
+ * it happened (`at`, the event's occurredAt as toISOString writes it) and on the local `day` of the request's SLA
+ * calendar, with the department, audience and assignee the request had then. Summed per department, day, audience
+ * and agent for a day range, and only up to a time (`at <= now`), so a figure reads the facts of its range and none
+ * of the rest of history. `first_response` and `resolved` rows are also the samples of the time percentiles.
+ */
+export interface WorkloadFactRow {
+  /** The event's log position, zero-padded as request_changes stores it, and the fact's place among that event's. */
+  position: string;
+  seq: number;
+  at: string;
+  day: string;
+  kind: 'opened' | 'followed_up' | 'first_response' | 'resolved' | 'closed' | 'cancelled' | 'sla' | 'rating';
+  department_id: string;
+  audience: string;
+  agent_id: string | null;
+  /** The request the fact is about; for followed_up, the request followed up (the follow-up has its own opened fact). */
+  request_id: string;
+  /** 1 when the request is a follow-up of a poor rating. */
+  follow_up: number;
+  /** sla: which target, and whether it was met or breached. */
+  target: string | null;
+  outcome: string | null;
+  /** first_response and resolved: business minutes (the SLA clock's, pauses excluded) and elapsed ones from opening. */
+  business_minutes: number | null;
+  elapsed_minutes: number | null;
+  /** rating: the score, 1 to 5. */
+  score: number | null;
+}
+
+/** workload-facts: each request's summary as the facts need it (a JSON RequestSummaryRow without its texts), to evolve it. */
+export interface WorkloadRequestRow {
+  request_id: string;
+  summary: string;
+}
+
+/** workload-facts: the calendars of the departments' standards, for the local day of a fact. */
+export interface WorkloadCalendarRow {
+  department_id: string;
+  standard_version: number;
+  calendar: string | null;
+}
+
+/**
+ * impact-chain: what the graph knew of a request itself (not what it transitively blocks: as-of queries compute that
+ * from the versions valid at their time) from `valid_from` until `valid_to`, business times as toISOString writes
+ * them; the current version ends at a far-future sentinel.
+ */
+export interface ImpactNodeVersionRow {
+  request_id: string;
+  valid_from: string;
+  valid_to: string;
+  revision: number;
+  department_id: string;
+  requester_id: string;
+  audience: string;
+  exposed_to_external: number;
+  subject: string;
+  status: string;
+  is_open: number;
+  priority: string;
+  priority_rank: number;
+  resolution_due_at: string | null;
+}
+
+/** impact-chain: a link as it stood from `valid_from` until `valid_to` (made, relation changed, removed: a link may hold several times). */
+export interface ImpactLinkVersionRow extends ImpactLinkRow {
+  valid_from: string;
+  valid_to: string;
 }
