@@ -540,7 +540,7 @@ export interface paths {
         };
         /**
          * A department's workload
-         * @description Counts by status, open requests by priority and audience, per-agent load, intake and resolutions per day (from..to, at most 366 days), first-response and resolution times (median, p90; business and elapsed minutes), SLA compliance per audience, mean satisfaction of internal and external requesters with poor ratings and their follow-ups, and what its open internal work blocks.
+         * @description Its open requests by status, priority and audience and per-agent load; and what happened from..to (at most 366 days, default the 30 days up to today): intake and resolutions per day, resolved, closed and cancelled counts, first-response and resolution times (median, p90; business and elapsed minutes), SLA outcomes per audience, mean satisfaction of internal and external requesters with poor ratings and their follow-ups; and what its open internal work blocks. A request counts in the department that held it when each thing happened. Reads the open requests and the facts of the range only, whatever the length of history.
          */
         get: operations["WorkloadsController_workload"];
         put?: never;
@@ -560,6 +560,26 @@ export interface paths {
         };
         /** Every department’s workload, by department name */
         get: operations["WorkloadsController_workloads"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The whole desk’s workload
+         * @description The figures of a department's workload over every department together (impact aside): open requests by status, priority, audience and agent, and what happened from..to: intake and resolutions per day, times over all their samples, SLA outcomes, satisfaction and follow-ups.
+         */
+        get: operations["WorkloadsController_desk"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2380,7 +2400,9 @@ export interface components {
             elapsed: components["schemas"]["DurationFiguresResponse"];
         };
         WorkloadTimesResponse: {
+            /** @description First responses given within from..to, in minutes from opening */
             firstResponse: components["schemas"]["MeasuredDurationsResponse"];
+            /** @description Resolutions within from..to, in minutes from opening (a request reopened and resolved again counts twice) */
             resolution: components["schemas"]["MeasuredDurationsResponse"];
         };
         TargetComplianceResponse: {
@@ -2409,18 +2431,29 @@ export interface components {
             mean: number | null;
         };
         FollowUpsResponse: {
-            /** @example 3 */
+            /**
+             * @description Poor ratings given within from..to that no follow-up request has followed up yet
+             * @example 3
+             */
             awaiting: number;
-            /** @example 3 */
+            /**
+             * @description Follow-up requests open now
+             * @example 3
+             */
             open: number;
-            /** @example 3 */
+            /**
+             * @description Follow-up requests resolved or cancelled within from..to
+             * @example 3
+             */
             done: number;
         };
         SatisfactionFiguresResponse: {
+            /** @description Ratings by internal requesters given within from..to */
             internal: components["schemas"]["RatingsResponse"];
+            /** @description Ratings by external requesters given within from..to */
             external: components["schemas"]["RatingsResponse"];
             /**
-             * @description Ratings of 1 or 2, each followed up by a request in this department's queue
+             * @description Ratings of 1 or 2 given within from..to, each followed up by a request in this department's queue
              * @example 3
              */
             poorRatings: number;
@@ -2435,13 +2468,9 @@ export interface components {
             blockedExternalCustomers: number;
         };
         WorkloadResponse: {
-            /** @example it */
-            departmentId: string;
-            /** @example IT */
-            name: string | null;
             /**
              * Format: date-time
-             * @description The time the figures were computed against
+             * @description The time the figures were computed against: facts after it are not counted
              * @example 2026-03-02T09:00:00.000Z
              */
             asOf: string;
@@ -2451,7 +2480,7 @@ export interface components {
              */
             open: number;
             /**
-             * @description Every request, by status
+             * @description Open requests by status (new, assigned, in_progress, on_hold); resolved, closed and cancelled: how many were resolved, closed or cancelled within from..to (a request reopened and resolved again counts twice)
              * @example {
              *       "new": 2,
              *       "assigned": 1
@@ -2480,20 +2509,87 @@ export interface components {
             byAudience: {
                 [key: string]: number;
             };
-            /** @example 3 */
+            /**
+             * @description Open requests without an assignee
+             * @example 3
+             */
             unassigned: number;
+            /** @description Open requests per assignee, busiest first */
             agents: components["schemas"]["AgentLoadResponse"][];
-            /** @description Intake and resolutions per day, from..to */
+            /** @description Intake and resolutions per day, from..to (days with either), in the local days of the SLA calendar; a request counts in the department that held it when it was opened, and when it was resolved */
             days: components["schemas"]["WorkloadDayResponse"][];
+            /** @description Medians and p90s interpolated between the closest ranks (the median of an even count is the mean of the two middle ones) */
             times: components["schemas"]["WorkloadTimesResponse"];
+            /** @description Targets settled within from..to: met when reached in time with no breach recorded, breached when reached late or when its breach was recorded first (once per target, and again for a resolution after a reopening) */
             sla: components["schemas"]["SlaComplianceResponse"];
             satisfaction: components["schemas"]["SatisfactionFiguresResponse"];
+            /** @example it */
+            departmentId: string;
+            /** @example IT */
+            name: string | null;
             /** @description What the department's open internal work blocks downstream */
             impact: components["schemas"]["WorkloadImpactResponse"];
         };
         WorkloadsResponse: {
             /** @description By department name */
             departments: components["schemas"]["WorkloadResponse"][];
+        };
+        DeskWorkloadResponse: {
+            /**
+             * Format: date-time
+             * @description The time the figures were computed against: facts after it are not counted
+             * @example 2026-03-02T09:00:00.000Z
+             */
+            asOf: string;
+            /**
+             * @description Open requests
+             * @example 3
+             */
+            open: number;
+            /**
+             * @description Open requests by status (new, assigned, in_progress, on_hold); resolved, closed and cancelled: how many were resolved, closed or cancelled within from..to (a request reopened and resolved again counts twice)
+             * @example {
+             *       "new": 2,
+             *       "assigned": 1
+             *     }
+             */
+            byStatus: {
+                [key: string]: number;
+            };
+            /**
+             * @description Open requests, by priority
+             * @example {
+             *       "high": 1,
+             *       "medium": 2
+             *     }
+             */
+            byPriority: {
+                [key: string]: number;
+            };
+            /**
+             * @description Open requests, by audience
+             * @example {
+             *       "internal": 2,
+             *       "external": 1
+             *     }
+             */
+            byAudience: {
+                [key: string]: number;
+            };
+            /**
+             * @description Open requests without an assignee
+             * @example 3
+             */
+            unassigned: number;
+            /** @description Open requests per assignee, busiest first */
+            agents: components["schemas"]["AgentLoadResponse"][];
+            /** @description Intake and resolutions per day, from..to (days with either), in the local days of the SLA calendar; a request counts in the department that held it when it was opened, and when it was resolved */
+            days: components["schemas"]["WorkloadDayResponse"][];
+            /** @description Medians and p90s interpolated between the closest ranks (the median of an even count is the mean of the two middle ones) */
+            times: components["schemas"]["WorkloadTimesResponse"];
+            /** @description Targets settled within from..to: met when reached in time with no breach recorded, breached when reached late or when its breach was recorded first (once per target, and again for a resolution after a reopening) */
+            sla: components["schemas"]["SlaComplianceResponse"];
+            satisfaction: components["schemas"]["SatisfactionFiguresResponse"];
         };
         ImpactRequestResponse: {
             /** @example req-42 */
@@ -2815,7 +2911,7 @@ export interface components {
              */
             occurredAt: string;
             /**
-             * @description The fields that changed, by the names request rows give them (status, assigneeId, priority, departmentId, …), from old to new. A requester gets only the fields their view of a request shows.
+             * @description The fields that changed, by the names request rows give them (status, assigneeId, priority, departmentId, holdReason, holdNote, heldAt, tags, …), from old to new. A requester gets only the fields their view of a request shows (holdReason and heldAt, never holdNote or tags).
              * @example {
              *       "status": {
              *         "from": "new",
@@ -2833,15 +2929,15 @@ export interface components {
         };
         FieldChangeResponse: {
             /**
-             * @description The value before the change (null before the request was opened): text, a number or a boolean, or null
+             * @description The value before the change (null before the request was opened): text, a number, a boolean, a list of text (tags), or null
              * @example new
              */
-            from: string | number | boolean;
+            from: string | number | boolean | string[] | null;
             /**
-             * @description The value after the change: text, a number or a boolean, or null
+             * @description The value after the change: text, a number, a boolean, a list of text (tags, in the order added), or null
              * @example assigned
              */
-            to: string | number | boolean;
+            to: string | number | boolean | string[] | null;
         };
         LiveResponse: {
             /** @enum {string} */
@@ -7157,9 +7253,9 @@ export interface operations {
                 waitMs?: number;
                 /** @description Answer as things stood at this business time: the log replayed up to it, beside the live read models. */
                 asOf?: string;
-                /** @description First day of the per-day figures. */
+                /** @description First day of the figures of what happened (default 29 days before `to`). */
                 from?: string;
-                /** @description Last day of the per-day figures (default today). */
+                /** @description Last day of the figures of what happened (default today, or 29 days after `from`). */
                 to?: string;
             };
             header?: {
@@ -7258,9 +7354,9 @@ export interface operations {
                 waitMs?: number;
                 /** @description Answer as things stood at this business time: the log replayed up to it, beside the live read models. */
                 asOf?: string;
-                /** @description First day of the per-day figures. */
+                /** @description First day of the figures of what happened (default 29 days before `to`). */
                 from?: string;
-                /** @description Last day of the per-day figures (default today). */
+                /** @description Last day of the figures of what happened (default today, or 29 days after `from`). */
                 to?: string;
             };
             header?: {
@@ -7279,6 +7375,96 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WorkloadsResponse"];
+                };
+            };
+            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description Not authenticated: No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description Not allowed: The token's role may not do this, or not to this resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description Not found: No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description Too many requests: More requests a minute than the caller may send; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until the caller may send again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+        };
+    };
+    WorkloadsController_desk: {
+        parameters: {
+            query?: {
+                /** @description Answer only once the read model has processed this log position (a command answer’s `position`). Also the X-Min-Position header. */
+                minPosition?: string;
+                /** @description How long to wait for minPosition, in ms (default 5000). */
+                waitMs?: number;
+                /** @description Answer as things stood at this business time: the log replayed up to it, beside the live read models. */
+                asOf?: string;
+                /** @description First day of the figures of what happened (default 29 days before `to`). */
+                from?: string;
+                /** @description Last day of the figures of what happened (default today, or 29 days after `from`). */
+                to?: string;
+            };
+            header?: {
+                /** @description X-Min-Position: as the minPosition query parameter; answer only once the read models reflect this log position. */
+                "x-min-position"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeskWorkloadResponse"];
                 };
             };
             /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */

@@ -1,5 +1,32 @@
 import { EventSource } from 'eventsource';
 import type { RequestChange } from '@desk/read-models';
+import { OpenApiContract, type OpenApiDocument } from '../support/openapi-contract';
+
+/** Holds one change event's data to the document; throws saying what is wrong. */
+export type ChangeCheck = (data: string) => void;
+
+/**
+ * The schema GET /changes documents for its text/event-stream answer, applied to each event's data (the contract
+ * of the specs' HTTP answers reads JSON bodies only): read from the API's own document at `baseUrl` (a child process).
+ */
+export async function changeCheckAt(baseUrl: string): Promise<ChangeCheck> {
+  const response = await fetch(`${baseUrl}/openapi.json`, { signal: AbortSignal.timeout(20_000) });
+  if (response.status !== 200) throw new Error(`GET ${baseUrl}/openapi.json answered ${response.status}`);
+  return changeCheckOf(await response.text());
+}
+
+/** The same from the document's text (an in-process desk's, read without a connection that would outlive the spec). */
+export function changeCheckOf(documentText: string): ChangeCheck {
+  const document = JSON.parse(documentText) as OpenApiDocument;
+  const schema = document.paths['/changes'].get.responses?.['200'].content?.['text/event-stream'].schema;
+  if (!schema) throw new Error('the document gives GET /changes no text/event-stream schema');
+  // The event's data as the JSON answer of an operation of its own, so the contract's closed objects and formats apply.
+  const contract = new OpenApiContract({
+    ...document,
+    paths: { '/change-event': { get: { responses: { '200': { content: { 'application/json': { schema } } } } } } },
+  });
+  return (data) => contract.check({ method: 'GET', url: '/change-event', status: 200, contentType: 'application/json', body: data });
+}
 
 /** A change as an EventSource client received it: the SSE id with the event's data. */
 export interface ReceivedChange extends RequestChange {
@@ -13,10 +40,12 @@ export interface ReceivedChange extends RequestChange {
 export class ChangeFollower {
   readonly changes: ReceivedChange[] = [];
   readonly errors: { code?: number; message?: string }[] = [];
+  /** Events whose data the document does not describe. */
+  readonly violations: string[] = [];
   opens = 0;
   private readonly source: EventSource;
 
-  constructor(url: string, token: string) {
+  constructor(url: string, token: string, check?: ChangeCheck) {
     this.source = new EventSource(url, {
       fetch: (input, init) =>
         fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), authorization: `Bearer ${token}` } }),
@@ -24,6 +53,11 @@ export class ChangeFollower {
     this.source.addEventListener('open', () => this.opens++);
     this.source.addEventListener('error', (event) => this.errors.push({ code: event.code, message: event.message }));
     this.source.addEventListener('change', (event) => {
+      try {
+        check?.(event.data as string);
+      } catch (error) {
+        this.violations.push((error as Error).message);
+      }
       this.changes.push({ id: event.lastEventId, ...(JSON.parse(event.data as string) as RequestChange) });
     });
   }
@@ -40,7 +74,10 @@ export class ChangeFollower {
   /** Resolves once `count` changes arrived in all; fails naming what did arrive. */
   async received(count: number, timeoutMs = 10_000): Promise<ReceivedChange[]> {
     await waitUntil(
-      () => this.changes.length >= count,
+      () => {
+        if (this.violations.length > 0) throw new Error(`a change event is not as the document says: ${this.violations[0]}`);
+        return this.changes.length >= count;
+      },
       timeoutMs,
       `${count} changes (got ${this.changes.length})`,
       () => JSON.stringify(this.changes.map((change) => [change.id, change.requestId, change.eventType])),

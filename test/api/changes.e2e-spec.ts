@@ -1,6 +1,6 @@
 import { agent, requester, TestDesk, type Caller } from './support/test-desk';
 import { openRequest, seedOrganisation } from './support/org';
-import { ChangeFollower, rawStream, waitUntil } from './changes-support';
+import { changeCheckOf, ChangeFollower, rawStream, waitUntil, type ChangeCheck } from './changes-support';
 
 /**
  * GET /changes over real HTTP (the desk listening on a port), followed by a real EventSource client: what a console
@@ -9,6 +9,7 @@ import { ChangeFollower, rawStream, waitUntil } from './changes-support';
 describe('GET /changes', () => {
   let desk: TestDesk;
   let base: string;
+  let check: ChangeCheck;
   const followers: ChangeFollower[] = [];
 
   async function start(env: Record<string, string> = {}): Promise<void> {
@@ -16,10 +17,11 @@ describe('GET /changes', () => {
     await seedOrganisation(desk);
     await desk.app.listen(0, '127.0.0.1');
     base = await desk.app.getUrl();
+    check = changeCheckOf((await desk.app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/openapi.json' })).body);
   }
 
   function follow(query: string, as: Caller = agent()): ChangeFollower {
-    const follower = new ChangeFollower(`${base.replace('[::1]', '127.0.0.1')}/changes${query}`, desk.token(as.sub, as.role));
+    const follower = new ChangeFollower(`${base.replace('[::1]', '127.0.0.1')}/changes${query}`, desk.token(as.sub, as.role), check);
     followers.push(follower);
     return follower;
   }
@@ -167,6 +169,48 @@ describe('GET /changes', () => {
       expect(annaAsksForBob.changes).toEqual([]);
       // Bob follows IT, but his request is at the front desk; anna's are not his.
       expect(bob.changes).toEqual([]);
+    });
+
+    it('shows staff a tag added and removed and a hold’s reason and note; a requester the hold’s reason only, and nothing of tags', async () => {
+      const console = follow('?requestId=annas');
+      const anna = follow('', requester('anna'));
+      for (const follower of [console, anna]) await follower.opened();
+      await openRequest(desk, 'annas');
+      await assign('annas');
+      await desk.expect(200, 'POST', '/requests/annas/tags', { as: agent(), body: { tag: 'vpn' } });
+      await desk.expect(200, 'POST', '/requests/annas/hold', {
+        as: agent(),
+        body: { reason: 'awaiting_third_party', note: 'vendor ticket 4411, staff only' },
+      });
+      await desk.expect(200, 'DELETE', '/requests/annas/tags/vpn', { as: agent() });
+      await desk.expect(200, 'POST', '/requests/annas/resume', { as: agent(), body: {} });
+      const staff = await console.received(6);
+      expect(staff.map((change) => change.eventType)).toEqual([
+        'RequestOpened',
+        'RequestAssigned',
+        'RequestTagged',
+        'RequestPutOnHold',
+        'RequestUntagged',
+        'RequestResumed',
+      ]);
+      expect(staff[2].changes).toEqual({ tags: { from: [], to: ['vpn'] } });
+      expect(staff[3].changes).toMatchObject({
+        status: { from: 'assigned', to: 'on_hold' },
+        holdReason: { from: null, to: 'awaiting_third_party' },
+        holdNote: { from: null, to: 'vendor ticket 4411, staff only' },
+        heldAt: { from: null, to: expect.any(String) },
+      });
+      expect(staff[4].changes).toEqual({ tags: { from: ['vpn'], to: [] } });
+      expect(staff[5].changes).toMatchObject({ holdReason: { from: 'awaiting_third_party', to: null }, holdNote: { to: null } });
+      const own = await anna.received(4);
+      await new Promise((wait) => setTimeout(wait, 200));
+      expect(own.map((change) => change.eventType)).toEqual(['RequestOpened', 'RequestAssigned', 'RequestPutOnHold', 'RequestResumed']);
+      expect(own[2].changes).toEqual({
+        status: { from: 'assigned', to: 'on_hold' },
+        holdReason: { from: null, to: 'awaiting_third_party' },
+        heldAt: staff[3].changes.heldAt,
+      });
+      expect(JSON.stringify(own)).not.toMatch(/vendor ticket|holdNote|"tags"/);
     });
 
     it('answers 400 naming the parameter for bad filters and ids, and 401 without a token', async () => {

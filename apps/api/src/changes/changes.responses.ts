@@ -5,17 +5,18 @@ import type { ChangedValue, FieldChange, RequestChange } from '@desk/read-models
 /** A field's value before and after a change. */
 export class FieldChangeResponse implements FieldChange {
   @ApiProperty({
-    description: 'The value before the change (null before the request was opened): text, a number or a boolean, or null',
-    oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }],
-    nullable: true,
+    description:
+      'The value before the change (null before the request was opened): text, a number, a boolean, a list of text (tags), or null',
+    // null is one of the choices: `nullable` beside a oneOf admits no null in OpenAPI 3.1.
+    oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }, { type: 'array', items: { type: 'string' } }, { type: 'null' }],
     example: 'new',
   })
   from: ChangedValue;
 
   @ApiProperty({
-    description: 'The value after the change: text, a number or a boolean, or null',
-    oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }],
-    nullable: true,
+    description: 'The value after the change: text, a number, a boolean, a list of text (tags, in the order added), or null',
+    // null is one of the choices: `nullable` beside a oneOf admits no null in OpenAPI 3.1.
+    oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }, { type: 'array', items: { type: 'string' } }, { type: 'null' }],
     example: 'assigned',
   })
   to: ChangedValue;
@@ -59,8 +60,9 @@ export class RequestChangeResponse implements RequestChange {
     type: 'object',
     additionalProperties: { $ref: getSchemaPath(FieldChangeResponse) },
     description:
-      'The fields that changed, by the names request rows give them (status, assigneeId, priority, departmentId, …), from old to new. ' +
-      'A requester gets only the fields their view of a request shows.',
+      'The fields that changed, by the names request rows give them (status, assigneeId, priority, departmentId, holdReason, ' +
+      'holdNote, heldAt, tags, …), from old to new. A requester gets only the fields their view of a request shows (holdReason ' +
+      'and heldAt, never holdNote or tags).',
     example: { status: { from: 'new', to: 'assigned' }, assigneeId: { from: null, to: 'agent-ann' } },
   })
   changes: Record<string, FieldChangeResponse>;

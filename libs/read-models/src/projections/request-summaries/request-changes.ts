@@ -5,7 +5,8 @@ import type { ReadModelTables, RequestChangeRow, RequestSummaryRow } from '../..
 /**
  * The summary columns a change reports, by the name the API gives them (as
  * queue and list rows name them, libs/read-models/src/queries/request-row.ts),
- * and whether the column holds a 0/1 flag shown as a boolean. A column not
+ * whether the column holds a 0/1 flag shown as a boolean, and whether it
+ * holds a JSON list shown as a list (tags). A column not
  * named here (ranks, days, SLA measurements, risk and breach-due times,
  * revision, last_event_at, which is the change's occurredAt) is the read
  * model's own bookkeeping: a change of it alone is not a change a client sees.
@@ -25,6 +26,11 @@ export const CHANGE_FIELDS = {
   priority: { field: 'priority' },
   tier: { field: 'tier' },
   assignee_id: { field: 'assigneeId' },
+  // The hold: why and since when are the requester's to see; the note is staff's (requester-view.ts leaves it out).
+  hold_reason: { field: 'holdReason' },
+  hold_note: { field: 'holdNote' },
+  held_at: { field: 'heldAt' },
+  tags: { field: 'tags', list: true },
   opened_at: { field: 'openedAt' },
   first_response_due_at: { field: 'firstResponseDueAt' },
   resolution_due_at: { field: 'resolutionDueAt' },
@@ -40,9 +46,9 @@ export const CHANGE_FIELDS = {
   follow_up_request_id: { field: 'followUpRequestId' },
   reopen_count: { field: 'reopenCount' },
   transfer_count: { field: 'transferCount' },
-} as const satisfies { readonly [Column in keyof RequestSummaryRow]?: { field: string; flag?: true } };
+} as const satisfies { readonly [Column in keyof RequestSummaryRow]?: { field: string; flag?: true; list?: true } };
 
-export type ChangedValue = string | number | boolean | null;
+export type ChangedValue = string | number | boolean | string[] | null;
 
 /** A field's value before and after the change (null before a request was opened). */
 export interface FieldChange {
@@ -53,19 +59,30 @@ export interface FieldChange {
 /** What one event changed of a summary, by API field name; empty when it changed no field a client sees. */
 export type SummaryChanges = Record<string, FieldChange>;
 
-function shown(column: keyof typeof CHANGE_FIELDS, row: RequestSummaryRow | undefined): ChangedValue {
-  if (!row) return null;
-  const value = row[column] as ChangedValue;
-  return 'flag' in CHANGE_FIELDS[column] && value !== null ? value === 1 : value;
+type ChangeColumn = keyof typeof CHANGE_FIELDS;
+
+function stored(column: ChangeColumn, row: RequestSummaryRow | undefined): string | number | null {
+  return row ? (row[column] as string | number | null) : null;
 }
 
-/** Pure: the fields of CHANGE_FIELDS that differ between the summary before an event and after it. */
+function shown(column: ChangeColumn, value: string | number | null): ChangedValue {
+  if (value === null) return null;
+  const how = CHANGE_FIELDS[column] as { field: string; flag?: true; list?: true };
+  if (how.flag) return value === 1;
+  if (how.list) return JSON.parse(value as string) as string[];
+  return value;
+}
+
+/**
+ * Pure: the fields of CHANGE_FIELDS that differ between the summary before an event and after it. Columns are
+ * compared as stored (a list as its JSON text, which the projection writes in one form: the tags in the order added).
+ */
 export function summaryChanges(before: RequestSummaryRow | undefined, after: RequestSummaryRow): SummaryChanges {
   const changes: SummaryChanges = {};
-  for (const column of Object.keys(CHANGE_FIELDS) as (keyof typeof CHANGE_FIELDS)[]) {
-    const from = shown(column, before);
-    const to = shown(column, after);
-    if (from !== to) changes[CHANGE_FIELDS[column].field] = { from, to };
+  for (const column of Object.keys(CHANGE_FIELDS) as ChangeColumn[]) {
+    const from = stored(column, before);
+    const to = stored(column, after);
+    if (from !== to) changes[CHANGE_FIELDS[column].field] = { from: shown(column, from), to: shown(column, to) };
   }
   return changes;
 }
