@@ -1,22 +1,26 @@
 import { Controller, Get, Headers, Inject, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { allWorkloads, departmentKnown, departmentWorkload, InvalidRangeError, type WorkloadRange } from '@desk/read-models';
+import { allWorkloads, departmentKnown, departmentWorkload, deskWorkload, InvalidRangeError, type WorkloadRange } from '@desk/read-models';
 import { ApiMinPositionHeader, ApiProblems, BadRequestProblem, IdParam, NotFoundProblem, QUERY_PROBLEMS, Roles } from '@desk/http';
 import { ApiAnswer } from '../http/answer-fields';
-import { WorkloadResponse, WorkloadsResponse } from './workloads.responses';
+import { DeskWorkloadResponse, WorkloadResponse, WorkloadsResponse } from './workloads.responses';
 import { PatternField } from '../http/fields';
 import { FreshReadQuery, FreshReads } from '../read-models/fresh-reads';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 export class WorkloadQuery extends FreshReadQuery {
-  @PatternField(DAY, 'must be a date YYYY-MM-DD', { optional: true, max: 10, description: 'First day of the per-day figures.' })
+  @PatternField(DAY, 'must be a date YYYY-MM-DD', {
+    optional: true,
+    max: 10,
+    description: 'First day of the figures of what happened (default 29 days before `to`).',
+  })
   from?: string;
 
   @PatternField(DAY, 'must be a date YYYY-MM-DD', {
     optional: true,
     max: 10,
-    description: 'Last day of the per-day figures (default today).',
+    description: 'Last day of the figures of what happened (default today, or 29 days after `from`).',
   })
   to?: string;
 }
@@ -34,9 +38,11 @@ export class WorkloadsController {
   @ApiOperation({
     summary: "A department's workload",
     description:
-      'Counts by status, open requests by priority and audience, per-agent load, intake and resolutions per day (from..to, at most 366 days), ' +
-      'first-response and resolution times (median, p90; business and elapsed minutes), SLA compliance per audience, mean satisfaction ' +
-      'of internal and external requesters with poor ratings and their follow-ups, and what its open internal work blocks.',
+      'Its open requests by status, priority and audience and per-agent load; and what happened from..to (at most 366 days, default ' +
+      'the 30 days up to today): intake and resolutions per day, resolved, closed and cancelled counts, first-response and resolution ' +
+      'times (median, p90; business and elapsed minutes), SLA outcomes per audience, mean satisfaction of internal and external ' +
+      'requesters with poor ratings and their follow-ups; and what its open internal work blocks. A request counts in the department ' +
+      'that held it when each thing happened. Reads the open requests and the facts of the range only, whatever the length of history.',
   })
   @ApiAnswer(WorkloadResponse)
   @ApiMinPositionHeader()
@@ -71,6 +77,29 @@ export class WorkloadsController {
       async ({ db, now }) => ({
         departments: await this.answer(() => allWorkloads(db, range(query), now)),
       }),
+    );
+  }
+
+  @Get('workload')
+  @Roles('manager', 'operator', 'analyst')
+  @ApiOperation({
+    summary: 'The whole desk’s workload',
+    description:
+      "The figures of a department's workload over every department together (impact aside): open requests by status, priority, " +
+      'audience and agent, and what happened from..to: intake and resolutions per day, times over all their samples, SLA outcomes, ' +
+      'satisfaction and follow-ups.',
+  })
+  @ApiAnswer(DeskWorkloadResponse)
+  @ApiMinPositionHeader()
+  @ApiProblems(...QUERY_PROBLEMS)
+  async desk(@Query() query: WorkloadQuery, @Headers('x-min-position') minPosition?: string) {
+    const { waitMs: _wait, ...shape } = query;
+    return this.freshReads.answer(
+      `desk-workload\u0000${JSON.stringify(shape)}`,
+      WORKLOAD_PROJECTIONS,
+      query,
+      minPosition,
+      async ({ db, now }) => this.answer(() => deskWorkload(db, range(query), now)),
     );
   }
 

@@ -1,4 +1,4 @@
-import type { DurationFigures, TargetCompliance, Workload } from '@desk/read-models';
+import type { DeskWorkload, DurationFigures, TargetCompliance, Workload } from '@desk/read-models';
 import { Answer } from '../http/answer-fields';
 
 type Times = Workload['times'];
@@ -23,6 +23,7 @@ export class DurationFiguresResponse implements DurationFigures {
   p90Minutes: number | null;
 }
 
+/** First responses or resolutions given within from..to (a request resolved twice counts twice). */
 export class MeasuredDurationsResponse implements MeasuredDurations {
   @Answer.nested(() => DurationFiguresResponse, { description: 'Business minutes: the SLA measure, pauses excluded' })
   business: DurationFiguresResponse;
@@ -32,10 +33,12 @@ export class MeasuredDurationsResponse implements MeasuredDurations {
 }
 
 export class WorkloadTimesResponse implements Times {
-  @Answer.nested(() => MeasuredDurationsResponse)
+  @Answer.nested(() => MeasuredDurationsResponse, { description: 'First responses given within from..to, in minutes from opening' })
   firstResponse: MeasuredDurationsResponse;
 
-  @Answer.nested(() => MeasuredDurationsResponse)
+  @Answer.nested(() => MeasuredDurationsResponse, {
+    description: 'Resolutions within from..to, in minutes from opening (a request reopened and resolved again counts twice)',
+  })
   resolution: MeasuredDurationsResponse;
 }
 
@@ -97,24 +100,25 @@ export class RatingsResponse implements Ratings {
 }
 
 export class FollowUpsResponse implements FollowUps {
-  @Answer.count()
+  @Answer.count({ description: 'Poor ratings given within from..to that no follow-up request has followed up yet' })
   awaiting: number;
 
-  @Answer.count()
+  @Answer.count({ description: 'Follow-up requests open now' })
   open: number;
 
-  @Answer.count()
+  @Answer.count({ description: 'Follow-up requests resolved or cancelled within from..to' })
   done: number;
 }
 
+/** Ratings given within from..to, where the request was when rated. */
 export class SatisfactionFiguresResponse implements Satisfaction {
-  @Answer.nested(() => RatingsResponse)
+  @Answer.nested(() => RatingsResponse, { description: 'Ratings by internal requesters given within from..to' })
   internal: RatingsResponse;
 
-  @Answer.nested(() => RatingsResponse)
+  @Answer.nested(() => RatingsResponse, { description: 'Ratings by external requesters given within from..to' })
   external: RatingsResponse;
 
-  @Answer.count({ description: "Ratings of 1 or 2, each followed up by a request in this department's queue" })
+  @Answer.count({ description: "Ratings of 1 or 2 given within from..to, each followed up by a request in this department's queue" })
   poorRatings: number;
 
   @Answer.nested(() => FollowUpsResponse)
@@ -132,20 +136,22 @@ export class WorkloadImpactResponse implements WorkloadImpact {
   blockedExternalCustomers: number;
 }
 
-export class WorkloadResponse implements Workload {
-  @Answer.id({ example: 'it' })
-  departmentId: string;
-
-  @Answer.string({ nullable: true, example: 'IT' })
-  name: string | null;
-
-  @Answer.time({ description: 'The time the figures were computed against' })
+/**
+ * What GET /workload answers, every department together, and what a department's workload shows of its own: what is
+ * open now, and what happened within from..to up to asOf.
+ */
+export class DeskWorkloadResponse implements DeskWorkload {
+  @Answer.time({ description: 'The time the figures were computed against: facts after it are not counted' })
   asOf: string;
 
   @Answer.count({ description: 'Open requests' })
   open: number;
 
-  @Answer.counts({ description: 'Every request, by status' })
+  @Answer.counts({
+    description:
+      'Open requests by status (new, assigned, in_progress, on_hold); resolved, closed and cancelled: how many were resolved, closed ' +
+      'or cancelled within from..to (a request reopened and resolved again counts twice)',
+  })
   byStatus: Record<string, number>;
 
   @Answer.counts({ example: { high: 1, medium: 2 }, description: 'Open requests, by priority' })
@@ -154,23 +160,41 @@ export class WorkloadResponse implements Workload {
   @Answer.counts({ example: { internal: 2, external: 1 }, description: 'Open requests, by audience' })
   byAudience: Record<string, number>;
 
-  @Answer.count()
+  @Answer.count({ description: 'Open requests without an assignee' })
   unassigned: number;
 
-  @Answer.list(() => AgentLoadResponse)
+  @Answer.list(() => AgentLoadResponse, { description: 'Open requests per assignee, busiest first' })
   agents: AgentLoadResponse[];
 
-  @Answer.list(() => WorkloadDayResponse, { description: 'Intake and resolutions per day, from..to' })
+  @Answer.list(() => WorkloadDayResponse, {
+    description:
+      'Intake and resolutions per day, from..to (days with either), in the local days of the SLA calendar; a request counts ' +
+      'in the department that held it when it was opened, and when it was resolved',
+  })
   days: WorkloadDayResponse[];
 
-  @Answer.nested(() => WorkloadTimesResponse)
+  @Answer.nested(() => WorkloadTimesResponse, {
+    description: 'Medians and p90s interpolated between the closest ranks (the median of an even count is the mean of the two middle ones)',
+  })
   times: WorkloadTimesResponse;
 
-  @Answer.nested(() => SlaComplianceResponse)
+  @Answer.nested(() => SlaComplianceResponse, {
+    description:
+      'Targets settled within from..to: met when reached in time with no breach recorded, breached when reached late or when its ' +
+      'breach was recorded first (once per target, and again for a resolution after a reopening)',
+  })
   sla: SlaComplianceResponse;
 
   @Answer.nested(() => SatisfactionFiguresResponse)
   satisfaction: SatisfactionFiguresResponse;
+}
+
+export class WorkloadResponse extends DeskWorkloadResponse implements Workload {
+  @Answer.id({ example: 'it' })
+  departmentId: string;
+
+  @Answer.string({ nullable: true, example: 'IT' })
+  name: string | null;
 
   @Answer.nested(() => WorkloadImpactResponse, { description: "What the department's open internal work blocks downstream" })
   impact: WorkloadImpactResponse;
