@@ -7,6 +7,7 @@ export * from './runner/projection-runner';
 export * from './projections';
 export * from './queries/sla-state';
 export * from './queries/request-row';
+export * from './queries/as-of';
 export * from './queries/queue.query';
 export * from './queries/request-list.query';
 export * from './queries/workload.query';

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, ReadSide, type AppConfig, type Clock } from '@desk/application';
-import { ReplayCache, type ReadModelDb, type ReadModelStore } from '@desk/read-models';
+import { readModelsAsOf, ReplayCache, type ReadModelDb, type ReadModelQueries, type ReadModelStore } from '@desk/read-models';
 import type { EventStore } from '@desk/event-store';
 import { BadRequestProblem, ProblemError } from '@desk/http';
 import { APP_CONFIG, EVENT_STORE, READ_MODELS } from '../config/tokens';
@@ -35,6 +35,8 @@ export class FreshReadQuery {
  */
 export interface ReadModelView {
   db: ReadModelDb;
+  /** What the query reads: the live tables, or (temporal, as of a time) the same names over their history then. */
+  tables: ReadModelQueries;
   now: Date;
   asOf: Date | null;
 }
@@ -107,17 +109,20 @@ export class FreshReads {
       if (!asOf) throw new BadRequestProblem('asOf: not a valid time', { asOf: 'is not a valid time' });
       if (options.temporal) {
         await this.reflect(projections, query, header);
-        return { db: this.readModels.reader, now: asOf, asOf };
+        const db = this.readModels.reader;
+        return { db, tables: readModelsAsOf(db, asOf), now: asOf, asOf };
       }
       if (query.minPosition !== undefined) {
         throw new BadRequestProblem('asOf replays the log up to a time; minPosition does not apply to it', {
           minPosition: 'not with asOf',
         });
       }
-      return { db: (await this.replays.at(asOf)).reader, now: asOf, asOf: null };
+      const replay = (await this.replays.at(asOf)).reader;
+      return { db: replay, tables: replay, now: asOf, asOf: null };
     }
     await this.reflect(projections, query, header);
-    return { db: this.readModels.reader, now: this.clock.now(), asOf: null };
+    const db = this.readModels.reader;
+    return { db, tables: db, now: this.clock.now(), asOf: null };
   }
 
   async reflect(projections: readonly string[], query: FreshReadQuery, header: string | string[] | undefined): Promise<void> {

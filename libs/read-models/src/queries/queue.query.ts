@@ -1,6 +1,6 @@
 import { sql, type Expression } from 'kysely';
 import type { Audience, Priority, RequestStatus } from '@desk/domain';
-import type { ReadModelDb } from '../store/read-model-store';
+import type { ReadModelQueries } from '../store/read-model-store';
 import { afterKeyset, decodeCursor, encodeCursor } from './cursor';
 import { DUE_EXPRESSION, EFFECTIVE_RANK_EXPRESSION, requestRows, type RequestRow } from './request-row';
 
@@ -33,7 +33,7 @@ export class InvalidCursorError extends Error {}
  * (raised by what the request blocks), then by due time, with keyset
  * pagination so that pages never skip nor repeat a request.
  */
-export async function departmentQueue(db: ReadModelDb, departmentId: string, filter: QueueFilter, now: Date): Promise<QueuePage> {
+export async function departmentQueue(db: ReadModelQueries, departmentId: string, filter: QueueFilter, now: Date): Promise<QueuePage> {
   const rank = EFFECTIVE_RANK_EXPRESSION;
   const due = DUE_EXPRESSION;
   const requestId = sql<string>`r.request_id`;

@@ -1,6 +1,6 @@
 import { sql, type AliasableExpression, type SqlBool } from 'kysely';
 import type { Audience, Priority, RequestStatus } from '@desk/domain';
-import type { ReadModelDb } from '../store/read-model-store';
+import type { ReadModelQueries } from '../store/read-model-store';
 import { decodeCursor, encodeCursor, type CursorValueType } from './cursor';
 import { InvalidCursorError } from './queue.query';
 import { DUE_EXPRESSION, EFFECTIVE_RANK_EXPRESSION, NO_DUE, requestRows, type RequestRow } from './request-row';
@@ -124,7 +124,7 @@ const UPDATED_AT = sql<string>`r.last_event_at`;
  * The list's order alone, on narrow rows (id and sort value), filtered and after the cursor: what a page reads of
  * request_summaries. Its own function so that the query plans of the common shapes can be checked (the specs do).
  */
-export function requestListOrder(db: ReadModelDb, filter: RequestListFilter) {
+export function requestListOrder(db: ReadModelQueries, filter: RequestListFilter) {
   const sort: RequestListSort | 'rank' = filter.matches?.rankOrder ? 'rank' : filter.sort;
   const order: SortOrder = sort === 'rank' ? 'asc' : filter.order;
   const key = sortKey(sort, order);
@@ -143,9 +143,9 @@ export function requestListOrder(db: ReadModelDb, filter: RequestListFilter) {
     last = decoded;
   }
 
-  /** The filtered, ordered, limited query; with `leading`, the lead column equal to that one value. */
-  const branch = (leading?: string | null) => {
-    let query = db.selectFrom('request_summaries as r').select([requestId.as('request_id'), key.expression.as('sort_value')]);
+  /** The filtered, ordered, limited query, from `source`; with `leading`, the lead column equal to that one value. */
+  const branch = (source: ReadModelQueries, leading?: string | null) => {
+    let query = source.selectFrom('request_summaries as r').select([requestId.as('request_id'), key.expression.as('sort_value')]);
     if (key.readsImpact) query = query.leftJoin('impact_nodes as n', 'n.request_id', 'r.request_id');
     if (filter.matches) query = query.innerJoin(filter.matches.matches.as('m'), (join) => join.onRef('m.request_id', '=', 'r.request_id'));
     const isLead = (name: string) => leading !== undefined && lead?.column === name;
@@ -179,17 +179,20 @@ export function requestListOrder(db: ReadModelDb, filter: RequestListFilter) {
   const query =
     lead && lead.values.length > 1 && (lead.column === 'department_id' || lead.column === 'status')
       ? db
-          .selectFrom(
-            lead.values
-              .map((value, index) => db.selectFrom(branch(value).as(`b${index}`)).selectAll())
+          .selectFrom((eb) => {
+            // The branches are subqueries of this one: built from its expression builder, they read the names it
+            // defines (as of a time, its common table expressions) instead of each repeating them, which a union cannot.
+            const inner = eb as unknown as ReadModelQueries;
+            return lead.values
+              .map((value, index) => inner.selectFrom(branch(inner, value).as(`b${index}`)).selectAll())
               .reduce((union, next) => union.unionAll(next))
-              .as('u'),
-          )
+              .as('u');
+          })
           .selectAll()
           .orderBy('u.sort_value', key.direction)
           .orderBy('u.request_id', key.direction)
           .limit(filter.limit + 1)
-      : branch(lead?.values.length === 1 ? lead.values[0] : undefined);
+      : branch(db, lead?.values.length === 1 ? lead.values[0] : undefined);
   return { sort, order, key, query };
 }
 
@@ -201,19 +204,24 @@ export function requestListOrder(db: ReadModelDb, filter: RequestListFilter) {
  * request_id): a page costs the same with a thousand requests or a million.
  */
 export async function requestList(
-  db: ReadModelDb,
+  db: ReadModelQueries,
   filter: RequestListFilter,
   now: Date,
   viewer: 'staff',
 ): Promise<RequestListPage<RequestRow>>;
 export async function requestList(
-  db: ReadModelDb,
+  db: ReadModelQueries,
   filter: RequestListFilter,
   now: Date,
   viewer: 'requester',
 ): Promise<RequestListPage<RequesterRequestRow>>;
-export async function requestList(db: ReadModelDb, filter: RequestListFilter, now: Date, viewer: ListViewer): Promise<RequestListPage>;
-export async function requestList(db: ReadModelDb, filter: RequestListFilter, now: Date, viewer: ListViewer): Promise<RequestListPage> {
+export async function requestList(db: ReadModelQueries, filter: RequestListFilter, now: Date, viewer: ListViewer): Promise<RequestListPage>;
+export async function requestList(
+  db: ReadModelQueries,
+  filter: RequestListFilter,
+  now: Date,
+  viewer: ListViewer,
+): Promise<RequestListPage> {
   const { sort, order, key, query } = requestListOrder(db, filter);
   const ordered = await query.execute();
   const page = ordered.slice(0, filter.limit);

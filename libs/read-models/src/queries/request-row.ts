@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { ReadModelDb } from '../store/read-model-store';
+import type { ReadModelQueries } from '../store/read-model-store';
 import type { RequestSummaryRow } from '../store/read-model-tables';
 import { SLA_COLUMNS, slaView, type SlaView } from './sla-state';
 import { tagsOf } from '../projections/request-summaries/request-summary.evolve';
@@ -101,7 +101,7 @@ export const DUE_EXPRESSION = sql<string>`coalesce(case when n.inherited_deadlin
 export const EFFECTIVE_RANK_EXPRESSION = sql<number>`coalesce(n.effective_rank, r.priority_rank)`;
 
 /** The rows of these requests, in the order given (ids not in the read models are left out), as staff see them. */
-export async function requestRows(db: ReadModelDb, ids: readonly string[], now: Date): Promise<RequestRow[]> {
+export async function requestRows(db: ReadModelQueries, ids: readonly string[], now: Date): Promise<RequestRow[]> {
   if (ids.length === 0) return [];
   const found = await db
     .selectFrom('request_summaries as r')
@@ -160,7 +160,7 @@ export async function requestRows(db: ReadModelDb, ids: readonly string[], now: 
 }
 
 /** The open requests that directly block each of these. */
-async function blockersOf(db: ReadModelDb, ids: readonly string[]): Promise<Map<string, BlockingRequest[]>> {
+async function blockersOf(db: ReadModelQueries, ids: readonly string[]): Promise<Map<string, BlockingRequest[]>> {
   const result = new Map<string, BlockingRequest[]>();
   if (ids.length === 0) return result;
   // Open causes are kept in code, not in SQL: a condition on c.is_open would let the planner start from every open

@@ -1,11 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type QueryCreator, type SqliteDatabase } from 'kysely';
 import { Pool } from 'pg';
 import type { ReadModelTables } from './read-model-tables';
 
 export type ReadModelDb = Kysely<ReadModelTables>;
+
+/** What a query reads through: the live tables (a ReadModelDb), or the same names over their history as of a time (as-of.ts). */
+export type ReadModelQueries = QueryCreator<ReadModelTables>;
 
 /**
  * Where the read models live: an embedded SQLite file by default, PostgreSQL

@@ -9,10 +9,13 @@ export interface ReadModelTables {
   departments: DepartmentRow;
   sla_calendars: SlaCalendarRow;
   request_summaries: RequestSummaryRow;
+  request_versions: RequestVersionRow;
   request_tags: RequestTagRow;
   request_changes: RequestChangeRow;
   impact_nodes: ImpactNodeRow;
   impact_links: ImpactLinkRow;
+  impact_node_versions: ImpactNodeVersionRow;
+  impact_link_versions: ImpactLinkVersionRow;
   request_search: RequestSearchRow;
   request_search_fts: RequestSearchIndexRow;
   customers: CustomerRow;
@@ -114,6 +117,16 @@ export interface RequestSummaryRow {
   reopen_count: number;
   transfer_count: number;
   last_event_at: string;
+}
+
+/**
+ * request-summaries: the history of each summary in business time, one version per change: the summary as it stood
+ * from `valid_from` (the business time of the change, as toISOString writes it) until `valid_to` (the next version's
+ * valid_from; OPEN_END for the current one). As-of queries read the versions valid at their time.
+ */
+export interface RequestVersionRow extends RequestSummaryRow {
+  valid_from: string;
+  valid_to: string;
 }
 
 /**

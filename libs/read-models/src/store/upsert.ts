@@ -77,24 +77,23 @@ export async function rowsByKey<Table extends keyof ReadModelTables, Key extends
   return rowsWhereIn(trx, table, key, values);
 }
 
-/** Rows whose column holds one of the values, in one statement of one parameter whatever their number (so SQLite prepares it once). */
+/**
+ * Rows whose column holds one of the values, in one statement of one parameter whatever their number (so SQLite
+ * prepares it once); with `after`, only those whose other column is above a value.
+ */
 export async function rowsWhereIn<Table extends keyof ReadModelTables>(
   trx: Transaction<ReadModelTables>,
   table: Table,
   column: keyof ReadModelTables[Table] & string,
   values: readonly string[],
+  after?: { column: keyof ReadModelTables[Table] & string; value: string },
 ): Promise<ReadModelTables[Table][]> {
   if (values.length === 0) return [];
-  if (isSqlite(trx)) {
-    return (await trx
-      .selectFrom(table as never)
-      .selectAll()
-      .where(column as never, 'in', sql`(select value from json_each(${JSON.stringify(values)}))` as never)
-      .execute()) as ReadModelTables[Table][];
-  }
-  return (await trx
+  const inValues = isSqlite(trx) ? sql`(select value from json_each(${JSON.stringify(values)}))` : sql`any(${values})`;
+  let query = trx
     .selectFrom(table as never)
     .selectAll()
-    .where(column as never, '=', sql`any(${values})` as never)
-    .execute()) as ReadModelTables[Table][];
+    .where(column as never, isSqlite(trx) ? 'in' : '=', inValues as never);
+  if (after) query = query.where(after.column as never, '>', after.value as never);
+  return (await query.execute()) as ReadModelTables[Table][];
 }

@@ -1,12 +1,13 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { CreateTableBuilder, Kysely, Transaction } from 'kysely';
 import { isEventOf, type BusinessCalendar } from '@desk/domain';
 import type { LoggedEvent } from '../../runner/logged-event';
 import type { Projection } from '../../runner/projection';
-import type { ReadModelTables, RequestSummaryRow } from '../../store/read-model-tables';
-import { rowsByKey, upsertRows } from '../../store/upsert';
+import type { ReadModelTables, RequestSummaryRow, RequestVersionRow } from '../../store/read-model-tables';
+import { rowsByKey, rowsWhereIn, upsertRows } from '../../store/upsert';
 import { takeTurn, turnDue } from '../../runner/event-loop-turns';
 import { evolveRequestSummary, tagsOf, type CalendarLookup } from './request-summary.evolve';
 import { changeRow, createRequestChangesTable } from './request-changes';
+import { VersionTimeline, versionTime } from './request-versions';
 
 const REQUEST_EVENT_TYPES = [
   'RequestOpened',
@@ -41,10 +42,11 @@ export class RequestSummariesProjection implements Projection {
    * 4: request_changes, one row per event that changed a summary's fields (GET /changes streams them).
    * 5: the hold (reason, note, since when) and tags of each request, request_tags to filter by tag, and the indexes
    *    of the request list (GET /requests) by last change, per requester, department, assignee and status.
+   * 6: request_versions, the history of every summary in business time (as-of queries read it instead of a replay).
    */
-  readonly version: number = 5;
+  readonly version: number = 6;
   readonly eventTypes: ReadonlySet<string> = new Set<string>([...REQUEST_EVENT_TYPES, 'DepartmentRegistered', 'ServiceStandardPublished']);
-  readonly tables = ['departments', 'sla_calendars', 'request_summaries', 'request_changes', 'request_tags'] as const;
+  readonly tables = ['departments', 'sla_calendars', 'request_summaries', 'request_versions', 'request_changes', 'request_tags'] as const;
 
   async createTables(db: Kysely<ReadModelTables>): Promise<void> {
     await db.schema
@@ -62,79 +64,12 @@ export class RequestSummariesProjection implements Projection {
       .addColumn('calendar', 'text')
       .addPrimaryKeyConstraint('sla_calendars_pk', ['department_id', 'standard_version'])
       .execute();
-    let table = db.schema
-      .createTable('request_summaries')
-      .ifNotExists()
-      .addColumn('request_id', 'text', (c) => c.primaryKey());
-    const integers: (keyof RequestSummaryRow)[] = [
-      'revision',
-      'exposed_to_external',
-      'is_open',
-      'priority_rank',
-      'first_response_breached',
-      'resolution_breached',
-      'reopen_count',
-      'transfer_count',
-    ];
-    const nullableIntegers: (keyof RequestSummaryRow)[] = [
-      'sla_standard_version',
-      'first_response_minutes',
-      'resolution_minutes',
-      'first_response_within_target',
-      'first_response_elapsed_minutes',
-      'first_response_business_minutes',
-      'resolution_elapsed_minutes',
-      'resolution_business_minutes',
-      'resolution_within_target',
-      'satisfaction_score',
-    ];
-    const texts: (keyof RequestSummaryRow)[] = [
-      'department_id',
-      'requester_id',
-      'audience',
-      'requester_kind',
-      'subject',
-      'channel',
-      'status',
-      'priority',
-      'tier',
-      'opened_at',
-      'opened_day',
-      'last_event_at',
-      'tags',
-    ];
-    const nullableTexts: (keyof RequestSummaryRow)[] = [
-      'category',
-      'assignee_id',
-      'hold_reason',
-      'hold_note',
-      'held_at',
-      'sla_department_id',
-      'first_response_due_at',
-      'resolution_due_at',
-      'first_response_at_risk_at',
-      'resolution_at_risk_at',
-      'clock_stopped_since',
-      'first_response_breach_due_at',
-      'resolution_breach_due_at',
-      'first_responded_at',
-      'resolved_at',
-      'resolved_day',
-      'closed_at',
-      'cancelled_at',
-      'next_due_at',
-      'satisfaction_comment',
-      'rated_at',
-      'follow_up_of',
-      'follow_up_request_id',
-    ];
-    for (const column of integers) table = table.addColumn(column, 'integer', (c) => c.notNull());
-    // Business minutes paused can have fractions (events with seconds): due and risk times move by exactly that.
-    table = table.addColumn('paused_minutes', 'double precision', (c) => c.notNull());
-    for (const column of nullableIntegers) table = table.addColumn(column, 'integer');
-    for (const column of texts) table = table.addColumn(column, 'text', (c) => c.notNull());
-    for (const column of nullableTexts) table = table.addColumn(column, 'text');
-    await table.execute();
+    await summaryColumns(
+      db.schema
+        .createTable('request_summaries')
+        .ifNotExists()
+        .addColumn('request_id', 'text', (c) => c.primaryKey()),
+    ).execute();
     await db.schema
       .createIndex('request_summaries_queue')
       .ifNotExists()
@@ -160,6 +95,29 @@ export class RequestSummariesProjection implements Projection {
     ];
     for (const [name, columns] of listIndexes) {
       await db.schema.createIndex(name).ifNotExists().on('request_summaries').columns(columns).execute();
+    }
+    // Versions are written per change, in any business-time order: the key is the request and when its version starts.
+    await summaryColumns(
+      db.schema
+        .createTable('request_versions')
+        .ifNotExists()
+        .addColumn('request_id', 'text', (c) => c.notNull())
+        .addColumn('valid_from', 'text', (c) => c.notNull())
+        .addColumn('valid_to', 'text', (c) => c.notNull()),
+    )
+      .addPrimaryKeyConstraint('request_versions_pk', ['request_id', 'valid_from'])
+      .execute();
+    // The versions valid at T are those with valid_from <= T < valid_to. Each index leads with what an as-of query
+    // names (a department's open requests, a requester's, a change's time), then valid_to: the index range is the
+    // versions that end after T, checked against valid_from inside the index, so only the rows valid at T are read.
+    const versionIndexes: [string, (keyof RequestVersionRow)[]][] = [
+      ['request_versions_queue', ['department_id', 'is_open', 'valid_to', 'valid_from']],
+      ['request_versions_requester', ['requester_id', 'valid_to', 'valid_from']],
+      ['request_versions_open', ['is_open', 'valid_to', 'valid_from']],
+      ['request_versions_updated', ['last_event_at', 'request_id']],
+    ];
+    for (const [name, columns] of versionIndexes) {
+      await db.schema.createIndex(name).ifNotExists().on('request_versions').columns(columns).execute();
     }
     await db.schema
       .createTable('request_tags')
@@ -201,6 +159,7 @@ export class RequestSummariesProjection implements Projection {
       if (event.type === 'RequestOpened' && typeof event.data.followUpOf === 'string') ids.add(event.data.followUpOf);
     }
     const rows = new Map((await rowsByKey(trx, 'request_summaries', 'request_id', [...ids])).map((row) => [row.request_id, row]));
+    const timelines = await loadTimelines(trx, events);
     const loadedTags = new Map([...rows.values()].map((row) => [row.request_id, row.tags]));
     const changed = new Set<string>();
     const departments: ReadModelTables['departments'][] = [];
@@ -225,12 +184,10 @@ export class RequestSummariesProjection implements Projection {
       const before = rows.get(id);
       const source = { position: event.position, type: event.type, occurredAt: event.metadata.occurredAt };
       let seq = 0;
-      const next = evolveRequestSummary(
-        before,
-        requestEvent,
-        { revision: Number(event.revision), occurredAt: event.metadata.occurredAt },
-        calendarOf,
-      );
+      const facts = { revision: Number(event.revision), occurredAt: event.metadata.occurredAt };
+      const next = evolveRequestSummary(before, requestEvent, facts, calendarOf);
+      const at = versionTime(event.metadata.occurredAt);
+      timelineOf(timelines, id).apply(at, (row) => evolveRequestSummary(row, requestEvent, facts, calendarOf));
       if (next && next !== before) {
         rows.set(id, next);
         changed.add(id);
@@ -241,9 +198,10 @@ export class RequestSummariesProjection implements Projection {
         }
       }
       if (requestEvent.type === 'RequestOpened' && requestEvent.data.followUpOf) {
+        timelineOf(timelines, requestEvent.data.followUpOf).apply(at, (row) => (row ? followedUpBy(row, id) : row));
         const original = rows.get(requestEvent.data.followUpOf);
         if (original && original.follow_up_request_id === null) {
-          const followedUp = { ...original, follow_up_request_id: id };
+          const followedUp = followedUpBy(original, id);
           rows.set(original.request_id, followedUp);
           changed.add(original.request_id);
           const change = changeRow(source, seq, original, followedUp);
@@ -263,9 +221,126 @@ export class RequestSummariesProjection implements Projection {
       trx,
       [...changed].map((id) => rows.get(id)!).filter((row) => row.tags !== (loadedTags.get(row.request_id) ?? '[]')),
     );
+    await upsertRows(
+      trx,
+      'request_versions',
+      ['request_id', 'valid_from'],
+      [...timelines.values()].flatMap((timeline) => timeline.written()),
+    );
     // A change is recorded only when the summary moved, so an event applied twice records none (and its key is its own).
     await upsertRows(trx, 'request_changes', ['position', 'seq'], changes);
   }
+}
+
+/** The columns of a summary, in a table of summaries (request_summaries) or of their versions (request_versions). */
+function summaryColumns<Builder extends ColumnAdder>(table: Builder): Builder {
+  const integers: (keyof RequestSummaryRow)[] = [
+    'revision',
+    'exposed_to_external',
+    'is_open',
+    'priority_rank',
+    'first_response_breached',
+    'resolution_breached',
+    'reopen_count',
+    'transfer_count',
+  ];
+  const nullableIntegers: (keyof RequestSummaryRow)[] = [
+    'sla_standard_version',
+    'first_response_minutes',
+    'resolution_minutes',
+    'first_response_within_target',
+    'first_response_elapsed_minutes',
+    'first_response_business_minutes',
+    'resolution_elapsed_minutes',
+    'resolution_business_minutes',
+    'resolution_within_target',
+    'satisfaction_score',
+  ];
+  const texts: (keyof RequestSummaryRow)[] = [
+    'department_id',
+    'requester_id',
+    'audience',
+    'requester_kind',
+    'subject',
+    'channel',
+    'status',
+    'priority',
+    'tier',
+    'opened_at',
+    'opened_day',
+    'last_event_at',
+    'tags',
+  ];
+  const nullableTexts: (keyof RequestSummaryRow)[] = [
+    'category',
+    'assignee_id',
+    'hold_reason',
+    'hold_note',
+    'held_at',
+    'sla_department_id',
+    'first_response_due_at',
+    'resolution_due_at',
+    'first_response_at_risk_at',
+    'resolution_at_risk_at',
+    'clock_stopped_since',
+    'first_response_breach_due_at',
+    'resolution_breach_due_at',
+    'first_responded_at',
+    'resolved_at',
+    'resolved_day',
+    'closed_at',
+    'cancelled_at',
+    'next_due_at',
+    'satisfaction_comment',
+    'rated_at',
+    'follow_up_of',
+    'follow_up_request_id',
+  ];
+  let builder: ColumnAdder = table;
+  for (const column of integers) builder = builder.addColumn(column, 'integer', (c) => c.notNull());
+  // Business minutes paused can have fractions (events with seconds): due and risk times move by exactly that.
+  builder = builder.addColumn('paused_minutes', 'double precision', (c) => c.notNull());
+  for (const column of nullableIntegers) builder = builder.addColumn(column, 'integer');
+  for (const column of texts) builder = builder.addColumn(column, 'text', (c) => c.notNull());
+  for (const column of nullableTexts) builder = builder.addColumn(column, 'text');
+  return builder as Builder;
+}
+
+type ColumnAdder = CreateTableBuilder<string, string>;
+
+/** The request a follow-up follows up names its first follow-up. */
+function followedUpBy(row: RequestSummaryRow, followUpId: string): RequestSummaryRow {
+  return row.follow_up_request_id === null ? { ...row, follow_up_request_id: followUpId } : row;
+}
+
+/**
+ * The versions the batch's events can change: of each request they touch (a follow-up also touches the request it
+ * follows up), those valid after the earliest business time among the batch's events. In business order that is the
+ * current version of each; an older event brings the versions after it.
+ */
+async function loadTimelines(trx: Transaction<ReadModelTables>, events: readonly LoggedEvent[]): Promise<Map<string, VersionTimeline>> {
+  const ids = new Set<string>();
+  let earliest: string | undefined;
+  for (const event of events) {
+    if (!isEventOf('request', event)) continue;
+    ids.add(event.data.requestId);
+    if (event.type === 'RequestOpened' && typeof event.data.followUpOf === 'string') ids.add(event.data.followUpOf);
+    const at = versionTime(event.metadata.occurredAt);
+    if (earliest === undefined || at < earliest) earliest = at;
+  }
+  const timelines = new Map<string, VersionTimeline>();
+  if (earliest === undefined) return timelines;
+  const loaded = await rowsWhereIn(trx, 'request_versions', 'request_id', [...ids], { column: 'valid_to', value: earliest });
+  const byRequest = new Map<string, RequestVersionRow[]>();
+  for (const version of loaded) byRequest.set(version.request_id, [...(byRequest.get(version.request_id) ?? []), version]);
+  for (const id of ids) timelines.set(id, new VersionTimeline(byRequest.get(id) ?? []));
+  return timelines;
+}
+
+function timelineOf(timelines: Map<string, VersionTimeline>, id: string): VersionTimeline {
+  const timeline = timelines.get(id);
+  if (!timeline) throw new Error(`request ${id}: its versions were not loaded for the batch`);
+  return timeline;
 }
 
 /** request_tags of these rows, replaced by their tags as the rows now list them. */
