@@ -33,33 +33,60 @@ export interface ReceivedChange extends RequestChange {
   id: string;
 }
 
+/** How a follower checks and connects. */
+export interface FollowerOptions {
+  /** Each change's data held to the document. */
+  check?: ChangeCheck;
+}
+
 /**
  * A real EventSource client (the `eventsource` package) following GET /changes with a bearer token: it reconnects
- * by itself, sending Last-Event-ID, as a browser's does.
+ * by itself, sending Last-Event-ID, as a browser's does. Every connection it makes goes through its own fetch, which
+ * records the Last-Event-ID it sent, and which `hold` keeps from reaching the server until `release` (the client's
+ * network down while the server is not).
  */
 export class ChangeFollower {
   readonly changes: ReceivedChange[] = [];
   readonly errors: { code?: number; message?: string }[] = [];
   /** Events whose data the document does not describe. */
   readonly violations: string[] = [];
+  /** The Last-Event-ID header of each connection the client made, in order (undefined: none sent). */
+  readonly lastEventIds: (string | undefined)[] = [];
   opens = 0;
   private readonly source: EventSource;
+  private gate: Promise<void> | null = null;
+  private openGate: (() => void) | null = null;
 
-  constructor(url: string, token: string, check?: ChangeCheck) {
+  constructor(url: string, token: string, options: FollowerOptions = {}) {
     this.source = new EventSource(url, {
-      fetch: (input, init) =>
-        fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), authorization: `Bearer ${token}` } }),
+      fetch: async (input, init) => {
+        const headers = init?.headers as Record<string, string>;
+        await this.gate;
+        this.lastEventIds.push(headers['Last-Event-ID']);
+        return fetch(input, { ...init, headers: { ...headers, authorization: `Bearer ${token}` } });
+      },
     });
     this.source.addEventListener('open', () => this.opens++);
     this.source.addEventListener('error', (event) => this.errors.push({ code: event.code, message: event.message }));
     this.source.addEventListener('change', (event) => {
       try {
-        check?.(event.data as string);
+        options.check?.(event.data as string);
       } catch (error) {
         this.violations.push((error as Error).message);
       }
       this.changes.push({ id: event.lastEventId, ...(JSON.parse(event.data as string) as RequestChange) });
     });
+  }
+
+  /** From now on the client's connections wait (the one it has stays), until release. */
+  hold(): void {
+    this.gate ??= new Promise((resolve) => (this.openGate = resolve));
+  }
+
+  release(): void {
+    this.openGate?.();
+    this.gate = null;
+    this.openGate = null;
   }
 
   get readyState(): number {

@@ -21,7 +21,7 @@ describe('GET /changes', () => {
   }
 
   function follow(query: string, as: Caller = agent()): ChangeFollower {
-    const follower = new ChangeFollower(`${base.replace('[::1]', '127.0.0.1')}/changes${query}`, desk.token(as.sub, as.role), check);
+    const follower = new ChangeFollower(`${base.replace('[::1]', '127.0.0.1')}/changes${query}`, desk.token(as.sub, as.role), { check });
     followers.push(follower);
     return follower;
   }

@@ -21,8 +21,9 @@ export class ApiChild {
     readonly log: () => string,
   ) {}
 
-  static async start(dataDir: string, env: Record<string, string> = {}): Promise<ApiChild> {
-    const port = await freePort();
+  /** `port`: where to listen (a free one when not given); an API restarted on the port it had keeps its clients' URLs. */
+  static async start(dataDir: string, env: Record<string, string> = {}, options: { port?: number } = {}): Promise<ApiChild> {
+    const port = options.port ?? (await freePort());
     const child = spawnApp('api', {
       PORT: String(port),
       HOST: '127.0.0.1',
