@@ -1,8 +1,13 @@
 import { sql, type Expression } from 'kysely';
-import type { ReadModelDb } from '../store/read-model-store';
-import type { ImpactLinkRow, ImpactNodeRow } from '../store/read-model-tables';
+import type { ReadModelDb, ReadModelQueries } from '../store/read-model-store';
+import type { ImpactNodeRow } from '../store/read-model-tables';
+import type { ImpactFigures } from '../projections/impact-chain/impact-closure';
+import { pickState, type ImpactNodeState } from '../projections/impact-chain/impact-node.evolve';
 import { afterKeyset, decodeCursor, encodeCursor, type KeysetKey } from './cursor';
 import { InvalidCursorError } from './queue.query';
+import { impactAsOf, impactGraphAsOf, type ImpactGraphReader } from './impact-as-of.query';
+
+export { blockedDownstreamAsOf, impactAsOf } from './impact-as-of.query';
 
 export interface ImpactRequestView {
   requestId: string;
@@ -43,49 +48,67 @@ export interface ImpactChain {
 
 const MAX_DEPTH = 50;
 
-/** A request's place in the impact chain: what it waits on, what waits on it, and what that means for external customers. */
-export async function impactChain(db: ReadModelDb, requestId: string): Promise<ImpactChain | null> {
-  const root = await db.selectFrom('impact_nodes').selectAll().where('request_id', '=', requestId).executeTakeFirst();
+/**
+ * A request's place in the impact chain: what it waits on, what waits on it, and what that means for external
+ * customers; with `asOf`, as it stood at that business time (from the chain's history, the figures computed then).
+ */
+export async function impactChain(db: ReadModelDb, requestId: string, asOf: Date | null = null): Promise<ImpactChain | null> {
+  const graph = asOf ? impactGraphAsOf(db, asOf) : liveGraph(db);
+  const [root] = await graph.nodes([requestId]);
   if (!root) return null;
-  const effects = await walk(db, root, 'down');
-  const causes = await walk(db, root, 'up');
+  const effects = await walk(graph, root, 'down');
+  const causes = await walk(graph, root, 'up');
+  const figures = await graph.figures([root, ...causes.map((member) => member.node), ...effects.map((member) => member.node)]);
+  const own = figures.get(root.request_id)!;
+  const member = ({ node, ...place }: WalkedMember): ChainMember => ({ ...view(node, figures.get(node.request_id)!), ...place });
   return {
-    request: view(root),
-    causes,
-    effects,
-    externalRequestsAffected: root.blocks_external_requests,
-    externalCustomersAffected: root.blocks_external_customers,
-    inheritedDeadline: root.inherited_deadline,
-    blocksRequests: root.blocks_requests,
-    blocksExposedRequests: root.blocks_exposed_requests,
+    request: view(root, own),
+    causes: causes.map(member),
+    effects: effects.map(member),
+    externalRequestsAffected: own.blocks_external_requests,
+    externalCustomersAffected: own.blocks_external_customers,
+    inheritedDeadline: own.inherited_deadline,
+    blocksRequests: own.blocks_requests,
+    blocksExposedRequests: own.blocks_exposed_requests,
   };
 }
 
+/** The live tables: the figures are the rows' own. */
+function liveGraph(db: ReadModelDb): ImpactGraphReader {
+  const rows = new Map<string, ImpactNodeRow>();
+  return {
+    async nodes(ids) {
+      if (ids.length === 0) return [];
+      const found = await db.selectFrom('impact_nodes').selectAll().where('request_id', 'in', ids).execute();
+      for (const row of found) rows.set(row.request_id, row);
+      return found;
+    },
+    async links(column, ids) {
+      if (ids.length === 0) return [];
+      const other = column === 'cause_id' ? 'effect_id' : 'cause_id';
+      return db.selectFrom('impact_links').selectAll().where(column, 'in', ids).orderBy(other).orderBy(column).execute();
+    },
+    async figures(nodes) {
+      return new Map(nodes.map((node) => [node.request_id, rows.get(node.request_id)!]));
+    },
+  };
+}
+
+interface WalkedMember extends Omit<ChainMember, keyof ImpactRequestView> {
+  node: ImpactNodeState;
+}
+
 /** Breadth first, so each request appears once at its smallest depth. */
-async function walk(db: ReadModelDb, root: ImpactNodeRow, direction: 'up' | 'down'): Promise<ChainMember[]> {
+async function walk(graph: ImpactGraphReader, root: ImpactNodeState, direction: 'up' | 'down'): Promise<WalkedMember[]> {
   const [from, to] = direction === 'down' ? (['cause_id', 'effect_id'] as const) : (['effect_id', 'cause_id'] as const);
-  const members: ChainMember[] = [];
+  const members: WalkedMember[] = [];
   const seen = new Set([root.request_id]);
   const holds = new Map<string, boolean>([[root.request_id, root.is_open === 1]]);
   let frontier = [root.request_id];
   for (let depth = 1; frontier.length > 0 && depth <= MAX_DEPTH; depth++) {
-    const links: ImpactLinkRow[] = await db.selectFrom('impact_links').selectAll().where(from, 'in', frontier).orderBy(to).execute();
+    const links = await graph.links(from, frontier);
     const fresh = links.filter((link) => !seen.has(link[to]));
-    const nodes = new Map(
-      fresh.length === 0
-        ? []
-        : (
-            await db
-              .selectFrom('impact_nodes')
-              .selectAll()
-              .where(
-                'request_id',
-                'in',
-                fresh.map((link) => link[to]),
-              )
-              .execute()
-          ).map((node) => [node.request_id, node]),
-    );
+    const nodes = new Map((await graph.nodes([...new Set(fresh.map((link) => link[to]))])).map((node) => [node.request_id, node]));
     frontier = [];
     for (const link of fresh) {
       const id = link[to];
@@ -95,7 +118,7 @@ async function walk(db: ReadModelDb, root: ImpactNodeRow, direction: 'up' | 'dow
       frontier.push(id);
       const blocking = holds.get(link[from])! && node.is_open === 1;
       holds.set(id, blocking);
-      members.push({ ...view(node), depth, via: link[from], relation: link.relation, blocking });
+      members.push({ node: pickState(node), depth, via: link[from], relation: link.relation, blocking });
     }
   }
   return members;
@@ -122,11 +145,16 @@ const NO_DEADLINE = '9999-12-31T23:59:59.999Z';
  * internal fix unblocks the most external customers), then the external
  * requests, then the earliest inherited deadline. Internal requests raised by
  * customer-facing employees, or blocking theirs, are listed too: they are
- * exposed to external customers even without an explicit link.
+ * exposed to external customers even without an explicit link. With `asOf`, as they stood at that business time.
  */
-export async function impactBlockers(db: ReadModelDb, filter: BlockerFilter): Promise<{ items: Blocker[]; nextCursor: string | null }> {
+export async function impactBlockers(
+  db: ReadModelDb,
+  filter: BlockerFilter,
+  asOf: Date | null = null,
+): Promise<{ items: Blocker[]; nextCursor: string | null }> {
+  const tables: ReadModelQueries = asOf ? impactAsOf(db, asOf) : db;
   const deadline = sql<string>`coalesce(inherited_deadline, ${NO_DEADLINE})`;
-  let query = db
+  let query = tables
     .selectFrom('impact_nodes')
     .selectAll()
     .select(deadline.as('sort_deadline'))
@@ -156,7 +184,7 @@ export async function impactBlockers(db: ReadModelDb, filter: BlockerFilter): Pr
   const last = page[page.length - 1];
   return {
     items: page.map((row) => ({
-      ...view(row),
+      ...view(row, row),
       blocksExternalCustomers: row.blocks_external_customers,
       blocksExternalRequests: row.blocks_external_requests,
       blocksExposedRequests: row.blocks_exposed_requests,
@@ -177,7 +205,7 @@ export async function impactBlockers(db: ReadModelDb, filter: BlockerFilter): Pr
   };
 }
 
-function view(node: ImpactNodeRow): ImpactRequestView {
+function view(node: ImpactNodeState, figures: ImpactFigures): ImpactRequestView {
   return {
     requestId: node.request_id,
     subject: node.subject,
@@ -188,7 +216,7 @@ function view(node: ImpactNodeRow): ImpactRequestView {
     status: node.status,
     open: node.is_open === 1,
     priority: node.priority,
-    effectivePriority: node.effective_priority,
+    effectivePriority: figures.effective_priority,
     resolutionDueAt: node.resolution_due_at,
   };
 }

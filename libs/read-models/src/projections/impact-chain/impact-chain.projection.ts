@@ -3,6 +3,7 @@ import { isEventOf } from '@desk/domain';
 import type { LoggedEvent } from '../../runner/logged-event';
 import type { Projection } from '../../runner/projection';
 import type { ImpactLinkRow, ImpactNodeRow, ReadModelTables } from '../../store/read-model-tables';
+import { ImpactHistory } from './impact-history';
 import { rowsByKey, rowsWhereIn, upsertRows } from '../../store/upsert';
 import { takeTurn, turnDue } from '../../runner/event-loop-turns';
 import { impactFigures, type ImpactFigures } from './impact-closure';
@@ -13,13 +14,19 @@ import { changesImpact, evolveImpactNode, IMPACT_NODE_EVENT_TYPES } from './impa
  * between them, and for each request what it transitively blocks (external
  * requests and customers, the earliest external due time downstream, the
  * effective priority). A change to a node or a link recomputes that node and
- * everything upstream of it, within the batch's transaction.
+ * everything upstream of it, within the batch's transaction. Beside them, the
+ * history in business time of the nodes' own states and of the links
+ * (impact-history.ts), which as-of queries read.
  */
 export class ImpactChainProjection implements Projection {
   readonly name = 'impact-chain';
-  readonly version: number = 1;
+  /**
+   * 2: impact_node_versions and impact_link_versions, the history of the nodes' states and of the links in business
+   * time (as-of queries compute the transitive figures from it instead of replaying the log).
+   */
+  readonly version: number = 2;
   readonly eventTypes: ReadonlySet<string> = new Set<string>([...IMPACT_NODE_EVENT_TYPES, 'ImpactLinked', 'ImpactUnlinked']);
-  readonly tables = ['impact_nodes', 'impact_links'] as const;
+  readonly tables = ['impact_nodes', 'impact_links', 'impact_node_versions', 'impact_link_versions'] as const;
 
   async createTables(db: Kysely<ReadModelTables>): Promise<void> {
     await db.schema
@@ -61,6 +68,7 @@ export class ImpactChainProjection implements Projection {
       .addPrimaryKeyConstraint('impact_links_pk', ['cause_id', 'effect_id'])
       .execute();
     await db.schema.createIndex('impact_links_effect').ifNotExists().on('impact_links').column('effect_id').execute();
+    await ImpactHistory.createTables(db);
   }
 
   async apply(trx: Transaction<ReadModelTables>, events: LoggedEvent[]): Promise<void> {
@@ -69,9 +77,11 @@ export class ImpactChainProjection implements Projection {
     const nodes = new Map((await rowsByKey(trx, 'impact_nodes', 'request_id', [...ids])).map((row) => [row.request_id, row]));
     const changedNodes = new Set<string>();
     const dirty = new Set<string>();
+    const history = await ImpactHistory.load(trx, events);
 
     for (const event of events) {
       if (turnDue()) await takeTurn();
+      history.apply(event);
       if (event.type === 'ImpactLinked' || event.type === 'ImpactUnlinked') {
         const impact = event;
         // Link changes are written in order with the node changes around them, so the graph walks below see them.
@@ -105,6 +115,7 @@ export class ImpactChainProjection implements Projection {
     }
     await this.flush(trx, nodes, changedNodes);
     if (dirty.size > 0) await this.recompute(trx, dirty);
+    await history.write(trx);
   }
 
   private async flush(trx: Transaction<ReadModelTables>, nodes: Map<string, ImpactNodeRow>, changed: Set<string>): Promise<void> {

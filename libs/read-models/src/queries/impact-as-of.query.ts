@@ -1,0 +1,212 @@
+import { sql, type RawBuilder } from 'kysely';
+import { PRIORITIES } from '@desk/domain';
+import type { ReadModelDb, ReadModelQueries } from '../store/read-model-store';
+import type { ImpactLinkRow, ImpactNodeRow } from '../store/read-model-tables';
+import { isSqlite } from '../store/upsert';
+import type { ImpactFigures } from '../projections/impact-chain/impact-closure';
+import type { ImpactNodeState } from '../projections/impact-chain/impact-node.evolve';
+import { blockedDownstreamQuery } from './workload.query';
+
+/** What a walk along the impact chain reads: the live tables, or the history as of a time. */
+export interface ImpactGraphReader {
+  nodes(ids: readonly string[]): Promise<ImpactNodeState[]>;
+  /** Links whose `column` is one of the ids, by the other end, then by this one (so a walk is the same on every store). */
+  links(column: 'cause_id' | 'effect_id', ids: readonly string[]): Promise<ImpactLinkRow[]>;
+  /** What each of the requests transitively blocks. */
+  figures(nodes: readonly ImpactNodeState[]): Promise<Map<string, ImpactFigures>>;
+}
+
+const STATE_COLUMNS = [
+  'request_id',
+  'revision',
+  'department_id',
+  'requester_id',
+  'audience',
+  'exposed_to_external',
+  'subject',
+  'status',
+  'is_open',
+  'priority',
+  'priority_rank',
+  'resolution_due_at',
+] as const;
+
+/** The impact chain as it stood at a business time: node states and links from their versions valid then, figures computed. */
+export function impactGraphAsOf(db: ReadModelDb, asOf: Date): ImpactGraphReader {
+  const at = asOf.toISOString();
+  return {
+    async nodes(ids) {
+      if (ids.length === 0) return [];
+      return db
+        .selectFrom('impact_node_versions')
+        .select(STATE_COLUMNS)
+        .where('request_id', 'in', ids)
+        .where('valid_from', '<=', at)
+        .where('valid_to', '>', at)
+        .execute();
+    },
+    async links(column, ids) {
+      if (ids.length === 0) return [];
+      const other = column === 'cause_id' ? 'effect_id' : 'cause_id';
+      return db
+        .selectFrom('impact_link_versions')
+        .select(['cause_id', 'effect_id', 'relation', 'linked_at'])
+        .where(column, 'in', ids)
+        .where('valid_from', '<=', at)
+        .where('valid_to', '>', at)
+        .orderBy(other)
+        .orderBy(column)
+        .execute();
+    },
+    async figures(nodes) {
+      const open = nodes.filter((node) => node.is_open === 1).map((node) => node.request_id);
+      const rows = open.length === 0 ? [] : (await figuresOf(db, at, open).execute(db)).rows;
+      const computed = new Map(rows.map((row) => [row.root_id, row]));
+      return new Map(nodes.map((node) => [node.request_id, figuresOfNode(node, computed.get(node.request_id))]));
+    },
+  };
+}
+
+interface FiguresRow {
+  root_id: string;
+  blocks_requests: number;
+  blocks_external_requests: number;
+  blocks_external_customers: number;
+  blocks_exposed_requests: number;
+  min_rank: number;
+  inherited_deadline: string | null;
+}
+
+function figuresOfNode(node: ImpactNodeState, row: FiguresRow | undefined): ImpactFigures {
+  const rank = row && Number(row.min_rank) < node.priority_rank ? Number(row.min_rank) : node.priority_rank;
+  return {
+    effective_priority: PRIORITIES[Math.max(0, Math.min(PRIORITIES.length - 1, rank))],
+    effective_rank: rank,
+    blocks_requests: Number(row?.blocks_requests ?? 0),
+    blocks_external_requests: Number(row?.blocks_external_requests ?? 0),
+    blocks_external_customers: Number(row?.blocks_external_customers ?? 0),
+    blocks_exposed_requests: Number(row?.blocks_exposed_requests ?? 0),
+    inherited_deadline: row?.inherited_deadline ?? null,
+  };
+}
+
+/** A version valid at the time: valid_from <= at < valid_to. */
+function validAt(alias: string, at: string): RawBuilder<unknown> {
+  return sql`${sql.ref(`${alias}.valid_from`)} <= ${at} and ${sql.ref(`${alias}.valid_to`)} > ${at}`;
+}
+
+/**
+ * The common table expressions of the figures as of a time (impact-closure.ts's, over the versions valid then):
+ * `impact_reach(root_id, request_id)`, each open request (of `roots`, or every one) with each open request it
+ * reaches through links valid then, once each whatever the paths; and `impact_figures`, per root, what it blocks.
+ */
+function figuresExpressions(db: ReadModelDb, at: string, roots: readonly string[] | null) {
+  const rootFilter =
+    roots === null
+      ? sql``
+      : isSqlite(db)
+        ? sql`and c.request_id in (select value from json_each(${JSON.stringify(roots)}))`
+        : sql`and c.request_id = any(${roots})`;
+  const reach = sql<{ root_id: string; request_id: string }>`
+    select l.cause_id, l.effect_id
+      from impact_node_versions c
+      join impact_link_versions l on l.cause_id = c.request_id and ${validAt('l', at)}
+      join impact_node_versions e on e.request_id = l.effect_id and ${validAt('e', at)}
+     where c.is_open = 1 and ${validAt('c', at)} and e.is_open = 1 ${rootFilter}
+    union
+    select r.root_id, l.effect_id
+      from impact_reach r
+      join impact_link_versions l on l.cause_id = r.request_id and ${validAt('l', at)}
+      join impact_node_versions e on e.request_id = l.effect_id and ${validAt('e', at)}
+     where e.is_open = 1`;
+  // A cycle of links valid at one time (possible in business time, never in the log's order) does not count the root.
+  const figures = sql<FiguresRow>`
+    select r.root_id,
+           cast(count(*) as integer) as blocks_requests,
+           cast(sum(case when n.audience = 'external' then 1 else 0 end) as integer) as blocks_external_requests,
+           cast(count(distinct case when n.audience = 'external' then n.requester_id end) as integer) as blocks_external_customers,
+           cast(sum(case when n.audience <> 'external' and n.exposed_to_external = 1 then 1 else 0 end) as integer) as blocks_exposed_requests,
+           min(n.priority_rank) as min_rank,
+           min(case when n.audience = 'external' then n.resolution_due_at end) as inherited_deadline
+      from impact_reach r
+      join impact_node_versions n on n.request_id = r.request_id and ${validAt('n', at)}
+     where r.request_id <> r.root_id
+     group by r.root_id`;
+  return { reach, figures };
+}
+
+function figuresOf(db: ReadModelDb, at: string, roots: readonly string[]): RawBuilder<FiguresRow> {
+  const { reach, figures } = figuresExpressions(db, at, roots);
+  return sql<FiguresRow>`with recursive impact_reach(root_id, request_id) as (${reach}) ${figures}`;
+}
+
+/**
+ * The impact chain's tables as they stood at a business time, under their live names: `impact_nodes` is each
+ * request's state valid then with the figures computed from the links and states valid then, `impact_links` the
+ * links valid then. The live queries read them unchanged. Not materialized: the queries' own conditions reach the
+ * history's indexes.
+ */
+export function impactAsOf(db: ReadModelDb, asOf: Date): ReadModelQueries {
+  const at = asOf.toISOString();
+  const { reach, figures } = figuresExpressions(db, at, null);
+  const effectiveRank = sql`case when f.min_rank is not null and f.min_rank < n.priority_rank then f.min_rank else n.priority_rank end`;
+  const priorityOf = sql.join(
+    PRIORITIES.map((priority, rank) =>
+      rank === PRIORITIES.length - 1
+        ? sql`else ${sql.lit(priority)}`
+        : sql`when ${effectiveRank} <= ${sql.lit(rank)} then ${sql.lit(priority)}`,
+    ),
+    sql` `,
+  );
+  const nodes = sql<ImpactNodeRow>`
+    select ${sql.join(STATE_COLUMNS.map((column) => sql.ref(`n.${column}`)))},
+           case ${priorityOf} end as effective_priority,
+           ${effectiveRank} as effective_rank,
+           coalesce(f.blocks_requests, 0) as blocks_requests,
+           coalesce(f.blocks_external_requests, 0) as blocks_external_requests,
+           coalesce(f.blocks_external_customers, 0) as blocks_external_customers,
+           coalesce(f.blocks_exposed_requests, 0) as blocks_exposed_requests,
+           f.inherited_deadline
+      from impact_node_versions n
+      left join impact_figures f on f.root_id = n.request_id
+     where ${validAt('n', at)}`;
+  const links = sql<ImpactLinkRow>`
+    select cause_id, effect_id, relation, linked_at from impact_link_versions l where ${validAt('l', at)}`;
+  const withHistory = db
+    .withRecursive('impact_reach(root_id, request_id)', () => parenthesized(reach))
+    .with('impact_figures', () => parenthesized(figures))
+    .with(
+      (cte) => cte('impact_nodes').notMaterialized(),
+      () => parenthesized(nodes),
+    )
+    .with(
+      (cte) => cte('impact_links').notMaterialized(),
+      () => parenthesized(links),
+    );
+  return withHistory as unknown as ReadModelQueries;
+}
+
+/** Kysely writes a raw expression as it is: a common table expression's body needs its parentheses. */
+function parenthesized<Row>(body: RawBuilder<Row>): RawBuilder<Row> {
+  return sql<Row>`(${body})`;
+}
+
+/**
+ * The impact figure of a department's workload (workload.query.ts's blockedDownstreamQuery) as it stood at a
+ * business time: the same query over the impact chain's tables as of then.
+ */
+export async function blockedDownstreamAsOf(
+  db: ReadModelDb,
+  departmentId: string,
+  asOf: Date,
+): Promise<{ blockingRequests: number; blockedExternalRequests: number; blockedExternalCustomers: number }> {
+  const row = await impactAsOf(db, asOf)
+    .selectFrom(parenthesized(blockedDownstreamQuery(departmentId)).as('impact'))
+    .selectAll()
+    .executeTakeFirst();
+  return {
+    blockingRequests: Number(row?.blocking ?? 0),
+    blockedExternalRequests: Number(row?.external_requests ?? 0),
+    blockedExternalCustomers: Number(row?.external_customers ?? 0),
+  };
+}
