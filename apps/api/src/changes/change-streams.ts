@@ -85,6 +85,13 @@ export class ChangeStreams implements OnModuleDestroy {
     return this.open.size;
   }
 
+  /** Bytes the open streams hold in this process, written and not yet taken by the socket (each stream bounds its own). */
+  get bufferedBytes(): number {
+    let bytes = 0;
+    for (const stream of this.open) bytes += stream.buffered;
+    return bytes;
+  }
+
   private release(stream: ChangeStream): void {
     if (!this.open.delete(stream)) return;
     const held = (this.perSubject.get(stream.subject) ?? 1) - 1;
@@ -102,9 +109,11 @@ export class ChangeStreams implements OnModuleDestroy {
 
 /**
  * One client's stream: first the changes after its cursor read from request_changes in pages (at the pace the
- * client reads them: a page is read only once the previous one left the socket's buffer), then, once caught up, the
- * changes the feed hands out. Whenever the client falls behind (the socket's buffer full) it goes back to reading
- * pages itself, so a slow client never makes the API buffer more than a page for it.
+ * client reads them), then, once caught up, the changes the feed hands out. No change is written while the socket's
+ * buffer is full (past its high-water mark): the stream waits for it to drain and then reads on from its cursor, so
+ * a slow client makes the API hold at most the high-water mark and one change for it. A client that takes nothing for
+ * a whole keep-alive interval while changes wait for it (gone without a reset, or not reading) has its stream closed:
+ * it frees its place, and a client that comes back resumes with Last-Event-ID and misses nothing.
  */
 export class ChangeStream implements ChangeSubscriber {
   readonly subject: string;
@@ -113,6 +122,8 @@ export class ChangeStream implements ChangeSubscriber {
   private live = false;
   private closed = false;
   private keepAlive: NodeJS.Timeout | null = null;
+  /** What waited in the buffer at the last keep-alive tick that found it full (null: it was not). */
+  private waitingAtTick: number | null = null;
   /** Wakes the run loop: the client fell behind, or the stream closed. */
   private wake: (() => void) | null = null;
 
@@ -142,11 +153,30 @@ export class ChangeStream implements ChangeSubscriber {
     });
     this.cursor ??= this.feed.position;
     response.write(`retry: ${RECONNECT_MS}\n: changes after ${changeId(positionOf(this.cursor))}\n\n`);
-    this.keepAlive = setInterval(() => {
-      // Nothing is added to a buffer the client is not emptying.
-      if (!this.closed && !response.writableNeedDrain) response.write(': keep-alive\n\n');
-    }, this.keepAliveMs);
+    this.keepAlive = setInterval(() => this.tick(response), this.keepAliveMs);
     void this.run();
+  }
+
+  /** Bytes written to this stream's answer that its socket has not taken yet. */
+  get buffered(): number {
+    return this.response?.writableLength ?? 0;
+  }
+
+  /** Every keep-alive interval: a comment when idle, nothing added to a full buffer, and the end of a stalled client. */
+  private tick(response: ServerResponse): void {
+    if (this.closed) return;
+    if (!response.writableNeedDrain) {
+      this.waitingAtTick = null;
+      response.write(': keep-alive\n\n');
+      return;
+    }
+    const waiting = response.writableLength;
+    if (this.waitingAtTick !== null && waiting >= this.waitingAtTick) {
+      // Not a byte taken since the last tick.
+      this.close();
+      return;
+    }
+    this.waitingAtTick = waiting;
   }
 
   /** Ends the stream from this side (shutdown). */
@@ -197,8 +227,16 @@ export class ChangeStream implements ChangeSubscriber {
       const rows = await changesAfter(this.readModels.reader, this.cursor!, this.request.filter, CHANGES_PAGE);
       if (this.closed) return;
       let flowing = true;
-      for (const row of rows) if (isAfter(row, this.cursor!)) flowing = this.send(row) && flowing;
-      if (!flowing) await this.drained();
+      for (const row of rows) {
+        if (!isAfter(row, this.cursor!)) continue;
+        flowing = this.send(row);
+        // The rest of the page is read again from the cursor once the client has taken what was sent.
+        if (!flowing) break;
+      }
+      if (!flowing) {
+        await this.drained();
+        continue;
+      }
       if (rows.length === CHANGES_PAGE || this.closed) continue;
       // Every change up to what the feed had handed out before this read was committed before it, so the read saw
       // it; if the feed has handed out nothing since, what it hands out from now on is exactly what follows.
