@@ -38,8 +38,8 @@ export class ImpactController {
   @ApiMinPositionHeader()
   @ApiProblems(...QUERY_PROBLEMS)
   async chain(@Param('id', IdParam) id: string, @Query() query: FreshReadQuery, @Headers('x-min-position') minPosition?: string) {
-    const { db } = await this.freshReads.view(IMPACT, query, minPosition);
-    const chain = await impactChain(db, id);
+    const { db, asOf } = await this.freshReads.view(IMPACT, query, minPosition, { temporal: true });
+    const chain = await impactChain(db, id, asOf);
     if (!chain) throw new NotFoundProblem(`no request ${id}`);
     return chain;
   }
@@ -55,13 +55,17 @@ export class ImpactController {
   @ApiMinPositionHeader()
   @ApiProblems(...QUERY_PROBLEMS)
   async blockers(@Query() query: BlockersQuery, @Headers('x-min-position') minPosition?: string) {
-    const { db } = await this.freshReads.view(IMPACT, query, minPosition);
+    const { db, asOf } = await this.freshReads.view(IMPACT, query, minPosition, { temporal: true });
     try {
-      return await impactBlockers(db, {
-        departmentId: query.departmentId,
-        limit: query.limit ?? 50,
-        cursor: query.cursor,
-      });
+      return await impactBlockers(
+        db,
+        {
+          departmentId: query.departmentId,
+          limit: query.limit ?? 50,
+          cursor: query.cursor,
+        },
+        asOf,
+      );
     } catch (error) {
       if (error instanceof InvalidCursorError) throw new BadRequestProblem(error.message, { cursor: 'is not a cursor of this list' });
       throw error;
