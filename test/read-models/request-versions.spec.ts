@@ -4,6 +4,9 @@ import type { RequestCommand } from '@desk/domain';
 import type { DeskHistory } from '@desk/application/testing/desk-history';
 import {
   allProjections,
+  departmentQueue,
+  requestList,
+  type RequestListFilter,
   openSqlite,
   readModelsAsOf,
   type ReadModelQueries,
@@ -102,6 +105,7 @@ describeOnEveryReadModelStore('request versions', (open) => {
                   history.events.filter((event) => occurredBy(event, asOf)),
                 );
                 await expectSameAnswers(readModelsAsOf(live.reader, asOf), replay.reader);
+                await expectSamePages(readModelsAsOf(live.reader, asOf), replay.reader, asOf);
               } finally {
                 await replay.close();
               }
@@ -128,6 +132,7 @@ const TAGS = ['vip', 'outage'];
 type Step =
   | { kind: 'open'; request: number; requester: number; department: number }
   | { kind: 'followUp'; request: number; of: number }
+  | { kind: 'link'; request: number; effect: number; unlink: boolean }
   | { kind: 'command'; request: number; command: number; argument: number };
 
 interface Plan {
@@ -158,6 +163,12 @@ const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
     department: fc.nat(DEPARTMENTS.length - 1),
   }),
   fc.record({ kind: fc.constant('followUp' as const), request: fc.nat(REQUESTS.length - 1), of: fc.nat(REQUESTS.length - 1) }),
+  fc.record({
+    kind: fc.constant('link' as const),
+    request: fc.nat(REQUESTS.length - 1),
+    effect: fc.nat(REQUESTS.length - 1),
+    unlink: fc.boolean(),
+  }),
   fc.record({
     kind: fc.constant('command' as const),
     request: fc.nat(REQUESTS.length - 1),
@@ -209,7 +220,10 @@ function generatedHistory(plan: Plan): DeskHistory {
     try {
       if (step.kind === 'open') history.open(id, REQUESTERS[step.requester], DEPARTMENTS[step.department]);
       else if (step.kind === 'followUp') history.request(id, followUp(id, REQUESTS[step.of], 'eva', 'it'), SYSTEM);
-      else {
+      else if (step.kind === 'link') {
+        if (step.unlink) history.unlink(id, REQUESTS[step.effect]);
+        else history.link(id, REQUESTS[step.effect]);
+      } else {
         const { command, byRequester } = COMMANDS[step.command](step.argument);
         if (command === 'assign') history.assign(id);
         else if (command === 'work') history.work(id);
@@ -238,6 +252,27 @@ async function expectSameAnswers(temporal: ReadModelQueries, replay: ReadModelQu
   const withoutValidity = (rows: (RequestSummaryRow & { valid_from?: string; valid_to?: string })[]) =>
     rows.map(({ valid_from: _from, valid_to: _to, ...row }) => row);
   expect(withoutValidity(await summaries(temporal))).toEqual(await summaries(replay));
+}
+
+/** Every department's queue and the list's common shapes, as of the time, read both ways. */
+async function expectSamePages(temporal: ReadModelQueries, replay: ReadModelQueries, asOf: Date): Promise<void> {
+  for (const departmentId of DEPARTMENTS) {
+    const filter = { limit: 100 };
+    expect(await departmentQueue(temporal, departmentId, filter, asOf)).toEqual(await departmentQueue(replay, departmentId, filter, asOf));
+  }
+  const lists: Omit<RequestListFilter, 'limit' | 'sort' | 'order'>[] = [
+    {},
+    { requesterId: 'olga' },
+    { departmentIds: ['it', 'shop'] },
+    { statuses: ['resolved', 'closed', 'cancelled'] },
+    { tag: 'vip' },
+  ];
+  for (const shape of lists) {
+    for (const sort of ['updatedAt', 'openedAt', 'dueAt'] as const) {
+      const filter: RequestListFilter = { ...shape, sort, order: 'desc', limit: 100 };
+      expect(await requestList(temporal, filter, asOf, 'staff')).toEqual(await requestList(replay, filter, asOf, 'staff'));
+    }
+  }
 }
 
 async function allVersions(store: ReadModelStore): Promise<unknown[]> {

@@ -69,10 +69,10 @@ export class QueuesController {
         ['request-summaries', 'impact-chain', 'directory'],
         query,
         minPosition,
-        async ({ db, now }) => {
-          if (!(await departmentKnown(db, departmentId))) throw new NotFoundProblem(`no department ${departmentId}`);
+        async ({ tables, now, asOf }) => {
+          if (!(await departmentKnown(tables, departmentId, asOf))) throw new NotFoundProblem(`no department ${departmentId}`);
           return departmentQueue(
-            db,
+            tables,
             departmentId,
             {
               statuses: split<RequestStatus>(query.status),
@@ -86,6 +86,7 @@ export class QueuesController {
             now,
           );
         },
+        { temporal: true },
       );
     } catch (error) {
       if (error instanceof InvalidCursorError) throw new BadRequestProblem(error.message, { cursor: 'is not a cursor of this queue' });

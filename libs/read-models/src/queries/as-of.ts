@@ -1,27 +1,26 @@
 import { sql } from 'kysely';
 import type { ReadModelDb, ReadModelQueries } from '../store/read-model-store';
-import type { ReadModelTables } from '../store/read-model-tables';
 import { isSqlite } from '../store/upsert';
+import { impactAsOf } from './impact-as-of.query';
 
 type TagRow = { request_id: string; tag: string };
 
 /**
  * The read models as they stood at a business time, under the names of the live tables: each is a common table
- * expression over its history (the versions valid at `asOf`, the departments, customers and agents registered by then), so the live
- * queries read the past unchanged, through indexes on the history, with no replay of the log. Not materialized:
- * each query's own conditions reach the history tables' indexes.
+ * expression over its history (the summaries' versions valid at `asOf`, their tags, and the impact chain then), so
+ * the live queries read the past unchanged, through indexes on the history, with no replay of the log. Not
+ * materialized: each query's own conditions reach the history tables' indexes.
+ *
+ * The directory (names of departments, customers, agents) is read as it is now: it keeps no history, and a
+ * query's rows name only entries that were registered before the requests they show were opened or assigned.
  */
 export function readModelsAsOf(db: ReadModelDb, asOf: Date): ReadModelQueries {
   const at = asOf.toISOString();
-  const sqlite = isSqlite(db);
   const valid = sql`v.valid_from <= ${at} and v.valid_to > ${at}`;
-  const tagsOfVersions = sqlite
+  const tagsOfVersions = isSqlite(db)
     ? sql<TagRow>`(select v.request_id, t.value as tag from request_versions v, json_each(v.tags) t where ${valid})`
     : sql<TagRow>`(select v.request_id, t.tag from request_versions v, jsonb_array_elements_text(v.tags::jsonb) as t(tag) where ${valid})`;
-  // The live table under the name its expression hides: SQLite reads an unqualified name inside as the expression itself.
-  const registeredBy = <Table extends 'departments' | 'customers' | 'agents'>(table: Table) =>
-    sql<ReadModelTables[Table]>`(select * from ${sql.table(sqlite ? `main.${table}` : table)} where registered_at <= ${at})`;
-  const withHistory = db
+  return impactAsOf(db, asOf)
     .with(
       (cte) => cte('request_summaries').notMaterialized(),
       // A version's last change is never after its start: the bound lets the list's order by last change start at T.
@@ -36,18 +35,5 @@ export function readModelsAsOf(db: ReadModelDb, asOf: Date): ReadModelQueries {
     .with(
       (cte) => cte('request_tags').notMaterialized(),
       () => tagsOfVersions,
-    )
-    .with(
-      (cte) => cte('departments').notMaterialized(),
-      () => registeredBy('departments'),
-    )
-    .with(
-      (cte) => cte('customers').notMaterialized(),
-      () => registeredBy('customers'),
-    )
-    .with(
-      (cte) => cte('agents').notMaterialized(),
-      () => registeredBy('agents'),
-    );
-  return withHistory as unknown as ReadModelQueries;
+    ) as unknown as ReadModelQueries;
 }

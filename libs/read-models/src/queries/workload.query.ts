@@ -53,13 +53,21 @@ export interface WorkloadRange {
 
 const MAX_DAYS = 366;
 
-export class InvalidRangeError extends Error {}
+/** A from..to the workload cannot answer, naming the query parameter at fault (from when it is the two together). */
+export class InvalidRangeError extends Error {
+  constructor(
+    readonly field: 'from' | 'to',
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
-/** Whether the read models know the department (registered, as far as they have come). */
-export async function departmentKnown(db: ReadModelQueries, departmentId: string): Promise<boolean> {
-  return (
-    (await db.selectFrom('departments').select('department_id').where('department_id', '=', departmentId).executeTakeFirst()) !== undefined
-  );
+/** Whether the read models know the department (registered, as far as they have come; with asOf, registered by then). */
+export async function departmentKnown(db: ReadModelQueries, departmentId: string, asOf: Date | null = null): Promise<boolean> {
+  let query = db.selectFrom('departments').select('department_id').where('department_id', '=', departmentId);
+  if (asOf) query = query.where('registered_at', '<=', asOf.toISOString());
+  return (await query.executeTakeFirst()) !== undefined;
 }
 
 /**
@@ -392,7 +400,7 @@ function dayRange(range: WorkloadRange, now: Date): { from: string; to: string }
   const day = /^\d{4}-\d{2}-\d{2}$/;
   for (const [name, value] of Object.entries(range)) {
     if (value !== undefined && (!day.test(value) || !DateTime.fromISO(value, { zone: 'utc' }).isValid)) {
-      throw new InvalidRangeError(`${name}: expected a date YYYY-MM-DD, got ${JSON.stringify(value)}`);
+      throw new InvalidRangeError(name === 'to' ? 'to' : 'from', `${name}: expected a date YYYY-MM-DD, got ${JSON.stringify(value)}`);
     }
   }
   const to =
@@ -402,9 +410,9 @@ function dayRange(range: WorkloadRange, now: Date): { from: string; to: string }
       : DateTime.fromJSDate(now, { zone: 'utc' })
     ).toISODate()!;
   const from = range.from ?? DateTime.fromISO(to, { zone: 'utc' }).minus({ days: 29 }).toISODate()!;
-  if (from > to) throw new InvalidRangeError(`from (${from}) is after to (${to})`);
+  if (from > to) throw new InvalidRangeError('from', `from (${from}) is after to (${to})`);
   const span = DateTime.fromISO(to, { zone: 'utc' }).diff(DateTime.fromISO(from, { zone: 'utc' }), 'days').days + 1;
-  if (span > MAX_DAYS) throw new InvalidRangeError(`from..to spans ${span} days; at most ${MAX_DAYS}`);
+  if (span > MAX_DAYS) throw new InvalidRangeError('from', `from..to spans ${span} days; at most ${MAX_DAYS}`);
   return { from, to };
 }
 
