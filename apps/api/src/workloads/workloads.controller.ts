@@ -107,7 +107,7 @@ export class WorkloadsController {
     try {
       return await query();
     } catch (error) {
-      if (error instanceof InvalidRangeError) throw new BadRequestProblem(error.message, { range: error.message });
+      if (error instanceof InvalidRangeError) throw new BadRequestProblem(error.message, { [error.field]: error.message });
       throw error;
     }
   }
