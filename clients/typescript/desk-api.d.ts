@@ -3090,8 +3090,6 @@ export interface operations {
                 minPosition?: string;
                 /** @description How long to wait for minPosition, in ms (default 5000). */
                 waitMs?: number;
-                /** @description Answer as things stood at this business time: the log replayed up to it, beside the live read models. */
-                asOf?: string;
                 /** @description Part of the name, any case */
                 q?: string;
                 /** @description Page size (default 50). */
@@ -3533,8 +3531,6 @@ export interface operations {
                 minPosition?: string;
                 /** @description How long to wait for minPosition, in ms (default 5000). */
                 waitMs?: number;
-                /** @description Answer as things stood at this business time: the log replayed up to it, beside the live read models. */
-                asOf?: string;
                 /** @description Part of the name, any case */
                 q?: string;
                 /** @description Page size (default 50). */
@@ -3844,8 +3840,6 @@ export interface operations {
                 minPosition?: string;
                 /** @description How long to wait for minPosition, in ms (default 5000). */
                 waitMs?: number;
-                /** @description Answer as things stood at this business time: the log replayed up to it, beside the live read models. */
-                asOf?: string;
                 /** @description Part of the name, any case */
                 q?: string;
                 /** @description Page size (default 50). */
@@ -4064,8 +4058,6 @@ export interface operations {
                 minPosition?: string;
                 /** @description How long to wait for minPosition, in ms (default 5000). */
                 waitMs?: number;
-                /** @description Answer as things stood at this business time: the log replayed up to it, beside the live read models. */
-                asOf?: string;
             };
             header?: {
                 /** @description X-Min-Position: as the minPosition query parameter; answer only once the read models reflect this log position. */
@@ -4297,7 +4289,7 @@ export interface operations {
                 minPosition?: string;
                 /** @description How long to wait for minPosition, in ms (default 5000). */
                 waitMs?: number;
-                /** @description Answer as things stood at this business time: the log replayed up to it, beside the live read models. */
+                /** @description Answer as things stood at this business time, from the history the read models keep (SLA states computed against it). With minPosition, once the read models reflect that position. */
                 asOf?: string;
                 status?: string;
                 departmentId?: string;
@@ -7146,7 +7138,7 @@ export interface operations {
                 minPosition?: string;
                 /** @description How long to wait for minPosition, in ms (default 5000). */
                 waitMs?: number;
-                /** @description Answer as things stood at this business time: the log replayed up to it, beside the live read models. */
+                /** @description Answer as things stood at this business time, from the history the read models keep (SLA states computed against it). With minPosition, once the read models reflect that position. */
                 asOf?: string;
                 status?: string;
                 assigneeId?: string;
@@ -7251,7 +7243,7 @@ export interface operations {
                 minPosition?: string;
                 /** @description How long to wait for minPosition, in ms (default 5000). */
                 waitMs?: number;
-                /** @description Answer as things stood at this business time: the log replayed up to it, beside the live read models. */
+                /** @description Answer as things stood at this business time, from the history the read models keep (SLA states computed against it). With minPosition, once the read models reflect that position. */
                 asOf?: string;
                 /** @description First day of the figures of what happened (default 29 days before `to`). */
                 from?: string;
@@ -7352,7 +7344,7 @@ export interface operations {
                 minPosition?: string;
                 /** @description How long to wait for minPosition, in ms (default 5000). */
                 waitMs?: number;
-                /** @description Answer as things stood at this business time: the log replayed up to it, beside the live read models. */
+                /** @description Answer as things stood at this business time, from the history the read models keep (SLA states computed against it). With minPosition, once the read models reflect that position. */
                 asOf?: string;
                 /** @description First day of the figures of what happened (default 29 days before `to`). */
                 from?: string;
@@ -7442,7 +7434,7 @@ export interface operations {
                 minPosition?: string;
                 /** @description How long to wait for minPosition, in ms (default 5000). */
                 waitMs?: number;
-                /** @description Answer as things stood at this business time: the log replayed up to it, beside the live read models. */
+                /** @description Answer as things stood at this business time, from the history the read models keep (SLA states computed against it). With minPosition, once the read models reflect that position. */
                 asOf?: string;
                 /** @description First day of the figures of what happened (default 29 days before `to`). */
                 from?: string;
@@ -7532,7 +7524,7 @@ export interface operations {
                 minPosition?: string;
                 /** @description How long to wait for minPosition, in ms (default 5000). */
                 waitMs?: number;
-                /** @description Answer as things stood at this business time: the log replayed up to it, beside the live read models. */
+                /** @description Answer as things stood at this business time, from the history the read models keep (SLA states computed against it). With minPosition, once the read models reflect that position. */
                 asOf?: string;
             };
             header?: {
@@ -7629,7 +7621,7 @@ export interface operations {
                 minPosition?: string;
                 /** @description How long to wait for minPosition, in ms (default 5000). */
                 waitMs?: number;
-                /** @description Answer as things stood at this business time: the log replayed up to it, beside the live read models. */
+                /** @description Answer as things stood at this business time, from the history the read models keep (SLA states computed against it). With minPosition, once the read models reflect that position. */
                 asOf?: string;
                 /** @description Only internal requests of this department. */
                 departmentId?: string;

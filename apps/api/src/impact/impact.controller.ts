@@ -5,9 +5,9 @@ import { ApiMinPositionHeader, ApiProblems, BadRequestProblem, IdParam, NotFound
 import { ApiAnswer } from '../http/answer-fields';
 import { BlockerPageResponse, ImpactChainResponse } from './impact.responses';
 import { IdField, IntegerField, PatternField } from '../http/fields';
-import { FreshReadQuery, FreshReads } from '../read-models/fresh-reads';
+import { AsOfQuery, FreshReads } from '../read-models/fresh-reads';
 
-export class BlockersQuery extends FreshReadQuery {
+export class BlockersQuery extends AsOfQuery {
   @IdField({ optional: true, description: 'Only internal requests of this department.' })
   departmentId?: string;
 
@@ -37,7 +37,7 @@ export class ImpactController {
   @ApiAnswer(ImpactChainResponse)
   @ApiMinPositionHeader()
   @ApiProblems(...QUERY_PROBLEMS)
-  async chain(@Param('id', IdParam) id: string, @Query() query: FreshReadQuery, @Headers('x-min-position') minPosition?: string) {
+  async chain(@Param('id', IdParam) id: string, @Query() query: AsOfQuery, @Headers('x-min-position') minPosition?: string) {
     const { db, asOf } = await this.freshReads.view(IMPACT, query, minPosition, { temporal: true });
     const chain = await impactChain(db, id, asOf);
     if (!chain) throw new NotFoundProblem(`no request ${id}`);

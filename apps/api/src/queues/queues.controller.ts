@@ -6,11 +6,11 @@ import { ApiMinPositionHeader, ApiProblems, BadRequestProblem, IdParam, NotFound
 import { ApiAnswer } from '../http/answer-fields';
 import { QueuePageResponse } from './queues.responses';
 import { IntegerField, PatternField } from '../http/fields';
-import { FreshReadQuery, FreshReads } from '../read-models/fresh-reads';
+import { AsOfQuery, FreshReads } from '../read-models/fresh-reads';
 
 const list = (values: readonly string[]) => new RegExp(`^(${values.join('|')})(,(${values.join('|')}))*$`);
 
-export class QueueQuery extends FreshReadQuery {
+export class QueueQuery extends AsOfQuery {
   @PatternField(list(OPEN_STATUSES), `must be a comma-separated list of ${OPEN_STATUSES.join(', ')}`, { optional: true, max: 100 })
   status?: string;
 

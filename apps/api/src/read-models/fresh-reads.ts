@@ -19,11 +19,16 @@ export class FreshReadQuery {
 
   @IntegerField({ optional: true, min: 0, max: 30_000, description: 'How long to wait for minPosition, in ms (default 5000).' })
   waitMs?: number;
+}
 
+/** Parameters of a query that can also answer as things stood at a business time. */
+export class AsOfQuery extends FreshReadQuery {
   @PatternField(ISO_TIME_PATTERN, 'must be an ISO 8601 time', {
     optional: true,
     max: 40,
-    description: 'Answer as things stood at this business time: the log replayed up to it, beside the live read models.',
+    description:
+      'Answer as things stood at this business time, from the history the read models keep (SLA states computed against it). ' +
+      'With minPosition, once the read models reflect that position.',
   })
   asOf?: string;
 }
@@ -77,7 +82,7 @@ export class FreshReads {
   async answer<T>(
     key: string,
     projections: readonly string[],
-    query: FreshReadQuery,
+    query: FreshReadQuery & { asOf?: string },
     header: string | string[] | undefined,
     compute: (view: ReadModelView) => Promise<T>,
     options: ViewOptions = {},
@@ -100,7 +105,7 @@ export class FreshReads {
   /** The live read models once they reflect the position asked, with the time asked; or a replay as of it. */
   async view(
     projections: readonly string[],
-    query: FreshReadQuery,
+    query: FreshReadQuery & { asOf?: string },
     header: string | string[] | undefined,
     options: ViewOptions = {},
   ): Promise<ReadModelView> {

@@ -33,12 +33,12 @@ import { ApiAnswer } from '../http/answer-fields';
 import { RequesterRequestListPageResponse, RequestListPageResponse } from './request-list.responses';
 import { EnumField, IntegerField, PatternField, TextField } from '../http/fields';
 import { RequesterRequestSearchPageResponse, RequestSearchPageResponse } from './request-search.responses';
-import { FreshReadQuery, FreshReads } from '../read-models/fresh-reads';
+import { AsOfQuery, FreshReads } from '../read-models/fresh-reads';
 
 const list = (values: readonly string[]) => new RegExp(`^(${values.join('|')})(,(${values.join('|')}))*$`);
 const ID = ID_PATTERN.source.slice(1, -1);
 
-export class RequestListQuery extends FreshReadQuery {
+export class RequestListQuery extends AsOfQuery {
   @PatternField(list(REQUEST_STATUSES), `must be a comma-separated list of ${REQUEST_STATUSES.join(', ')}`, { optional: true, max: 200 })
   status?: string;
 

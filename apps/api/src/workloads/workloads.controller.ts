@@ -5,11 +5,11 @@ import { ApiMinPositionHeader, ApiProblems, BadRequestProblem, IdParam, NotFound
 import { ApiAnswer } from '../http/answer-fields';
 import { DeskWorkloadResponse, WorkloadResponse, WorkloadsResponse } from './workloads.responses';
 import { PatternField } from '../http/fields';
-import { FreshReadQuery, FreshReads } from '../read-models/fresh-reads';
+import { AsOfQuery, FreshReads } from '../read-models/fresh-reads';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
-export class WorkloadQuery extends FreshReadQuery {
+export class WorkloadQuery extends AsOfQuery {
   @PatternField(DAY, 'must be a date YYYY-MM-DD', {
     optional: true,
     max: 10,
