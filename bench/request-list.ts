@@ -23,6 +23,8 @@ import { historyFile } from './history/history-store';
 import { openRequests } from './commands-http';
 import { agentsReading, commandsElsewhere } from './queue-queries';
 import { seedDesk } from './support/desk-setup';
+import { describeNoise, watchNoise } from './support/noise';
+import { serverView } from './support/server-view';
 import { startApi, tokenFor, type RunningService } from './support/service';
 import { untilCaughtUp } from './support/projections';
 import { round, say, type BenchFigure } from './support/report';
@@ -41,14 +43,26 @@ async function get(api: RunningService, path: string, token: string): Promise<Pa
   return (await answer.json()) as Page;
 }
 
-/** The busiest departments but IT and a requester of the history, found through the list itself. */
-async function shapes(api: RunningService, token: string): Promise<string[]> {
-  const open = await get(api, '/requests?status=new,assigned,in_progress,on_hold&limit=200', token);
-  const counts = new Map<string, number>();
-  for (const item of open.items) if (item.departmentId !== 'it') counts.set(item.departmentId, (counts.get(item.departmentId) ?? 0) + 1);
-  const teams = [...counts].sort((a, b) => b[1] - a[1]).map(([id]) => encodeURIComponent(id));
-  const [team, second] = [teams[0] ?? 'it', teams[1] ?? teams[0] ?? 'it'];
-  const requester = encodeURIComponent(open.items.find((item) => item.departmentId !== 'it')?.requesterId ?? 'emp-1');
+/** The departments but IT by their open requests, busiest first (the workloads a manager sees). */
+export async function busiestTeams(api: RunningService): Promise<string[]> {
+  const answer = await fetch(`${api.url}/workloads`, { headers: { authorization: `Bearer ${tokenFor('manager')}` } });
+  if (answer.status !== 200) throw new Error(`GET /workloads: ${answer.status} ${await answer.text()}`);
+  const body = (await answer.json()) as { departments?: { departmentId: string; open?: number }[] } | { departmentId: string; open?: number }[];
+  const list = Array.isArray(body) ? body : (body.departments ?? []);
+  return [...list]
+    .sort((a, b) => (b.open ?? 0) - (a.open ?? 0))
+    .map((d) => d.departmentId)
+    .filter((id) => id !== 'it');
+}
+
+/**
+ * The list's common shapes over IT (where the commands go), the two busiest teams of the history and a requester of
+ * the history's. The teams come from the workloads: the newest requests are the fill's, all IT's.
+ */
+async function shapes(api: RunningService, token: string, teams: string[]): Promise<string[]> {
+  const [team, second] = [teams[0] ?? 'it', teams[1] ?? teams[0] ?? 'it'].map(encodeURIComponent);
+  const ofTeam = await get(api, `/requests?departmentId=${team}&limit=1`, token);
+  const requester = encodeURIComponent(ofTeam.items[0]?.requesterId ?? 'emp-1');
   const first = await get(api, '/requests?limit=50', token);
   say(`list shapes over it, ${team} and ${second}, requester ${requester}`);
   return [
@@ -76,18 +90,26 @@ export async function requestListBench(options: { seconds: number; seed: number;
     await openRequests(api.url, 32, 1, 'fill');
     await untilCaughtUp(api);
     const token = tokenFor('agent');
-    const listPaths = await shapes(api, token);
-    const open = await get(api, '/requests?status=new,assigned,in_progress,on_hold&limit=200', token);
-    const team = encodeURIComponent(open.items.find((item) => item.departmentId !== 'it')?.departmentId ?? 'it');
-    const queuePaths = ['/queues/it?limit=50', `/queues/${team}?limit=50`];
+    const teams = await busiestTeams(api);
+    const listPaths = await shapes(api, token, teams);
+    // The queue benchmark's pages: IT's queue and the busiest team's.
+    const queuePaths = ['/queues/it?limit=50', `/queues/${encodeURIComponent(teams[0] ?? 'it')}?limit=50`];
+    const { before: listBefore } = await serverView(api, '/requests');
+    const { before: queueBefore } = await serverView(api, '/queues/:departmentId');
+    const noise = watchNoise();
     const [list, queue, commands] = await Promise.all([
       agentsReading(api.url, token, listPaths, options.seconds, READERS_EACH),
       agentsReading(api.url, token, queuePaths, options.seconds, READERS_EACH),
       commandsElsewhere(api.url, options.seconds, 'list-during'),
     ]);
+    const during = noise();
+    // The queue's look comes second: the first look took the event-loop lag of the measure (its histogram resets at each look).
+    const { view: listView } = await serverView(api, '/requests', listBefore);
+    const { view: queueView } = await serverView(api, '/queues/:departmentId', queueBefore);
     say(`list pages: ${list.rate}/s, p50 ${list.p50} ms, p99 ${list.p99} ms, ${list.failed} failed ${list.errors.slice(0, 3).join(' ')}`);
     say(`queue pages: ${queue.rate}/s, p50 ${queue.p50} ms, p99 ${queue.p99} ms, ${queue.failed} failed`);
-    say(`commands: ${commands.rate}/s, p99 ${commands.p99} ms, ${commands.failed} failed`);
+    say(`commands: ${commands.rate}/s, p99 ${commands.p99} ms, ${commands.failed} failed; ${describeNoise(during)}`);
+    say(`the API's own view: ${listView.describe}; queue pages: 99% within ${queueView.routeP99Ms} ms`);
     return [
       {
         workload: `GET /requests page of 50 (${listPaths.length} shapes: all, a cursor's page 2, departments, requesters, unassigned, statuses, by due time) under ${READERS_EACH} readers at 5 pages/s each, beside ${READERS_EACH} queue readers, during command load (500 commands/s), ${options.events.toLocaleString('en')}-event history`,
@@ -96,9 +118,11 @@ export async function requestListBench(options: { seconds: number; seed: number;
         reference: { what: 'queue page of 50, same run', figure: queue.p99, unit: 'ms p99' },
         ratio: queue.p99 > 0 ? round(list.p99 / queue.p99, 2) : undefined,
         target: '≤ 20 ms p99',
-        met: list.p99 <= 20 && list.failed === 0,
+        met: list.p99 <= 20 && list.failed === 0 && commands.failed === 0,
         notes: [
           `list pages: ${list.rate}/s, p50 ${list.p50} ms, ${list.total} pages, ${list.failed} failed; queue pages: ${queue.rate}/s, p50 ${queue.p50} ms, p99 ${queue.p99} ms, ${queue.failed} failed; commands alongside: ${commands.rate}/s, p99 ${commands.p99} ms, ${commands.failed} failed`,
+          `the API's own view during the measure: ${listView.describe}; 99% of ${queueView.answers} queue pages within ${queueView.routeP99Ms} ms; the readers' p99 beyond that is time outside the API's handlers`,
+          describeNoise(during),
           `shapes: ${listPaths.map((path) => path.replace(/cursor=[^&]+/, 'cursor=…')).join(' · ')}`,
         ],
       },

@@ -15,6 +15,8 @@ import { profileCommands } from './profile-commands';
 import { profileRebuild } from './profile-rebuild';
 import { queueBench } from './queue-queries';
 import { requestListBench } from './request-list';
+import { searchBench } from './search';
+import { changesStreamsBench } from './changes-streams';
 import { rebuildBench } from './rebuild';
 import { gitCommit, keptAnalysis, machine, printFigures, say, type BenchFigure } from './support/report';
 import { buildApps } from './support/service';
@@ -30,7 +32,7 @@ function markdown(figures: BenchFigure[], seconds: number, quick: boolean): stri
     `Measured by \`npm run bench${quick ? ' -- --quick' : ''}\` on ${new Date().toISOString().slice(0, 10)}: ${machine()}, ` +
       `commit ${gitCommit()}, ${Math.round(seconds / 60)} minutes. Each figure stands beside a reference measured in the same run ` +
       '(the machine is shared and noisy: the ratios travel, the absolute figures less so). One script per workload: ' +
-      '`bench/commands-http.ts` (with `bench/profile-commands.ts`), `bench/appends.ts`, `bench/rebuild.ts`, `bench/queue-queries.ts`, `bench/request-list.ts`, `bench/import-volvo.ts`, ' +
+      '`bench/commands-http.ts` (with `bench/profile-commands.ts`), `bench/appends.ts`, `bench/rebuild.ts`, `bench/queue-queries.ts`, `bench/request-list.ts`, `bench/search.ts`, `bench/changes-streams.ts`, `bench/import-volvo.ts`, ' +
       'each runnable alone with `node -r ./test/support/register-ts.js bench/<script>.ts`. The API and the CLI run from their build, as in production.',
     '',
     '| workload | figure | reference (same run) | ratio | target | met |',
@@ -76,6 +78,8 @@ runAsScript(module, async () => {
   await step('appends', () => appendsBench({ events: 20_000, seed: 42 }));
   await step('queue pages under load', () => queueBench({ seconds, seed: 42 }));
   await step('request list pages under load', () => requestListBench({ seconds, seed: 42, events: 100_000 }));
+  await step(`search over ${events} events`, () => searchBench({ seconds, seed: 42, events }));
+  await step('idle change streams', () => changesStreamsBench({ seconds, seed: 42, streams: 1000 }));
   await step('Volvo import', () => importBench());
   await step(`rebuild from ${events} events`, async () => {
     const figures = await rebuildBench({ events, seed: 42 });
