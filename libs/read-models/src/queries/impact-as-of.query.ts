@@ -5,7 +5,6 @@ import type { ImpactLinkRow, ImpactNodeRow } from '../store/read-model-tables';
 import { isSqlite } from '../store/upsert';
 import type { ImpactFigures } from '../projections/impact-chain/impact-closure';
 import type { ImpactNodeState } from '../projections/impact-chain/impact-node.evolve';
-import { blockedDownstreamQuery } from './workload.query';
 
 /** What a walk along the impact chain reads: the live tables, or the history as of a time. */
 export interface ImpactGraphReader {
@@ -101,24 +100,33 @@ function validAt(alias: string, at: string): RawBuilder<unknown> {
  * reaches through links valid then, once each whatever the paths; and `impact_figures`, per root, what it blocks.
  */
 function figuresExpressions(db: ReadModelDb, at: string, roots: readonly string[] | null) {
-  const rootFilter =
+  // SQLite keeps no statistics here and would join the open versions with the open versions; CROSS JOIN fixes the
+  // order (PostgreSQL plans it as an inner join), and a unary plus keeps is_open from choosing an index: each step
+  // goes from a link to its ends by their keys. Every figure starts from the links valid then (far fewer than the
+  // open requests), or from the roots asked for.
+  const anchor =
     roots === null
-      ? sql``
-      : isSqlite(db)
-        ? sql`and c.request_id in (select value from json_each(${JSON.stringify(roots)}))`
-        : sql`and c.request_id = any(${roots})`;
+      ? sql`from impact_link_versions l
+         cross join impact_node_versions c
+         cross join impact_node_versions e
+         where ${validAt('l', at)} and c.request_id = l.cause_id`
+      : sql`from impact_node_versions c
+         cross join impact_link_versions l
+         cross join impact_node_versions e
+         where c.request_id ${isSqlite(db) ? sql`in (select value from json_each(${JSON.stringify(roots)}))` : sql`= any(${roots})`}
+           and l.cause_id = c.request_id and ${validAt('l', at)}`;
   const reach = sql<{ root_id: string; request_id: string }>`
     select l.cause_id, l.effect_id
-      from impact_node_versions c
-      join impact_link_versions l on l.cause_id = c.request_id and ${validAt('l', at)}
-      join impact_node_versions e on e.request_id = l.effect_id and ${validAt('e', at)}
-     where c.is_open = 1 and ${validAt('c', at)} and e.is_open = 1 ${rootFilter}
+      ${anchor}
+       and ${validAt('c', at)} and +c.is_open = 1
+       and e.request_id = l.effect_id and ${validAt('e', at)} and +e.is_open = 1
     union
     select r.root_id, l.effect_id
       from impact_reach r
-      join impact_link_versions l on l.cause_id = r.request_id and ${validAt('l', at)}
-      join impact_node_versions e on e.request_id = l.effect_id and ${validAt('e', at)}
-     where e.is_open = 1`;
+     cross join impact_link_versions l
+     cross join impact_node_versions e
+     where l.cause_id = r.request_id and ${validAt('l', at)}
+       and e.request_id = l.effect_id and ${validAt('e', at)} and +e.is_open = 1`;
   // A cycle of links valid at one time (possible in business time, never in the log's order) does not count the root.
   const figures = sql<FiguresRow>`
     select r.root_id,
@@ -129,8 +137,9 @@ function figuresExpressions(db: ReadModelDb, at: string, roots: readonly string[
            min(n.priority_rank) as min_rank,
            min(case when n.audience = 'external' then n.resolution_due_at end) as inherited_deadline
       from impact_reach r
-      join impact_node_versions n on n.request_id = r.request_id and ${validAt('n', at)}
-     where r.request_id <> r.root_id
+     cross join impact_node_versions n
+     where n.request_id = r.request_id and ${validAt('n', at)}
+       and r.request_id <> r.root_id
      group by r.root_id`;
   return { reach, figures };
 }
@@ -193,17 +202,43 @@ function parenthesized<Row>(body: RawBuilder<Row>): RawBuilder<Row> {
 
 /**
  * The impact figure of a department's workload (workload.query.ts's blockedDownstreamQuery) as it stood at a
- * business time: the same query over the impact chain's tables as of then.
+ * business time: its open internal requests that block an open request through a link valid then, and the open
+ * external requests and their customers downstream of them. Written for the history (joins in a fixed order from the
+ * links valid then, as the figures are), and held to the live query over a replay by the impact as-of spec.
  */
 export async function blockedDownstreamAsOf(
   db: ReadModelDb,
   departmentId: string,
   asOf: Date,
 ): Promise<{ blockingRequests: number; blockedExternalRequests: number; blockedExternalCustomers: number }> {
-  const row = await impactAsOf(db, asOf)
-    .selectFrom(parenthesized(blockedDownstreamQuery(departmentId)).as('impact'))
-    .selectAll()
-    .executeTakeFirst();
+  const at = asOf.toISOString();
+  const holding = sql`
+      from impact_link_versions l
+     cross join impact_node_versions c
+     cross join impact_node_versions e
+     where ${validAt('l', at)}
+       and c.request_id = l.cause_id and ${validAt('c', at)} and c.department_id = ${departmentId} and c.audience = 'internal' and +c.is_open = 1
+       and e.request_id = l.effect_id and ${validAt('e', at)} and +e.is_open = 1`;
+  const { rows } = await sql<{ blocking: string | number; external_requests: string | number; external_customers: string | number }>`
+    with recursive downstream(request_id) as (
+      select l.effect_id ${holding}
+      union
+      select l.effect_id
+        from downstream d
+       cross join impact_link_versions l
+       cross join impact_node_versions e
+       where l.cause_id = d.request_id and ${validAt('l', at)}
+         and e.request_id = l.effect_id and ${validAt('e', at)} and +e.is_open = 1
+    )
+    select
+      (select count(distinct c.request_id) ${holding}) as blocking,
+      count(distinct case when n.audience = 'external' then n.request_id end) as external_requests,
+      count(distinct case when n.audience = 'external' then n.requester_id end) as external_customers
+    from downstream d
+   cross join impact_node_versions n
+   where n.request_id = d.request_id and ${validAt('n', at)}
+  `.execute(db);
+  const row = rows[0];
   return {
     blockingRequests: Number(row?.blocking ?? 0),
     blockedExternalRequests: Number(row?.external_requests ?? 0),
