@@ -437,6 +437,20 @@ describeOnEveryReadModelStore('workload query', (open) => {
   });
 
   describe('every department', () => {
+    it('asks the impact chain of the departments whose open internal work blocks something, and gives the others none', async () => {
+      // IT's i1 blocks the shop's external s1 and IT's i2; HR's h1 and the shop's internal s2 are open but block nothing.
+      const history = desk().open('i1', 'eva', 'it').open('i2', 'eva', 'it').open('s1', 'olga', 'shop').open('s2', 'rita', 'shop');
+      history.open('h1', 'eva', 'hr').link('i1', 's1').link('i1', 'i2');
+      await project(store, history.events);
+      const all = await allWorkloads(store.reader, {}, TUESDAY);
+      expect(all.map((entry) => [entry.departmentId, entry.impact])).toEqual([
+        ['hr', { blockingRequests: 0, blockedExternalRequests: 0, blockedExternalCustomers: 0 }],
+        ['it', { blockingRequests: 1, blockedExternalRequests: 1, blockedExternalCustomers: 1 }],
+        ['shop', { blockingRequests: 0, blockedExternalRequests: 0, blockedExternalCustomers: 0 }],
+      ]);
+      for (const entry of all) expect(entry).toEqual(await workload(entry.departmentId));
+    });
+
     it('lists every department by name, those without requests too, each with its own figures', async () => {
       // The shop's two days recorded after IT's (business times go back to Monday: each request keeps its own).
       await project(store, twoDaysOfTheShop(twoDaysOfIt()).events);

@@ -101,9 +101,10 @@ export async function departmentWorkload(db: ReadModelDb, departmentId: string, 
  */
 export async function allWorkloads(db: ReadModelDb, range: WorkloadRange, now: Date): Promise<Workload[]> {
   const days = dayRange(range, now);
-  const [registered, tallies] = await Promise.all([
+  const [registered, tallies, blocking] = await Promise.all([
     db.selectFrom('departments').select(['department_id', 'name']).execute(),
     tallyFigures(db, days, now),
+    departmentsThatMayBlock(db),
   ]);
   const names = new Map(registered.map((row) => [row.department_id, row.name]));
   const ids = [...new Set([...names.keys(), ...tallies.keys()])].sort();
@@ -114,10 +115,35 @@ export async function allWorkloads(db: ReadModelDb, range: WorkloadRange, now: D
       name: names.get(id) ?? null,
       asOf: now.toISOString(),
       ...(tallies.get(id) ?? new FiguresTally()).figures(),
-      impact: await blockedDownstream(db, id),
+      impact: blocking.has(id) ? await blockedDownstream(db, id) : NO_IMPACT,
     });
   }
   return workloads.sort((a, b) => (a.name ?? a.departmentId).localeCompare(b.name ?? b.departmentId));
+}
+
+const NO_IMPACT: Workload['impact'] = { blockingRequests: 0, blockedExternalRequests: 0, blockedExternalCustomers: 0 };
+
+/**
+ * The departments whose impact figures can be other than zero: those with an open internal request that blocks
+ * something or is the cause of a link. blockedDownstream starts from exactly those requests (its recursion from the
+ * links of open internal causes, its count from those that block), so for any other department it finds nothing;
+ * asking it only for these spares a recursive query per department that has none to walk.
+ */
+async function departmentsThatMayBlock(db: ReadModelQueries): Promise<Set<string>> {
+  const rows = await db
+    .selectFrom('impact_nodes as c')
+    .select('c.department_id')
+    .distinct()
+    .where('c.is_open', '=', 1)
+    .where('c.audience', '=', 'internal')
+    .where(({ or, eb, exists, selectFrom }) =>
+      or([
+        eb('c.blocks_requests', '>', 0),
+        exists(selectFrom('impact_links as l').select('l.cause_id').whereRef('l.cause_id', '=', 'c.request_id')),
+      ]),
+    )
+    .execute();
+  return new Set(rows.map((row) => row.department_id));
 }
 
 /** The desk's figures: every department's together (a request counts once, where it was when each fact happened). */
