@@ -3,33 +3,39 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiChild } from '../support/api-child';
 import { freePort } from '../support/child-apps';
-import { embeddedBackend } from '../support/desk-backends';
+import { embeddedBackend, postgresBackend, type DeskBackend } from '../support/desk-backends';
+import { describeSkipped } from '../support/describe-skipped';
 import { changeCheckAt, waitUntil, type ChangeFollower } from './changes-support';
 import { assign, expectEveryChangeOnce, follow, open, resolve, seed } from './changes-children';
 
 /**
- * A console following GET /changes of a real API process (the embedded desk, one process that runs the
- * projections) with a real EventSource client, across restarts of that process on the same data folder and port:
- * the client reconnects by itself with Last-Event-ID and receives every change it missed, none twice.
+ * A console following GET /changes of a real API process (one process that runs the projections, on the embedded
+ * desk or on PostgreSQL events and read models) with a real EventSource client, across restarts of that process on
+ * the same stores and port: the client reconnects by itself with Last-Event-ID and receives every change it missed,
+ * none twice.
  */
 jest.setTimeout(180_000);
 
-describe('GET /changes across restarts of an embedded API process', () => {
+function describeRestarts(name: string, openBackend: (dataDir: string) => Promise<DeskBackend>): void {
+describe(`GET /changes across restarts of an API process (${name})`, () => {
   let dataDir: string;
+  let backend: DeskBackend | undefined;
   let api: ApiChild | undefined;
   let follower: ChangeFollower | undefined;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'desk-changes-restart-'));
+    backend = await openBackend(dataDir);
   });
   afterAll(async () => {
     follower?.close();
     await api?.kill();
+    await backend?.cleanup();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('sees an open, an assign and a resolve in order; after each restart on the same data and port it resumes by itself and misses nothing', async () => {
-    const env = { ...embeddedBackend(dataDir).env, CHANGES_KEEP_ALIVE_MS: '1000' };
+    const env = { ...backend!.env, CHANGES_KEEP_ALIVE_MS: '1000' };
     const port = await freePort();
     api = await ApiChild.start(dataDir, env, { port });
     await seed(api);
@@ -77,3 +83,9 @@ describe('GET /changes across restarts of an embedded API process', () => {
     expect(resumedAfter.slice(1).every((id) => id === c.position)).toBe(true);
   });
 });
+}
+
+describeRestarts('embedded stores', async (dataDir) => embeddedBackend(dataDir));
+const databaseUrl = process.env.DATABASE_URL;
+if (databaseUrl) describeRestarts('PostgreSQL events and read models', () => postgresBackend(databaseUrl));
+else describeSkipped('GET /changes across restarts of an API process (PostgreSQL)', 'DATABASE_URL is not set');
