@@ -54,10 +54,11 @@ export class WorkloadsController {
       WORKLOAD_PROJECTIONS,
       query,
       minPosition,
-      async ({ db, now }) => {
-        if (!(await departmentKnown(db, id))) throw new NotFoundProblem(`no department ${id}`);
-        return this.answer(() => departmentWorkload(db, id, range(query), now));
+      async ({ tables, now, asOf }) => {
+        if (!(await departmentKnown(tables, id, asOf))) throw new NotFoundProblem(`no department ${id}`);
+        return this.answer(() => departmentWorkload(tables, id, range(query), now));
       },
+      { temporal: true },
     );
   }
 
@@ -74,9 +75,10 @@ export class WorkloadsController {
       WORKLOAD_PROJECTIONS,
       query,
       minPosition,
-      async ({ db, now }) => ({
-        departments: await this.answer(() => allWorkloads(db, range(query), now)),
+      async ({ tables, now, asOf }) => ({
+        departments: await this.answer(() => allWorkloads(tables, range(query), now, asOf)),
       }),
+      { temporal: true },
     );
   }
 
@@ -99,7 +101,8 @@ export class WorkloadsController {
       WORKLOAD_PROJECTIONS,
       query,
       minPosition,
-      async ({ db, now }) => this.answer(() => deskWorkload(db, range(query), now)),
+      async ({ tables, now }) => this.answer(() => deskWorkload(tables, range(query), now)),
+      { temporal: true },
     );
   }
 

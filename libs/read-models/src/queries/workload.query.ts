@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { sql } from 'kysely';
 import { AUDIENCES, PRIORITIES, REQUEST_STATUSES, type Audience } from '@desk/domain';
-import type { ReadModelDb, ReadModelQueries } from '../store/read-model-store';
+import type { ReadModelQueries } from '../store/read-model-store';
 
 export interface DurationFigures {
   count: number;
@@ -78,7 +78,7 @@ export async function departmentKnown(db: ReadModelQueries, departmentId: string
  * same after a month or ten years. `now` is the upper bound of the facts read, so the figures as of a time T are the
  * facts up to T (and the open requests as they stood at T).
  */
-export async function departmentWorkload(db: ReadModelDb, departmentId: string, range: WorkloadRange, now: Date): Promise<Workload> {
+export async function departmentWorkload(db: ReadModelQueries, departmentId: string, range: WorkloadRange, now: Date): Promise<Workload> {
   const days = dayRange(range, now);
   const [department, tallies, impact] = await Promise.all([
     db.selectFrom('departments').select('name').where('department_id', '=', departmentId).executeTakeFirst(),
@@ -95,14 +95,18 @@ export async function departmentWorkload(db: ReadModelDb, departmentId: string, 
 }
 
 /**
- * Every department's workload, in name order: the departments registered and any other that has open requests or
- * facts in the range. One pass over the open requests and the range's facts, grouped by department; only the impact
+ * Every department's workload, in name order: the departments registered (with asOf, by then) and any other that has
+ * open requests or facts in the range. One pass over the open requests and the range's facts, grouped by department; only the impact
  * chain is asked per department (each bounded by that department's open work).
  */
-export async function allWorkloads(db: ReadModelDb, range: WorkloadRange, now: Date): Promise<Workload[]> {
+export async function allWorkloads(db: ReadModelQueries, range: WorkloadRange, now: Date, asOf: Date | null = null): Promise<Workload[]> {
   const days = dayRange(range, now);
   const [registered, tallies, blocking] = await Promise.all([
-    db.selectFrom('departments').select(['department_id', 'name']).execute(),
+    db
+      .selectFrom('departments')
+      .select(['department_id', 'name'])
+      .$if(asOf !== null, (query) => query.where('registered_at', '<=', asOf!.toISOString()))
+      .execute(),
     tallyFigures(db, days, now),
     departmentsThatMayBlock(db),
   ]);
@@ -150,7 +154,7 @@ async function departmentsThatMayBlock(db: ReadModelQueries): Promise<Set<string
 export type DeskWorkload = Omit<Workload, 'departmentId' | 'name' | 'impact'>;
 
 /** The same figures as a department's over all departments together; percentiles over all their samples. */
-export async function deskWorkload(db: ReadModelDb, range: WorkloadRange, now: Date): Promise<DeskWorkload> {
+export async function deskWorkload(db: ReadModelQueries, range: WorkloadRange, now: Date): Promise<DeskWorkload> {
   const tallies = await tallyFigures(db, dayRange(range, now), now, undefined, () => DESK);
   return { asOf: now.toISOString(), ...(tallies.get(DESK) ?? new FiguresTally()).figures() };
 }
@@ -166,7 +170,7 @@ type DayBounds = { from: string; to: string };
  * poor ratings of the range not followed up by `now`.
  */
 async function tallyFigures(
-  db: ReadModelDb,
+  db: ReadModelQueries,
   { from, to }: DayBounds,
   now: Date,
   departmentId?: string,
@@ -388,8 +392,14 @@ class FiguresTally {
  * a desk with a thousand open requests); it goes from the request reached, by its
  * links, to their effects' primary keys. PostgreSQL plans it as before.
  */
+interface BlockedDownstreamRow {
+  blocking: string | number;
+  external_requests: string | number;
+  external_customers: string | number;
+}
+
 export function blockedDownstreamQuery(departmentId: string) {
-  return sql<{ blocking: string | number; external_requests: string | number; external_customers: string | number }>`
+  return sql<BlockedDownstreamRow>`
     with recursive downstream(request_id) as (
       select l.effect_id
         from impact_links l
@@ -412,9 +422,12 @@ export function blockedDownstreamQuery(departmentId: string) {
   `;
 }
 
-async function blockedDownstream(db: ReadModelDb, departmentId: string): Promise<Workload['impact']> {
-  const result = await blockedDownstreamQuery(departmentId).execute(db);
-  const row = result.rows[0];
+async function blockedDownstream(db: ReadModelQueries, departmentId: string): Promise<Workload['impact']> {
+  // A subquery of the tables given: as of a time, it reads the impact chain's names as they stood then.
+  const row = await db
+    .selectFrom(sql<BlockedDownstreamRow>`(${blockedDownstreamQuery(departmentId)})`.as('impact'))
+    .selectAll()
+    .executeTakeFirst();
   return {
     blockingRequests: Number(row?.blocking ?? 0),
     blockedExternalRequests: Number(row?.external_requests ?? 0),
