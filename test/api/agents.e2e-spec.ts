@@ -133,6 +133,10 @@ function describeAgents(storeName: string, makeStores: () => Promise<Stores>) {
       const badLimit = await desk.call('GET', '/agents?limit=0&departmentId=a%20b', { as: agent() });
       expect(badLimit.status).toBe(400);
       expect((badLimit.body as { errors: { field: string }[] }).errors.map((e) => e.field).sort()).toEqual(['departmentId', 'limit']);
+      // The directory keeps no history: asOf is not one of its parameters (it once cost a replay of the whole log).
+      const asOf = await desk.call('GET', '/agents?asOf=2026-03-02T09:00:00Z', { as: agent() });
+      expect(asOf.status).toBe(400);
+      expect((asOf.body as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual(['asOf']);
     });
 
     it('lists departments for every role, requesters seeing ids and names only', async () => {

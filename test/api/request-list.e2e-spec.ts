@@ -84,10 +84,28 @@ describe('GET /requests', () => {
     ['limit=201', 'limit'],
     ['limit=1.5', 'limit'],
     ['cursor=%2F%2F', 'cursor'],
+    ['asOf=2026-03-02T09:00:00Z&q=printer', 'asOf'],
+    ['asOf=2026-02-30T09:00:00Z', 'asOf'],
   ])('answers %s with a 400 naming %s', async (parameters, field) => {
     const answer = await desk.call('GET', `/requests?${parameters}`, { as: agent() });
     expect(answer.status).toBe(400);
     expect(answer.body.errors.map((error: { field: string }) => error.field)).toEqual([field]);
+  });
+
+  it('lists requests as they stood at a time, with what changed since left out, and a requester their own then', async () => {
+    await openRequest(desk, 'early', { requesterId: 'anna' });
+    desk.clock.advanceMinutes(10); // 09:10
+    await openRequest(desk, 'later', { requesterId: 'anna' });
+    desk.clock.advanceMinutes(10); // 09:20
+    const { position } = await desk.expect(200, 'POST', '/requests/early/cancel', { as: agent(), body: { reason: 'opened twice' } });
+    const then = await desk.expect(200, 'GET', `/requests?asOf=2026-03-02T09:05:00Z&minPosition=${position}`, { as: analyst });
+    expect(then.asOf).toBe('2026-03-02T09:05:00.000Z');
+    expect(then.items.map((item: { requestId: string; status: string }) => [item.requestId, item.status])).toEqual([['early', 'new']]);
+    const cancelledThen = await desk.expect(200, 'GET', '/requests?asOf=2026-03-02T09:15:00Z&status=cancelled', { as: agent() });
+    expect(ids(cancelledThen)).toEqual([]);
+    const own = await desk.expect(200, 'GET', '/requests?asOf=2026-03-02T09:15:00Z', { as: requester('anna') });
+    expect(ids(own)).toEqual(['later', 'early']);
+    expect(ids(await desk.expect(200, 'GET', '/requests?asOf=2026-03-02T09:15:00Z', { as: requester('bob') }))).toEqual([]);
   });
 
   it('asks for a token, and any desk role may list', async () => {

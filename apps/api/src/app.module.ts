@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, DynamicModule, Module, OnApplicationShutdown
 import { APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { EventStore } from '@desk/event-store';
-import { ReplayCache, type ReadModelStore } from '@desk/read-models';
+import type { ReadModelStore } from '@desk/read-models';
 import { httpEdgeProviders, OperationsModule, OPERATIONS_DEPENDENCIES } from '@desk/http';
 import {
   AggregateRepository,
@@ -53,14 +53,12 @@ class Shutdown implements BeforeApplicationShutdown, OnApplicationShutdown {
     private readonly readSide: ReadSide,
     private readonly store: EventStore,
     private readonly readModels: ReadModelStore,
-    private readonly replays: ReplayCache,
     private readonly log: JsonLog | undefined,
   ) {}
   // By now the server has stopped taking requests and the commands in flight have been answered.
   async beforeApplicationShutdown(signal?: string): Promise<void> {
     this.log?.info('service desk stopping: no new requests, the commands in flight answered', { signal: signal ?? null });
     await this.readSide.stop();
-    await this.replays.close();
   }
   async onApplicationShutdown(): Promise<void> {
     await this.store.close();
@@ -136,14 +134,12 @@ export class AppModule {
           },
           inject: [EVENT_STORE, READ_MODELS, CLOCK, RequestWriteHandler, AggregateRepository],
         },
-        { provide: ReplayCache, useFactory: (store: EventStore) => new ReplayCache(store), inject: [EVENT_STORE] },
         FreshReads,
         ...CHANGES_PROVIDERS,
         {
           provide: Shutdown,
-          useFactory: (readSide: ReadSide, store: EventStore, models: ReadModelStore, replays: ReplayCache) =>
-            new Shutdown(readSide, store, models, replays, log),
-          inject: [ReadSide, EVENT_STORE, READ_MODELS, ReplayCache],
+          useFactory: (readSide: ReadSide, store: EventStore, models: ReadModelStore) => new Shutdown(readSide, store, models, log),
+          inject: [ReadSide, EVENT_STORE, READ_MODELS],
         },
         ...httpEdgeProviders(config),
         { provide: APP_PIPE, useClass: DtoValidationPipe },

@@ -38,7 +38,7 @@ export class ImpactController {
   @ApiMinPositionHeader()
   @ApiProblems(...QUERY_PROBLEMS)
   async chain(@Param('id', IdParam) id: string, @Query() query: AsOfQuery, @Headers('x-min-position') minPosition?: string) {
-    const { db, asOf } = await this.freshReads.view(IMPACT, query, minPosition, { temporal: true });
+    const { db, asOf } = await this.freshReads.view(IMPACT, query, minPosition);
     const chain = await impactChain(db, id, asOf);
     if (!chain) throw new NotFoundProblem(`no request ${id}`);
     return chain;
@@ -55,7 +55,7 @@ export class ImpactController {
   @ApiMinPositionHeader()
   @ApiProblems(...QUERY_PROBLEMS)
   async blockers(@Query() query: BlockersQuery, @Headers('x-min-position') minPosition?: string) {
-    const { db, asOf } = await this.freshReads.view(IMPACT, query, minPosition, { temporal: true });
+    const { db, asOf } = await this.freshReads.view(IMPACT, query, minPosition);
     try {
       return await impactBlockers(
         db,

@@ -86,7 +86,6 @@ export class QueuesController {
             now,
           );
         },
-        { temporal: true },
       );
     } catch (error) {
       if (error instanceof InvalidCursorError) throw new BadRequestProblem(error.message, { cursor: 'is not a cursor of this queue' });

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, ReadSide, type AppConfig, type Clock } from '@desk/application';
-import { readModelsAsOf, ReplayCache, type ReadModelDb, type ReadModelQueries, type ReadModelStore } from '@desk/read-models';
+import { readModelsAsOf, type ReadModelDb, type ReadModelQueries, type ReadModelStore } from '@desk/read-models';
 import type { EventStore } from '@desk/event-store';
 import { BadRequestProblem, ProblemError } from '@desk/http';
 import { APP_CONFIG, EVENT_STORE, READ_MODELS } from '../config/tokens';
@@ -35,20 +35,15 @@ export class AsOfQuery extends FreshReadQuery {
 
 /**
  * Which read models a query reads, and the time its SLA states are computed against. `asOf` is the business time
- * asked for: a temporal query reads the live store's history tables as they stood then (`db` is the live store); a
- * query not yet temporal gets a replay of the log up to it as `db`, and `asOf` null.
+ * asked for (null for a live query): `tables` are then the live tables' names over their history as it stood then.
  */
 export interface ReadModelView {
+  /** The live read models. */
   db: ReadModelDb;
-  /** What the query reads: the live tables, or (temporal, as of a time) the same names over their history then. */
+  /** What the query reads: the live tables, or, as of a time, the same names over their history then. */
   tables: ReadModelQueries;
   now: Date;
   asOf: Date | null;
-}
-
-/** How a query reads the past: from the history tables of the live read models, or (until it can) from a replay. */
-export interface ViewOptions {
-  temporal?: boolean;
 }
 
 export const DEFAULT_WAIT_MS = 5000;
@@ -69,7 +64,6 @@ export class FreshReads {
     @Inject(ReadSide) private readonly readSide: ReadSide,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(READ_MODELS) private readonly readModels: ReadModelStore,
-    @Inject(ReplayCache) private readonly replays: ReplayCache,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -85,14 +79,13 @@ export class FreshReads {
     query: FreshReadQuery & { asOf?: string },
     header: string | string[] | undefined,
     compute: (view: ReadModelView) => Promise<T>,
-    options: ViewOptions = {},
   ): Promise<T> {
     const live = query.asOf === undefined && query.minPosition === undefined && (header === undefined || header === '');
-    if (!live || this.config.readCacheMs === 0) return compute(await this.view(projections, query, header, options));
+    if (!live || this.config.readCacheMs === 0) return compute(await this.view(projections, query, header));
     const now = performance.now();
     const recent = this.recent.get(key);
     if (recent && now - recent.at < this.config.readCacheMs) return recent.answer as Promise<T>;
-    const answer = this.view(projections, query, header, options).then(compute);
+    const answer = this.view(projections, query, header).then(compute);
     this.recent.delete(key);
     this.recent.set(key, { at: now, answer });
     if (this.recent.size > RECENT_ANSWERS) this.recent.delete(this.recent.keys().next().value!);
@@ -102,32 +95,17 @@ export class FreshReads {
     return answer;
   }
 
-  /** The live read models once they reflect the position asked, with the time asked; or a replay as of it. */
+  /** The read models once they reflect the position asked: live, or as they stood at the time asked. */
   async view(
     projections: readonly string[],
     query: FreshReadQuery & { asOf?: string },
     header: string | string[] | undefined,
-    options: ViewOptions = {},
   ): Promise<ReadModelView> {
-    if (query.asOf !== undefined) {
-      const asOf = parseIsoTime(query.asOf);
-      if (!asOf) throw new BadRequestProblem('asOf: not a valid time', { asOf: 'is not a valid time' });
-      if (options.temporal) {
-        await this.reflect(projections, query, header);
-        const db = this.readModels.reader;
-        return { db, tables: readModelsAsOf(db, asOf), now: asOf, asOf };
-      }
-      if (query.minPosition !== undefined) {
-        throw new BadRequestProblem('asOf replays the log up to a time; minPosition does not apply to it', {
-          minPosition: 'not with asOf',
-        });
-      }
-      const replay = (await this.replays.at(asOf)).reader;
-      return { db: replay, tables: replay, now: asOf, asOf: null };
-    }
+    const asOf = query.asOf === undefined ? null : parseIsoTime(query.asOf);
+    if (asOf === undefined) throw new BadRequestProblem('asOf: not a valid time', { asOf: 'is not a valid time' });
     await this.reflect(projections, query, header);
     const db = this.readModels.reader;
-    return { db, tables: db, now: this.clock.now(), asOf: null };
+    return asOf ? { db, tables: readModelsAsOf(db, asOf), now: asOf, asOf } : { db, tables: db, now: this.clock.now(), asOf: null };
   }
 
   async reflect(projections: readonly string[], query: FreshReadQuery, header: string | string[] | undefined): Promise<void> {

@@ -174,36 +174,29 @@ export class RequestListController {
       if (search && query.asOf !== undefined) {
         throw new BadRequestProblem('q searches the requests as they are now; asOf does not apply to it', { asOf: 'not with q' });
       }
-      return await this.freshReads.answer(
-        key,
-        readModels,
-        query,
-        minPosition,
-        ({ db, tables, now }) => {
-          const filter = {
-            statuses: split<RequestStatus>(query.status),
-            departmentIds: split(query.departmentId),
-            assigneeId: query.assigneeId === 'none' ? null : query.assigneeId,
-            requesterId: requester ? actor.id : query.requesterId,
-            audiences: split<Audience>(query.audience),
-            priorities: split<Priority>(query.priority),
-            category: query.category,
-            tag: query.tag,
-            updatedAfter,
-            updatedBefore,
-            sort: query.sort ?? 'updatedAt',
-            order: query.order ?? 'desc',
-            limit: query.limit ?? 50,
-            cursor: query.cursor,
-          };
-          const viewer = requester ? 'requester' : 'staff';
-          // With q and no sort asked for, the best matches come first.
-          return search
-            ? searchRequestList(db, search, filter, query.sort === undefined, now, viewer)
-            : requestList(tables, filter, now, viewer);
-        },
-        { temporal: true },
-      );
+      return await this.freshReads.answer(key, readModels, query, minPosition, ({ db, tables, now }) => {
+        const filter = {
+          statuses: split<RequestStatus>(query.status),
+          departmentIds: split(query.departmentId),
+          assigneeId: query.assigneeId === 'none' ? null : query.assigneeId,
+          requesterId: requester ? actor.id : query.requesterId,
+          audiences: split<Audience>(query.audience),
+          priorities: split<Priority>(query.priority),
+          category: query.category,
+          tag: query.tag,
+          updatedAfter,
+          updatedBefore,
+          sort: query.sort ?? 'updatedAt',
+          order: query.order ?? 'desc',
+          limit: query.limit ?? 50,
+          cursor: query.cursor,
+        };
+        const viewer = requester ? 'requester' : 'staff';
+        // With q and no sort asked for, the best matches come first.
+        return search
+          ? searchRequestList(db, search, filter, query.sort === undefined, now, viewer)
+          : requestList(tables, filter, now, viewer);
+      });
     } catch (error) {
       if (error instanceof InvalidCursorError) throw new BadRequestProblem(error.message, { cursor: 'is not a cursor of this list' });
       throw error;

@@ -58,7 +58,6 @@ export class WorkloadsController {
         if (!(await departmentKnown(tables, id, asOf))) throw new NotFoundProblem(`no department ${id}`);
         return this.answer(() => departmentWorkload(tables, id, range(query), now));
       },
-      { temporal: true },
     );
   }
 
@@ -78,7 +77,6 @@ export class WorkloadsController {
       async ({ tables, now, asOf }) => ({
         departments: await this.answer(() => allWorkloads(tables, range(query), now, asOf)),
       }),
-      { temporal: true },
     );
   }
 
@@ -102,7 +100,6 @@ export class WorkloadsController {
       query,
       minPosition,
       async ({ tables, now }) => this.answer(() => deskWorkload(tables, range(query), now)),
-      { temporal: true },
     );
   }
 

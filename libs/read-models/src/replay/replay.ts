@@ -11,6 +11,8 @@ const PAGE = 2000;
  * The read models as they stood at a business time: the log replayed,
  * events that occurred up to `asOf` only, through the same projections, into
  * a throw-away in-memory store. The live read models are never touched.
+ * The API answers asOf from the history tables the projections keep
+ * (queries/as-of.ts); this is their test oracle, and the CLI's offline replay.
  */
 export async function replayUntil(events: EventStore, asOf: Date, projections: Projection[] = allProjections()): Promise<ReadModelStore> {
   const store = openSqlite(':memory:');
@@ -33,69 +35,4 @@ export async function replayUntil(events: EventStore, asOf: Date, projections: P
     await store.close();
     throw error;
   }
-}
-
-interface CachedReplay {
-  head: LogPosition;
-  store: Promise<ReadModelStore>;
-}
-
-/**
- * Replays are costly (the whole log) and analysts page through them: the
- * last few are kept, keyed by the time asked and the head of the log they
- * were built from, so a new event makes a fresh one.
- */
-export class ReplayCache {
-  private readonly entries = new Map<string, CachedReplay>();
-
-  constructor(
-    private readonly events: EventStore,
-    private readonly size = 3,
-  ) {}
-
-  async at(asOf: Date): Promise<ReadModelStore> {
-    const head = await this.events.headPosition();
-    const key = asOf.toISOString();
-    const cached = this.entries.get(key);
-    if (cached && cached.head === head) {
-      this.entries.delete(key);
-      this.entries.set(key, cached);
-      return cached.store;
-    }
-    if (cached) retire(cached);
-    const entry: CachedReplay = { head, store: replayUntil(this.events, asOf) };
-    this.entries.set(key, entry);
-    entry.store.catch(() => this.entries.delete(key));
-    while (this.entries.size > this.size) {
-      const [oldest, evicted] = this.entries.entries().next().value as [string, CachedReplay];
-      this.entries.delete(oldest);
-      retire(evicted);
-    }
-    return entry.store;
-  }
-
-  async close(): Promise<void> {
-    const stores = [...this.entries.values()];
-    this.entries.clear();
-    await Promise.all(
-      stores.map((entry) =>
-        entry.store.then(
-          (store) => store.close(),
-          () => undefined,
-        ),
-      ),
-    );
-  }
-}
-
-/** Closed a while later: a query may still be reading a replay that was just replaced. */
-function retire(entry: CachedReplay): void {
-  setTimeout(
-    () =>
-      void entry.store.then(
-        (store) => store.close(),
-        () => undefined,
-      ),
-    60_000,
-  ).unref();
 }
