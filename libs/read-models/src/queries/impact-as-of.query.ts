@@ -154,8 +154,15 @@ function figuresOf(db: ReadModelDb, at: string, roots: readonly string[]): RawBu
  * request's state valid then with the figures computed from the links and states valid then, `impact_links` the
  * links valid then. The live queries read them unchanged. Not materialized: the queries' own conditions reach the
  * history's indexes.
+ *
+ * With `rows: 'blockers'`, `impact_nodes` holds only the requests valid then that impactBlockers' conditions can
+ * select: those that block an open request through a link valid then, and the open internal ones exposed to
+ * external customers. Every other request blocks nothing and is not exposed, so the blockers are the same; but the
+ * open requests valid at T are found only by reading every open version that ends after T (a range that grows with
+ * the history after T: 400,000 versions early in the 1,000,000-event history), where these two come from the links
+ * valid then and from the exposed versions.
  */
-export function impactAsOf(db: ReadModelDb, asOf: Date): ReadModelQueries {
+export function impactAsOf(db: ReadModelDb, asOf: Date, rows: 'all' | 'blockers' = 'all'): ReadModelQueries {
   const at = asOf.toISOString();
   const { reach, figures } = figuresExpressions(db, at, null);
   const effectiveRank = sql`case when f.min_rank is not null and f.min_rank < n.priority_rank then f.min_rank else n.priority_rank end`;
@@ -176,9 +183,21 @@ export function impactAsOf(db: ReadModelDb, asOf: Date): ReadModelQueries {
            coalesce(f.blocks_external_customers, 0) as blocks_external_customers,
            coalesce(f.blocks_exposed_requests, 0) as blocks_exposed_requests,
            f.inherited_deadline
-      from impact_node_versions n
-      left join impact_figures f on f.root_id = n.request_id
-     where ${validAt('n', at)}`;
+      ${
+        rows === 'all'
+          ? sql`from impact_node_versions n
+                left join impact_figures f on f.root_id = n.request_id
+                where ${validAt('n', at)}`
+          : sql`from (
+                  select root_id as request_id from impact_figures
+                  union
+                  select x.request_id from impact_node_versions x
+                   where x.exposed_to_external = 1 and x.is_open = 1 and ${validAt('x', at)} and x.audience = 'internal'
+                ) k
+                cross join impact_node_versions n
+                left join impact_figures f on f.root_id = n.request_id
+                where n.request_id = k.request_id and ${validAt('n', at)}`
+      }`;
   const links = sql<ImpactLinkRow>`
     select cause_id, effect_id, relation, linked_at from impact_link_versions l where ${validAt('l', at)}`;
   const withHistory = db

@@ -152,7 +152,7 @@ export async function impactBlockers(
   filter: BlockerFilter,
   asOf: Date | null = null,
 ): Promise<{ items: Blocker[]; nextCursor: string | null }> {
-  const tables: ReadModelQueries = asOf ? impactAsOf(db, asOf) : db;
+  const tables: ReadModelQueries = asOf ? impactAsOf(db, asOf, 'blockers') : db;
   const deadline = sql<string>`coalesce(inherited_deadline, ${NO_DEADLINE})`;
   let query = tables
     .selectFrom('impact_nodes')

@@ -23,8 +23,9 @@ export class ImpactChainProjection implements Projection {
   /**
    * 2: impact_node_versions and impact_link_versions, the history of the nodes' states and of the links in business
    * time (as-of queries compute the transitive figures from it instead of replaying the log).
+   * 3: an index of the exposed versions, where as-of blockers find the exposed requests valid at their time.
    */
-  readonly version: number = 2;
+  readonly version: number = 3;
   readonly eventTypes: ReadonlySet<string> = new Set<string>([...IMPACT_NODE_EVENT_TYPES, 'ImpactLinked', 'ImpactUnlinked']);
   readonly tables = ['impact_nodes', 'impact_links', 'impact_node_versions', 'impact_link_versions'] as const;
 

@@ -48,6 +48,13 @@ export class ImpactHistory {
       .on('impact_node_versions')
       .columns(['is_open', 'valid_to', 'valid_from'])
       .execute();
+    // The open internal requests exposed to external customers valid at T: blockers even without a link.
+    await db.schema
+      .createIndex('impact_node_versions_exposed')
+      .ifNotExists()
+      .on('impact_node_versions')
+      .columns(['exposed_to_external', 'is_open', 'valid_to', 'valid_from'])
+      .execute();
     await db.schema
       .createTable('impact_link_versions')
       .ifNotExists()
