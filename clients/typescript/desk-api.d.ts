@@ -4289,7 +4289,7 @@ export interface operations {
                 minPosition?: string;
                 /** @description How long to wait for minPosition, in ms (default 5000). */
                 waitMs?: number;
-                /** @description Answer as things stood at this business time, from the history the read models keep (SLA states computed against it). With minPosition, once the read models reflect that position. */
+                /** @description Answer as things stood at this business time, from the history the read models keep (SLA states computed against it), once they reflect every event the log holds when asked (or minPosition, when given). */
                 asOf?: string;
                 status?: string;
                 departmentId?: string;
@@ -7138,7 +7138,7 @@ export interface operations {
                 minPosition?: string;
                 /** @description How long to wait for minPosition, in ms (default 5000). */
                 waitMs?: number;
-                /** @description Answer as things stood at this business time, from the history the read models keep (SLA states computed against it). With minPosition, once the read models reflect that position. */
+                /** @description Answer as things stood at this business time, from the history the read models keep (SLA states computed against it), once they reflect every event the log holds when asked (or minPosition, when given). */
                 asOf?: string;
                 status?: string;
                 assigneeId?: string;
@@ -7243,7 +7243,7 @@ export interface operations {
                 minPosition?: string;
                 /** @description How long to wait for minPosition, in ms (default 5000). */
                 waitMs?: number;
-                /** @description Answer as things stood at this business time, from the history the read models keep (SLA states computed against it). With minPosition, once the read models reflect that position. */
+                /** @description Answer as things stood at this business time, from the history the read models keep (SLA states computed against it), once they reflect every event the log holds when asked (or minPosition, when given). */
                 asOf?: string;
                 /** @description First day of the figures of what happened (default 29 days before `to`). */
                 from?: string;
@@ -7344,7 +7344,7 @@ export interface operations {
                 minPosition?: string;
                 /** @description How long to wait for minPosition, in ms (default 5000). */
                 waitMs?: number;
-                /** @description Answer as things stood at this business time, from the history the read models keep (SLA states computed against it). With minPosition, once the read models reflect that position. */
+                /** @description Answer as things stood at this business time, from the history the read models keep (SLA states computed against it), once they reflect every event the log holds when asked (or minPosition, when given). */
                 asOf?: string;
                 /** @description First day of the figures of what happened (default 29 days before `to`). */
                 from?: string;
@@ -7434,7 +7434,7 @@ export interface operations {
                 minPosition?: string;
                 /** @description How long to wait for minPosition, in ms (default 5000). */
                 waitMs?: number;
-                /** @description Answer as things stood at this business time, from the history the read models keep (SLA states computed against it). With minPosition, once the read models reflect that position. */
+                /** @description Answer as things stood at this business time, from the history the read models keep (SLA states computed against it), once they reflect every event the log holds when asked (or minPosition, when given). */
                 asOf?: string;
                 /** @description First day of the figures of what happened (default 29 days before `to`). */
                 from?: string;
@@ -7524,7 +7524,7 @@ export interface operations {
                 minPosition?: string;
                 /** @description How long to wait for minPosition, in ms (default 5000). */
                 waitMs?: number;
-                /** @description Answer as things stood at this business time, from the history the read models keep (SLA states computed against it). With minPosition, once the read models reflect that position. */
+                /** @description Answer as things stood at this business time, from the history the read models keep (SLA states computed against it), once they reflect every event the log holds when asked (or minPosition, when given). */
                 asOf?: string;
             };
             header?: {
@@ -7621,7 +7621,7 @@ export interface operations {
                 minPosition?: string;
                 /** @description How long to wait for minPosition, in ms (default 5000). */
                 waitMs?: number;
-                /** @description Answer as things stood at this business time, from the history the read models keep (SLA states computed against it). With minPosition, once the read models reflect that position. */
+                /** @description Answer as things stood at this business time, from the history the read models keep (SLA states computed against it), once they reflect every event the log holds when asked (or minPosition, when given). */
                 asOf?: string;
                 /** @description Only internal requests of this department. */
                 departmentId?: string;

@@ -27,8 +27,8 @@ export class AsOfQuery extends FreshReadQuery {
     optional: true,
     max: 40,
     description:
-      'Answer as things stood at this business time, from the history the read models keep (SLA states computed against it). ' +
-      'With minPosition, once the read models reflect that position.',
+      'Answer as things stood at this business time, from the history the read models keep (SLA states computed against it), ' +
+      'once they reflect every event the log holds when asked (or minPosition, when given).',
   })
   asOf?: string;
 }
@@ -95,7 +95,10 @@ export class FreshReads {
     return answer;
   }
 
-  /** The read models once they reflect the position asked: live, or as they stood at the time asked. */
+  /**
+   * The read models once they reflect the position asked: live, or as they stood at the time asked (then, without a
+   * position, once they reflect the whole log as it is now).
+   */
   async view(
     projections: readonly string[],
     query: FreshReadQuery & { asOf?: string },
@@ -103,7 +106,14 @@ export class FreshReads {
   ): Promise<ReadModelView> {
     const asOf = query.asOf === undefined ? null : parseIsoTime(query.asOf);
     if (asOf === undefined) throw new BadRequestProblem('asOf: not a valid time', { asOf: 'is not a valid time' });
-    await this.reflect(projections, query, header);
+    const named = query.minPosition ?? (Array.isArray(header) ? header[0] : header);
+    if (asOf && (named === undefined || named === '')) {
+      // The past asked for is the whole log's up to then, as a replay of it would be: the history tables answer once
+      // they hold every event the log held when the question was asked (a lag of moments on a running desk).
+      await this.reflect(projections, { ...query, minPosition: String(await this.store.headPosition()) }, undefined);
+    } else {
+      await this.reflect(projections, query, header);
+    }
     const db = this.readModels.reader;
     return asOf ? { db, tables: readModelsAsOf(db, asOf), now: asOf, asOf } : { db, tables: db, now: this.clock.now(), asOf: null };
   }

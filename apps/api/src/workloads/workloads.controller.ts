@@ -1,6 +1,18 @@
 import { Controller, Get, Headers, Inject, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { allWorkloads, departmentKnown, departmentWorkload, deskWorkload, InvalidRangeError, type WorkloadRange } from '@desk/read-models';
+import {
+  allWorkloads,
+  departmentKnown,
+  departmentWorkload,
+  deskWorkload,
+  InvalidRangeError,
+  liveWorkloadImpact,
+  workloadImpactAsOf,
+  type ReadModelDb,
+  type ReadModelQueries,
+  type WorkloadImpact,
+  type WorkloadRange,
+} from '@desk/read-models';
 import { ApiMinPositionHeader, ApiProblems, BadRequestProblem, IdParam, NotFoundProblem, QUERY_PROBLEMS, Roles } from '@desk/http';
 import { ApiAnswer } from '../http/answer-fields';
 import { DeskWorkloadResponse, WorkloadResponse, WorkloadsResponse } from './workloads.responses';
@@ -54,9 +66,9 @@ export class WorkloadsController {
       WORKLOAD_PROJECTIONS,
       query,
       minPosition,
-      async ({ tables, now, asOf }) => {
+      async ({ db, tables, now, asOf }) => {
         if (!(await departmentKnown(tables, id, asOf))) throw new NotFoundProblem(`no department ${id}`);
-        return this.answer(() => departmentWorkload(tables, id, range(query), now));
+        return this.answer(() => departmentWorkload(tables, id, range(query), now, impactOf(db, tables, asOf)));
       },
     );
   }
@@ -74,8 +86,8 @@ export class WorkloadsController {
       WORKLOAD_PROJECTIONS,
       query,
       minPosition,
-      async ({ tables, now, asOf }) => ({
-        departments: await this.answer(() => allWorkloads(tables, range(query), now, asOf)),
+      async ({ db, tables, now, asOf }) => ({
+        departments: await this.answer(() => allWorkloads(tables, range(query), now, asOf, impactOf(db, tables, asOf))),
       }),
     );
   }
@@ -111,6 +123,11 @@ export class WorkloadsController {
       throw error;
     }
   }
+}
+
+/** The impact figure live, or from the chain's history as of the time asked. */
+function impactOf(db: ReadModelDb, tables: ReadModelQueries, asOf: Date | null): WorkloadImpact {
+  return asOf ? workloadImpactAsOf(db, asOf) : liveWorkloadImpact(tables);
 }
 
 function range(query: WorkloadQuery): WorkloadRange {

@@ -5,6 +5,7 @@ import type { ImpactLinkRow, ImpactNodeRow } from '../store/read-model-tables';
 import { isSqlite } from '../store/upsert';
 import type { ImpactFigures } from '../projections/impact-chain/impact-closure';
 import type { ImpactNodeState } from '../projections/impact-chain/impact-node.evolve';
+import type { WorkloadImpact } from './workload.query';
 
 /** What a walk along the impact chain reads: the live tables, or the history as of a time. */
 export interface ImpactGraphReader {
@@ -165,7 +166,12 @@ function figuresOf(db: ReadModelDb, at: string, roots: readonly string[]): RawBu
 export function impactAsOf(db: ReadModelDb, asOf: Date, rows: 'all' | 'blockers' = 'all'): ReadModelQueries {
   const at = asOf.toISOString();
   const { reach, figures } = figuresExpressions(db, at, null);
-  const effectiveRank = sql`case when f.min_rank is not null and f.min_rank < n.priority_rank then f.min_rank else n.priority_rank end`;
+  // With every request, the figures are subqueries, not a join: a query's left join to impact_nodes then reads it in
+  // place, by the request ids it joins on, where a join inside would make SQLite build it first for every request
+  // valid then (a scan of every version).
+  const figure = (column: keyof FiguresRow) =>
+    rows === 'all' ? sql`(select f.${sql.ref(column)} from impact_figures f where f.root_id = n.request_id)` : sql.ref(`f.${column}`);
+  const effectiveRank = sql`case when ${figure('min_rank')} is not null and ${figure('min_rank')} < n.priority_rank then ${figure('min_rank')} else n.priority_rank end`;
   const priorityOf = sql.join(
     PRIORITIES.map((priority, rank) =>
       rank === PRIORITIES.length - 1
@@ -178,16 +184,14 @@ export function impactAsOf(db: ReadModelDb, asOf: Date, rows: 'all' | 'blockers'
     select ${sql.join(STATE_COLUMNS.map((column) => sql.ref(`n.${column}`)))},
            case ${priorityOf} end as effective_priority,
            ${effectiveRank} as effective_rank,
-           coalesce(f.blocks_requests, 0) as blocks_requests,
-           coalesce(f.blocks_external_requests, 0) as blocks_external_requests,
-           coalesce(f.blocks_external_customers, 0) as blocks_external_customers,
-           coalesce(f.blocks_exposed_requests, 0) as blocks_exposed_requests,
-           f.inherited_deadline
+           coalesce(${figure('blocks_requests')}, 0) as blocks_requests,
+           coalesce(${figure('blocks_external_requests')}, 0) as blocks_external_requests,
+           coalesce(${figure('blocks_external_customers')}, 0) as blocks_external_customers,
+           coalesce(${figure('blocks_exposed_requests')}, 0) as blocks_exposed_requests,
+           ${figure('inherited_deadline')} as inherited_deadline
       ${
         rows === 'all'
-          ? sql`from impact_node_versions n
-                left join impact_figures f on f.root_id = n.request_id
-                where ${validAt('n', at)}`
+          ? sql`from impact_node_versions n where ${validAt('n', at)}`
           : sql`from (
                   select root_id as request_id from impact_figures
                   union
@@ -262,5 +266,23 @@ export async function blockedDownstreamAsOf(
     blockingRequests: Number(row?.blocking ?? 0),
     blockedExternalRequests: Number(row?.external_requests ?? 0),
     blockedExternalCustomers: Number(row?.external_customers ?? 0),
+  };
+}
+
+/** The workload's impact figure as it stood at a business time, from the chain's history tables. */
+export function workloadImpactAsOf(db: ReadModelDb, asOf: Date): WorkloadImpact {
+  const at = asOf.toISOString();
+  return {
+    // Only an open internal request that is the cause of a link valid then can block anything then.
+    async departmentsThatMayBlock() {
+      const { rows } = await sql<{ department_id: string }>`
+        select distinct c.department_id
+          from impact_link_versions l
+         cross join impact_node_versions c
+         where ${validAt('l', at)}
+           and c.request_id = l.cause_id and ${validAt('c', at)} and +c.is_open = 1 and c.audience = 'internal'`.execute(db);
+      return new Set(rows.map((row) => row.department_id));
+    },
+    blockedDownstream: (departmentId) => blockedDownstreamAsOf(db, departmentId, asOf),
   };
 }

@@ -7,7 +7,7 @@ import { afterKeyset, decodeCursor, encodeCursor, type KeysetKey } from './curso
 import { InvalidCursorError } from './queue.query';
 import { impactAsOf, impactGraphAsOf, type ImpactGraphReader } from './impact-as-of.query';
 
-export { blockedDownstreamAsOf, impactAsOf } from './impact-as-of.query';
+export { blockedDownstreamAsOf, impactAsOf, workloadImpactAsOf } from './impact-as-of.query';
 
 export interface ImpactRequestView {
   requestId: string;

@@ -78,12 +78,18 @@ export async function departmentKnown(db: ReadModelQueries, departmentId: string
  * same after a month or ten years. `now` is the upper bound of the facts read, so the figures as of a time T are the
  * facts up to T (and the open requests as they stood at T).
  */
-export async function departmentWorkload(db: ReadModelQueries, departmentId: string, range: WorkloadRange, now: Date): Promise<Workload> {
+export async function departmentWorkload(
+  db: ReadModelQueries,
+  departmentId: string,
+  range: WorkloadRange,
+  now: Date,
+  impactOf: WorkloadImpact = liveWorkloadImpact(db),
+): Promise<Workload> {
   const days = dayRange(range, now);
   const [department, tallies, impact] = await Promise.all([
     db.selectFrom('departments').select('name').where('department_id', '=', departmentId).executeTakeFirst(),
     tallyFigures(db, days, now, departmentId),
-    blockedDownstream(db, departmentId),
+    impactOf.blockedDownstream(departmentId),
   ]);
   return {
     departmentId,
@@ -99,7 +105,13 @@ export async function departmentWorkload(db: ReadModelQueries, departmentId: str
  * open requests or facts in the range. One pass over the open requests and the range's facts, grouped by department; only the impact
  * chain is asked per department (each bounded by that department's open work).
  */
-export async function allWorkloads(db: ReadModelQueries, range: WorkloadRange, now: Date, asOf: Date | null = null): Promise<Workload[]> {
+export async function allWorkloads(
+  db: ReadModelQueries,
+  range: WorkloadRange,
+  now: Date,
+  asOf: Date | null = null,
+  impactOf: WorkloadImpact = liveWorkloadImpact(db),
+): Promise<Workload[]> {
   const days = dayRange(range, now);
   const [registered, tallies, blocking] = await Promise.all([
     db
@@ -108,7 +120,7 @@ export async function allWorkloads(db: ReadModelQueries, range: WorkloadRange, n
       .$if(asOf !== null, (query) => query.where('registered_at', '<=', asOf!.toISOString()))
       .execute(),
     tallyFigures(db, days, now),
-    departmentsThatMayBlock(db),
+    impactOf.departmentsThatMayBlock(),
   ]);
   const names = new Map(registered.map((row) => [row.department_id, row.name]));
   const ids = [...new Set([...names.keys(), ...tallies.keys()])].sort();
@@ -119,10 +131,28 @@ export async function allWorkloads(db: ReadModelQueries, range: WorkloadRange, n
       name: names.get(id) ?? null,
       asOf: now.toISOString(),
       ...(tallies.get(id) ?? new FiguresTally()).figures(),
-      impact: blocking.has(id) ? await blockedDownstream(db, id) : NO_IMPACT,
+      impact: blocking.has(id) ? await impactOf.blockedDownstream(id) : NO_IMPACT,
     });
   }
   return workloads.sort((a, b) => (a.name ?? a.departmentId).localeCompare(b.name ?? b.departmentId));
+}
+
+/**
+ * Where a workload's impact figure comes from: the live impact chain (below), or the chain as it stood at a time
+ * (impact-as-of.query.ts: queries written for the history tables, where these over the chain's names as of a time
+ * would read every request valid then).
+ */
+export interface WorkloadImpact {
+  /** Departments whose figure can be other than zero; every other one's is zero. */
+  departmentsThatMayBlock(): Promise<Set<string>>;
+  blockedDownstream(departmentId: string): Promise<Workload['impact']>;
+}
+
+export function liveWorkloadImpact(db: ReadModelQueries): WorkloadImpact {
+  return {
+    departmentsThatMayBlock: () => departmentsThatMayBlock(db),
+    blockedDownstream: (departmentId) => blockedDownstream(db, departmentId),
+  };
 }
 
 const NO_IMPACT: Workload['impact'] = { blockingRequests: 0, blockedExternalRequests: 0, blockedExternalCustomers: 0 };
