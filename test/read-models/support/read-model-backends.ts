@@ -65,9 +65,20 @@ export async function dumpReadModels(store: ReadModelStore): Promise<Record<stri
     departments: await db.selectFrom('departments').selectAll().orderBy('department_id').execute(),
     sla_calendars: await db.selectFrom('sla_calendars').selectAll().orderBy('department_id').orderBy('standard_version').execute(),
     request_summaries: await db.selectFrom('request_summaries').selectAll().orderBy('request_id').execute(),
+    request_versions: await db.selectFrom('request_versions').selectAll().orderBy('request_id').orderBy('valid_from').execute(),
     request_changes: await db.selectFrom('request_changes').selectAll().orderBy('position').orderBy('seq').execute(),
     impact_nodes: await db.selectFrom('impact_nodes').selectAll().orderBy('request_id').execute(),
     impact_links: await db.selectFrom('impact_links').selectAll().orderBy('cause_id').orderBy('effect_id').execute(),
+    impact_node_versions: await db.selectFrom('impact_node_versions').selectAll().orderBy('request_id').orderBy('valid_from').execute(),
+    impact_link_versions: await db
+      .selectFrom('impact_link_versions')
+      .selectAll()
+      .orderBy('cause_id')
+      .orderBy('effect_id')
+      .orderBy('valid_from')
+      .execute(),
+    workload_facts: await db.selectFrom('workload_facts').selectAll().orderBy('position').orderBy('seq').execute(),
+    workload_requests: await db.selectFrom('workload_requests').selectAll().orderBy('request_id').execute(),
     request_search: await db.selectFrom('request_search').selectAll().orderBy('request_id').execute(),
     request_search_fts: await searchIndex(store),
     customers: await db.selectFrom('customers').selectAll().orderBy('customer_id').execute(),
