@@ -79,14 +79,14 @@ export async function rowsByKey<Table extends keyof ReadModelTables, Key extends
 
 /**
  * Rows whose column holds one of the values, in one statement of one parameter whatever their number (so SQLite
- * prepares it once); with `after`, only those whose other column is above a value.
+ * prepares it once); with `atLeast`, only those whose other column is at or above a value.
  */
 export async function rowsWhereIn<Table extends keyof ReadModelTables>(
   trx: Transaction<ReadModelTables>,
   table: Table,
   column: keyof ReadModelTables[Table] & string,
   values: readonly string[],
-  after?: { column: keyof ReadModelTables[Table] & string; value: string },
+  atLeast?: { column: keyof ReadModelTables[Table] & string; value: string },
 ): Promise<ReadModelTables[Table][]> {
   if (values.length === 0) return [];
   const inValues = isSqlite(trx) ? sql`(select value from json_each(${JSON.stringify(values)}))` : sql`any(${values})`;
@@ -94,6 +94,6 @@ export async function rowsWhereIn<Table extends keyof ReadModelTables>(
     .selectFrom(table as never)
     .selectAll()
     .where(column as never, isSqlite(trx) ? 'in' : '=', inValues as never);
-  if (after) query = query.where(after.column as never, '>', after.value as never);
+  if (atLeast) query = query.where(atLeast.column as never, '>=', atLeast.value as never);
   return (await query.execute()) as ReadModelTables[Table][];
 }

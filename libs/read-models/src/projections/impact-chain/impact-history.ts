@@ -4,7 +4,7 @@ import type { LoggedEvent } from '../../runner/logged-event';
 import type { ImpactLinkRow, ImpactLinkVersionRow, ImpactNodeVersionRow, ReadModelTables } from '../../store/read-model-tables';
 import { isSqlite, upsertRows } from '../../store/upsert';
 import { evolveImpactState, type ImpactNodeState } from './impact-node.evolve';
-import { Timeline, versionTime, type Version } from './impact-timeline';
+import { Timeline, versionTime, type Version } from '../timeline';
 
 type LinkState = Pick<ImpactLinkRow, 'relation' | 'linked_at'>;
 

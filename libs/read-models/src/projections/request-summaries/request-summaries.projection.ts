@@ -7,7 +7,7 @@ import { rowsByKey, rowsWhereIn, upsertRows } from '../../store/upsert';
 import { takeTurn, turnDue } from '../../runner/event-loop-turns';
 import { evolveRequestSummary, tagsOf, type CalendarLookup } from './request-summary.evolve';
 import { changeRow, createRequestChangesTable } from './request-changes';
-import { VersionTimeline, versionTime } from './request-versions';
+import { Timeline, versionTime, type Version } from '../timeline';
 
 const REQUEST_EVENT_TYPES = [
   'RequestOpened',
@@ -221,12 +221,7 @@ export class RequestSummariesProjection implements Projection {
       trx,
       [...changed].map((id) => rows.get(id)!).filter((row) => row.tags !== (loadedTags.get(row.request_id) ?? '[]')),
     );
-    await upsertRows(
-      trx,
-      'request_versions',
-      ['request_id', 'valid_from'],
-      [...timelines.values()].flatMap((timeline) => timeline.written()),
-    );
+    await writeVersions(trx, timelines);
     // A change is recorded only when the summary moved, so an event applied twice records none (and its key is its own).
     await upsertRows(trx, 'request_changes', ['position', 'seq'], changes);
   }
@@ -313,12 +308,15 @@ function followedUpBy(row: RequestSummaryRow, followUpId: string): RequestSummar
   return row.follow_up_request_id === null ? { ...row, follow_up_request_id: followUpId } : row;
 }
 
+/** Each request's summary in business time (timeline.ts). */
+type SummaryTimeline = Timeline<RequestSummaryRow>;
+
 /**
  * The versions the batch's events can change: of each request they touch (a follow-up also touches the request it
- * follows up), those valid after the earliest business time among the batch's events. In business order that is the
- * current version of each; an older event brings the versions after it.
+ * follows up), those valid from the earliest business time among the batch's events on. In business order that is
+ * the current version of each; an older event brings the versions after it.
  */
-async function loadTimelines(trx: Transaction<ReadModelTables>, events: readonly LoggedEvent[]): Promise<Map<string, VersionTimeline>> {
+async function loadTimelines(trx: Transaction<ReadModelTables>, events: readonly LoggedEvent[]): Promise<Map<string, SummaryTimeline>> {
   const ids = new Set<string>();
   let earliest: string | undefined;
   for (const event of events) {
@@ -328,19 +326,41 @@ async function loadTimelines(trx: Transaction<ReadModelTables>, events: readonly
     const at = versionTime(event.metadata.occurredAt);
     if (earliest === undefined || at < earliest) earliest = at;
   }
-  const timelines = new Map<string, VersionTimeline>();
+  const timelines = new Map<string, SummaryTimeline>();
   if (earliest === undefined) return timelines;
   const loaded = await rowsWhereIn(trx, 'request_versions', 'request_id', [...ids], { column: 'valid_to', value: earliest });
-  const byRequest = new Map<string, RequestVersionRow[]>();
-  for (const version of loaded) byRequest.set(version.request_id, [...(byRequest.get(version.request_id) ?? []), version]);
-  for (const id of ids) timelines.set(id, new VersionTimeline(byRequest.get(id) ?? []));
+  const byRequest = new Map<string, Version<RequestSummaryRow>[]>();
+  for (const { valid_from, valid_to, ...summary } of loaded) {
+    byRequest.set(summary.request_id, [...(byRequest.get(summary.request_id) ?? []), { from: valid_from, to: valid_to, state: summary }]);
+  }
+  for (const id of ids) timelines.set(id, new Timeline(byRequest.get(id) ?? [], sameSummary));
   return timelines;
 }
 
-function timelineOf(timelines: Map<string, VersionTimeline>, id: string): VersionTimeline {
+function timelineOf(timelines: Map<string, SummaryTimeline>, id: string): SummaryTimeline {
   const timeline = timelines.get(id);
   if (!timeline) throw new Error(`request ${id}: its versions were not loaded for the batch`);
   return timeline;
+}
+
+/** The versions the batch wrote or changed, and those merged away. */
+async function writeVersions(trx: Transaction<ReadModelTables>, timelines: ReadonlyMap<string, SummaryTimeline>): Promise<void> {
+  const written: RequestVersionRow[] = [];
+  for (const [requestId, timeline] of timelines) {
+    const { written: versions, removed } = timeline.changes(sameSummary);
+    for (const { from, to, state } of versions) written.push({ ...state, valid_from: from, valid_to: to });
+    for (const from of removed) {
+      await trx.deleteFrom('request_versions').where('request_id', '=', requestId).where('valid_from', '=', from).execute();
+    }
+  }
+  await upsertRows(trx, 'request_versions', ['request_id', 'valid_from'], written);
+}
+
+/** Two summaries alike in every column: neighbouring versions that are one. */
+function sameSummary(a: RequestSummaryRow, b: RequestSummaryRow): boolean {
+  if (a === b) return true;
+  for (const key of Object.keys(a) as (keyof RequestSummaryRow)[]) if (a[key] !== b[key]) return false;
+  return true;
 }
 
 /** request_tags of these rows, replaced by their tags as the rows now list them. */
