@@ -108,8 +108,9 @@ export class RequestSummariesProjection implements Projection {
       .addPrimaryKeyConstraint('request_versions_pk', ['request_id', 'valid_from'])
       .execute();
     // The versions valid at T are those with valid_from <= T < valid_to. Each index leads with what an as-of query
-    // names (a department's open requests, a requester's, a change's time), then valid_to: the index range is the
-    // versions that end after T, checked against valid_from inside the index, so only the rows valid at T are read.
+    // names (a department's open requests, a requester's, a change's time), then valid_to: the range read is the
+    // versions that end after T (those valid at T, and those that started since), checked against valid_from inside
+    // the index, so only the rows valid at T are fetched. The range grows with what changed after T, not before it.
     const versionIndexes: [string, (keyof RequestVersionRow)[]][] = [
       ['request_versions_queue', ['department_id', 'is_open', 'valid_to', 'valid_from']],
       ['request_versions_requester', ['requester_id', 'valid_to', 'valid_from']],
