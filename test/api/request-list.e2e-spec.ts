@@ -1,16 +1,21 @@
 import { REQUESTER_REQUEST_FIELDS } from '@desk/read-models';
 import { analyst, agent, operator, requester, TestDesk } from './support/test-desk';
 import { openRequest, seedOrganisation } from './support/org';
+import { describeOnEveryDeskStore } from './support/desk-stores';
 
-/** GET /requests over HTTP: roles, "my requests", read-your-writes, and a 400 naming the field for every bad input. */
-describe('GET /requests', () => {
+/** GET /requests over HTTP: roles, "my requests", read-your-writes, the past, and a 400 naming the field for every bad input. */
+describeOnEveryDeskStore('GET /requests', (stores) => {
   let desk: TestDesk;
+  let cleanup: () => Promise<void>;
   beforeEach(async () => {
-    desk = await TestDesk.start();
+    const made = await stores();
+    cleanup = () => made.cleanup();
+    desk = await TestDesk.start({ store: made.store, readModels: made.readModels });
     await seedOrganisation(desk);
   });
   afterEach(async () => {
     await desk.stop();
+    await cleanup();
   });
 
   const ids = (body: { items: { requestId: string }[] }) => body.items.map((item) => item.requestId);
