@@ -14,11 +14,16 @@
  * - 50 agents reading queue pages of 50 the same way (IT's and the busiest
  *   team's queue): the reference, measured in the same run.
  *
+ * Then the same list pages in this process, on the API's read-model file
+ * through the same query code, one at a time: the engine's own time for them.
+ *
  *   node -r ./test/support/register-ts.js bench/request-list.ts [--seconds 10] [--events 100000]
  */
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openSqlite, requestList, type RequestListFilter } from '@desk/read-models';
+import type { RequestStatus } from '@desk/domain';
 import { historyFile } from './history/history-store';
 import { openRequests } from './commands-http';
 import { agentsReading, commandsElsewhere } from './queue-queries';
@@ -27,7 +32,7 @@ import { describeNoise, watchNoise } from './support/noise';
 import { serverView } from './support/server-view';
 import { startApi, tokenFor, type RunningService } from './support/service';
 import { untilCaughtUp } from './support/projections';
-import { round, say, type BenchFigure } from './support/report';
+import { percentile, round, say, type BenchFigure } from './support/report';
 import { argument, runAsScript } from './support/cli';
 
 const READERS_EACH = 50;
@@ -80,6 +85,46 @@ async function shapes(api: RunningService, token: string, teams: string[]): Prom
   ];
 }
 
+/** The list filter a path of the shapes asks for, as the controller reads it (staff). */
+function filterOf(path: string): RequestListFilter {
+  const parameters = new URL(path, 'http://desk').searchParams;
+  const list = (name: string) => parameters.get(name)?.split(',');
+  const assignee = parameters.get('assigneeId');
+  return {
+    statuses: list('status') as RequestStatus[] | undefined,
+    departmentIds: list('departmentId'),
+    assigneeId: assignee === 'none' ? null : (assignee ?? undefined),
+    requesterId: parameters.get('requesterId') ?? undefined,
+    sort: (parameters.get('sort') ?? 'updatedAt') as RequestListFilter['sort'],
+    order: (parameters.get('order') ?? 'desc') as RequestListFilter['order'],
+    limit: Number(parameters.get('limit') ?? 50),
+    cursor: parameters.get('cursor') ?? undefined,
+  };
+}
+
+/**
+ * The same shapes in this process, straight on the API's read-model file through the same query code (requestList
+ * on its own SQLite connection), each `rounds` times one after the other: the engine's own time for a page, without
+ * HTTP, the API's event loop, the commands or the other readers.
+ */
+async function listInProcess(dataDir: string, paths: string[], rounds: number): Promise<{ p50: number; p99: number; pages: number }> {
+  const store = openSqlite(join(dataDir, 'read-models.sqlite'));
+  try {
+    const times: number[] = [];
+    for (let pass = 0; pass < rounds; pass++) {
+      for (const path of paths) {
+        const started = performance.now();
+        await requestList(store.reader, filterOf(path), new Date(), 'staff');
+        times.push(performance.now() - started);
+      }
+    }
+    times.sort((a, b) => a - b);
+    return { p50: round(percentile(times, 50), 1), p99: round(percentile(times, 99), 1), pages: times.length };
+  } finally {
+    await store.close();
+  }
+}
+
 export async function requestListBench(options: { seconds: number; seed: number; events: number }): Promise<BenchFigure[]> {
   const dataDir = mkdtempSync(join(tmpdir(), 'desk-bench-list-'));
   copyFileSync(await historyFile(options.seed, options.events, say), join(dataDir, 'events.sqlite'));
@@ -110,6 +155,10 @@ export async function requestListBench(options: { seconds: number; seed: number;
     say(`queue pages: ${queue.rate}/s, p50 ${queue.p50} ms, p99 ${queue.p99} ms, ${queue.failed} failed`);
     say(`commands: ${commands.rate}/s, p99 ${commands.p99} ms, ${commands.failed} failed; ${describeNoise(during)}`);
     say(`the API's own view: ${listView.describe}; queue pages: 99% within ${queueView.routeP99Ms} ms`);
+    const engineNoise = watchNoise();
+    const engine = await listInProcess(dataDir, listPaths, 20);
+    const engineDuring = engineNoise();
+    say(`in process, one at a time: ${engine.pages} list pages, p50 ${engine.p50} ms, p99 ${engine.p99} ms; ${describeNoise(engineDuring)}`);
     return [
       {
         workload: `GET /requests page of 50 (${listPaths.length} shapes: all, a cursor's page 2, departments, requesters, unassigned, statuses, by due time) under ${READERS_EACH} readers at 5 pages/s each, beside ${READERS_EACH} queue readers, during command load (500 commands/s), ${options.events.toLocaleString('en')}-event history`,
@@ -123,6 +172,7 @@ export async function requestListBench(options: { seconds: number; seed: number;
           `list pages: ${list.rate}/s, p50 ${list.p50} ms, ${list.total} pages, ${list.failed} failed; queue pages: ${queue.rate}/s, p50 ${queue.p50} ms, p99 ${queue.p99} ms, ${queue.failed} failed; commands alongside: ${commands.rate}/s, p99 ${commands.p99} ms, ${commands.failed} failed`,
           `the API's own view during the measure: ${listView.describe}; 99% of ${queueView.answers} queue pages within ${queueView.routeP99Ms} ms; the readers' p99 beyond that is time outside the API's handlers`,
           describeNoise(during),
+          `the same shapes in process, one at a time, through requestList on the API's read-model file (no HTTP, no other load): ${engine.pages} pages, p50 ${engine.p50} ms, p99 ${engine.p99} ms; ${describeNoise(engineDuring)}`,
           `shapes: ${listPaths.map((path) => path.replace(/cursor=[^&]+/, 'cursor=…')).join(' · ')}`,
         ],
       },

@@ -72,3 +72,10 @@ export function watchNoise(): () => Noise {
 export function describeNoise(noise: Noise): string {
   return `other processes on the machine used ${noise.otherCores} of its ${noise.cores} cores meanwhile (the benchmark's own processes ${noise.oursCores})`;
 }
+
+/** CPU time a process has used so far (user and system, its own), in seconds. */
+export function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
