@@ -1,0 +1,126 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { importCsv, parseMapping } from '@desk/application';
+import { SqliteEventStore } from '@desk/event-store';
+import {
+  allProjections,
+  departmentKnown,
+  departmentQueue,
+  departmentWorkload,
+  impactBlockers,
+  openSqlite,
+  readModelsAsOf,
+  replayUntil,
+  requestList,
+  workloadImpactAsOf,
+  type ReadModelQueries,
+  type ReadModelStore,
+} from '@desk/read-models';
+import { describeSkipped } from '../support/describe-skipped';
+import { readWholeLog } from '../support/shared-event-stores';
+import { openPostgresReadModels, project } from '../read-models/support/read-model-backends';
+
+const VOLVO = '/work/shared/data/bpi2013/volvo-it-incidents.csv';
+const INSTANTS = 20;
+
+/** The projections the as-of answers read: all but full-text search (which answers the present only). */
+const projections = () => allProjections().filter((projection) => projection.name !== 'request-search');
+
+/**
+ * The Volvo IT log's history tables against the replay, at 20 instants spread over its two years: every request's
+ * summary, the busiest teams' queues and workloads, the newest page of the request list and the blockers, as of each
+ * instant, to the row; on the embedded read models, and on PostgreSQL where DATABASE_URL is set.
+ */
+if (!existsSync(VOLVO)) {
+  describeSkipped('the Volvo IT log as of 20 instants, against its replay', `${VOLVO} is not on this machine`);
+} else {
+  const stores: [string, () => Promise<ReadModelStore>][] = [['embedded', async () => openSqlite(':memory:')]];
+  const databaseUrl = process.env.DATABASE_URL;
+  if (databaseUrl) stores.push(['PostgreSQL', () => openPostgresReadModels(databaseUrl)]);
+  else describeSkipped('the Volvo IT log as of 20 instants, against its replay (PostgreSQL)', 'DATABASE_URL is not set');
+
+  describe.each(stores)('the Volvo IT log as of 20 instants, against its replay (%s)', (_name, openReadModels) => {
+    let dir: string;
+    let store: SqliteEventStore;
+    let live: ReadModelStore;
+    let instants: Date[];
+    let teams: string[];
+
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'desk-volvo-as-of-'));
+      store = new SqliteEventStore(join(dir, 'events.sqlite'));
+      const mapping = parseMapping(JSON.parse(readFileSync(join(__dirname, '../../mappings/volvo-it-incidents.json'), 'utf8')));
+      await importCsv({ store, mapping, file: VOLVO });
+      live = await openReadModels();
+      await project(live, await readWholeLog(store), { projections: projections() });
+      const span = await live.reader
+        .selectFrom('request_summaries')
+        .select((eb) => [eb.fn.min('opened_at').as('from'), eb.fn.max('last_event_at').as('to')])
+        .executeTakeFirstOrThrow();
+      const from = Date.parse(String(span.from));
+      const to = Date.parse(String(span.to));
+      instants = Array.from({ length: INSTANTS }, (_, index) => new Date(from + ((index + 0.5) / INSTANTS) * (to - from)));
+      const busiest = await live.reader
+        .selectFrom('request_summaries')
+        .select(['department_id', (eb) => eb.fn.countAll<number>().as('n')])
+        .groupBy('department_id')
+        .orderBy('n', 'desc')
+        .orderBy('department_id')
+        .limit(3)
+        .execute();
+      teams = busiest.map((row) => row.department_id);
+    }, 300_000);
+
+    afterAll(async () => {
+      await live?.close();
+      await store?.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('answers as every replay of the log up to each instant does, to the row', async () => {
+      for (const asOf of instants) {
+        const replay = await replayUntil(store, asOf, projections());
+        try {
+          const temporal = readModelsAsOf(live.reader, asOf);
+          await expectSame(temporal, replay.reader, (db) => summaries(db), asOf);
+          for (const team of teams) {
+            await expectSame(temporal, replay.reader, (db) => departmentQueue(db, team, { limit: 200 }, asOf), asOf);
+          }
+          await expectSame(
+            temporal,
+            replay.reader,
+            (db) => requestList(db, { sort: 'updatedAt', order: 'desc', limit: 100 }, asOf, 'staff'),
+            asOf,
+          );
+          expect(await impactBlockers(live.reader, { limit: 100 }, asOf)).toEqual(await impactBlockers(replay.reader, { limit: 100 }));
+          const impact = workloadImpactAsOf(live.reader, asOf);
+          for (const team of teams) {
+            // A team the log had not met by then is not known then (the API answers 404, as the replay would).
+            expect(await departmentKnown(temporal, team, asOf)).toBe(await departmentKnown(replay.reader, team));
+            if (!(await departmentKnown(replay.reader, team))) continue;
+            expect(await departmentWorkload(temporal, team, {}, asOf, impact)).toEqual(
+              await departmentWorkload(replay.reader, team, {}, asOf),
+            );
+          }
+        } finally {
+          await replay.close();
+        }
+      }
+    }, 600_000);
+  });
+}
+
+async function summaries(db: ReadModelQueries): Promise<unknown[]> {
+  const rows = await db.selectFrom('request_summaries').selectAll().orderBy('request_id').execute();
+  return rows.map((row) => {
+    const { valid_from: _from, valid_to: _to, ...summary } = row as typeof row & { valid_from?: string; valid_to?: string };
+    return summary;
+  });
+}
+
+async function expectSame<T>(temporal: ReadModelQueries, replay: ReadModelQueries, read: (db: ReadModelQueries) => Promise<T>, asOf: Date) {
+  const [got, wanted] = [await read(temporal), await read(replay)];
+  if (JSON.stringify(got) !== JSON.stringify(wanted))
+    expect({ asOf: asOf.toISOString(), got }).toEqual({ asOf: asOf.toISOString(), got: wanted });
+}
