@@ -11,8 +11,10 @@ export interface Noise {
   seconds: number;
   /** Cores' worth of CPU the benchmark's processes used, on average. */
   oursCores: number;
-  /** Cores' worth of CPU everything else on the machine used, on average. */
+  /** Cores' worth of CPU everything else on the machine used, on average (processes, user and system time). */
   otherCores: number;
+  /** Cores' worth of interrupt handling (irq, softirq: loopback networking among it), which no process is charged for. */
+  interruptCores: number;
   cores: number;
 }
 
@@ -24,11 +26,11 @@ function processTicks(stat: string): { ppid: number; ticks: number } {
   return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]) };
 }
 
-function machineBusyTicks(): number {
+/** The machine's ticks of processes' work (user, nice, system, steal) and of interrupts (irq, softirq). */
+function machineTicks(): { processes: number; interrupts: number } {
   const [, ...values] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
-  // user nice system idle iowait irq softirq steal: all but idle and iowait is work.
   const [user, nice, system, , , irq, softirq, steal] = values.map(Number);
-  return user + nice + system + irq + softirq + steal;
+  return { processes: user + nice + system + steal, interrupts: irq + softirq };
 }
 
 /** Ticks of this process and of every live descendant (a child that exited and was reaped counts in our own). */
@@ -54,23 +56,28 @@ function ourTicks(): number {
 /** Starts watching; the function returned tells the noise since. */
 export function watchNoise(): () => Noise {
   const started = performance.now();
-  const busy = machineBusyTicks();
+  const machine = machineTicks();
   const ours = ourTicks();
   return () => {
     const seconds = (performance.now() - started) / 1000;
     const oursDelta = ourTicks() - ours;
-    const busyDelta = machineBusyTicks() - busy;
+    const now = machineTicks();
+    const cores = (ticks: number) => round(ticks / TICKS_PER_SECOND / seconds, 2);
     return {
       seconds: round(seconds, 1),
-      oursCores: round(oursDelta / TICKS_PER_SECOND / seconds, 2),
-      otherCores: round(Math.max(0, busyDelta - oursDelta) / TICKS_PER_SECOND / seconds, 2),
+      oursCores: cores(oursDelta),
+      otherCores: cores(Math.max(0, now.processes - machine.processes - oursDelta)),
+      interruptCores: cores(now.interrupts - machine.interrupts),
       cores: cpus().length,
     };
   };
 }
 
 export function describeNoise(noise: Noise): string {
-  return `other processes on the machine used ${noise.otherCores} of its ${noise.cores} cores meanwhile (the benchmark's own processes ${noise.oursCores})`;
+  return (
+    `other processes on the machine used ${noise.otherCores} of its ${noise.cores} cores meanwhile (the benchmark's own processes ${noise.oursCores}, ` +
+    `interrupts ${noise.interruptCores})`
+  );
 }
 
 /** CPU time a process has used so far (user and system, its own), in seconds. */
