@@ -18,6 +18,8 @@ import { requestListBench } from './request-list';
 import { searchBench } from './search';
 import { changesStreamsBench } from './changes-streams';
 import { rebuildBench } from './rebuild';
+import { asOfBench } from './as-of';
+import { workloadCostBench } from './workload-cost';
 import { gitCommit, keptAnalysis, machine, printFigures, say, type BenchFigure } from './support/report';
 import { buildApps } from './support/service';
 import { runAsScript } from './support/cli';
@@ -32,7 +34,7 @@ function markdown(figures: BenchFigure[], seconds: number, quick: boolean): stri
     `Measured by \`npm run bench${quick ? ' -- --quick' : ''}\` on ${new Date().toISOString().slice(0, 10)}: ${machine()}, ` +
       `commit ${gitCommit()}, ${Math.round(seconds / 60)} minutes. Each figure stands beside a reference measured in the same run ` +
       '(the machine is shared and noisy: the ratios travel, the absolute figures less so). One script per workload: ' +
-      '`bench/commands-http.ts` (with `bench/profile-commands.ts`), `bench/appends.ts`, `bench/rebuild.ts`, `bench/queue-queries.ts`, `bench/request-list.ts`, `bench/search.ts`, `bench/changes-streams.ts`, `bench/import-volvo.ts`, ' +
+      '`bench/commands-http.ts` (with `bench/profile-commands.ts`), `bench/appends.ts`, `bench/rebuild.ts`, `bench/queue-queries.ts`, `bench/request-list.ts`, `bench/search.ts`, `bench/changes-streams.ts`, `bench/as-of.ts`, `bench/workload-cost.ts`, `bench/import-volvo.ts`, ' +
       'each runnable alone with `node -r ./test/support/register-ts.js bench/<script>.ts`. The API and the CLI run from their build, as in production.',
     '',
     '| workload | figure | reference (same run) | ratio | target | met |',
@@ -80,6 +82,8 @@ runAsScript(module, async () => {
   await step('request list pages under load', () => requestListBench({ seconds, seed: 42, events: 100_000 }));
   await step(`search over ${events} events`, () => searchBench({ seconds, seed: 42, events }));
   await step('idle change streams', () => changesStreamsBench({ seconds, seed: 42, streams: 1000 }));
+  await step(`as-of queries over ${events} events`, () => asOfBench({ events, seed: 42, samples: 60 }));
+  await step('live workload cost as history grows', () => workloadCostBench({ sizes: [100_000, events], seed: 42, samples: 100 }));
   await step('Volvo import', () => importBench());
   await step(`rebuild from ${events} events`, async () => {
     const figures = await rebuildBench({ events, seed: 42 });
