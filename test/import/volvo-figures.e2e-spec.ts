@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importCsv, parseMapping } from '@desk/application';
 import { SqliteEventStore } from '@desk/event-store';
-import { openSqlite, percentile, replayUntil } from '@desk/read-models';
+import { allProjections, openSqlite, percentile, readModelsAsOf } from '@desk/read-models';
 import { describeSkipped } from '../support/describe-skipped';
 import { readWholeLog } from '../support/shared-event-stores';
 import { project } from '../read-models/support/read-model-backends';
@@ -25,7 +25,10 @@ if (!existsSync(VOLVO)) {
       store = new SqliteEventStore(join(dir, 'events.sqlite'));
       const mapping = parseMapping(JSON.parse(readFileSync(join(__dirname, '../../mappings/volvo-it-incidents.json'), 'utf8')));
       await importCsv({ store, mapping, file: VOLVO });
-      await project(readModels, await readWholeLog(store));
+      // Full-text search reads nothing these figures need.
+      await project(readModels, await readWholeLog(store), {
+        projections: allProjections().filter((projection) => projection.name !== 'request-search'),
+      });
     }, 120_000);
 
     afterAll(async () => {
@@ -65,21 +68,17 @@ if (!existsSync(VOLVO)) {
       'has the same open incidents per team at %s',
       async (time) => {
         const at = new Date(time);
-        const replay = await replayUntil(store, at);
-        try {
-          const rows = await replay.reader
-            .selectFrom('request_summaries')
-            .select(['department_id', (eb) => eb.fn.countAll<number>().as('n')])
-            .where('is_open', '=', 1)
-            .groupBy('department_id')
-            .execute();
-          const product = new Map(rows.map((row) => [row.department_id, Number(row.n)]));
-          const independent = expected.openPerTeamAt(at);
-          expect([...product].sort()).toEqual([...independent].sort());
-          expect([...independent.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
-        } finally {
-          await replay.close();
-        }
+        // As the read models' history holds it (the as-of answers' source; volvo-as-of holds it to the replay).
+        const rows = await readModelsAsOf(readModels.reader, at)
+          .selectFrom('request_summaries')
+          .select(['department_id', (eb) => eb.fn.countAll<number>().as('n')])
+          .where('is_open', '=', 1)
+          .groupBy('department_id')
+          .execute();
+        const product = new Map(rows.map((row) => [row.department_id, Number(row.n)]));
+        const independent = expected.openPerTeamAt(at);
+        expect([...product].sort()).toEqual([...independent].sort());
+        expect([...independent.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
       },
       60_000,
     );
