@@ -6,6 +6,7 @@ import { isSqlite } from '../store/upsert';
 import type { ImpactFigures } from '../projections/impact-chain/impact-closure';
 import type { ImpactNodeState } from '../projections/impact-chain/impact-node.evolve';
 import type { WorkloadImpact } from './workload.query';
+import { NODE_FIELDS } from '../projections/impact-chain/impact-history';
 
 /** What a walk along the impact chain reads: the live tables, or the history as of a time. */
 export interface ImpactGraphReader {
@@ -16,20 +17,7 @@ export interface ImpactGraphReader {
   figures(nodes: readonly ImpactNodeState[]): Promise<Map<string, ImpactFigures>>;
 }
 
-const STATE_COLUMNS = [
-  'request_id',
-  'revision',
-  'department_id',
-  'requester_id',
-  'audience',
-  'exposed_to_external',
-  'subject',
-  'status',
-  'is_open',
-  'priority',
-  'priority_rank',
-  'resolution_due_at',
-] as const;
+const STATE_COLUMNS = ['request_id', 'revision', ...NODE_FIELDS] as const;
 
 /** The impact chain as it stood at a business time: node states and links from their versions valid then, figures computed. */
 export function impactGraphAsOf(db: ReadModelDb, asOf: Date): ImpactGraphReader {

@@ -298,21 +298,23 @@ export interface WorkloadCalendarRow {
  * from the versions valid at their time) from `valid_from` until `valid_to`, business times as toISOString writes
  * them; the current version ends at a far-future sentinel.
  */
-export interface ImpactNodeVersionRow {
-  request_id: string;
+export interface ImpactNodeVersionRow extends Pick<
+  ImpactNodeRow,
+  | 'request_id'
+  | 'revision'
+  | 'department_id'
+  | 'requester_id'
+  | 'audience'
+  | 'exposed_to_external'
+  | 'subject'
+  | 'status'
+  | 'is_open'
+  | 'priority'
+  | 'priority_rank'
+  | 'resolution_due_at'
+> {
   valid_from: string;
   valid_to: string;
-  revision: number;
-  department_id: string;
-  requester_id: string;
-  audience: string;
-  exposed_to_external: number;
-  subject: string;
-  status: string;
-  is_open: number;
-  priority: string;
-  priority_rank: number;
-  resolution_due_at: string | null;
 }
 
 /** impact-chain: a link as it stood from `valid_from` until `valid_to` (made, relation changed, removed: a link may hold several times). */

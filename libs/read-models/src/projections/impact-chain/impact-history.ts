@@ -192,7 +192,8 @@ function linkKey(cause: string, effect: string): string {
   return JSON.stringify([cause, effect]);
 }
 
-const NODE_FIELDS = [
+/** What a version of a node holds besides its request and revision. */
+export const NODE_FIELDS = [
   'department_id',
   'requester_id',
   'audience',
