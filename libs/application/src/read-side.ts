@@ -4,6 +4,7 @@ import {
   allProjections,
   dropUnfinishedCopies,
   isMissingReadModel,
+  LogPages,
   ProjectionRunner,
   readCheckpoints,
   storedVersion,
@@ -95,6 +96,8 @@ export class ReadSide implements ReadModelProgress {
   private stopping = false;
   /** The furthest head of the log seen by the checks of replicas' waits. */
   private headSeen: LogPosition = START;
+  /** One read of the log for every runner here that catches up (at start, after an outage, a rebuild's copies). */
+  private readonly pages: LogPages;
 
   private constructor(
     private readonly dependencies: ReadSideDependencies,
@@ -102,6 +105,7 @@ export class ReadSide implements ReadModelProgress {
   ) {
     const { readModels, clock, commands, repository } = dependencies;
     const log = dependencies.log ?? silentLog;
+    this.pages = new LogPages(dependencies.eventStore);
     const projections = [...(options.projections ?? allProjections()), new ReactorRunner(satisfactionFollowUp, commands, repository, log)];
     this.projections = projections;
     this.projectionNames = projections.map((projection) => projection.name);
@@ -155,6 +159,7 @@ export class ReadSide implements ReadModelProgress {
       batchSize: this.options.batchSize,
       log: this.log,
       copy: randomBytes(4).toString('hex'),
+      pages: this.pages,
     });
     await copy.start();
     this.log.info(`projection ${name} is being rebuilt beside the live read model`, { projection: name, copy: copy.copy });
@@ -227,7 +232,11 @@ export class ReadSide implements ReadModelProgress {
 
   private liveRunner(projection: Projection): ProjectionRunner {
     const { eventStore, readModels } = this.dependencies;
-    return new ProjectionRunner(projection, eventStore, readModels, { batchSize: this.options.batchSize, log: this.log });
+    return new ProjectionRunner(projection, eventStore, readModels, {
+      batchSize: this.options.batchSize,
+      log: this.log,
+      pages: this.pages,
+    });
   }
 
   private get log(): Log {

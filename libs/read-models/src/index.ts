@@ -4,6 +4,7 @@ export * from './runner/projection';
 export * from './runner/logged-event';
 export * from './runner/checkpoints';
 export * from './runner/projection-runner';
+export * from './runner/log-pages';
 export * from './projections';
 export * from './queries/sla-state';
 export * from './queries/request-row';

@@ -9,6 +9,7 @@ import { copyCheckpointName, CopyTablesPlugin } from './table-copies';
 import { takeTurn, turnDue } from './event-loop-turns';
 import { decodeLogged } from './logged-event';
 import type { Projection } from './projection';
+import type { LogPages } from './log-pages';
 
 export type ProjectionState = 'stopped' | 'catching_up' | 'running' | 'rebuilding' | 'faulted';
 
@@ -47,6 +48,8 @@ export interface ProjectionRunnerOptions {
   log?: RunnerLog;
   /** Build a copy beside the live tables (a rebuild): its tables and checkpoint carry this token. */
   copy?: string;
+  /** The pages of the log this process's runners share while they catch up (each reads its own without). */
+  pages?: LogPages;
 }
 
 export interface RunnerLog {
@@ -102,6 +105,7 @@ export class ProjectionRunner {
   readonly checkpointName: string;
   private readonly writer: Kysely<ReadModelTables>;
   readonly copy: string | null;
+  private readonly pages: LogPages | null;
 
   constructor(
     readonly projection: Projection,
@@ -115,6 +119,7 @@ export class ProjectionRunner {
     this.now = options.now ?? (() => new Date());
     this.log = options.log ?? quiet;
     this.copy = options.copy ?? null;
+    this.pages = options.pages ?? null;
     this.checkpointName = this.copy ? copyCheckpointName(projection.name, this.copy) : projection.name;
     this.writer = this.copy ? readModels.writer.withPlugin(new CopyTablesPlugin(projection.tables, this.copy)) : readModels.writer;
     this.progress.setMaxListeners(0);
@@ -152,6 +157,7 @@ export class ProjectionRunner {
   async stop(): Promise<void> {
     this.stopping = true;
     this.wakeBackoff?.();
+    this.pages?.leave(this);
     await this.subscription?.close().catch(() => undefined);
     await this.loop;
     this.loop = null;
@@ -237,13 +243,16 @@ export class ProjectionRunner {
       try {
         // Catching up, whole pages of the log are read and applied as batches: no event-by-event iteration.
         for (let full = true; full && !this.stopping;) {
-          const page = await this.events.readAll({ after: this.checkpoint, maxCount: this.batchSize });
+          const page = this.pages
+            ? await this.pages.read(this, this.checkpoint, this.batchSize)
+            : await this.events.readAll({ after: this.checkpoint, maxCount: this.batchSize });
           // An empty page is the head reached: after an outage with nothing new in the log, that is recovery too.
           if (page.length > 0) await this.applied(page);
           else this.reached(true);
           full = page.length === this.batchSize;
           failures = 0;
         }
+        this.pages?.leave(this);
         if (this.stopping) break;
         const subscription = this.events.subscribeToAll({ after: this.checkpoint });
         this.subscription = subscription;
@@ -254,6 +263,7 @@ export class ProjectionRunner {
           if (this.stopping) break;
         }
       } catch (error) {
+        this.pages?.leave(this);
         if (this.stopping) break;
         if (error instanceof CheckpointMovedError) {
           this.checkpoint = await this.storedCheckpoint().catch(() => this.checkpoint);
@@ -292,6 +302,7 @@ export class ProjectionRunner {
         await this.backoff(delay);
         this.checkpoint = await this.storedCheckpoint().catch(() => this.checkpoint);
       } finally {
+        this.pages?.leave(this);
         await this.subscription?.close().catch(() => undefined);
         this.subscription = null;
       }
