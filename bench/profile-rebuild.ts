@@ -1,5 +1,5 @@
 /**
- * Where a rebuild's CPU goes: both projections built in one process from the
+ * Where a rebuild's CPU goes: every projection built in one process from the
  * first events of the generated desk (embedded stores, as the API's
  * catch-up does), under V8's sampling profiler, the samples grouped by what
  * they were doing.
@@ -11,7 +11,7 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteEventStore } from '@desk/event-store';
-import { allProjections, createReadModelStore, ProjectionRunner } from '@desk/read-models';
+import { allProjections, createReadModelStore, LogPages, ProjectionRunner } from '@desk/read-models';
 import { ROOT } from './history/generate-history';
 import { historyFile } from './history/history-store';
 import { categorise, type CpuProfile } from './profile-commands';
@@ -19,21 +19,22 @@ import { round, say } from './support/report';
 import { argument, runAsScript } from './support/cli';
 
 const CATEGORIES: [string, RegExp][] = [
-  ['reading and decoding the log (once per projection)', /sqlite-event-store\.ts.*(readAll|toRecorded)/],
+  ['reading and decoding the log (once for all projections)', /sqlite-event-store\.ts.*(readAll|toRecorded)/],
   ['SQLite statements of the read models', /sqlite-driver\.js.*executeQuery|better-sqlite3/],
   ['request-summaries: evolving rows', /request-summary\.evolve|luxon|business-calendar/],
   ['impact-chain: evolving nodes and the graph', /impact-node\.evolve|impact-closure|impact-chain\.projection/],
   ['projection runner, upserts and query building', /projection-runner|upsert\.ts|request-summaries\.projection|kysely/],
 ];
 
-/** In the profiled child: both projections from empty read models up to the position, then a normal exit. */
+/** In the profiled child: every projection from empty read models up to the position, reading the log once as the API does, then a normal exit. */
 async function rebuildInProcess(dir: string, events: number): Promise<void> {
   try {
     const store = new SqliteEventStore(join(dir, 'events.sqlite'));
     const readModels = await createReadModelStore({ dataDir: dir });
     const target = BigInt(events);
     const started = performance.now();
-    const runners = allProjections().map((projection) => new ProjectionRunner(projection, store, readModels));
+    const pages = new LogPages(store);
+    const runners = allProjections().map((projection) => new ProjectionRunner(projection, store, readModels, { pages }));
     for (const runner of runners) await runner.start();
     while (runners.some((runner) => runner.position < target)) await new Promise((resolve) => setTimeout(resolve, 20));
     const seconds = (performance.now() - started) / 1000;
@@ -84,6 +85,6 @@ runAsScript(module, async () => {
     events: Number(argument('--events') ?? 200_000),
     seed: Number(argument('--seed') ?? 42),
   });
-  say(`both projections in one process, under the profiler: ${rate} events/s`);
+  say(`every projection in one process, under the profiler: ${rate} events/s`);
   for (const [name, share] of shares) process.stdout.write(`${String(round(share * 100, 1)).padStart(5)}%  ${name}\n`);
 });

@@ -90,7 +90,7 @@ runAsScript(module, async () => {
     const profiled = await profileRebuild({ events: 200_000, seed: 42 });
     figures[0].notes = [
       ...(figures[0].notes ?? []),
-      `where a rebuild's CPU goes (both projections in one process over the first 200,000 events, V8 profile, ${profiled.rate} events/s with the profiler on): ` +
+      `where a rebuild's CPU goes (every projection in one process over the first 200,000 events, V8 profile, ${profiled.rate} events/s with the profiler on): ` +
         profiled.shares.map(([name, share]) => `${name} ${(share * 100).toFixed(1)}%`).join('; '),
     ];
     return figures;
