@@ -108,6 +108,44 @@ function describeVetClinic(name: string, openStores: () => Promise<Stores>) {
       await stores.cleanup();
     });
 
+    it('draws the impact chain as Mermaid or Graphviz DOT when the Accept header asks for it, and refuses what it cannot send', async () => {
+      const position = await vetClinicDay(desk, desk.clock);
+      const url = `/impact/requests/it-phones?minPosition=${position}`;
+      const mermaid = await desk.call('GET', url, { as: agent(), headers: { accept: 'text/vnd.mermaid' } });
+      expect([mermaid.status, mermaid.headers['content-type'], mermaid.headers.vary]).toEqual([
+        200,
+        'text/vnd.mermaid; charset=utf-8',
+        'Accept',
+      ]);
+      const lines = mermaid.raw.split('\n');
+      expect(lines[0]).toBe('flowchart LR');
+      // The switch blocks the phones, which block two appointments and degrade the third: a node each, an edge each.
+      expect(lines.filter((line) => /^ {2}r\d+\["/.test(line))).toHaveLength(5);
+      expect(mermaid.raw.match(/==>\|blocks\|/g)).toHaveLength(3);
+      expect(mermaid.raw.match(/-\.->\|degrades\|/g)).toHaveLength(1);
+      expect(mermaid.raw).toContain('it-phones<br/>it · new<br/>');
+
+      const dot = await desk.call('GET', url, { as: agent(), headers: { accept: 'application/json;q=0.5, text/vnd.graphviz' } });
+      expect([dot.status, dot.headers['content-type']]).toEqual([200, 'text/vnd.graphviz; charset=utf-8']);
+      expect(dot.raw).toMatch(/^digraph impact \{\n/);
+      expect(dot.raw).toContain('"it-switch" -> "it-phones" [label="blocks"];');
+
+      // JSON by default, for a wildcard and for a text/* that prefers it less.
+      for (const accept of [undefined, '*/*', 'application/json', 'text/vnd.mermaid;q=0.1, application/json']) {
+        const answer = await desk.call('GET', url, { as: agent(), headers: accept ? { accept } : {} });
+        expect([accept, answer.status, answer.headers['content-type']]).toEqual([accept, 200, 'application/json; charset=utf-8']);
+        expect(answer.body).toMatchObject({ request: { requestId: 'it-phones' } });
+      }
+      const refused = await desk.call('GET', url, { as: agent(), headers: { accept: 'text/html' } });
+      expect(refused.status).toBe(406);
+      expect(refused.body).toMatchObject({ status: 406, detail: expect.stringContaining('text/vnd.mermaid') });
+      // Who may not read the chain learns that first, whatever they accept; an unknown request is a 404 in any drawing.
+      expect((await desk.call('GET', url, { as: requester('rita'), headers: { accept: 'text/vnd.mermaid' } })).status).toBe(403);
+      expect(
+        (await desk.call('GET', '/impact/requests/nothing-here', { as: agent(), headers: { accept: 'text/vnd.graphviz' } })).status,
+      ).toBe(404);
+    });
+
     it('ranks the blockers, raises effective priority, passes on the deadline and orders the queue', async () => {
       const position = await vetClinicDay(desk, desk.clock);
 

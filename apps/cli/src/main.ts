@@ -20,6 +20,8 @@ import { createEventStore, type EventStore } from '@desk/event-store';
 import {
   allProjections,
   allWorkloads,
+  chainDot,
+  chainMermaid,
   createReadModelStore,
   departmentQueue,
   impactBlockers,
@@ -54,8 +56,6 @@ import { Output, shortTime } from './output';
 import { ProgressBar } from './progress';
 import {
   blockersTable,
-  chainDot,
-  chainMermaid,
   chainTree,
   nextPageHint,
   projectionsTable,

@@ -111,66 +111,6 @@ export function chainTree(out: Output, chain: ImpactChain): string {
   return lines.join('\n');
 }
 
-interface Edge {
-  cause: string;
-  effect: string;
-  relation: string;
-}
-
-function chainGraph(chain: ImpactChain): { nodes: ImpactRequestView[]; edges: Edge[] } {
-  const nodes = [chain.request, ...chain.causes, ...chain.effects];
-  const edges = [
-    ...chain.effects.map((member) => ({ cause: member.via, effect: member.requestId, relation: member.relation })),
-    // A cause's `via` is the request it acts on, one step nearer the root.
-    ...chain.causes.map((member) => ({ cause: member.requestId, effect: member.via, relation: member.relation })),
-  ];
-  return { nodes, edges };
-}
-
-const labelLines = (request: ImpactRequestView) => [request.requestId, `${request.departmentId} · ${request.status}`, request.subject];
-
-/** Mermaid flowchart: pasted into a ```mermaid block, GitHub, GitLab and most wikis draw it. */
-export function chainMermaid(chain: ImpactChain): string {
-  const { nodes, edges } = chainGraph(chain);
-  const id = new Map(nodes.map((node, index) => [node.requestId, `r${index}`]));
-  // Inside a quoted label Mermaid reads HTML: entities keep a subject's quotes and angle brackets as text.
-  const text = (value: string) => value.replace(/&/g, '#amp;').replace(/"/g, '#quot;').replace(/</g, '#lt;').replace(/>/g, '#gt;');
-  return [
-    'flowchart LR',
-    ...nodes.map((node) => `  ${id.get(node.requestId)}["${labelLines(node).map(text).join('<br/>')}"]`),
-    ...edges.map(
-      (edge) => `  ${id.get(edge.cause)} ${edge.relation === 'blocks' ? '==>' : '-.->'}|${edge.relation}| ${id.get(edge.effect)}`,
-    ),
-    `  class ${id.get(chain.request.requestId)} root`,
-    ...nodes.filter((node) => node.audience === 'external').map((node) => `  class ${id.get(node.requestId)} external`),
-    '  classDef root stroke-width:3px',
-    '  classDef external fill:#fde2e2',
-  ].join('\n');
-}
-
-/** Graphviz DOT: `dot -Tsvg chain.dot > chain.svg`. */
-export function chainDot(chain: ImpactChain): string {
-  const { nodes, edges } = chainGraph(chain);
-  const escape = (value: string) => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
-  const quote = (value: string) => `"${escape(value)}"`;
-  return [
-    'digraph impact {',
-    '  rankdir=LR;',
-    '  node [shape=box, style=rounded];',
-    ...nodes.map((node) => {
-      const label = `"${labelLines(node).map(escape).join('\\n')}"`;
-      const root = node.requestId === chain.request.requestId ? ', penwidth=3' : '';
-      const external = node.audience === 'external' ? ', style="rounded,filled", fillcolor="#fde2e2"' : '';
-      return `  ${quote(node.requestId)} [label=${label}${root}${external}];`;
-    }),
-    ...edges.map(
-      (edge) =>
-        `  ${quote(edge.cause)} -> ${quote(edge.effect)} [label=${quote(edge.relation)}${edge.relation === 'blocks' ? '' : ', style=dashed'}];`,
-    ),
-    '}',
-  ].join('\n');
-}
-
 export function whatIfTable(out: Output, answer: WhatIfAnswer): void {
   out.text(
     out.bold(`${answer.departmentId}: ${answer.requests} requests measured from ${shortTime(answer.from)} to ${shortTime(answer.to)}`) +
@@ -230,7 +170,8 @@ export interface AdminProjection {
 
 export function projectionsTable(out: Output, head: string | null, projections: AdminProjection[], unreachable: string[] = []): void {
   out.text(out.bold(`head of the log: ${head ?? 'unknown'}`));
-  for (const store of unreachable) out.text(out.state(`failed: the ${store === 'eventStore' ? 'event store' : 'read-model store'} does not answer the desk`));
+  for (const store of unreachable)
+    out.text(out.state(`failed: the ${store === 'eventStore' ? 'event store' : 'read-model store'} does not answer the desk`));
   out.table(
     ['projection', 'state', 'checkpoint', 'lag', 'events/s', 'rebuild', 'last error'],
     projections.map((projection) => [

@@ -1,4 +1,5 @@
 export * from './problems';
+export * from './content-negotiation';
 export * from './problem-details';
 export * from './openapi';
 export * from './correlation-id';

@@ -8,6 +8,7 @@ const WHEN: Record<number, string> = {
   401: 'No valid bearer token',
   403: "The token's role may not do this, or not to this resource",
   404: 'No such resource',
+  406: 'The Accept header takes none of the media types the route answers in (the detail names them)',
   409: 'Refused in the state the resource is in, an Idempotency-Key reused with another request, or a concurrent change to retry',
   412: 'If-Match names another revision than the current one (`currentRevision`)',
   413: 'The body is larger than the server accepts',
@@ -16,7 +17,7 @@ const WHEN: Record<number, string> = {
   503: 'A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later',
 };
 
-export type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 415 | 429 | 503;
+export type ProblemStatus = 400 | 401 | 403 | 404 | 406 | 409 | 412 | 413 | 415 | 429 | 503;
 
 /** What a command can meet (invalid body, token, role, unknown or refusing resource, If-Match, body limits, rate, stores), and a query. */
 export const COMMAND_PROBLEMS: readonly ProblemStatus[] = [400, 401, 403, 404, 409, 412, 413, 415, 429, 503];

@@ -45,3 +45,10 @@ export class ConflictProblem extends ProblemError {
     super(409, 'Conflict', detail);
   }
 }
+
+/** The route has no representation the client's Accept header takes; the detail names those it has. */
+export class NotAcceptableProblem extends ProblemError {
+  constructor(offered: readonly string[]) {
+    super(406, 'Not acceptable', `this answer can be sent as ${offered.join(', ')}; the Accept header takes none of them`);
+  }
+}

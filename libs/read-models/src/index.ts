@@ -13,6 +13,7 @@ export * from './queries/queue.query';
 export * from './queries/request-list.query';
 export * from './queries/workload.query';
 export * from './queries/impact.query';
+export * from './queries/impact-diagrams';
 export * from './queries/request-search.query';
 export * from './queries/requester-view';
 export * from './queries/request-changes.query';
