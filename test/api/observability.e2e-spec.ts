@@ -27,6 +27,9 @@ describe('metrics', () => {
     const { position } = await openRequest(desk, 'm-2');
     expect((await desk.call('POST', '/requests/m-1/start', { as: agent() })).status).toBe(409);
     expect((await desk.call('POST', '/requests', { as: agent(), body: { id: 'm-3' } })).status).toBe(400);
+    // Refused by role, before the command is handled: counted as the command the route sends all the same.
+    expect((await desk.call('POST', '/requests/m-1/start', { as: requester('rita'), body: {} })).status).toBe(403);
+    expect((await desk.call('POST', '/departments', { as: agent(), body: { id: 'hr', name: 'HR' } })).status).toBe(403);
     expect(await desk.readSide.waitFor(desk.readSide.projectionNames, BigInt(position), 5000)).toBe(true);
 
     const scrape = await desk.call('GET', '/metrics', { as: null });
@@ -35,6 +38,10 @@ describe('metrics', () => {
     const text = scrape.raw;
     expect(sample(text, 'desk_commands_total', { command: 'OpenRequest', outcome: 'accepted' })).toBe(2);
     expect(sample(text, 'desk_commands_total', { command: 'StartWork', outcome: 'refused' })).toBe(1);
+    expect(sample(text, 'desk_commands_total', { command: 'StartWork', outcome: 'forbidden' })).toBe(1);
+    expect(sample(text, 'desk_commands_total', { command: 'RegisterDepartment', outcome: 'forbidden' })).toBe(1);
+    // It took no time to decide: the duration series counts the commands handled only.
+    expect(sample(text, 'desk_command_duration_seconds_count', { command: 'StartWork' })).toBe(1);
     expect(sample(text, 'desk_command_duration_seconds_count', { command: 'OpenRequest' })).toBe(2);
     expect(sample(text, 'desk_event_store_append_duration_seconds_count', {})).toBeGreaterThanOrEqual(8);
     expect(sample(text, 'desk_event_store_appended_events_total', {})).toBe(Number(position));

@@ -31,7 +31,7 @@ export class AgentsController {
     description:
       'Every department named must exist (404). Assigning a request to an agent nobody registered is a 404, to one outside its department a 409.',
   })
-  @ApiCommand({ status: 201, location: '/agents/{id}' })
+  @ApiCommand('RegisterAgent', { status: 201, location: '/agents/{id}' })
   async register(@Body() body: RegisterAgentBody, @Envelope() envelope: CommandEnvelope, @Res({ passthrough: true }) reply: FastifyReply) {
     const result = await this.commands.execute(
       new AgentWrite(body.id, { type: 'RegisterAgent', data: agentCommandData.register(body) }, envelope),
@@ -48,7 +48,7 @@ export class AgentsController {
     description:
       'Give at least one field; a change that changes nothing is a 409. Requests already assigned stay assigned when the agent leaves their department: reassign them.',
   })
-  @ApiCommand()
+  @ApiCommand('ChangeAgent')
   async change(
     @Param('id', IdParam) id: string,
     @Body() body: ChangeAgentBody,

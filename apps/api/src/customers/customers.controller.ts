@@ -38,7 +38,7 @@ export class CustomersController {
   @Post()
   @Roles('manager', 'operator')
   @ApiOperation({ summary: 'Register an internal customer (employee, contractor…) or an external one (individual, business…)' })
-  @ApiCommand({ status: 201, location: '/customers/{id}' })
+  @ApiCommand('RegisterCustomer', { status: 201, location: '/customers/{id}' })
   async register(
     @Body() body: RegisterCustomerBody,
     @Envelope() envelope: CommandEnvelope,

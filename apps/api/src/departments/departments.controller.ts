@@ -28,7 +28,7 @@ export class DepartmentsController {
   @Post()
   @Roles('manager', 'operator')
   @ApiOperation({ summary: 'Register a department that provides services' })
-  @ApiCommand({ status: 201, location: '/departments/{id}' })
+  @ApiCommand('RegisterDepartment', { status: 201, location: '/departments/{id}' })
   async register(
     @Body() body: RegisterDepartmentBody,
     @Envelope() envelope: CommandEnvelope,
@@ -45,7 +45,7 @@ export class DepartmentsController {
   @HttpCode(200)
   @Roles('manager', 'operator')
   @ApiOperation({ summary: 'Publish a new version of the service standard (targets per priority and audience, business hours)' })
-  @ApiCommand()
+  @ApiCommand('PublishServiceStandard')
   async publishStandard(
     @Param('id', IdParam) id: string,
     @Body() body: PublishServiceStandardBody,

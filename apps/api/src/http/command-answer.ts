@@ -2,7 +2,11 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiResponse } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { CommandResult } from '@desk/application';
-import { ApiCommandHeaders, ApiProblems, COMMAND_PROBLEMS, ETAG_HEADER, type ProblemStatus } from '@desk/http';
+import type { AgentCommand, CustomerCommand, DepartmentCommand, ImpactCommand, RequestCommand } from '@desk/domain';
+import { ApiCommandHeaders, ApiProblems, COMMAND_PROBLEMS, CommandRoute, ETAG_HEADER, type ProblemStatus } from '@desk/http';
+
+/** The commands the HTTP routes send. */
+export type HttpCommandType = (AgentCommand | CustomerCommand | DepartmentCommand | ImpactCommand | RequestCommand)['type'];
 
 /** 64-bit revisions and positions travel as decimal strings: JSON numbers cannot hold them all. */
 export class CommandAnswer {
@@ -31,10 +35,12 @@ export function answer(reply: FastifyReply, result: CommandResult): CommandAnswe
  * takes (Idempotency-Key, If-Match, X-Correlation-Id) and the problems it can answer.
  */
 export function ApiCommand(
+  command: HttpCommandType,
   options: { status?: 200 | 201; location?: string; description?: string; problems?: readonly ProblemStatus[] } = {},
 ) {
   const status = options.status ?? 200;
   return applyDecorators(
+    CommandRoute(command),
     ApiResponse({
       status,
       type: CommandAnswer,

@@ -26,7 +26,7 @@ export class RequestTagsController {
     summary: 'Tag a request (a lower-case slug; at most 20 tags a request; tagging twice changes nothing)',
     description: 'Allowed in every status, closed and cancelled included.',
   })
-  @ApiCommand()
+  @ApiCommand('TagRequest')
   async tag(
     @Param('id', IdParam) id: string,
     @Body() body: TagBody,
@@ -39,7 +39,7 @@ export class RequestTagsController {
   @Delete(':id/tags/:tag')
   @Roles('agent', 'manager')
   @ApiOperation({ summary: 'Take a tag off a request (one it does not carry changes nothing)' })
-  @ApiCommand()
+  @ApiCommand('UntagRequest')
   async untag(
     @Param('id', IdParam) id: string,
     @Param('tag') tag: string,

@@ -55,7 +55,7 @@ export class RequestsController {
   @Post()
   @Roles(...WORKERS_AND_REQUESTER)
   @ApiOperation({ summary: "Open a request; it lands in the department's queue with its SLA due times" })
-  @ApiCommand({ status: 201, location: '/requests/{id}' })
+  @ApiCommand('OpenRequest', { status: 201, location: '/requests/{id}' })
   async open(@Body() body: OpenRequestBody, @Envelope() envelope: CommandEnvelope, @Res({ passthrough: true }) reply: FastifyReply) {
     const id = body.id ?? (envelope.idempotencyKey ? requestIdFromKey(envelope.idempotencyKey) : randomUUID());
     const command: RequestCommand = {
@@ -71,7 +71,7 @@ export class RequestsController {
   @HttpCode(200)
   @Roles(...WORKERS)
   @ApiOperation({ summary: 'Assign (or reassign) to an agent' })
-  @ApiCommand()
+  @ApiCommand('AssignRequest')
   assign(
     @Param('id', IdParam) id: string,
     @Body() body: AssignBody,
@@ -85,7 +85,7 @@ export class RequestsController {
   @HttpCode(200)
   @Roles(...WORKERS)
   @ApiOperation({ summary: 'Start work on an assigned request' })
-  @ApiCommand()
+  @ApiCommand('StartWork')
   start(
     @Param('id', IdParam) id: string,
     @Body() _: NoBody,
@@ -99,7 +99,7 @@ export class RequestsController {
   @HttpCode(200)
   @Roles(...WORKERS)
   @ApiOperation({ summary: 'Put on hold: awaiting the requester (pauses the SLA clock), a third party, or another request' })
-  @ApiCommand()
+  @ApiCommand('PutOnHold')
   hold(
     @Param('id', IdParam) id: string,
     @Body() body: HoldBody,
@@ -113,7 +113,7 @@ export class RequestsController {
   @HttpCode(200)
   @Roles(...WORKERS)
   @ApiOperation({ summary: 'Resume work on a request on hold' })
-  @ApiCommand()
+  @ApiCommand('ResumeWork')
   resume(
     @Param('id', IdParam) id: string,
     @Body() _: NoBody,
@@ -127,7 +127,7 @@ export class RequestsController {
   @HttpCode(200)
   @Roles(...WORKERS)
   @ApiOperation({ summary: 'Resolve with a resolution' })
-  @ApiCommand()
+  @ApiCommand('ResolveRequest')
   resolve(
     @Param('id', IdParam) id: string,
     @Body() body: ResolveBody,
@@ -141,7 +141,7 @@ export class RequestsController {
   @HttpCode(200)
   @Roles(...WORKERS_AND_REQUESTER)
   @ApiOperation({ summary: 'Close a resolved request (by its requester or an agent)' })
-  @ApiCommand()
+  @ApiCommand('CloseRequest')
   close(
     @Param('id', IdParam) id: string,
     @Body() _: NoBody,
@@ -155,7 +155,7 @@ export class RequestsController {
   @HttpCode(200)
   @Roles(...WORKERS_AND_REQUESTER)
   @ApiOperation({ summary: 'Cancel (withdraw) an open request' })
-  @ApiCommand()
+  @ApiCommand('CancelRequest')
   cancel(
     @Param('id', IdParam) id: string,
     @Body() body: OptionalReasonBody,
@@ -169,7 +169,7 @@ export class RequestsController {
   @HttpCode(200)
   @Roles(...WORKERS_AND_REQUESTER)
   @ApiOperation({ summary: 'Reopen a resolved request (back to in progress)' })
-  @ApiCommand()
+  @ApiCommand('ReopenRequest')
   reopen(
     @Param('id', IdParam) id: string,
     @Body() body: OptionalReasonBody,
@@ -182,7 +182,7 @@ export class RequestsController {
   @Post(':id/comments')
   @Roles(...WORKERS_AND_REQUESTER)
   @ApiOperation({ summary: 'Comment, public or internal; the first public agent reply is the first response' })
-  @ApiCommand({ status: 201 })
+  @ApiCommand('AddComment', { status: 201 })
   async comment(
     @Param('id', IdParam) id: string,
     @Body() body: CommentBody,
@@ -199,7 +199,7 @@ export class RequestsController {
   @HttpCode(200)
   @Roles(...WORKERS)
   @ApiOperation({ summary: "Transfer to another department's queue (back to new there)" })
-  @ApiCommand()
+  @ApiCommand('TransferRequest')
   transfer(
     @Param('id', IdParam) id: string,
     @Body() body: TransferBody,
@@ -213,7 +213,7 @@ export class RequestsController {
   @HttpCode(200)
   @Roles(...WORKERS)
   @ApiOperation({ summary: 'Escalate one support tier (L1 → L2 → L3)' })
-  @ApiCommand()
+  @ApiCommand('EscalateRequest')
   escalate(
     @Param('id', IdParam) id: string,
     @Body() body: ReasonBody,
@@ -227,7 +227,7 @@ export class RequestsController {
   @HttpCode(200)
   @Roles(...WORKERS)
   @ApiOperation({ summary: 'Change priority (or impact and urgency); re-targets the SLA' })
-  @ApiCommand()
+  @ApiCommand('ChangePriority')
   priority(
     @Param('id', IdParam) id: string,
     @Body() body: PriorityBody,
@@ -249,7 +249,7 @@ export class RequestsController {
   @HttpCode(200)
   @Roles('requester')
   @ApiOperation({ summary: 'Rate satisfaction 1–5 after resolution (the requester only)' })
-  @ApiCommand()
+  @ApiCommand('RateSatisfaction')
   rate(
     @Param('id', IdParam) id: string,
     @Body() body: SatisfactionBody,
@@ -263,7 +263,7 @@ export class RequestsController {
   @HttpCode(200)
   @Roles(...WORKERS)
   @ApiOperation({ summary: 'Offer compensation to an external requester' })
-  @ApiCommand()
+  @ApiCommand('OfferCompensation')
   compensate(
     @Param('id', IdParam) id: string,
     @Body() body: CompensationBody,
@@ -285,7 +285,7 @@ export class RequestsController {
   @Post(':id/impacts')
   @Roles(...WORKERS)
   @ApiOperation({ summary: 'Record that this request blocks or degrades another (no self-links, no cycles)' })
-  @ApiCommand({ status: 201 })
+  @ApiCommand('LinkImpact', { status: 201 })
   async link(
     @Param('id', IdParam) id: string,
     @Body() body: ImpactBody,
@@ -309,7 +309,7 @@ export class RequestsController {
   @Delete(':id/impacts/:effectRequestId')
   @Roles(...WORKERS)
   @ApiOperation({ summary: 'Remove an impact link' })
-  @ApiCommand()
+  @ApiCommand('UnlinkImpact')
   async unlink(
     @Param('id', IdParam) id: string,
     @Param('effectRequestId', IdParam) effectRequestId: string,

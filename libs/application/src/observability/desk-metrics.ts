@@ -68,6 +68,11 @@ export class DeskMetrics implements CommandObserver {
     this.commandSeconds.observe({ command }, seconds);
   }
 
+  /** A command refused before it was handled (its route's role check): counted, but it took no time to decide. */
+  countRefusal(command: string, outcome: CommandOutcome): void {
+    this.commands.inc({ command, outcome });
+  }
+
   /** The store, timing every append. */
   instrument(store: EventStore): EventStore {
     const { appendSeconds, appended } = this;

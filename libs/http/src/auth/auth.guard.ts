@@ -1,10 +1,10 @@
 import { CanActivate, ExecutionContext, Injectable, createParamDecorator, type Provider } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Actor } from '@desk/domain';
-import { loadOrCreateSigningSecret, tokenPolicy, TokenRole, type AppConfig } from '@desk/application';
+import { DeskMetrics, loadOrCreateSigningSecret, tokenPolicy, TokenRole, type AppConfig } from '@desk/application';
 import { ForbiddenProblem, UnauthorizedProblem } from '../problems';
 import { Authenticator, TOKEN_POLICY, type AuthenticatedRequest } from './authenticator';
-import { PUBLIC_KEY, ROLES_KEY } from './roles.decorator';
+import { COMMAND_KEY, PUBLIC_KEY, ROLES_KEY } from './roles.decorator';
 
 export { TOKEN_POLICY } from './authenticator';
 
@@ -29,6 +29,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly authenticator: Authenticator,
+    private readonly metrics: DeskMetrics,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
@@ -37,6 +38,8 @@ export class AuthGuard implements CanActivate {
     const actor = this.authenticator.require(context.switchToHttp().getRequest<AuthenticatedRequest>());
     const roles = this.reflector.getAllAndOverride<TokenRole[] | undefined>(ROLES_KEY, targets);
     if (roles && !roles.includes(actor.role as TokenRole)) {
+      const command = this.reflector.get<string | undefined>(COMMAND_KEY, context.getHandler());
+      if (command) this.metrics.countRefusal(command, 'forbidden');
       throw new ForbiddenProblem(`the role ${actor.role} may not do this; allowed: ${roles.join(', ')}`);
     }
     return true;
