@@ -14,3 +14,26 @@ export function isReadModelStoreUnavailable(error: unknown): boolean {
       code.startsWith('08'))
   );
 }
+
+/**
+ * Every read-model worker is busy and as many queries wait as may: this one is refused at once rather than queued
+ * without bound (the HTTP layer answers 503 with Retry-After).
+ */
+export class ReadModelsBusyError extends Error {
+  override readonly name = 'ReadModelsBusyError';
+  /** A query takes milliseconds to a few hundred: a second later the queue has moved on. */
+  readonly retryAfterSeconds = 1;
+
+  constructor(workers: number, maxQueued: number) {
+    super(`the read models are answering ${workers} queries and ${maxQueued} more wait; retry in a moment`);
+  }
+}
+
+/** The worker running a read-model query ended under it (its heap full, a crash); the pool starts another. */
+export class ReadModelWorkerExitedError extends Error {
+  override readonly name = 'ReadModelWorkerExitedError';
+
+  constructor(message: string, cause?: Error) {
+    super(message, cause ? { cause } : undefined);
+  }
+}

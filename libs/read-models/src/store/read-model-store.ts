@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type QueryCreator, type SqliteDatabase } from 'kysely';
 import { Pool } from 'pg';
 import type { ReadModelTables } from './read-model-tables';
+import { WorkerSqliteDialect } from './worker-sqlite-dialect';
 
 export type ReadModelDb = Kysely<ReadModelTables>;
 
@@ -14,8 +15,10 @@ export type ReadModelQueries = QueryCreator<ReadModelTables>;
  * Where the read models live: an embedded SQLite file by default, PostgreSQL
  * when DATABASE_URL is set. Both are driven through Kysely, so projections and
  * queries are one codebase; `writer` is for projections, `reader` for queries
- * (two SQLite connections, so a long catch-up transaction never blocks a
- * query: WAL readers see the last committed state).
+ * (separate SQLite connections, so a long catch-up transaction never blocks a
+ * query: WAL readers see the last committed state). The embedded reader's
+ * connections are on worker threads (READ_WORKERS), so queries do not take the
+ * event loop from commands.
  */
 export interface ReadModelStore {
   readonly dialect: 'sqlite' | 'postgres';
@@ -35,7 +38,23 @@ export interface ReadModelStoreConfig {
   schema?: string;
   /** File name inside dataDir for the embedded store. */
   fileName?: string;
+  /** How the embedded store's queries run: see EmbeddedReaderOptions. */
+  embeddedReader?: EmbeddedReaderOptions;
 }
+
+export interface EmbeddedReaderOptions {
+  /** Worker threads that query the file at once (READ_WORKERS); 0: queries run on the calling thread, as the writer does. */
+  workers?: number;
+  /** Queries that may wait for a worker (READ_QUEUE_MAX); beyond, ReadModelsBusyError at once. */
+  maxQueued?: number;
+  /** Old-generation heap of each worker (READ_WORKER_HEAP_MB): a result larger ends that query, not the process. */
+  workerHeapMb?: number;
+}
+
+/** Two queries at once beside the API's own thread; the queue holds a burst of 60 concurrent as-of queries and more. */
+export const EMBEDDED_READER_DEFAULTS: Required<EmbeddedReaderOptions> = { workers: 2, maxQueued: 100, workerHeapMb: 64 };
+
+const BUSY_TIMEOUT_MS = 5000;
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 const UNIQUE_VIOLATION = '23505';
@@ -44,26 +63,42 @@ const DUPLICATE_SCHEMA = '42P06';
 export async function createReadModelStore(config: ReadModelStoreConfig): Promise<ReadModelStore> {
   if (config.databaseUrl) return openPostgres(config.databaseUrl, config.schema ?? 'desk_read');
   mkdirSync(config.dataDir, { recursive: true });
-  return openSqlite(join(config.dataDir, config.fileName ?? 'read-models.sqlite'));
+  return openSqlite(join(config.dataDir, config.fileName ?? 'read-models.sqlite'), config.embeddedReader);
 }
 
-/** Also used for throw-away read models (replays, tests): ':memory:' is allowed only with a single connection. */
-export function openSqlite(file: string): ReadModelStore {
+/**
+ * Also used for throw-away read models (replays, tests): ':memory:' is one connection, on this thread (a worker
+ * cannot share it), for projections and queries alike.
+ */
+export function openSqlite(file: string, readerOptions: EmbeddedReaderOptions = {}): ReadModelStore {
+  const { workers, maxQueued, workerHeapMb } = { ...EMBEDDED_READER_DEFAULTS, ...readerOptions };
   const connect = () => {
     const database = new Database(file);
     // First: switching a new file to WAL takes an exclusive lock, which processes starting together must wait for.
-    database.pragma('busy_timeout = 5000');
+    database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     database.pragma('journal_mode = WAL');
     // A crash may lose the last read-model commits but never tears them: checkpoints
     // are in the same transactions, so the projection simply redoes them.
     database.pragma('synchronous = NORMAL');
     return database;
   };
-  const writerDb = connect();
-  const readerDb = file === ':memory:' ? writerDb : connect();
-  const writer = new Kysely<ReadModelTables>({ dialect: new SqliteDialect({ database: withStatementCache(writerDb) }) });
+  const writer = new Kysely<ReadModelTables>({ dialect: new SqliteDialect({ database: withStatementCache(connect()) }) });
   const reader =
-    file === ':memory:' ? writer : new Kysely<ReadModelTables>({ dialect: new SqliteDialect({ database: withStatementCache(readerDb) }) });
+    file === ':memory:'
+      ? writer
+      : new Kysely<ReadModelTables>({
+          dialect:
+            workers === 0
+              ? new SqliteDialect({ database: withStatementCache(connect()) })
+              : new WorkerSqliteDialect({
+                  file,
+                  workers,
+                  maxQueued,
+                  workerHeapMb,
+                  busyTimeoutMs: BUSY_TIMEOUT_MS,
+                  statementCacheSize: STATEMENT_CACHE,
+                }),
+        });
   return {
     dialect: 'sqlite',
     writer,
