@@ -9,7 +9,11 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   keepCreatedFilesPrivate();
   const eventStore = await createEventStore({ dataDir: config.dataDir, eventStoreUrl: config.eventStoreUrl });
-  const readModels = await createReadModelStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  const readModels = await createReadModelStore({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    embeddedReader: config.embeddedReader,
+  });
   const log = new JsonLog('api', config.logLevel);
   const app = await createApp({ config, eventStore, readModels, clock: systemClock, log });
   await app.listen(config.port, config.host);

@@ -28,7 +28,11 @@ async function main(): Promise<void> {
   const log = new JsonLog('projector', config.logLevel);
   const metrics = new DeskMetrics('projector');
   const eventStore = metrics.instrument(await createEventStore({ dataDir: config.dataDir, eventStoreUrl: config.eventStoreUrl }));
-  const readModels = await createReadModelStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  const readModels = await createReadModelStore({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    embeddedReader: config.embeddedReader,
+  });
   const commands = createCommandSide(eventStore, systemClock, metrics);
   const readSide = await ReadSide.start(
     { eventStore, readModels, clock: systemClock, commands: commands.requests, repository: commands.repository, log },

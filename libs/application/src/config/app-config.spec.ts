@@ -71,6 +71,17 @@ describe('loadConfig', () => {
     expect(loadConfig({ RATE_LIMIT_PER_MINUTE: '0' }).rateLimitPerMinute).toBe(0);
   });
 
+  it('queries the embedded read models on two workers with 100 queries waiting at most, unless told otherwise', () => {
+    expect(loadConfig({}).embeddedReader).toEqual({ workers: 2, maxQueued: 100, workerHeapMb: 64 });
+    expect(loadConfig({ READ_WORKERS: '0', READ_QUEUE_MAX: '0', READ_WORKER_HEAP_MB: '256' }).embeddedReader).toEqual({
+      workers: 0,
+      maxQueued: 0,
+      workerHeapMb: 256,
+    });
+    expect(() => loadConfig({ READ_WORKERS: '-1' })).toThrow(/READ_WORKERS/);
+    expect(() => loadConfig({ READ_WORKER_HEAP_MB: '8' })).toThrow(/READ_WORKER_HEAP_MB/);
+  });
+
   it('bounds the time a request may take to arrive and the connections open, and trusts no proxy, by default', () => {
     expect(loadConfig({})).toMatchObject({
       requestTimeoutMs: 30_000,

@@ -2,6 +2,7 @@ import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
+import { EMBEDDED_READER_DEFAULTS, type EmbeddedReaderOptions } from '@desk/read-models';
 import { LOG_LEVELS, type LogLevel } from '../observability/json-log';
 
 /** Configuration read once from the environment at start-up; a bad value stops the process naming the variable. */
@@ -50,6 +51,8 @@ export interface AppConfig {
   slaWatchIntervalMs: number;
   /** How long identical live queue and workload queries share one answer; 0: never. */
   readCacheMs: number;
+  /** The embedded read models' query workers, the queries that may wait for one, and each one's heap. */
+  embeddedReader: Required<EmbeddedReaderOptions>;
   /** Most events a projection applies in one transaction while catching up. */
   projectionBatchSize: number;
   /** GET /changes: how often an idle stream gets a keep-alive comment (below connectionTimeoutMs, which would close it). */
@@ -283,6 +286,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     runProjections: boolean(env, 'RUN_PROJECTIONS', true),
     slaWatchIntervalMs: integer(env, 'SLA_WATCH_INTERVAL_MS', 10_000, 100, 3_600_000),
     readCacheMs: integer(env, 'READ_CACHE_MS', 250, 0, 60_000),
+    embeddedReader: {
+      workers: integer(env, 'READ_WORKERS', EMBEDDED_READER_DEFAULTS.workers, 0, 64),
+      maxQueued: integer(env, 'READ_QUEUE_MAX', EMBEDDED_READER_DEFAULTS.maxQueued, 0, 100_000),
+      workerHeapMb: integer(env, 'READ_WORKER_HEAP_MB', EMBEDDED_READER_DEFAULTS.workerHeapMb, 16, 4096),
+    },
     projectionBatchSize: integer(env, 'PROJECTION_BATCH_SIZE', 5000, 1, 10_000),
     changesKeepAliveMs,
     changesStreamsPerSubject: integer(env, 'CHANGES_STREAMS_PER_SUBJECT', 5, 1, 100_000),
