@@ -1,8 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ReadSide, type AppConfig } from '@desk/application';
 import type { LogPosition } from '@desk/event-store';
-import { changesAfter, cursorOf, lastChange, type ChangeCursor, type ReadModelStore, type RequestChangeRow } from '@desk/read-models';
+import { changesAfter, cursorOf, lastChange, type ChangeCursor, type ReadModelStore } from '@desk/read-models';
 import { APP_CONFIG, READ_MODELS } from '../config/tokens';
+import { ChangeRoutes, type ChangeSubscriber } from './change-routes';
+
+export type { ChangeSubscriber } from './change-routes';
 
 /** The projection that writes request_changes. */
 export const CHANGES_PROJECTION = 'request-summaries';
@@ -13,16 +16,12 @@ export const CHANGES_PAGE = 200;
 /** Longest the feed waits in one go, so that it notices a stop soon. */
 const WAIT_SLICE_MS = 250;
 
-export interface ChangeSubscriber {
-  /** Called synchronously, in log order, for every change the feed reads while subscribed. */
-  deliver(row: RequestChangeRow): void;
-}
-
 /**
  * The one reader of new changes in this process, for every stream: each time request-summaries commits (waited for
  * as it commits where this process runs it, or by looking at its checkpoint every CHANGES_POLL_MS on a query-only
- * replica), it reads the changes after the last one it read, once, and hands each to every live stream. A thousand
- * idle streams so cost one wait and one read per commit, not a thousand.
+ * replica), it reads the changes after the last one it read, once, and hands each to the live streams whose filter
+ * lets it through (ChangeRoutes finds them without asking the others). A thousand idle streams so cost one wait and
+ * one read per commit, not a thousand, and a change costs nothing for the streams that do not follow it.
  *
  * `position` is the last change handed out; it moves in the same synchronous step as the hand-out, so a stream that
  * catches up by itself and finds `position` unchanged across its own read knows that it missed nothing in between.
@@ -30,7 +29,7 @@ export interface ChangeSubscriber {
 @Injectable()
 export class ChangeFeed {
   private head: ChangeCursor | null = null;
-  private readonly subscribers = new Set<ChangeSubscriber>();
+  private readonly subscribers = new ChangeRoutes();
   private started: Promise<void> | null = null;
   private loop: Promise<void> | null = null;
   private stopped = false;
@@ -111,8 +110,9 @@ export class ChangeFeed {
       const rows = await changesAfter(this.readModels.reader, this.position, {}, CHANGES_PAGE);
       if (this.stopped) return;
       for (const row of rows) {
-        this.head = cursorOf(row);
-        for (const subscriber of this.subscribers) subscriber.deliver(row);
+        const at = cursorOf(row);
+        this.head = at;
+        this.subscribers.deliver(row, at);
       }
       if (rows.length < CHANGES_PAGE) return;
     }

@@ -8,7 +8,6 @@ import {
   changesAfter,
   cursorOf,
   isAfter,
-  matchesChange,
   requestChangeView,
   type ChangeCursor,
   type ChangeFilter,
@@ -17,7 +16,8 @@ import {
   type RequestChangeRow,
 } from '@desk/read-models';
 import { APP_CONFIG, READ_MODELS } from '../config/tokens';
-import { CHANGES_PAGE, ChangeFeed, type ChangeSubscriber } from './change-feed';
+import { CHANGES_PAGE, ChangeFeed } from './change-feed';
+import type { ChangeSubscriber } from './change-routes';
 
 /** How long an EventSource waits before it reconnects after the stream ends (the SSE `retry` field). */
 export const RECONNECT_MS = 2000;
@@ -117,6 +117,11 @@ export class ChangeStreams implements OnModuleDestroy {
  */
 export class ChangeStream implements ChangeSubscriber {
   readonly subject: string;
+  /**
+   * After which change the stream goes on: the last one it sent (or where it started). The feed offers it only the
+   * changes its filter lets through, so the changes between two it sent are ones it does not want; a catch-up from
+   * here (with the filter, in SQL) misses none and repeats none.
+   */
   private cursor: ChangeCursor | undefined;
   private response: ServerResponse | null = null;
   private live = false;
@@ -190,13 +195,14 @@ export class ChangeStream implements ChangeSubscriber {
     this.close();
   }
 
-  deliver(row: RequestChangeRow): void {
-    if (this.closed || !this.live || !isAfter(row, this.cursor!)) return;
-    if (!matchesChange(row, this.request.filter)) {
-      this.cursor = cursorOf(row);
-      return;
-    }
-    if (!this.send(row)) {
+  get filter(): ChangeFilter {
+    return this.request.filter;
+  }
+
+  deliver(row: RequestChangeRow, at: ChangeCursor): void {
+    // The last catch-up read may have sent changes past what the feed had handed out: those come again, at or before the cursor.
+    if (this.closed || !this.live || !comesAfter(at, this.cursor!)) return;
+    if (!this.send(row, at)) {
       // Behind: back to reading pages at the client's pace.
       this.live = false;
       this.feed.unsubscribe(this);
@@ -249,8 +255,8 @@ export class ChangeStream implements ChangeSubscriber {
   }
 
   /** Sends a change (as the viewer may see it) and moves the cursor; false when the socket's buffer is full. */
-  private send(row: RequestChangeRow): boolean {
-    this.cursor = cursorOf(row);
+  private send(row: RequestChangeRow, at: ChangeCursor = cursorOf(row)): boolean {
+    this.cursor = at;
     const change = requestChangeView(row, this.request.viewer);
     if (!change || !this.response) return true;
     return this.response.write(`id: ${changeId(row)}\nevent: change\ndata: ${JSON.stringify(change)}\n\n`);
@@ -281,6 +287,10 @@ export class ChangeStream implements ChangeSubscriber {
     this.wake?.();
     this.released();
   }
+}
+
+function comesAfter(change: ChangeCursor, cursor: ChangeCursor): boolean {
+  return change.position > cursor.position || (change.position === cursor.position && change.seq > cursor.seq);
 }
 
 function positionOf(cursor: ChangeCursor): Pick<RequestChangeRow, 'position' | 'seq'> {
