@@ -1,16 +1,19 @@
 import {
   BACKWARDS,
   END,
+  ErrorType,
   EventStoreDBClient,
   FORWARDS,
   StreamNotFoundError,
   WrongExpectedVersionError,
+  isCommandError,
   type AllStreamSubscription,
   type ReadPosition,
   type ResolvedEvent,
+  type StreamingRead,
 } from '@eventstore/db-client';
 import { assertAppendable } from '../append-rules';
-import { DuplicateEventIdError, EventStoreUnavailableError } from '../errors';
+import { DuplicateEventIdError, EventStoreUnavailableError, WrongExpectedRevisionError } from '../errors';
 import {
   START,
   type AppendResult,
@@ -26,12 +29,15 @@ import {
   type SubscribeOptions,
 } from '../event-store.port';
 import {
+  MalformedEventError,
   matchesFilter,
+  positionOf,
   toEsdbExpectedRevision,
   toReadPosition,
   toRecordedEvent,
   toServerFilter,
   toWrongExpectedRevision,
+  UNKNOWN_POSITION,
 } from './esdb-mapping';
 
 /**
@@ -61,8 +67,9 @@ export class EsdbEventStore implements EventStore {
   ): Promise<AppendResult> {
     assertAppendable(streamId, events);
     const expected = options.expectedRevision ?? 'any';
+    let result: Awaited<ReturnType<EventStoreDBClient['appendToStream']>>;
     try {
-      const result = await this.client.appendToStream(
+      result = await this.client.appendToStream(
         streamId,
         events.map((event) => ({
           id: event.id,
@@ -73,32 +80,31 @@ export class EsdbEventStore implements EventStore {
         })),
         { expectedRevision: toEsdbExpectedRevision(expected) },
       );
-      const position = await this.lastPositionOf(streamId, events, result.nextExpectedRevision, result.position?.prepare);
-      return { nextExpectedRevision: result.nextExpectedRevision, position };
+      // With throwOnAppendFailure=false in the connection string the client resolves a mismatch
+      // instead of rejecting, and its batch append reports a meaningless revision with it.
+      if (!result.success) return await this.conflict(streamId, events, expected, undefined);
+      if (result.position !== undefined) return { nextExpectedRevision: result.nextExpectedRevision, position: result.position.prepare };
     } catch (error) {
-      if (error instanceof WrongExpectedVersionError) {
-        const stored = await this.alreadyStored(streamId, events);
-        if (stored) return stored;
-        throw toWrongExpectedRevision(error, expected);
-      }
-      throw unavailable(error);
+      if (error instanceof WrongExpectedVersionError) return this.conflict(streamId, events, expected, error);
+      throw storeError(error);
     }
+    // Only a server that gives no position gets here. The append has succeeded: failing to read
+    // its position back must not be reported as an append that changed nothing.
+    const [last] = await this.readStream(streamId, { direction: 'backwards', maxCount: 1 }).catch(() => []);
+    return { nextExpectedRevision: result.nextExpectedRevision, position: last?.position ?? UNKNOWN_POSITION };
   }
 
-  /**
-   * The append answers with one position; for a single event it is that
-   * event's. For several, the last event's prepare position is read back
-   * from the stream so that waits for "this position" cover the whole append.
-   */
-  private async lastPositionOf(
+  private async conflict(
     streamId: string,
     events: EventToAppend[],
-    lastRevision: bigint,
-    reported: bigint | undefined,
-  ): Promise<LogPosition> {
-    if (events.length === 1 && reported !== undefined) return reported;
-    const [last] = await this.readStream(streamId, { direction: 'backwards', fromRevision: lastRevision, maxCount: 1 });
-    return last?.position ?? reported ?? -1n;
+    expected: ExpectedRevision,
+    error: WrongExpectedVersionError | undefined,
+  ): Promise<AppendResult> {
+    const stored = await this.alreadyStored(streamId, events);
+    if (stored) return stored;
+    if (error) throw toWrongExpectedRevision(error, expected);
+    const [last] = await this.readStream(streamId, { direction: 'backwards', maxCount: 1 });
+    throw new WrongExpectedRevisionError(streamId, expected, last?.revision ?? 'no_stream');
   }
 
   private async alreadyStored(streamId: string, events: EventToAppend[]): Promise<AppendResult | null> {
@@ -129,7 +135,7 @@ export class EsdbEventStore implements EventStore {
       }
     } catch (error) {
       if (error instanceof StreamNotFoundError) return [];
-      throw unavailable(error);
+      throw storeError(error);
     }
     return events;
   }
@@ -140,26 +146,29 @@ export class EsdbEventStore implements EventStore {
     const filter: LogFilter = { eventTypes: options.eventTypes, streamPrefixes: options.streamPrefixes };
     const page: RecordedEvent[] = [];
     let from = after;
-    // The client reads $all unfiltered: system events, events outside the filter and those already
-    // delivered (same append as `after`) are dropped here, reading on until the page is full or the log ends.
+    // The client reads $all unfiltered: system events, events outside the filter and the event at
+    // `from` itself (a forward read from P includes P) are dropped here, reading on until the page
+    // is full or the log ends. One more than is missing is asked for, for the event at `from`.
     for (;;) {
+      const asked = wanted - page.length + 1;
       let served = 0;
       let last: LogPosition = from;
       try {
-        const reading = this.client.readAll({ direction: FORWARDS, fromPosition: toReadPosition(from), maxCount: wanted });
+        const reading = this.client.readAll({ direction: FORWARDS, fromPosition: toReadPosition(from), maxCount: asked });
         for await (const resolved of reading) {
           served++;
+          const position = positionOf(resolved);
+          if (position > last) last = position;
+          const floor = page.length > 0 ? page[page.length - 1].position : after;
+          if (!resolved.event || position <= floor || !matchesFilter(resolved.event, filter)) continue;
           const event = toRecordedEvent(resolved);
-          if (!event) continue;
-          if (event.position > last) last = event.position;
-          if (event.position <= after || (page.length > 0 && event.position <= page[page.length - 1].position)) continue;
-          if (matchesFilter(event, filter)) page.push(event);
+          if (event) page.push(event);
           if (page.length >= wanted) return page;
         }
       } catch (error) {
-        throw unavailable(error);
+        throw storeError(error);
       }
-      if (served < wanted || last === from) return page;
+      if (served < asked || last === from) return page;
       from = last;
     }
   }
@@ -170,27 +179,37 @@ export class EsdbEventStore implements EventStore {
     const subscription = this.client.subscribeToAll({ fromPosition: toReadPosition(after), filter: toServerFilter(filter) });
     this.subscriptions.add(subscription);
     const subscriptions = this.subscriptions;
+    let closed = false;
     async function* events(): AsyncGenerator<RecordedEvent> {
       let delivered = after;
       try {
         for await (const resolved of subscription as AsyncIterable<ResolvedEvent>) {
+          // A tombstone arrives under a stream-prefix filter: it must be dropped before its empty payload is read.
+          if (!resolved.event || positionOf(resolved) <= delivered || !matchesFilter(resolved.event, filter)) continue;
           const event = toRecordedEvent(resolved);
-          if (!event || event.position <= delivered || !matchesFilter(event, filter)) continue;
+          if (!event) continue;
           delivered = event.position;
           yield event;
         }
       } catch (error) {
         // The client does not resubscribe: the caller restarts from its checkpoint.
-        throw unavailable(error);
+        throw storeError(error);
       } finally {
         subscriptions.delete(subscription);
         await subscription.unsubscribe().catch(() => undefined);
       }
+      // The server ends some cancellations (and our own unsubscribe ends it too) as a normal end of
+      // the stream. Unasked, that is a dropped subscription, not the end of the log: a caller taking
+      // it for close() would stop projecting without a word.
+      if (!closed) throw new EventStoreUnavailableError('EventStoreDB ended the subscription without being asked to');
     }
     const iterator = events();
     return {
       [Symbol.asyncIterator]: () => iterator,
       async close() {
+        closed = true;
+        // A generator closed before its first next() never runs its finally.
+        subscriptions.delete(subscription);
         await subscription.unsubscribe().catch(() => undefined);
         await iterator.return(undefined);
       },
@@ -202,28 +221,34 @@ export class EsdbEventStore implements EventStore {
     let from: ReadPosition = END;
     try {
       for (;;) {
-        let read = 0;
-        let oldest: ResolvedEvent | undefined;
-        for await (const resolved of this.client.readAll({ direction: BACKWARDS, fromPosition: from, maxCount: 512 })) {
-          read++;
-          oldest = resolved;
-          const event = toRecordedEvent(resolved);
-          if (event && matchesFilter(event, {})) return event.position;
-        }
-        const position = oldest?.event?.position;
-        if (read < 512 || !position) return START;
-        from = position;
+        const reading = this.client.readAll({ direction: BACKWARDS, fromPosition: from, maxCount: HEAD_PAGE });
+        const page = await withinDeadline(reading, async () => {
+          let read = 0;
+          let oldest: ResolvedEvent | undefined;
+          for await (const resolved of reading) {
+            read++;
+            oldest = resolved;
+            if (resolved.event && matchesFilter(resolved.event, {})) return { head: positionOf(resolved) as LogPosition | undefined };
+          }
+          return { head: undefined, read, oldest: oldest?.event?.position as ReadPosition | undefined };
+        });
+        if (page.head !== undefined) return page.head;
+        if ((page.read ?? 0) < HEAD_PAGE || !page.oldest) return START;
+        from = page.oldest;
       }
     } catch (error) {
-      throw unavailable(error);
+      throw storeError(error);
     }
   }
 
   async ping(): Promise<void> {
     try {
-      for await (const _ of this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 })) break;
+      const reading = this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 });
+      await withinDeadline(reading, async () => {
+        for await (const _ of reading) break;
+      });
     } catch (error) {
-      throw unavailable(error);
+      throw storeError(error);
     }
   }
 
@@ -233,7 +258,59 @@ export class EsdbEventStore implements EventStore {
   }
 }
 
-function unavailable(error: unknown): unknown {
-  if (error instanceof WrongExpectedVersionError || error instanceof DuplicateEventIdError || error instanceof TypeError) return error;
+const HEAD_PAGE = 512;
+
+/**
+ * How long a read that answers a probe (ping, headPosition) may take. The client sends reads with no
+ * deadline whatever the caller asks, so a server that accepts the call and never answers would hold
+ * a readiness probe forever instead of failing it.
+ */
+export const PROBE_READ_DEADLINE_MS = 5_000;
+
+async function withinDeadline<T>(reading: StreamingRead<unknown>, read: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      // Cancelling ends the read as if the log ended there: the timeout must win the race, not what the read returns then.
+      reject(new EventStoreUnavailableError(`EventStoreDB: no answer to a read within ${PROBE_READ_DEADLINE_MS} ms`));
+      reading.cancel().catch(() => undefined);
+    }, PROBE_READ_DEADLINE_MS);
+  });
+  try {
+    return await Promise.race([read(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The server's refusals that a retry cannot change: reported as themselves, with the reason in the
+ * message, so that callers do not retry them as an outage. NotLeader, timeouts, deadlines, cancellations
+ * and unknown failures stay "unavailable".
+ */
+const REFUSALS = new Set<string>([
+  ErrorType.ACCESS_DENIED,
+  ErrorType.STREAM_DELETED,
+  ErrorType.MAXIMUM_APPEND_SIZE_EXCEEDED,
+  ErrorType.INVALID_ARGUMENT,
+  ErrorType.INVALID_TRANSACTION,
+  ErrorType.UNSUPPORTED,
+]);
+
+function storeError(error: unknown): unknown {
+  if (
+    error instanceof WrongExpectedVersionError ||
+    error instanceof WrongExpectedRevisionError ||
+    error instanceof DuplicateEventIdError ||
+    error instanceof EventStoreUnavailableError ||
+    error instanceof MalformedEventError ||
+    error instanceof TypeError ||
+    error instanceof SyntaxError
+  )
+    return error;
+  if (error instanceof Error && isCommandError(error) && REFUSALS.has(error.type)) {
+    const detail = error.message ? `: ${error.message}` : '';
+    return new Error(`EventStoreDB refused the operation (${error.type})${detail}`, { cause: error });
+  }
   return new EventStoreUnavailableError(`EventStoreDB: ${(error as Error)?.message ?? String(error)}`, { cause: error });
 }

@@ -2,6 +2,7 @@ import { ANY, NO_STREAM, STREAM_EXISTS, START as ESDB_START, WrongExpectedVersio
 import { WrongExpectedRevisionError } from '../errors';
 import { START, type RecordedEvent } from '../event-store.port';
 import {
+  MalformedEventError,
   UNKNOWN_POSITION,
   matchesFilter,
   positionOf,
@@ -92,6 +93,23 @@ describe('EventStoreDB mapping', () => {
       const event = toRecordedEvent(resolved({ data: Buffer.from('{"a":1}'), metadata: Buffer.from('{"actor":"x"}') }))!;
       expect(event.data).toEqual({ a: 1 });
       expect(event.metadata).toEqual({ actor: 'x' });
+    });
+
+    it.each([
+      ['a tombstone in the user stream', { type: '$streamDeleted', isJson: false, data: new Uint8Array(0) }],
+      ['a link', { streamId: '$ce-request', type: '$>', isJson: false, data: Buffer.from('0@request-42') }],
+      ['a $users event', { streamId: '$users', type: '$User', isJson: false, data: Buffer.from('admin') }],
+    ])('skips %s without reading its payload', (_, overrides) => {
+      expect(toRecordedEvent(resolved(overrides))).toBeNull();
+    });
+
+    it.each([
+      ['malformed JSON data (the client hands it over as text)', { data: '{"requestId":' }],
+      ['malformed JSON metadata (the client hands it over as bytes)', { metadata: Buffer.from('{oops') }],
+      ['data that is not a JSON object', { data: '[1,2]' }],
+      ['a payload that is not JSON', { isJson: false, data: Buffer.from([0xff, 0x00]) }],
+    ])('refuses a product event with %s as bad data', (_, overrides) => {
+      expect(() => toRecordedEvent(resolved(overrides))).toThrow(MalformedEventError);
     });
 
     it('skips a resolved link whose event is gone', () => {

@@ -27,16 +27,16 @@ import {
  * so that they are unit-tested without a server.
  *
  * Positions. EventStoreDB places an event in `$all` by a pair
- * { commit, prepare }, ordered by commit then prepare. The events of one
- * multi-event append share their commit position (that of the append's
- * commit record) and differ by prepare position; gRPC appends are never
- * interleaved with other writes in the log, so prepare positions alone are
- * unique and increase in `$all` order. The port's single bigint position is
- * therefore the **prepare** position. To read "after P" the adapter starts at
- * { commit: P, prepare: P } — every event after P has a commit position ≥ P —
- * and drops the events it meets whose prepare position is ≤ P (earlier events
- * of the same append as P, already delivered). Positions stay bigint
- * throughout; nothing goes through Number().
+ * { commit, prepare }, ordered by commit then prepare. A gRPC append on 24.x
+ * is written as one implicit transaction whose events each get commit =
+ * prepare = their own log offset, and the append answers with the last
+ * event's; older (TCP, explicit transaction) writes left commit > prepare,
+ * but prepare positions stay unique and increase in `$all` order either way.
+ * The port's single bigint position is therefore the **prepare** position.
+ * To read "after P" the adapter starts at { commit: P, prepare: P }: the
+ * server's forward read includes the event at P itself, so the adapter
+ * drops what it meets at or below P. Positions stay bigint throughout;
+ * nothing goes through Number().
  *
  * Stream reads are served from the index, which does not know `$all`
  * positions on older servers: there the client reports no position, or
@@ -72,24 +72,67 @@ export function positionOf(resolved: ResolvedEvent): LogPosition {
   return position.prepare;
 }
 
-function parseJson(value: unknown): unknown {
-  if (value instanceof Uint8Array) return JSON.parse(Buffer.from(value).toString('utf8'));
-  return value;
+/**
+ * A product event whose payload cannot be read: bad data, not an outage, so
+ * it is not an EventStoreUnavailableError (a caller would retry it forever).
+ */
+export class MalformedEventError extends Error {
+  override readonly name = 'MalformedEventError';
+  constructor(
+    readonly streamId: string,
+    readonly revision: bigint,
+    readonly eventId: string,
+    problem: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`EventStoreDB: event ${eventId} (stream ${streamId}, revision ${String(revision)}) ${problem}`, options);
+  }
 }
 
+/**
+ * The server's own events (tombstones `$streamDeleted` in the user's stream,
+ * `$metadata`, links `$>`, `$users`…) carry empty, text or binary payloads
+ * and are no part of the product's log: they are recognised by name alone,
+ * before any payload is looked at.
+ */
+export function isSystemEvent(event: { type: string; streamId: string }): boolean {
+  return event.type.startsWith('$') || event.streamId.startsWith('$');
+}
+
+type ClientRecord = NonNullable<ResolvedEvent['event']>;
+
+// The client has already parsed JSON payloads; what it could not parse it hands over as text or bytes.
+function decode(event: ClientRecord, what: 'data' | 'metadata', value: unknown): Record<string, unknown> {
+  if (value === undefined && what === 'metadata') return {};
+  let parsed = value;
+  if (value instanceof Uint8Array || typeof value === 'string') {
+    const text = typeof value === 'string' ? value : Buffer.from(value).toString('utf8');
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw new MalformedEventError(event.streamId, event.revision, event.id, `has malformed JSON ${what}`, { cause: error });
+    }
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new MalformedEventError(event.streamId, event.revision, event.id, `has ${what} that is not a JSON object`);
+  return parsed as Record<string, unknown>;
+}
+
+/** The port's event, or null for what is not a product event; throws MalformedEventError for a product event it cannot read. */
 export function toRecordedEvent(resolved: ResolvedEvent): RecordedEvent | null {
   const event = resolved.event;
-  if (!event) return null;
-  const data = parseJson(event.data);
-  const metadata = parseJson(event.metadata);
+  if (!event || isSystemEvent(event)) return null;
+  if (!event.isJson) throw new MalformedEventError(event.streamId, event.revision, event.id, 'is not JSON (the product writes only JSON)');
+  const data = decode(event, 'data', event.data);
+  const metadata = decode(event, 'metadata', event.metadata);
   return {
     id: event.id,
     streamId: event.streamId,
     type: event.type,
     revision: event.revision,
     position: positionOf(resolved),
-    data: (data ?? {}) as Record<string, unknown>,
-    metadata: (metadata ?? {}) as EventMetadata,
+    data,
+    metadata: metadata as EventMetadata,
     recordedAt: event.created,
   };
 }
@@ -113,8 +156,9 @@ export function toServerFilter(filter: LogFilter): Filter {
   return excludeSystemEvents();
 }
 
-export function matchesFilter(event: RecordedEvent, filter: LogFilter): boolean {
-  if (event.type.startsWith('$') || event.streamId.startsWith('$')) return false;
+/** Takes the client's record as well as the port's event, so that what is filtered out is never decoded. */
+export function matchesFilter(event: { type: string; streamId: string }, filter: LogFilter): boolean {
+  if (isSystemEvent(event)) return false;
   if (filter.eventTypes?.length && !filter.eventTypes.includes(event.type)) return false;
   if (filter.streamPrefixes?.length && !filter.streamPrefixes.some((prefix) => event.streamId.startsWith(prefix))) return false;
   return true;
