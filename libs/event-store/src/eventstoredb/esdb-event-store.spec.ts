@@ -1,5 +1,6 @@
 import {
   AccessDeniedError,
+  DeadlineExceededError,
   MaxAppendSizeExceededError,
   StreamDeletedError,
   UnavailableError,
@@ -236,6 +237,27 @@ describe('EsdbEventStore over a fake client', () => {
     it('reports an unreachable server as unavailable', async () => {
       const client = new FakeClient();
       client.appendToStream.mockRejectedValue(new UnavailableError(undefined, 'no connection'));
+      client.readStream.mockImplementation(() => reading([]));
+      await expect(storeOver(client).appendToStream('request-1', [toAppend('a')])).rejects.toBeInstanceOf(EventStoreUnavailableError);
+    });
+
+    it('answers as the stored append when the answer was lost but the events are there', async () => {
+      const client = new FakeClient();
+      client.appendToStream.mockRejectedValue(new DeadlineExceededError());
+      const stored = record({ ...product('request-1', 70n), id: toAppend('a').id }, 3n);
+      client.readStream.mockImplementation(() => reading([stored]));
+      await expect(storeOver(client).appendToStream('request-1', [toAppend('a')])).resolves.toEqual({
+        nextExpectedRevision: 3n,
+        position: 70n,
+      });
+    });
+
+    it('stays unavailable when the check after a lost answer cannot read either', async () => {
+      const client = new FakeClient();
+      client.appendToStream.mockRejectedValue(new DeadlineExceededError());
+      client.readStream.mockImplementation(() => {
+        throw new UnavailableError(undefined, 'no connection');
+      });
       await expect(storeOver(client).appendToStream('request-1', [toAppend('a')])).rejects.toBeInstanceOf(EventStoreUnavailableError);
     });
   });

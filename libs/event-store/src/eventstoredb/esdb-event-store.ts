@@ -86,7 +86,9 @@ export class EsdbEventStore implements EventStore {
       if (result.position !== undefined) return { nextExpectedRevision: result.nextExpectedRevision, position: result.position.prepare };
     } catch (error) {
       if (error instanceof WrongExpectedVersionError) return this.conflict(streamId, events, expected, error);
-      throw storeError(error);
+      const failure = storeError(error);
+      if (failure instanceof EventStoreUnavailableError) return this.afterLostAnswer(streamId, events, failure);
+      throw failure;
     }
     // Only a server that gives no position gets here. The append has succeeded: failing to read
     // its position back must not be reported as an append that changed nothing.
@@ -107,8 +109,24 @@ export class EsdbEventStore implements EventStore {
     throw new WrongExpectedRevisionError(streamId, expected, last?.revision ?? 'no_stream');
   }
 
-  private async alreadyStored(streamId: string, events: EventToAppend[]): Promise<AppendResult | null> {
-    const tail = await this.readStream(streamId, { direction: 'backwards', maxCount: Math.max(events.length * 4, 64) });
+  /**
+   * A timeout or a lost connection does not say the append failed: the server may have written it
+   * (or, for a retry racing its first attempt, dropped the retry after writing the first). If the
+   * events are there, the append succeeded. If not, it may still be in flight: the port has no
+   * "outcome unknown" error, so it stays "unavailable", which a caller's retry resolves through the
+   * same check.
+   */
+  private async afterLostAnswer(streamId: string, events: EventToAppend[], failure: EventStoreUnavailableError): Promise<AppendResult> {
+    const stored = await this.alreadyStored(streamId, events, true).catch((error: unknown) => {
+      if (error instanceof DuplicateEventIdError) throw error;
+      return null;
+    });
+    if (stored) return stored;
+    throw failure;
+  }
+
+  private async alreadyStored(streamId: string, events: EventToAppend[], bounded = false): Promise<AppendResult | null> {
+    const tail = await this.readStreamEvents(streamId, { direction: 'backwards', maxCount: Math.max(events.length * 4, 64) }, bounded);
     const byId = new Map(tail.map((event) => [event.id, event]));
     const stored = events.map((event) => byId.get(event.id));
     if (stored.every((event) => event !== undefined)) {
@@ -121,6 +139,11 @@ export class EsdbEventStore implements EventStore {
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    return this.readStreamEvents(streamId, options, false);
+  }
+
+  /** `bounded`: for a check that follows a timeout, which must not wait without end on the same server. */
+  private async readStreamEvents(streamId: string, options: ReadStreamOptions, bounded: boolean): Promise<RecordedEvent[]> {
     const backwards = options.direction === 'backwards';
     const events: RecordedEvent[] = [];
     try {
@@ -129,10 +152,13 @@ export class EsdbEventStore implements EventStore {
         fromRevision: options.fromRevision ?? (backwards ? END : START),
         maxCount: options.maxCount ?? Number.MAX_SAFE_INTEGER,
       });
-      for await (const resolved of reading) {
-        const event = toRecordedEvent(resolved);
-        if (event) events.push(event);
-      }
+      const read = async () => {
+        for await (const resolved of reading) {
+          const event = toRecordedEvent(resolved);
+          if (event) events.push(event);
+        }
+      };
+      await (bounded ? withinDeadline(reading, read) : read());
     } catch (error) {
       if (error instanceof StreamNotFoundError) return [];
       throw storeError(error);
@@ -261,7 +287,8 @@ export class EsdbEventStore implements EventStore {
 const HEAD_PAGE = 512;
 
 /**
- * How long a read that answers a probe (ping, headPosition) may take. The client sends reads with no
+ * How long a read that answers a probe (ping, headPosition), or checks an append whose answer was
+ * lost, may take. The client sends reads with no
  * deadline whatever the caller asks, so a server that accepts the call and never answers would hold
  * a readiness probe forever instead of failing it.
  */
