@@ -113,6 +113,8 @@ export interface EventStore {
    * expected revision. Rejects with WrongExpectedRevisionError on mismatch.
    * Idempotent on event ids: when every event's id is already stored in that
    * stream, nothing is appended and the result names the stored events.
+   * EventStoreDB keeps this only in part (see the README's EventStoreDB
+   * notes): callers whose correctness rests on it record their own key.
    */
   appendToStream(streamId: string, events: EventToAppend[], options?: { expectedRevision?: ExpectedRevision }): Promise<AppendResult>;
 
