@@ -80,16 +80,17 @@ export class EsdbEventStore implements EventStore {
         })),
         { expectedRevision: toEsdbExpectedRevision(expected) },
       );
-      // With throwOnAppendFailure=false in the connection string the client resolves a mismatch
-      // instead of rejecting, and its batch append reports a meaningless revision with it.
-      if (!result.success) return await this.conflict(streamId, events, expected, undefined);
-      if (result.position !== undefined) return { nextExpectedRevision: result.nextExpectedRevision, position: result.position.prepare };
     } catch (error) {
       if (error instanceof WrongExpectedVersionError) return this.conflict(streamId, events, expected, error);
       const failure = storeError(error);
       if (failure instanceof EventStoreUnavailableError) return this.afterLostAnswer(streamId, events, failure);
       throw failure;
     }
+    // With throwOnAppendFailure=false in the connection string the client resolves a mismatch
+    // instead of rejecting, and its batch append reports a meaningless revision with it.
+    if (!result.success) return this.conflict(streamId, events, expected, undefined);
+    // The last event's own position (on 24.x its commit = prepare), whatever the number of events.
+    if (result.position !== undefined) return { nextExpectedRevision: result.nextExpectedRevision, position: result.position.prepare };
     // Only a server that gives no position gets here. The append has succeeded: failing to read
     // its position back must not be reported as an append that changed nothing.
     const [last] = await this.readStream(streamId, { direction: 'backwards', maxCount: 1 }).catch(() => []);
@@ -248,18 +249,18 @@ export class EsdbEventStore implements EventStore {
     try {
       for (;;) {
         const reading = this.client.readAll({ direction: BACKWARDS, fromPosition: from, maxCount: HEAD_PAGE });
-        const page = await withinDeadline(reading, async () => {
+        const page = await withinDeadline(reading, async (): Promise<{ head: LogPosition } | { read: number; oldest?: ReadPosition }> => {
           let read = 0;
-          let oldest: ResolvedEvent | undefined;
+          let oldest: ReadPosition | undefined;
           for await (const resolved of reading) {
             read++;
-            oldest = resolved;
-            if (resolved.event && matchesFilter(resolved.event, {})) return { head: positionOf(resolved) as LogPosition | undefined };
+            oldest = resolved.event?.position;
+            if (resolved.event && matchesFilter(resolved.event, {})) return { head: positionOf(resolved) };
           }
-          return { head: undefined, read, oldest: oldest?.event?.position as ReadPosition | undefined };
+          return { read, oldest };
         });
-        if (page.head !== undefined) return page.head;
-        if ((page.read ?? 0) < HEAD_PAGE || !page.oldest) return START;
+        if ('head' in page) return page.head;
+        if (page.read < HEAD_PAGE || !page.oldest) return START;
         from = page.oldest;
       }
     } catch (error) {
