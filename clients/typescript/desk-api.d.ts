@@ -3161,9 +3161,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3288,9 +3290,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3424,9 +3428,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3513,9 +3519,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3606,9 +3614,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3733,9 +3743,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3822,9 +3834,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3913,9 +3927,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4040,9 +4056,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4135,9 +4153,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4271,9 +4291,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4371,9 +4393,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4498,9 +4522,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4634,9 +4660,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4770,9 +4798,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4906,9 +4936,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5042,9 +5074,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5178,9 +5212,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5314,9 +5350,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5450,9 +5488,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5586,9 +5626,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5722,9 +5764,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5858,9 +5902,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5994,9 +6040,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6130,9 +6178,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6266,9 +6316,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6402,9 +6454,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6538,9 +6592,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6671,9 +6727,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6762,9 +6820,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6851,9 +6911,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6987,9 +7049,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7120,9 +7184,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7225,9 +7291,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7326,9 +7394,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7416,9 +7486,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7506,9 +7578,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7527,7 +7601,8 @@ export interface operations {
                 /** @description Answer as things stood at this business time, from the history the read models keep (SLA states computed against it), once they reflect every event the log holds when asked (or minPosition, when given). */
                 asOf?: string;
             };
-            header?: {
+            header: {
+                accept: string;
                 /** @description X-Min-Position: as the minPosition query parameter; answer only once the read models reflect this log position. */
                 "x-min-position"?: string;
             };
@@ -7538,13 +7613,34 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The answer */
+            /** @description The chain: JSON by default; drawn as a Mermaid flowchart or Graphviz DOT when the Accept header asks for it */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ImpactChainResponse"];
+                    /**
+                     * @example flowchart LR
+                     *       r0["it-switch<br/>it · in_progress<br/>Core switch failing"]
+                     *       r1["ext-7<br/>support · new<br/>Orders cannot be placed"]
+                     *       r0 ==>|blocks| r1
+                     *       class r0 root
+                     *       class r1 external
+                     *       classDef root stroke-width:3px
+                     *       classDef external fill:#fde2e2
+                     */
+                    "text/vnd.mermaid": string;
+                    /**
+                     * @example digraph impact {
+                     *       rankdir=LR;
+                     *       node [shape=box, style=rounded];
+                     *       "it-switch" [label="it-switch\nit · in_progress\nCore switch failing", penwidth=3];
+                     *       "ext-7" [label="ext-7\nsupport · new\nOrders cannot be placed", style="rounded,filled", fillcolor="#fde2e2"];
+                     *       "it-switch" -> "ext-7" [label="blocks"];
+                     *     }
+                     */
+                    "text/vnd.graphviz": string;
                 };
             };
             /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
@@ -7583,6 +7679,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
+            /** @description Not acceptable: The Accept header takes none of the media types the route answers in (the detail names them) */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
             /** @description URI too long: a path parameter is longer than the server reads */
             414: {
                 headers: {
@@ -7603,9 +7708,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7694,9 +7801,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7772,9 +7881,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7870,9 +7981,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7949,9 +8062,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7998,9 +8113,11 @@ export interface operations {
                     "application/json": components["schemas"]["ReadyResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8180,9 +8297,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8294,9 +8413,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8408,9 +8529,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, or the read models are not built or not as far as asked (minPosition); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
