@@ -2,9 +2,11 @@ import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { AppConfig, ReadSide } from '@desk/application';
 import type { LogPosition } from '@desk/event-store';
+import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
 import {
   openSqlite,
   prepareProjection,
+  ReadModelsBusyError,
   RequestSummariesProjection,
   type ChangeCursor,
   type ChangeFilter,
@@ -82,6 +84,23 @@ class Answer extends EventEmitter {
   }
 }
 
+/** Read models whose query workers refuse the first `refusals` queries read through them, as when all are taken. */
+class BusyAtFirst implements KyselyPlugin {
+  constructor(public refusals: number) {}
+
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    if (this.refusals > 0) {
+      this.refusals--;
+      throw new ReadModelsBusyError(2, 100);
+    }
+    return args.node;
+  }
+
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return args.result;
+  }
+}
+
 async function until(condition: () => boolean, what: string): Promise<void> {
   for (const started = Date.now(); !condition(); await new Promise((resolve) => setTimeout(resolve, 5)))
     if (Date.now() - started > 5000) throw new Error(`waited 5 s for ${what}`);
@@ -132,10 +151,10 @@ describe('a change stream fed only the changes its filter lets through', () => {
     return rows.map((row) => String(Number(row.position)));
   }
 
-  async function open(filter: ChangeFilter, after?: ChangeCursor): Promise<Answer> {
+  async function open(filter: ChangeFilter, after?: ChangeCursor, readModels: ReadModelStore = store): Promise<Answer> {
     await feed.start();
     const live = feed.subscriberCount;
-    const stream = new ChangeStream({ subject: 'agent-bob', viewer: 'staff', filter, after }, feed, store, 60_000, () => undefined);
+    const stream = new ChangeStream({ subject: 'agent-bob', viewer: 'staff', filter, after }, feed, readModels, 60_000, () => undefined);
     streams.push(stream);
     const answer = new Answer();
     stream.start(answer as unknown as ServerResponse, {});
@@ -193,5 +212,16 @@ describe('a change stream fed only the changes its filter lets through', () => {
     const [next] = await commit('shop');
     await until(() => late.ids().length === 1, 'the change after it opened');
     expect(late.ids()).toEqual([next]);
+  });
+
+  it('waits and reads again when the read models are too busy to take its catch-up, instead of ending', async () => {
+    const before = await commit('it', 'it');
+    const busy = new BusyAtFirst(2);
+    const answer = await open({ departmentIds: ['it'] }, { position: 0n, seq: 0 }, { ...store, reader: store.reader.withPlugin(busy) });
+    expect(busy.refusals).toBe(0);
+    expect(answer.writableEnded).toBe(false);
+    const after = await commit('it');
+    await until(() => answer.ids().length === 3, 'the changes before and after the refusals');
+    expect(answer.ids()).toEqual([...before, ...after]);
   });
 });

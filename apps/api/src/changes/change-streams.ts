@@ -8,6 +8,7 @@ import {
   changesAfter,
   cursorOf,
   isAfter,
+  ReadModelsBusyError,
   requestChangeView,
   type ChangeCursor,
   type ChangeFilter,
@@ -213,7 +214,7 @@ export class ChangeStream implements ChangeSubscriber {
   private async run(): Promise<void> {
     try {
       while (!this.closed) {
-        await this.catchUp();
+        if (!(await this.caughtUpUnlessBusy())) continue;
         if (this.closed) break;
         // Live until the client falls behind or leaves.
         await new Promise<void>((resolve) => (this.wake = resolve));
@@ -223,6 +224,22 @@ export class ChangeStream implements ChangeSubscriber {
     } catch {
       // The read models out of reach: the client reconnects with the last id it received and misses nothing.
       this.end();
+    }
+  }
+
+  /**
+   * catchUp, but read models too busy to take its query (every query worker taken, their queue full) are a moment's
+   * wait, not the end: the stream keeps its place and reads again after the wait they ask for. False after such a wait.
+   */
+  private async caughtUpUnlessBusy(): Promise<boolean> {
+    try {
+      await this.catchUp();
+      return true;
+    } catch (error) {
+      if (!(error instanceof ReadModelsBusyError)) throw error;
+      // Spread over the wait, so that streams refused together do not come back together.
+      await new Promise((resolve) => setTimeout(resolve, error.retryAfterSeconds * 1000 * (0.5 + Math.random() / 2)));
+      return false;
     }
   }
 
