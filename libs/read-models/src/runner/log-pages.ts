@@ -10,7 +10,8 @@ import type { EventStore, LogPosition, RecordedEvent } from '@desk/event-store';
  * catching up from the start of the log read it once instead of five times.
  */
 export class LogPages {
-  private readonly pages = new Map<string, Promise<RecordedEvent[]>>();
+  /** By `after` and page size; each with its `after`, by which it is dropped. */
+  private readonly pages = new Map<string, { after: LogPosition; events: Promise<RecordedEvent[]> }>();
   /** Where each runner catching up reads from: the `after` of its last read. */
   private readonly readers = new Map<object, LogPosition>();
   private waiting: (() => void)[] = [];
@@ -27,20 +28,20 @@ export class LogPages {
     const key = `${after}:${maxCount}`;
     for (;;) {
       const cached = this.pages.get(key);
-      if (cached) return cached;
+      if (cached) return cached.events;
       if (this.pages.size < this.window || after <= this.slowest()) break;
       await new Promise<void>((resolve) => this.waiting.push(resolve));
       // The reader may have left (stopped) while it waited: it reads on its own then, as a runner does without pages.
       if (!this.readers.has(reader)) return this.events.readAll({ after, maxCount });
     }
-    const page = this.events.readAll({ after, maxCount });
+    const page = { after, events: this.events.readAll({ after, maxCount }) };
     this.pages.set(key, page);
     // A failed read is not kept: the runner retries it, and so does any other that finds it missing.
-    page.catch(() => {
+    page.events.catch(() => {
       if (this.pages.get(key) === page) this.pages.delete(key);
       this.wake();
     });
-    return page;
+    return page.events;
   }
 
   /** The runner follows the live log now, or stopped, or failed: the others no longer wait for it. */
@@ -65,8 +66,7 @@ export class LogPages {
   private dropPassed(): void {
     const slowest = this.readers.size === 0 ? null : this.slowest();
     let dropped = false;
-    for (const key of this.pages.keys()) {
-      const after = BigInt(key.slice(0, key.indexOf(':')));
+    for (const [key, { after }] of this.pages) {
       if (slowest === null || after < slowest) {
         this.pages.delete(key);
         dropped = true;
