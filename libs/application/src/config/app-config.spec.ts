@@ -71,7 +71,7 @@ describe('loadConfig', () => {
     expect(loadConfig({ RATE_LIMIT_PER_MINUTE: '0' }).rateLimitPerMinute).toBe(0);
   });
 
-  it('queries the embedded read models on the API's thread unless told to use workers (100 queries waiting at most)', () => {
+  it('queries the embedded read models on the API thread unless told to use workers (100 queries waiting at most)', () => {
     expect(loadConfig({}).embeddedReader).toEqual({ workers: 0, maxQueued: 100, workerHeapMb: 64 });
     expect(loadConfig({ READ_WORKERS: '0', READ_QUEUE_MAX: '0', READ_WORKER_HEAP_MB: '256' }).embeddedReader).toEqual({
       workers: 0,
