@@ -128,7 +128,7 @@ export class ChangeStream implements ChangeSubscriber {
   private live = false;
   private closed = false;
   private keepAlive: NodeJS.Timeout | null = null;
-  /** What waited in the buffer at the last keep-alive tick that found it full (null: it was not). */
+  /** What waited in the buffer at the last keep-alive tick that found it full (null: it was not, or drained since). */
   private waitingAtTick: number | null = null;
   /** Wakes the run loop: the client fell behind, or the stream closed. */
   private wake: (() => void) | null = null;
@@ -149,6 +149,8 @@ export class ChangeStream implements ChangeSubscriber {
     this.response = response;
     response.on('close', () => this.close());
     response.on('error', () => this.close());
+    // The client took the whole buffer: whatever fills it again before the next tick is new, so it is not stalled.
+    response.on('drain', () => (this.waitingAtTick = null));
     response.writeHead(200, {
       ...headers,
       'content-type': 'text/event-stream; charset=utf-8',
