@@ -65,6 +65,8 @@ export async function startApi(
       AUTH_SECRET: BENCH_SECRET,
       RATE_LIMIT_PER_MINUTE: '0',
       LOG_LEVEL: 'warn',
+      // The read-model workers are a deployment choice: a run measures them when the bench's own environment sets them.
+      ...(process.env.READ_WORKERS ? { READ_WORKERS: process.env.READ_WORKERS } : {}),
       ...env,
     },
     stdio: ['ignore', stdout, 'inherit'],
