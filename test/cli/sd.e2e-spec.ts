@@ -84,7 +84,11 @@ describe('sd refuses what the API refuses', () => {
       ['import', '--file', '/nope.csv', '--mapping', 'mappings/volvo-it-incidents.json'],
       /^sd: --file \/nope.csv: no such file$/,
     ],
-    ['a folder to import', ['import', '--file', '/tmp', '--mapping', 'mappings/volvo-it-incidents.json'], /^sd: --file \/tmp: not a file$/],
+    [
+      'a folder to import',
+      ['import', '--file', '/tmp', '--mapping', 'mappings/volvo-it-incidents.json'],
+      /^sd: --file \/tmp: a directory, not a regular file$/,
+    ],
     [
       'a what-if over an impossible day',
       ['what-if', '--department', 'it', '--from', '2012-02-30', '--to', '2012-03-30', '--standard', 'x'],

@@ -66,7 +66,7 @@ describe('npm run sd', () => {
     const events = countEvents(data);
     expect(events).toBeGreaterThan(6000);
 
-    const second = sd(data, ['import', '--file', slice, '--mapping', 'mappings/volvo-it-incidents.json', '--report', report]);
+    const second = sd(data, ['import', '--file', slice, '--mapping', 'mappings/volvo-it-incidents.json', '--report', report, '--force']);
     expect(second.stderr).toMatch(/0 rows imported, \d+ already imported/);
     expect(second.stderr).toMatch(/ 0 events appended/);
     expect(countEvents(data)).toBe(events);
@@ -116,7 +116,7 @@ describe('npm run sd', () => {
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     const partial = countEvents(killed);
-    sd(killed, ['import', '--file', slice, '--mapping', 'mappings/volvo-it-incidents.json', '--report', join(dir, 'r.csv')]);
+    sd(killed, ['import', '--file', slice, '--mapping', 'mappings/volvo-it-incidents.json', '--report', join(dir, 'r.csv'), '--force']);
     const clean = join(dir, 'clean');
     sd(clean, ['import', '--file', slice, '--mapping', 'mappings/volvo-it-incidents.json', '--report', join(dir, 'r2.csv')]);
     expect(partial).toBeGreaterThan(0);
@@ -130,7 +130,7 @@ describe('npm run sd', () => {
       [[], /usage: npm run sd/],
       [['explode'], /unknown command "explode"/],
       [['import', '--file', slice], /import needs --file <log.csv> and --mapping <mapping.json>/],
-      [['import', '--file', slice, '--mapping', 'nope.json'], /--mapping nope.json: ENOENT/],
+      [['import', '--file', slice, '--mapping', 'nope.json'], /--mapping nope.json: no such file/],
       [['events', 'export', '--after', 'soon'], /--after must be a log position/],
       [['events', 'dump'], /the events command is "events export"/],
       [['replay', '--as-of', 'someday'], /replay needs --as-of <ISO 8601 time>/],
@@ -145,11 +145,11 @@ describe('npm run sd', () => {
     writeFileSync(badMapping, JSON.stringify({ source: 'x', caseId: 'SR Number' }));
     const mappingRun = sd(data, ['import', '--file', slice, '--mapping', badMapping]);
     expect(mappingRun.status).toBe(2);
-    expect(mappingRun.stderr).toMatch(/the mapping is not valid:\n- timestamp must be an object/);
+    expect(mappingRun.stderr).toMatch(/--mapping .*: not a valid mapping: timestamp must be an object; /);
     const otherFile = join(dir, 'other.csv');
     writeFileSync(otherFile, 'a,b\n1,2\n');
     const fileRun = sd(data, ['import', '--file', otherFile, '--mapping', 'mappings/volvo-it-incidents.json']);
-    expect([fileRun.status, fileRun.stderr]).toEqual([2, expect.stringMatching(/the file has no column "SR Number"/)]);
+    expect([fileRun.status, fileRun.stderr]).toEqual([2, expect.stringMatching(/--file .*: the file has no column "SR Number"/)]);
     expect(countEvents(data)).toBe(0);
   }, 60_000);
 });

@@ -1,4 +1,4 @@
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { EVENT_TYPES, ID_PATTERN, ISO_TIME_PATTERN, parseIsoTime } from '@desk/domain';
 
@@ -103,14 +103,69 @@ export function paging(values: Values<typeof PAGING_OPTIONS>, defaultLimit = 50,
   return { limit, cursor: values.cursor, all: values.all === true };
 }
 
-/** A file the command reads: refused up front (exit 2, no stack) when it cannot be read. */
+/** What a path that is not a regular file is, for the one line that refuses it. */
+function kindOf(stats: Stats): string {
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
+  if (stats.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+function unreadable(name: string, path: string, error: unknown): UsageError {
+  const code = (error as NodeJS.ErrnoException).code;
+  return new UsageError(
+    `--${name} ${path}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? (error as Error).message})`}`,
+  );
+}
+
+/**
+ * A file the command reads: refused up front (exit 2, no stack) when it cannot be read or is not a regular file. A
+ * FIFO would hang the command and a device such as /dev/zero never ends; neither is opened (stat does not open).
+ */
 export function readableFile(name: string, path: string): string {
+  let stats: Stats;
   try {
     accessSync(path, constants.R_OK);
+    stats = statSync(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`--${name} ${path}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code})`}`);
+    throw unreadable(name, path, error);
   }
-  if (!statSync(path).isFile()) throw new UsageError(`--${name} ${path}: not a file`);
+  if (!stats.isFile()) throw new UsageError(`--${name} ${path}: ${kindOf(stats)}, not a regular file`);
   return path;
+}
+
+/**
+ * A small file read whole (a mapping, a service standard): a regular file of at most maxBytes. The read itself stops
+ * after maxBytes, so a file that grows while it is read (or one whose size stat does not tell) is refused all the same.
+ */
+export function readSmallFile(name: string, path: string, maxBytes: number): string {
+  readableFile(name, path);
+  const tooBig = () => new UsageError(`--${name} ${path}: larger than ${maxBytes} bytes`);
+  let fd: number;
+  try {
+    // Non-blocking: if the path became a FIFO since it was checked, opening it does not wait for a writer.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    throw unreadable(name, path, error);
+  }
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) throw new UsageError(`--${name} ${path}: ${kindOf(stats)}, not a regular file`);
+    if (stats.size > maxBytes) throw tooBig();
+    const buffer = Buffer.alloc(maxBytes + 1);
+    let length = 0;
+    while (length <= maxBytes) {
+      const read = readSync(fd, buffer, length, buffer.length - length, null);
+      if (read === 0) break;
+      length += read;
+    }
+    if (length > maxBytes) throw tooBig();
+    return buffer.toString('utf8', 0, length);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw unreadable(name, path, error);
+  } finally {
+    closeSync(fd);
+  }
 }

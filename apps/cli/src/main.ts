@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import {
   keepCreatedFilesPrivate,
   ConfigError,
@@ -46,12 +46,14 @@ import {
   paging,
   PAGING_OPTIONS,
   readableFile,
+  readSmallFile,
   streamPrefixes,
   timeRange,
   UsageError,
   type Paging,
 } from './args';
 import { DeskClient, deskUrl, DeskUnreachableError, problemLine } from './desk';
+import { ImportReport } from './import-report';
 import { Output, shortTime } from './output';
 import { ProgressBar } from './progress';
 import {
@@ -67,9 +69,10 @@ import {
 
 const USAGE = `usage: npm run sd -- <command> [options]     (or npx sd; build once first: npm run build)
 
-  import --file <log.csv> --mapping <mapping.json> [--report <report.csv>]
-      import another desk's history, with progress on stderr
-      exit 0 imported, 1 rows were rejected (listed in the report), 2 bad arguments, mapping or file
+  import --file <log.csv> --mapping <mapping.json> [--report <report.csv>] [--force]
+      import another desk's history, with progress on stderr; the report (import-report-<source>.csv by default)
+      lists the rejected rows as the import goes, and replaces an existing file only with --force
+      exit 0 imported, 1 rows were rejected (listed in the report), 2 bad arguments, mapping, file or report path
   events export [--after <position>] [--types <A,B>] [--stream-prefix <p>] [--from <time>] [--to <time>] [--limit <n>] [--out <file>]
       the global log as NDJSON (stdout by default), as GET /events
       exit 0, 2 bad arguments
@@ -151,36 +154,59 @@ async function withStore<T>(config: AppConfig, work: (store: EventStore) => Prom
   }
 }
 
+/** A mapping is a page of JSON: anything larger is not one (and /dev/zero is refused before it fills the memory). */
+const MAPPING_MAX_BYTES = 1024 * 1024;
+
 async function importCommand(config: AppConfig, args: string[]): Promise<number> {
-  const values = options(args, { file: { type: 'string' }, mapping: { type: 'string' }, report: { type: 'string' } });
+  const values = options(args, {
+    file: { type: 'string' },
+    mapping: { type: 'string' },
+    report: { type: 'string' },
+    force: { type: 'boolean' },
+  });
   if (!values.file || !values.mapping) throw new UsageError('import needs --file <log.csv> and --mapping <mapping.json>');
+  const text = readSmallFile('mapping', values.mapping, MAPPING_MAX_BYTES);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--mapping ${values.mapping}: not JSON (${(error as Error).message})`);
+  }
   let mapping;
   try {
-    mapping = parseMapping(JSON.parse(readFileSync(values.mapping, 'utf8')));
+    mapping = parseMapping(json);
   } catch (error) {
-    if (error instanceof MappingError) throw error;
-    throw new UsageError(`--mapping ${values.mapping}: ${(error as Error).message}`);
+    if (error instanceof MappingError) throw new UsageError(`--mapping ${values.mapping}: ${error.message}`);
+    throw error;
   }
   const file = readableFile('file', values.file);
-  const reportFile = values.report ?? `import-report-${mapping.source}.csv`;
+  const report = ImportReport.open(
+    values.report ?? `import-report-${mapping.source}.csv`,
+    { '--file': file, '--mapping': values.mapping },
+    values.force === true,
+  );
   const bar = new ProgressBar(`importing ${file}`);
   const started = Date.now();
-  const result = await withStore(config, (store) =>
-    importCsv({
-      store,
-      mapping,
-      file,
-      onProgress: (p) => bar.update(p.casesDone, p.casesTotal, `cases, ${p.eventsAppended} events, ${p.rowsRejected} rows rejected`),
-    }),
-  );
-  const quote = (value: string | number) => `"${String(value).replace(/"/g, '""')}"`;
-  writeFileSync(
-    reportFile,
-    ['line,case,reason', ...result.rejected.map((r) => [r.line, r.caseId, r.reason].map(quote).join(','))].join('\n') + '\n',
-  );
+  let result;
+  try {
+    result = await withStore(config, (store) =>
+      importCsv({
+        store,
+        mapping,
+        file,
+        onRejected: (rows) => report.write(rows),
+        onProgress: (p) => bar.update(p.casesDone, p.casesTotal, `cases, ${p.eventsAppended} events, ${p.rowsRejected} rows rejected`),
+      }),
+    );
+  } catch (error) {
+    report.abandon();
+    if (error instanceof ImportFileError) throw new UsageError(`--file ${file}: ${error.message}`);
+    throw error;
+  }
+  report.close();
   bar.done(
     `${result.rowsRead} rows, ${result.casesTotal} cases: ${result.rowsImported} rows imported, ${result.rowsAlreadyImported} already imported, ` +
-      `${result.rowsUnchanged} unchanged, ${result.rowsRejected} rejected (${reportFile}); ${result.eventsAppended} events appended in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      `${result.rowsUnchanged} unchanged, ${result.rowsRejected} rejected (${report.path}); ${result.eventsAppended} events appended in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
   return result.rowsRejected > 0 ? 1 : 0;
 }
@@ -554,6 +580,8 @@ async function impactCommand(config: AppConfig, args: string[]): Promise<number>
   }
 }
 
+const STANDARD_MAX_BYTES = 1024 * 1024;
+
 async function whatIfCommand(config: AppConfig, args: string[]): Promise<number> {
   const values = options(args, {
     ...VIEW_OPTIONS,
@@ -567,12 +595,12 @@ async function whatIfCommand(config: AppConfig, args: string[]): Promise<number>
   }
   const departmentId = identifier('department', values.department)!;
   const { from, to } = timeRange(values) as { from: Date; to: Date };
+  const text = readSmallFile('standard', values.standard, STANDARD_MAX_BYTES);
   let standard: { targets?: unknown; calendar?: unknown };
   try {
-    standard = JSON.parse(readFileSync(readableFile('standard', values.standard), 'utf8'));
+    standard = JSON.parse(text);
   } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError(`--standard ${values.standard}: ${(error as Error).message}`);
+    throw new UsageError(`--standard ${values.standard}: not JSON (${(error as Error).message})`);
   }
   const out = new Output(values);
   const readModels = await createReadModelStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });

@@ -42,6 +42,11 @@ export interface ImportOptions {
   /** Cases imported at once (their appends share fsyncs). */
   concurrency?: number;
   onProgress?: (progress: ImportProgress) => void;
+  /**
+   * The rows refused, as the import goes: first those refused while reading the log (possibly none), before
+   * anything is appended; then those each case refuses, as it is imported.
+   */
+  onRejected?: (rows: readonly RejectedRow[]) => void;
 }
 
 /** The longest name of a department or a customer the deciders accept. */
@@ -80,6 +85,8 @@ export async function importCsv(options: ImportOptions): Promise<ImportResult> {
   const writes = createCommandSide(options.store, systemClock);
   const { cases, rejected, rowsRead, registration } = await readCases(options);
   const progress: ImportProgress = { rowsRead, casesTotal: cases.size, casesDone: 0, eventsAppended: 0, rowsRejected: rejected.length };
+  rejected.sort((a, b) => a.line - b.line);
+  options.onRejected?.([...rejected]);
   options.onProgress?.(progress);
 
   await registerAll(writes, mapping, registration, progress);
@@ -89,7 +96,8 @@ export async function importCsv(options: ImportOptions): Promise<ImportResult> {
   const worker = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) {
       const [caseId, rows] = next;
-      await importCase(writes, mapping, caseId, rows, result);
+      const refused = await importCase(writes, mapping, caseId, rows, result);
+      if (refused.length > 0) options.onRejected?.(refused);
       result.casesDone++;
       progress.casesDone = result.casesDone;
       progress.eventsAppended = result.eventsAppended;
@@ -109,7 +117,13 @@ export async function importCsv(options: ImportOptions): Promise<ImportResult> {
  * the stream first. Each row's events carry the row in their metadata and
  * ids derived from it.
  */
-async function importCase(writes: WriteSide, mapping: ImportMapping, caseId: string, rows: CaseRow[], result: ImportResult): Promise<void> {
+async function importCase(
+  writes: WriteSide,
+  mapping: ImportMapping,
+  caseId: string,
+  rows: CaseRow[],
+  result: ImportResult,
+): Promise<readonly RejectedRow[]> {
   const requestId = idOf(caseId);
   let plan: CasePlan = { accepted: 0, rejected: [], unchanged: 0 };
   let alreadyImported = 0;
@@ -142,6 +156,7 @@ async function importCase(writes: WriteSide, mapping: ImportMapping, caseId: str
   result.rowsUnchanged += plan.unchanged;
   result.eventsAppended += written.appended;
   result.rejected.push(...plan.rejected);
+  return plan.rejected;
 }
 
 async function registerAll(writes: WriteSide, mapping: ImportMapping, registration: Registration, progress: ImportProgress): Promise<void> {

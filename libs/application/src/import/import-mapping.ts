@@ -30,7 +30,7 @@ export interface ImportMapping {
 
 export class MappingError extends Error {
   constructor(readonly problems: string[]) {
-    super(`the mapping is not valid:\n- ${problems.join('\n- ')}`);
+    super(`not a valid mapping: ${problems.join('; ')}`);
   }
 }
 
