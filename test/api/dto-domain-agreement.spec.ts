@@ -11,6 +11,7 @@ import {
   IMPACT_RELATIONS,
   INTERNAL_CUSTOMER_KINDS,
   InvalidCommandError,
+  displaySpoofing,
   isWellFormedUnicode,
   LEVELS,
   PRIORITIES,
@@ -382,7 +383,11 @@ function valid(field: Field): fc.Arbitrary<unknown> {
         .oneof(fc.string({ maxLength: 30 }), fc.string({ unit: 'binary', maxLength: 12 }), fc.constantFrom('😀', ' padded '))
         .filter(
           (value) =>
-            value.trim().length >= field.min && !value.includes('\u0000') && isWellFormedUnicode(value) && value.length <= field.max,
+            value.trim().length >= field.min &&
+            !value.includes('\u0000') &&
+            isWellFormedUnicode(value) &&
+            displaySpoofing(value, 'name') === undefined &&
+            value.length <= field.max,
         );
     case 'enum':
       return fc.constantFrom(...field.values);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { openRequest, seedOrganisation } from './support/org';
 import { agent, analyst, manager, operator, requester, TestDesk } from './support/test-desk';
 
@@ -91,14 +92,20 @@ describe('GET /events, read by line readers that split on more than \\n', () => 
 
   it('writes every character a reader might end a line at as an escape, so no text becomes a line of its own', async () => {
     const planted = `first\u2028{"type":"Planted"}\u2029second\u0085third\u001cfourth\u000bfifth\u000cend`;
-    await desk.expect(201, 'POST', '/requests/planted/comments', { as: agent(), body: { body: planted, visibility: 'internal' } });
+    // Text is refused a C1 control such as U+0085 at the edge now, but a log written before may hold one: it is stored
+    // here as such a log has it, a copy of a comment the desk took.
+    await desk.expect(201, 'POST', '/requests/planted/comments', { as: agent(), body: { body: 'plain', visibility: 'internal' } });
+    const taken = (await desk.store.readStream('request-planted')).find((event) => event.type === 'CommentAdded')!;
+    await desk.store.appendToStream('request-planted', [
+      { id: randomUUID(), type: taken.type, data: { ...taken.data, commentId: randomUUID(), body: planted }, metadata: taken.metadata },
+    ]);
     const raw = (await desk.call('GET', '/events', { as: analyst })).raw;
     // JavaScript's line terminators, and those Python's str.splitlines ends a line at (control characters among them).
     // eslint-disable-next-line no-control-regex
     const splitLines = raw.split(/\r\n|[\n\r\u000b\u000c\u001c\u001d\u001e\u0085\u2028\u2029]/).filter(Boolean);
     expect(splitLines).toHaveLength(await desk.eventCount());
     const events = splitLines.map((line) => JSON.parse(line));
-    expect(events.find((event) => event.type === 'CommentAdded').data.body).toBe(planted);
+    expect(events.find((event) => event.data.body === planted)?.type).toBe('CommentAdded');
     expect(events.some((event) => event.type === 'Planted')).toBe(false);
   });
 });

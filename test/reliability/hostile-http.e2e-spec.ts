@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import jwt from 'jsonwebtoken';
 import {
+  displaySpoofing,
   isWellFormedUnicode,
   AUDIENCES,
   CHANNELS,
@@ -283,17 +284,20 @@ function validValue(field: Field): fc.Arbitrary<unknown> {
       return field.pool ? fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...field.pool) }, { weight: 1, arbitrary: freshId }) : freshId;
     case 'text': {
       const length = { minLength: Math.max(field.min ?? 1, 1), maxLength: Math.min(field.max, 24) };
-      // Any text a client can send: control characters, emoji, bidi overrides and isolates, zero-width characters; not
-      // NUL, not a lone surrogate, and not blank where text is required: the domain refuses those (see invalidValue).
-      const meant = (text: string) => !text.includes('\u0000') && isWellFormedUnicode(text) && text.trim().length >= (field.min ?? 1);
+      // Any text a client can send as a name: emoji and their sequences, joiners that join, markup, SQL; not NUL, not a
+      // lone surrogate, nothing that spoofs its display, and not blank where text is required: the domain refuses those
+      // (see invalidValue).
+      const meant = (text: string) =>
+        !text.includes('\u0000') &&
+        isWellFormedUnicode(text) &&
+        displaySpoofing(text, 'name') === undefined &&
+        text.trim().length >= (field.min ?? 1);
       return fc.oneof(
         { weight: 3, arbitrary: fc.string(length).filter(meant) },
         fc.string({ ...length, unit: 'binary' }).filter(meant),
         fc.constantFrom(
-          '\u202eevil',
-          '\u2066isolated\u2069',
-          'zero\u200bwidth\u200d\ufeff',
-          '\u061c',
+          'team \u{1F469}\u200d\u{1F4BB}',
+          'مهدی\u200cزاده',
           '😀'.repeat(3),
           '<script>alert(1)</script>',
           "'; DROP TABLE events; --",
@@ -350,7 +354,7 @@ function buildInvalidValue(field: Field): fc.Arbitrary<unknown> {
       return fc.oneof(
         notAString,
         fc.constant('x'.repeat(field.max + 1)),
-        fc.constantFrom('\u0000', 'a\u0000b', '\ud800', 'a\udfff', '\udc00\ud800'),
+        fc.constantFrom('\u0000', 'a\u0000b', '\ud800', 'a\udfff', '\udc00\ud800', '\u202eevil', '\u2066isolated\u2069', 'a\u0085b'),
         ...((field.min ?? 1) > 0 ? [fc.constantFrom('', ' ', '\t\n')] : []),
       );
     case 'enum':
@@ -1265,13 +1269,15 @@ describe(`hostile input over HTTP (fast-check seed ${SEED}, ${TOTAL_RUNS} genera
       const request = /^\/requests\/([^/?]+)/.exec(well.url)?.[1];
       const foreign = actor.role === 'requester' && request !== undefined && OWNERS[request] !== undefined && OWNERS[request] !== actor.sub;
       const customer = /^\/customers\/([^/?]+)/.exec(well.url)?.[1];
-      const expected: Expected = !permitted
-        ? { status: 403 }
-        : foreign
-          ? { status: route.method === 'GET' ? 404 : [403, 404] }
-          : actor.role === 'requester' && customer !== undefined && customer !== actor.sub
-            ? { status: 403 }
-            : {};
+      const expected: Expected = displaySpoofing(actor.sub, 'name')
+        ? { status: 401 }
+        : !permitted
+          ? { status: 403 }
+          : foreign
+            ? { status: route.method === 'GET' ? 404 : [403, 404] }
+            : actor.role === 'requester' && customer !== undefined && customer !== actor.sub
+              ? { status: 403 }
+              : {};
       await send({ route, url: well.url, authorization: spelling(token(actor.role, actor.sub)), body: well.body }, expected);
     });
   });

@@ -1,6 +1,6 @@
 import jwt from 'jsonwebtoken';
 import { KeyObject, createPublicKey, createSecretKey } from 'node:crypto';
-import { isWellFormedUnicode, type Actor, type Role } from '@desk/domain';
+import { displaySpoofing, isWellFormedUnicode, type Actor, type Role } from '@desk/domain';
 
 export const TOKEN_ROLES = ['requester', 'agent', 'manager', 'analyst', 'operator'] as const;
 export type TokenRole = (typeof TOKEN_ROLES)[number];
@@ -92,14 +92,16 @@ export function verifyToken(policy: TokenPolicy | string, token: string, nowMs: 
   if (typeof payload === 'string' || typeof payload.sub !== 'string' || payload.sub === '') {
     throw new InvalidTokenError('the token has no subject');
   }
-  // The subject is recorded as the actor of every event the token causes: no store may refuse it, no log be bent by it.
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what the subject must not hold
-  if (payload.sub.length > MAX_SUBJECT_LENGTH || /[\u0000-\u001f\u007f]/.test(payload.sub)) {
-    throw new InvalidTokenError(`the token's subject must be at most ${MAX_SUBJECT_LENGTH} characters, none of them a control character`);
+  // The subject is recorded as the actor of every event the token causes: no store may refuse it, no log be bent by it,
+  // and it is shown as who did what, so it is held to what a name may hold.
+  if (payload.sub.length > MAX_SUBJECT_LENGTH) {
+    throw new InvalidTokenError(`the token's subject must be at most ${MAX_SUBJECT_LENGTH} characters`);
   }
   if (!isWellFormedUnicode(payload.sub)) {
     throw new InvalidTokenError("the token's subject must be well-formed Unicode (it holds a lone UTF-16 surrogate)");
   }
+  const spoofing = displaySpoofing(payload.sub, 'name');
+  if (spoofing !== undefined) throw new InvalidTokenError(`the token's subject must not contain ${spoofing}`);
   const role = payload.role;
   if (typeof role !== 'string' || !(TOKEN_ROLES as readonly string[]).includes(role)) {
     throw new InvalidTokenError(`the token's role must be one of ${TOKEN_ROLES.join(', ')}`);

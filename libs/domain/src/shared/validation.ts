@@ -1,15 +1,24 @@
 import { InvalidCommandError } from './errors';
 import { ID_PATTERN, LEVELS, PRIORITIES } from './vocabulary';
 
+/**
+ * What a text is for, which decides the characters it may hold (see displaySpoofing): a name tells one agent,
+ * customer or department from another in lists and choices, so two names must not look alike and differ; prose
+ * (subjects, descriptions, comments, reasons) is read, and keeps what scripts and emoji need.
+ */
+export type TextForm = 'name' | 'prose';
+
 export interface TextLimits {
   /** Of the trimmed text: 0 lets it be blank. */
   min: number;
   max: number;
+  /** Prose when absent. */
+  form?: TextForm;
 }
 
 /** The limits of every free text the commands carry: the deciders check them, and the HTTP bodies declare them from here. */
 export const TEXT_LIMITS = {
-  name: { min: 1, max: 200 },
+  name: { min: 1, max: 200, form: 'name' },
   subject: { min: 1, max: 200 },
   description: { min: 0, max: 10000 },
   category: { min: 0, max: 100 },
@@ -75,7 +84,7 @@ export class FieldProblems {
   }
 
   /** Text whose trimmed length lies within [min, max]; min 0 allows an empty string. */
-  text(field: string, value: unknown, limits: { min: number; max: number }): void {
+  text(field: string, value: unknown, limits: TextLimits): void {
     if (typeof value !== 'string') {
       this.add(field, 'must be a string');
       return;
@@ -92,10 +101,13 @@ export class FieldProblems {
       // JSON's \ud800 escapes decode to a lone surrogate: PostgreSQL's jsonb refuses it (a 500, or a poison event for
       // the projections), SQLite stores U+FFFD instead. No store keeps it as sent, so none is given it.
       this.add(field, 'must be well-formed Unicode (it holds a lone UTF-16 surrogate, U+D800–U+DFFF)');
+    } else {
+      const spoofing = displaySpoofing(value, limits.form ?? 'prose');
+      if (spoofing) this.add(field, `must not contain ${spoofing}`);
     }
   }
 
-  optionalText(field: string, value: unknown, limits: { min: number; max: number }): void {
+  optionalText(field: string, value: unknown, limits: TextLimits): void {
     if (value !== undefined && value !== null) this.text(field, value, limits);
   }
 
@@ -173,6 +185,53 @@ export class FieldProblems {
 /** True unless the string holds a UTF-16 surrogate that is not half of a pair (what String#isWellFormed tells, in ES2024). */
 export function isWellFormedUnicode(value: string): boolean {
   return !/\p{Surrogate}/u.test(value);
+}
+
+const codePoint = (character: string) => `U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+
+/** Embeddings, overrides and isolates: they reorder what they enclose and, left open, the rest of the line it is shown in. */
+const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/u;
+/** C1 controls: no text means them; U+0085 ends a line for some readers only, U+009B starts a terminal's escape sequence. */
+const C1_CONTROL = /[\u0080-\u009f]/u;
+// eslint-disable-next-line no-control-regex -- control characters are exactly what a name must not hold
+const C0_CONTROL = /[\u0000-\u001f\u007f]/u;
+const LINE_SEPARATOR = /[\u2028\u2029]/u;
+/** Characters that show nothing: zero-width space, marks of direction, word joiner, byte-order mark (joiners apart). */
+const INVISIBLE = /[\u200b\u200e\u200f\u2060\ufeff\u061c]/u;
+/** The scripts whose shaping ZWNJ and ZWJ change: Persian's half-space, Indic conjuncts. */
+const JOINING_LETTER = `[${['Arabic', 'Syriac', 'Nko', 'Mongolian', 'Devanagari', 'Bengali', 'Gurmukhi', 'Gujarati', 'Oriya', 'Tamil', 'Telugu', 'Kannada', 'Malayalam', 'Sinhala'].map((script) => `\\p{Script=${script}}`).join('')}]`;
+/** Joiners that join: ZWJ within an emoji sequence (👩‍💻), ZWNJ and ZWJ between letters of a joining script. */
+const JOINER_THAT_JOINS = new RegExp(
+  `(?<=[\\p{Extended_Pictographic}\\p{Emoji_Modifier}\\ufe0f])\\u200d(?=\\p{Extended_Pictographic})|(?<=${JOINING_LETTER})[\\u200c\\u200d](?=${JOINING_LETTER})`,
+  'gu',
+);
+const JOINER = /[\u200c\u200d]/u;
+
+/**
+ * The first character that would make `value` display other than it reads, described for a refusal, or undefined.
+ * Every text refuses bidirectional embeddings, overrides and isolates (the "Trojan Source" reordering; marks of
+ * direction, which reorder nothing, stay allowed in prose) and C1 controls. A name also refuses other control
+ * characters, line and paragraph separators (a name is one line), and every invisible character except joiners
+ * that join: with them two names that look alike would be two names. Prose keeps the zero-width characters
+ * (emoji sequences, Persian and Indic scripts, Thai word breaks need them) and U+2028/U+2029 (the line breaks
+ * word processors paste): they hide nothing but themselves.
+ */
+export function displaySpoofing(value: string, form: TextForm): string | undefined {
+  const found = (pattern: RegExp, what: string, text = value) => {
+    const character = pattern.exec(text)?.[0];
+    return character === undefined ? undefined : `${codePoint(character)}, ${what}`;
+  };
+  const everywhere =
+    found(BIDI_CONTROL, 'a bidirectional control that makes text display in another order than it is stored') ??
+    found(C1_CONTROL, 'a C1 control character, which no text means');
+  if (everywhere !== undefined || form === 'prose') return everywhere;
+  const lookalike = 'with which two names that look alike would differ';
+  return (
+    found(C0_CONTROL, 'a control character (a name is one line of visible text)') ??
+    found(LINE_SEPARATOR, 'a line or paragraph separator (a name is one line of visible text)') ??
+    found(INVISIBLE, `an invisible character, ${lookalike}`) ??
+    found(JOINER, `a joiner that joins nothing here, ${lookalike}`, value.replace(JOINER_THAT_JOINS, ''))
+  );
 }
 
 /** Digits after the point in the number as JSON writes it (1e-7 has seven). */
