@@ -6,7 +6,7 @@ import type { StreamRevision } from '@desk/event-store';
  * carry no HTTP status: the HTTP edge maps each kind to one, in one place.
  */
 export abstract class ApplicationError extends Error {
-  abstract readonly kind: 'idempotency_conflict' | 'concurrency_conflict' | 'precondition_failed' | 'read_model_not_of_this_log';
+  abstract readonly kind: 'idempotency_conflict' | 'concurrency_conflict' | 'precondition_failed' | 'read_model_not_of_this_log' | 'shed';
   constructor(message: string) {
     super(message);
     this.name = new.target.name;
@@ -42,4 +42,25 @@ export class PreconditionFailedError extends ApplicationError {
  */
 export class ReadModelNotOfThisLogError extends ApplicationError {
   readonly kind = 'read_model_not_of_this_log' as const;
+}
+
+/** Why a command was shed: nothing of it was decided or recorded. */
+export type ShedReason = 'queue_full' | 'client_gone' | 'deadline_passed';
+
+/**
+ * A command dropped before it was decided: as many commands are in flight and waiting as may be (queue_full), its
+ * client disconnected while it waited (client_gone), or it was not reached before its deadline (deadline_passed).
+ * Nothing of it is in the log; the client may send it again.
+ */
+export class CommandShedError extends ApplicationError {
+  readonly kind = 'shed' as const;
+  /** The commands ahead drain within a second or so at the desk's rates. */
+  readonly retryAfterSeconds = 1;
+
+  constructor(
+    readonly reason: ShedReason,
+    message: string,
+  ) {
+    super(message);
+  }
 }

@@ -4,6 +4,7 @@ export * from './commands/keyed-mutex';
 export * from './commands/aggregates';
 export * from './commands/aggregate-repository';
 export * from './commands/command-handler';
+export * from './commands/command-limiter';
 export * from './commands/domain-lookups';
 export * from './commands/writes';
 export * from './processes/process-actor';

@@ -4,7 +4,7 @@ import { DomainError } from '@desk/domain';
 import { EventStoreUnavailableError, WrongExpectedRevisionError } from '@desk/event-store';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { ApplicationError, PreconditionFailedError } from '@desk/application';
+import { ApplicationError, CommandShedError, PreconditionFailedError } from '@desk/application';
 import { isMissingReadModel, isReadModelStoreUnavailable, ReadModelsBusyError } from '@desk/read-models';
 import { CORRELATION_PATTERN } from './correlation-id';
 import { ProblemError } from './problems';
@@ -98,6 +98,7 @@ const APPLICATION_STATUS: Record<ApplicationError['kind'], { status: number; tit
   concurrency_conflict: { status: 409, title: 'Conflict' },
   precondition_failed: { status: 412, title: 'Revision mismatch' },
   read_model_not_of_this_log: { status: 503, title: 'Read model not of this log' },
+  shed: { status: 503, title: 'Service unavailable' },
 };
 
 const TITLES = PROBLEM_TITLES;
@@ -171,7 +172,7 @@ export function toProblem(error: unknown): ProblemDocument {
 
 /** Seconds a client is asked to wait before retrying, for the refusals that know them (the Retry-After header). */
 export function retryAfterSeconds(error: unknown): number | undefined {
-  return error instanceof ReadModelsBusyError ? error.retryAfterSeconds : undefined;
+  return error instanceof ReadModelsBusyError || error instanceof CommandShedError ? error.retryAfterSeconds : undefined;
 }
 
 function fastifyDetail(error: { code?: string; message: string }): string {
