@@ -1,11 +1,13 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DomainError } from '@desk/domain';
 import { observedEventStore, type EventStore } from '@desk/event-store';
-import { ApplicationError } from '../errors';
+import type { CommandLimiter, CommandLimiterObserver } from '../commands/command-limiter';
+import { ApplicationError, CommandShedError, type ShedReason } from '../errors';
 import type { ReadSide } from '../read-side';
 
 /** How a command ended, for the refusals-by-command series. */
-export type CommandOutcome = 'accepted' | 'invalid' | 'forbidden' | 'not_found' | 'refused' | 'conflict' | 'precondition_failed' | 'error';
+export type CommandOutcome =
+  'accepted' | 'invalid' | 'forbidden' | 'not_found' | 'refused' | 'conflict' | 'precondition_failed' | 'shed' | 'error';
 
 export interface CommandObserver {
   observeCommand(command: string, outcome: CommandOutcome, seconds: number): void;
@@ -13,6 +15,7 @@ export interface CommandObserver {
 
 export function outcomeOf(error: unknown): CommandOutcome {
   if (error instanceof DomainError) return error.kind;
+  if (error instanceof CommandShedError) return 'shed';
   if (error instanceof ApplicationError) return error.kind === 'precondition_failed' ? 'precondition_failed' : 'conflict';
   return 'error';
 }
@@ -24,7 +27,7 @@ const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
  * desks share a test process). Projection figures are read from the read
  * side when scraped.
  */
-export class DeskMetrics implements CommandObserver {
+export class DeskMetrics implements CommandObserver, CommandLimiterObserver {
   readonly registry = new Registry();
   private readonly commands = new Counter({
     name: 'desk_commands_total',
@@ -50,6 +53,12 @@ export class DeskMetrics implements CommandObserver {
     help: 'Events appended by this process',
     registers: [this.registry],
   });
+  private readonly shed = new Counter({
+    name: 'desk_commands_shed_total',
+    help: 'Commands dropped before they were decided, by reason: queue_full (answered 503), client_gone, deadline_passed',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
   readonly httpSeconds = new Histogram({
     name: 'desk_http_request_duration_seconds',
     help: 'HTTP requests by method, route and status',
@@ -71,6 +80,31 @@ export class DeskMetrics implements CommandObserver {
   /** A command refused before it was handled (its route's role check): counted, but it took no time to decide. */
   countRefusal(command: string, outcome: CommandOutcome): void {
     this.commands.inc({ command, outcome });
+  }
+
+  commandShed(reason: ShedReason): void {
+    this.shed.inc({ reason });
+  }
+
+  /** The command limiter's places in use and waiting, read at each scrape, beside its limits. */
+  watchCommands(limiter: CommandLimiter): void {
+    const gauge = (name: string, help: string, value: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(value());
+        },
+      });
+    gauge('desk_commands_in_flight', 'Commands of HTTP clients being decided and appended now', () => limiter.inFlight);
+    gauge('desk_commands_queued', 'Commands of HTTP clients waiting for a place now', () => limiter.queued);
+    gauge(
+      'desk_commands_max_in_flight',
+      'Most commands decided and appended at once (COMMANDS_MAX_IN_FLIGHT)',
+      () => limiter.limits.maxInFlight,
+    );
+    gauge('desk_commands_queue_max', 'Most commands that may wait for a place (COMMANDS_QUEUE_MAX)', () => limiter.limits.maxQueued);
   }
 
   /** The store, timing every append. */
