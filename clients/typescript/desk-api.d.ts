@@ -3161,10 +3161,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3182,6 +3182,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -3290,10 +3292,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3311,6 +3313,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -3428,10 +3432,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3519,10 +3523,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3614,10 +3618,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3635,6 +3639,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -3743,10 +3749,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3834,10 +3840,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3927,10 +3933,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3948,6 +3954,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -4056,10 +4064,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4153,10 +4161,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4174,6 +4182,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -4291,10 +4301,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4393,10 +4403,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4414,6 +4424,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -4522,10 +4534,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4543,6 +4555,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -4660,10 +4674,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4681,6 +4695,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -4798,10 +4814,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4819,6 +4835,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -4936,10 +4954,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4957,6 +4975,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -5074,10 +5094,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5095,6 +5115,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -5212,10 +5234,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5233,6 +5255,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -5350,10 +5374,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5371,6 +5395,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -5488,10 +5514,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5509,6 +5535,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -5626,10 +5654,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5647,6 +5675,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -5764,10 +5794,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5785,6 +5815,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -5902,10 +5934,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5923,6 +5955,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -6040,10 +6074,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6061,6 +6095,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -6178,10 +6214,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6199,6 +6235,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -6316,10 +6354,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6337,6 +6375,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -6454,10 +6494,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6475,6 +6515,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -6592,10 +6634,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6613,6 +6655,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -6727,10 +6771,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6820,10 +6864,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6911,10 +6955,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6932,6 +6976,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -7049,10 +7095,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7070,6 +7116,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -7184,10 +7232,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7291,10 +7339,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7394,10 +7442,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7486,10 +7534,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7578,10 +7626,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7708,10 +7756,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7801,10 +7849,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7881,10 +7929,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7981,10 +8029,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8062,10 +8110,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8113,10 +8161,10 @@ export interface operations {
                     "application/json": components["schemas"]["ReadyResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8297,10 +8345,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8413,10 +8461,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8529,10 +8577,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };

@@ -7,6 +7,7 @@ import { httpEdgeProviders, OperationsModule, OPERATIONS_DEPENDENCIES } from '@d
 import {
   AggregateRepository,
   CLOCK,
+  CommandLimiter,
   WRITE_DEPENDENCIES,
   WRITE_HANDLERS,
   writeDependencies,
@@ -74,6 +75,9 @@ export class AppModule {
   static register({ config, eventStore: rawEventStore, readModels, clock, log }: AppDependencies): DynamicModule {
     const metrics = new DeskMetrics('api');
     const eventStore = metrics.instrument(rawEventStore);
+    // One for every command route: the limit is on what this process decides at once, whichever aggregate.
+    const limiter = new CommandLimiter(config.commandLimits, undefined, metrics);
+    metrics.watchCommands(limiter);
     return {
       module: AppModule,
       // Global, so that the operations surface's controllers find the stores, the read side and the metrics of this module.
@@ -101,7 +105,7 @@ export class AppModule {
         { provide: DeskMetrics, useValue: metrics },
         {
           provide: WRITE_DEPENDENCIES,
-          useFactory: (store: EventStore, clockNow: Clock) => writeDependencies(store, clockNow, metrics),
+          useFactory: (store: EventStore, clockNow: Clock) => writeDependencies(store, clockNow, metrics, limiter),
           inject: [EVENT_STORE, CLOCK],
         },
         {

@@ -43,6 +43,7 @@ export async function createApp(dependencies: AppDependencies): Promise<NestFast
         'Content-Type',
         'Idempotency-Key',
         'If-Match',
+        'Request-Timeout-Ms',
         'X-Correlation-Id',
         'X-Min-Position',
         'Last-Event-ID',

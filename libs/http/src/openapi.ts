@@ -14,7 +14,7 @@ const WHEN: Record<number, string> = {
   413: 'The body is larger than the server accepts',
   415: 'The body is not application/json',
   429: 'More requests a minute than the caller may send; retry after Retry-After seconds',
-  503: 'A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later',
+  503: 'A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later',
 };
 
 export type ProblemStatus = 400 | 401 | 403 | 404 | 406 | 409 | 412 | 413 | 415 | 429 | 503;
@@ -41,7 +41,8 @@ export function ApiProblems(...statuses: readonly ProblemStatus[]) {
             ? {
                 headers: {
                   'Retry-After': {
-                    description: 'When the read models refused the query because they are busy: seconds until the caller may retry',
+                    description:
+                      'When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry',
                     schema: { type: 'integer' },
                   },
                 },
@@ -70,6 +71,15 @@ export function ApiCommandHeaders() {
       description: 'The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any.',
       schema: { type: 'string', pattern: '^\\s*(\\*|(W/)?"?\\d{1,19}"?)\\s*$' },
       example: '"3"',
+    }),
+    ApiHeader({
+      name: 'Request-Timeout-Ms',
+      required: false,
+      description:
+        'Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the ' +
+        'server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too.',
+      schema: { type: 'string', pattern: '^\\d{1,7}$' },
+      example: '2000',
     }),
     ApiCorrelationHeader(),
   );

@@ -7,6 +7,7 @@ import { rivalBeforeAppend } from '@desk/event-store/testing/rival-before-append
 import { writeDependencies } from '../command-side';
 import { ConcurrencyConflictError, IdempotencyKeyReusedError, PreconditionFailedError } from '../errors';
 import type { CommandEnvelope, Step } from './command-handler';
+import { CommandLimiter, type WaitingClient } from './command-limiter';
 import { registerItAndEva } from '../testing/write-side-desk';
 import { createWriteSide, RequestWrite, type WriteSide } from './writes';
 
@@ -241,5 +242,75 @@ describe('the one write path', () => {
     const events = await stream('r-1');
     expect(events.filter((e) => e.data.commentId === 'mine')).toEqual([]);
     expect(events).toHaveLength(13);
+  });
+
+  describe('with a command limiter', () => {
+    const waiting = (timeoutMs?: number) => {
+      const gone = new AbortController();
+      const client: WaitingClient = { signal: gone.signal, arrivedAt: performance.now(), timeoutMs };
+      return { client, disconnect: () => gone.abort() };
+    };
+    const limited = (limiter: CommandLimiter, on: EventStore = store) =>
+      createWriteSide(writeDependencies(on, { now: () => MONDAY_9 }, undefined, limiter));
+
+    it('does not decide again, nor append, a command whose client left while it lost a race', async () => {
+      await writes.requests.execute(new RequestWrite('r-1', open, envelope(AGENT)));
+      const replica = createWriteSide(writeDependencies(store, { now: () => MONDAY_9 }));
+      const { client, disconnect } = waiting();
+      const limiter = new CommandLimiter({ maxInFlight: 1, maxQueued: 0, deadlineMs: 10_000 });
+      const raced = limited(
+        limiter,
+        racedBy(async () => {
+          await replica.requests.execute(new RequestWrite('r-1', assign, envelope(AGENT)));
+          disconnect();
+        }, 1),
+      );
+      const decided: string[] = [];
+      const write = raced.requests.execute(
+        new RequestWrite(
+          'r-1',
+          async (current, planning) => {
+            decided.push(current.state.status);
+            await planning.decide({ command: current.state.status === 'new' ? assign : start });
+          },
+          envelope(AGENT, { client }),
+        ),
+      );
+      await expect(write).rejects.toMatchObject({ kind: 'shed', reason: 'client_gone' });
+      expect(decided).toEqual(['new']);
+      expect((await stream('r-1')).map((e) => e.type)).toEqual(['RequestOpened', 'RequestAssigned']);
+      expect(limiter.inFlight).toBe(0);
+    });
+
+    it('holds only the writes of waiting clients: the desk’s own writes pass when every place is taken', async () => {
+      const limiter = new CommandLimiter({ maxInFlight: 1, maxQueued: 0, deadlineMs: 10_000 });
+      const side = limited(limiter);
+      let releaseLookups!: () => void;
+      const lookupsHeld = new Promise<void>((resolve) => (releaseLookups = resolve));
+      const first = side.requests.execute(
+        new RequestWrite(
+          'r-1',
+          async (_, planning) => {
+            await lookupsHeld;
+            await planning.decide({ command: open });
+          },
+          envelope(AGENT, { client: waiting().client }),
+        ),
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(limiter.inFlight).toBe(1);
+      await expect(
+        side.requests.execute(
+          new RequestWrite('r-2', { ...open, data: { ...open.data, requestId: 'r-2' } }, envelope(AGENT, { client: waiting().client })),
+        ),
+      ).rejects.toMatchObject({ reason: 'queue_full' });
+      const own = await side.requests.execute(
+        new RequestWrite('r-3', { ...open, data: { ...open.data, requestId: 'r-3' } }, envelope(AGENT)),
+      );
+      expect(own.appended).toBe(1);
+      releaseLookups();
+      expect((await first).appended).toBe(1);
+      expect(await stream('r-2')).toEqual([]);
+    });
   });
 });

@@ -15,6 +15,7 @@ import { ConcurrencyConflictError, IdempotencyKeyReusedError, PreconditionFailed
 import { outcomeOf, type CommandObserver } from '../observability/desk-metrics';
 import { storedIdempotencyKey, type AggregateRepository, type LoadedAggregate } from './aggregate-repository';
 import type { Aggregate, LookedUp } from './aggregates';
+import type { CommandLimiter, WaitingClient } from './command-limiter';
 import type { DomainLookups } from './domain-lookups';
 import { KeyedMutex } from './keyed-mutex';
 
@@ -34,6 +35,8 @@ export interface CommandEnvelope {
   expectedRevision?: StreamRevision;
   /** Added to every event's metadata (an import's source, say). */
   metadata?: Record<string, unknown>;
+  /** The HTTP client waiting for the answer: the write passes through the command limiter and is dropped, undecided, once unwanted. */
+  client?: WaitingClient;
 }
 
 /** One command of a write, with what may differ between the commands of one write. */
@@ -106,6 +109,8 @@ export interface WriteDependencies {
   lookups: DomainLookups;
   clock: Clock;
   observer?: CommandObserver;
+  /** Bounds the commands of HTTP clients in flight and waiting; the writes without a client are not held by it. */
+  limiter?: CommandLimiter;
 }
 
 export type TimedEnvelope = CommandEnvelope & { now: Date };
@@ -122,7 +127,10 @@ const MAX_ATTEMPTS = 12;
  * If-Match a lost race is decided again against the new state (a
  * ConcurrencyConflictError only if it keeps losing); with If-Match it is a
  * PreconditionFailedError. In one process, writes to one stream queue behind
- * each other instead of racing.
+ * each other instead of racing. A write an HTTP client waits for first takes
+ * a place from the command limiter, and is dropped before each decision once
+ * its client has gone or its deadline has passed (CommandShedError): a
+ * command is shed before it is decided, never after it is appended.
  *
  * Idempotency lives in the stream itself: each event carries the key and the
  * command's fingerprint in its metadata, so the record of a key is written in
@@ -143,10 +151,13 @@ export class AggregateCommandHandler<State, Command extends DomainCommand, Event
     const streamId = this.aggregate.streamOf(write.id);
     const started = performance.now();
     const type = commandTypeOf(write.commands, this.aggregate.name);
+    const { client } = write.envelope;
+    const limiter = client ? this.dependencies.limiter : undefined;
+    const stillWanted = client && limiter ? () => limiter.check(client) : undefined;
+    const work = () =>
+      this.mutex.run(streamId, () => this.attempt(write.id, streamId, planner, envelope, firstCommandOf(write.commands), stillWanted));
     try {
-      const result = await this.mutex.run(streamId, () =>
-        this.attempt(write.id, streamId, planner, envelope, firstCommandOf(write.commands)),
-      );
+      const result = await (client && limiter ? limiter.run(client, work) : work());
       observer?.observeCommand(type, 'accepted', (performance.now() - started) / 1000);
       return result;
     } catch (error) {
@@ -161,6 +172,7 @@ export class AggregateCommandHandler<State, Command extends DomainCommand, Event
     planner: Planner<State, Command>,
     envelope: TimedEnvelope,
     first: Command | undefined,
+    stillWanted: (() => void) | undefined,
   ): Promise<CommandResult> {
     const { store, repository } = this.dependencies;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
@@ -184,6 +196,8 @@ export class AggregateCommandHandler<State, Command extends DomainCommand, Event
         );
       }
 
+      // Throws when the client is gone or the deadline passed: the last moment a command can be dropped undecided.
+      stillWanted?.();
       const planning = new WritePlanning(this.aggregate, this.dependencies.lookups, loaded.state, envelope);
       await planner(loaded, planning);
       const { toAppend, state } = planning;

@@ -82,6 +82,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ READ_WORKER_HEAP_MB: '8' })).toThrow(/READ_WORKER_HEAP_MB/);
   });
 
+  it('holds 64 commands in flight, 256 waiting and a 10 s deadline unless told otherwise, and refuses a limit of no command', () => {
+    expect(loadConfig({}).commandLimits).toEqual({ maxInFlight: 64, maxQueued: 256, deadlineMs: 10_000 });
+    expect(loadConfig({ COMMANDS_MAX_IN_FLIGHT: '8', COMMANDS_QUEUE_MAX: '0', COMMAND_DEADLINE_MS: '2500' }).commandLimits).toEqual({
+      maxInFlight: 8,
+      maxQueued: 0,
+      deadlineMs: 2500,
+    });
+    expect(() => loadConfig({ COMMANDS_MAX_IN_FLIGHT: '0' })).toThrow(/COMMANDS_MAX_IN_FLIGHT must be between 1/);
+    expect(() => loadConfig({ COMMANDS_QUEUE_MAX: 'many' })).toThrow(/COMMANDS_QUEUE_MAX must be an integer/);
+    expect(() => loadConfig({ COMMAND_DEADLINE_MS: '0' })).toThrow(/COMMAND_DEADLINE_MS/);
+  });
+
   it('bounds the time a request may take to arrive and the connections open, and trusts no proxy, by default', () => {
     expect(loadConfig({})).toMatchObject({
       requestTimeoutMs: 30_000,

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { EMBEDDED_READER_DEFAULTS, type EmbeddedReaderOptions } from '@desk/read-models';
+import { COMMAND_LIMIT_DEFAULTS, type CommandLimits } from '../commands/command-limiter';
 import { LOG_LEVELS, type LogLevel } from '../observability/json-log';
 
 /** Configuration read once from the environment at start-up; a bad value stops the process naming the variable. */
@@ -45,6 +46,8 @@ export interface AppConfig {
   maxConnections: number;
   /** Addresses (or CIDR ranges, or loopback / linklocal / uniquelocal) of the proxies whose X-Forwarded-For is believed; empty: none. */
   trustProxy: string[];
+  /** Commands of HTTP clients decided at once, waiting for a place, and the longest wait from arrival to decision. */
+  commandLimits: CommandLimits;
   /** Run the projections and processes in this process (the embedded default); false for query-only replicas beside a projector. */
   runProjections: boolean;
   /** How often the SLA watch looks for targets past due. */
@@ -283,6 +286,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     connectionTimeoutMs,
     maxConnections,
     trustProxy: proxies(env, 'TRUST_PROXY'),
+    commandLimits: {
+      maxInFlight: integer(env, 'COMMANDS_MAX_IN_FLIGHT', COMMAND_LIMIT_DEFAULTS.maxInFlight, 1, 100_000),
+      maxQueued: integer(env, 'COMMANDS_QUEUE_MAX', COMMAND_LIMIT_DEFAULTS.maxQueued, 0, 1_000_000),
+      deadlineMs: integer(env, 'COMMAND_DEADLINE_MS', COMMAND_LIMIT_DEFAULTS.deadlineMs, 1, 3_600_000),
+    },
     runProjections: boolean(env, 'RUN_PROJECTIONS', true),
     slaWatchIntervalMs: integer(env, 'SLA_WATCH_INTERVAL_MS', 10_000, 100, 3_600_000),
     readCacheMs: integer(env, 'READ_CACHE_MS', 250, 0, 60_000),
