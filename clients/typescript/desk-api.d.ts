@@ -2248,6 +2248,11 @@ export interface components {
             items: components["schemas"]["SearchedRequestRowResponse"][];
             /** @description Pass back as cursor (with the same q, sort and order) for the next page; null on the last */
             nextCursor: string | null;
+            /**
+             * @description Null: every match was ranked against every other. A number N (4096): the search matched more than N requests, so they are ranked within ranges of N requests in the order they were opened, newest range first (each page then costs the same however common the words are)
+             * @example null
+             */
+            rankedWithin: number | null;
         };
         SearchedRequesterRowResponse: {
             /** @example req-42 */
@@ -2340,6 +2345,11 @@ export interface components {
             items: components["schemas"]["SearchedRequesterRowResponse"][];
             /** @description Pass back as cursor (with the same q, sort and order) for the next page; null on the last */
             nextCursor: string | null;
+            /**
+             * @description Null: every match was ranked against every other. A number N (4096): the search matched more than N requests, so they are ranked within ranges of N requests in the order they were opened, newest range first (each page then costs the same however common the words are)
+             * @example null
+             */
+            rankedWithin: number | null;
         };
         TagBody: {
             /** @example vpn */
@@ -3161,10 +3171,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3182,8 +3192,6 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
-                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
-                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -3292,10 +3300,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3313,8 +3321,6 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
-                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
-                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -3432,10 +3438,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3523,10 +3529,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3618,10 +3624,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3639,8 +3645,6 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
-                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
-                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -3749,10 +3753,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3840,10 +3844,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3933,10 +3937,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3954,8 +3958,6 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
-                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
-                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -4064,10 +4066,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4161,10 +4163,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4182,8 +4184,6 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
-                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
-                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -4301,10 +4301,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4403,10 +4403,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4424,8 +4424,6 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
-                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
-                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -4534,10 +4532,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4555,8 +4553,6 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
-                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
-                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -4674,10 +4670,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4695,8 +4691,6 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
-                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
-                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -4814,10 +4808,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4835,8 +4829,6 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
-                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
-                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -4954,10 +4946,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4975,8 +4967,6 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
-                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
-                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -5094,10 +5084,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5115,8 +5105,6 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
-                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
-                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -5234,10 +5222,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5255,8 +5243,6 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
-                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
-                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -5374,10 +5360,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5395,8 +5381,6 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
-                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
-                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -5514,10 +5498,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5535,8 +5519,6 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
-                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
-                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -5654,10 +5636,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5675,8 +5657,6 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
-                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
-                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -5794,10 +5774,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5815,8 +5795,6 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
-                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
-                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -5934,10 +5912,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5955,8 +5933,6 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
-                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
-                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -6074,10 +6050,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6095,8 +6071,6 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
-                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
-                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -6214,10 +6188,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6235,8 +6209,6 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
-                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
-                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -6354,10 +6326,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6375,8 +6347,6 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
-                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
-                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -6494,10 +6464,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6515,8 +6485,6 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
-                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
-                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -6634,10 +6602,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6655,8 +6623,6 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
-                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
-                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -6771,10 +6737,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6864,10 +6830,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6955,10 +6921,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6976,8 +6942,6 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
-                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
-                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -7095,10 +7059,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7116,8 +7080,6 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
-                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
-                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -7232,10 +7194,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7339,10 +7301,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7442,10 +7404,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7534,10 +7496,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7626,10 +7588,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7756,10 +7718,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7849,10 +7811,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7929,10 +7891,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8029,10 +7991,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8110,10 +8072,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8161,10 +8123,10 @@ export interface operations {
                     "application/json": components["schemas"]["ReadyResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8345,10 +8307,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8461,10 +8423,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8577,10 +8539,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };

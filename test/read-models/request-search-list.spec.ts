@@ -1,4 +1,11 @@
-import { InvalidCursorError, parseSearch, searchRequestList, type ReadModelStore, type RequestListFilter } from '@desk/read-models';
+import {
+  InvalidCursorError,
+  parseSearch,
+  requesterToken,
+  searchRequestList,
+  type ReadModelStore,
+  type RequestListFilter,
+} from '@desk/read-models';
 import type { RequestCommand } from '@desk/domain';
 import type { DeskHistory } from '@desk/application/testing/desk-history';
 import { agent, desk, requester } from './scenario-desk';
@@ -112,5 +119,68 @@ describeOnEveryReadModelStore('request list with full-text search', (open) => {
     // Olga's p-3, p-7 and p-11 hold the word in an internal note only: not found for her.
     expect(olgaPrinters.items.map((item) => item.requestId).sort()).toEqual(['p-1', 'p-13', 'p-5', 'p-9']);
     expect(olgaPrinters.items.every((item) => item.match !== null && item.match.field !== 'internalComments')).toBe(true);
+  });
+
+  describe('a search that matches more requests than it ranks at once', () => {
+    // p-i is the (i + 1)th request indexed: its document is i + 1, so with ranges of 4 it stands in range ⌊(i + 1) / 4⌋.
+    const RANGE = 4;
+    const rangeOf = (requestId: string) => Math.floor((Number(requestId.slice(2)) + 1) / RANGE);
+    const ranged = (q: string, extra: Partial<RequestListFilter> = {}, viewer: 'staff' | 'requester' = 'staff') =>
+      searchRequestList(store.reader, parseSearch(q), filter(extra), true, NOW, viewer, RANGE);
+    const everyPage = async (q: string, extra: Partial<RequestListFilter>, viewer: 'staff' | 'requester' = 'staff') => {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      for (let pages = 0; pages < 20; pages++) {
+        const page = await ranged(q, { ...extra, cursor }, viewer);
+        expect(page.rankedWithin).toBe(RANGE);
+        seen.push(...page.items.map((item) => item.requestId));
+        if (!page.nextCursor) return seen;
+        cursor = page.nextCursor;
+      }
+      throw new Error('more pages than matches');
+    };
+
+    it('ranks each range of documents on its own, newest range first, and pages through every match once', async () => {
+      const whole = (await staffSearch('printer')).items.map((item) => item.requestId);
+      const first = await ranged('printer');
+      expect(first.rankedWithin).toBe(RANGE);
+      expect(first.sort).toBe('rank');
+      const order = first.items.map((item) => item.requestId);
+      expect(order.slice().sort()).toEqual(whole.slice().sort());
+      const ranges = order.map(rangeOf);
+      expect(ranges).toEqual(ranges.slice().sort((a, b) => b - a));
+      // Within a range, the order is the rank's: the same as ranking every match, kept to that range.
+      for (const range of new Set(ranges)) {
+        expect(order.filter((id) => rangeOf(id) === range)).toEqual(whole.filter((id) => rangeOf(id) === range));
+      }
+      for (const limit of [1, 3, 4, 5]) expect(await everyPage('printer', { limit })).toEqual(order);
+    });
+
+    it("applies the other filters within each range, and a requester's search to their own requests", async () => {
+      const shop = await everyPage('printer', { departmentIds: ['shop'], limit: 2 });
+      expect(shop.slice().sort()).toEqual(['p-1', 'p-11', 'p-13', 'p-3', 'p-5', 'p-7', 'p-9']);
+      const eva = await everyPage('printer', { requesterId: 'eva', limit: 3 }, 'requester');
+      expect(eva.slice().sort()).toEqual(['p-0', 'p-10', 'p-12', 'p-14', 'p-2', 'p-4', 'p-6', 'p-8']);
+    });
+
+    it('ranks all at once up to that many matches, and refuses a cursor of the other kind', async () => {
+      const all = await searchRequestList(store.reader, parseSearch('printer'), filter({ limit: 4 }), true, NOW, 'staff', 15);
+      expect(all.rankedWithin).toBeNull();
+      const error = await ranged('printer', { limit: 4, cursor: all.nextCursor! }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(InvalidCursorError);
+    });
+  });
+
+  it("finds nothing by a requester's token: it is there to narrow their own search, not to be searched for", async () => {
+    expect((await staffSearch(requesterToken('eva'))).items).toEqual([]);
+    const own = await searchRequestList(
+      store.reader,
+      parseSearch(requesterToken('eva')),
+      filter({ requesterId: 'eva' }),
+      true,
+      NOW,
+      'requester',
+    );
+    expect(own.items).toEqual([]);
   });
 });

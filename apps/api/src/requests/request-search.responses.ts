@@ -6,6 +6,8 @@ import {
   type RequestRow,
   type SearchedRow,
   type SearchHit,
+  type SearchPage,
+  RANKED_AT_ONCE,
 } from '@desk/read-models';
 import { Answer } from '../http/answer-fields';
 import { RequestRowResponse } from '../queues/queues.responses';
@@ -56,7 +58,7 @@ export class SearchedRequesterRowResponse extends RequesterRequestRowResponse im
 }
 
 /** A page of requests a full-text search matched, as staff see them. */
-export class RequestSearchPageResponse implements RequestListPage<SearchedRow<RequestRow>> {
+export class RequestSearchPageResponse implements SearchPage<RequestRow> {
   @Answer.time({ description: 'The time SLA states were computed against' })
   asOf: string;
 
@@ -74,10 +76,18 @@ export class RequestSearchPageResponse implements RequestListPage<SearchedRow<Re
     description: 'Pass back as cursor (with the same q, sort and order) for the next page; null on the last',
   })
   nextCursor: string | null;
+
+  @Answer.integer({
+    min: 1,
+    nullable: true,
+    example: null,
+    description: `Null: every match was ranked against every other. A number N (${RANKED_AT_ONCE}): the search matched more than N requests, so they are ranked within ranges of N requests in the order they were opened, newest range first (each page then costs the same however common the words are)`,
+  })
+  rankedWithin: number | null;
 }
 
 /** A page of a requester's own requests a full-text search matched. */
-export class RequesterRequestSearchPageResponse implements RequestListPage<SearchedRow<RequesterRequestRow>> {
+export class RequesterRequestSearchPageResponse implements SearchPage<RequesterRequestRow> {
   @Answer.time({ description: 'The time the page was read' })
   asOf: string;
 
@@ -95,4 +105,12 @@ export class RequesterRequestSearchPageResponse implements RequestListPage<Searc
     description: 'Pass back as cursor (with the same q, sort and order) for the next page; null on the last',
   })
   nextCursor: string | null;
+
+  @Answer.integer({
+    min: 1,
+    nullable: true,
+    example: null,
+    description: `Null: every match was ranked against every other. A number N (${RANKED_AT_ONCE}): the search matched more than N requests, so they are ranked within ranges of N requests in the order they were opened, newest range first (each page then costs the same however common the words are)`,
+  })
+  rankedWithin: number | null;
 }

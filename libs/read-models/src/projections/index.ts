@@ -7,6 +7,7 @@ import { WorkloadFactsProjection } from './workload-facts/workload-facts.project
 
 export { DirectoryProjection, ImpactChainProjection, RequestSearchProjection, RequestSummariesProjection, WorkloadFactsProjection };
 export * from './directory/directory.query';
+export { requesterToken } from './request-search/request-search.projection';
 
 /** Every projection the product runs. */
 export function allProjections(): Projection[] {

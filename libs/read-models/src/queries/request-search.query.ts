@@ -1,9 +1,11 @@
 import { sql, type AliasableExpression, type Kysely } from 'kysely';
-import { SEARCH_FIELDS, tsLexeme, type SearchField } from '../projections/request-search/request-search.projection';
+import { requesterToken, SEARCH_FIELDS, tsLexeme, type SearchField } from '../projections/request-search/request-search.projection';
 import { locatedWords, searchWords, type LocatedWord } from '../projections/request-search/search-text';
 import type { ReadModelDb } from '../store/read-model-store';
 import type { ReadModelTables } from '../store/read-model-tables';
 import { isSqlite } from '../store/upsert';
+import { decodeCursor, encodeCursor } from './cursor';
+import { InvalidCursorError } from './queue.query';
 import { requestList, type ListViewer, type RequesterRequestRow, type RequestListFilter, type RequestListPage } from './request-list.query';
 import type { RequestRow } from './request-row';
 
@@ -92,16 +94,22 @@ export function searchedFields(viewer: SearchViewer): readonly SearchField[] {
  * description's for a long conversation not to outrank it.
  */
 const BM25_WEIGHTS = { staff: [10, 4, 1, 1], requester: [10, 4, 1, 0] } as const;
+/** The requester column of SQLite's index narrows a requester's search to their own requests and weighs nothing. */
+const REQUESTER_WEIGHT = 0;
 /** PostgreSQL's ts_rank weights, in its order D, C, B, A: internal comments, public comments, description, subject. */
 const TS_RANK_WEIGHTS = { staff: '{0.1,0.1,0.4,1}', requester: '{0,0.1,0.4,1}' } as const;
 
-/** SQLite FTS5's query: every word quoted (no FTS5 operator or column filter can come from the text), the requester's search confined to the fields they may read. */
+/**
+ * SQLite FTS5's query: every word quoted (no FTS5 operator or column filter can come from the text), the requester's
+ * search confined to the fields they may read and to their own requests (the requester column).
+ */
 export function fts5Query(query: SearchQuery, viewer: SearchViewer): string {
   const phrase = (p: SearchPhrase) => `"${p.words.join(' ').replace(/"/g, '""')}"${p.prefix ? '*' : ''}`;
   const any = (phrases: SearchPhrase[]) => `(${phrases.map(phrase).join(' OR ')})`;
   let expression = query.groups.map(any).join(' AND ');
   if (query.excluded.length > 0) expression = `(${expression}) NOT ${any(query.excluded)}`;
-  return viewer.role === 'staff' ? expression : `{${searchedFields(viewer).join(' ')}} : (${expression})`;
+  if (viewer.role === 'staff') return `{${searchedFields(viewer).join(' ')}} : (${expression})`;
+  return `{requester} : "${requesterToken(viewer.requesterId)}" AND {${searchedFields(viewer).join(' ')}} : (${expression})`;
 }
 
 /** PostgreSQL's tsquery input: lexemes quoted, a requester's restricted to the weights of the fields they may read (A, B, C). */
@@ -124,25 +132,67 @@ export interface SearchMatch {
   rank: number;
 }
 
+/** A range of the index's documents (doc_id from … to, both included): the ones a search ranks at once. */
+export interface DocRange {
+  from: number;
+  to: number;
+}
+
 /**
  * The requests a search matches, as a query of (request_id, rank) to join on request_summaries (the list's other
- * filters apply there). A requester's search reads only their own requests. Ranks compare within one store only.
+ * filters apply there), within `docs` if given. A requester's search reads only their own requests. Ranks compare
+ * within one store only.
  */
-export function searchMatches(db: Kysely<ReadModelTables>, query: SearchQuery, viewer: SearchViewer): AliasableExpression<SearchMatch> {
+export function searchMatches(
+  db: Kysely<ReadModelTables>,
+  query: SearchQuery,
+  viewer: SearchViewer,
+  docs?: DocRange,
+): AliasableExpression<SearchMatch> {
   const own = viewer.role === 'requester' ? sql`and s.requester_id = ${viewer.requesterId}` : sql``;
   if (isSqlite(db)) {
     const [subject, description, publicComments, internalComments] = BM25_WEIGHTS[viewer.role];
+    const within = docs ? sql`and request_search_fts.rowid between ${docs.from} and ${docs.to}` : sql``;
     return sql<SearchMatch>`(select s.request_id as request_id,
-        bm25(request_search_fts, ${sql.lit(subject)}, ${sql.lit(description)}, ${sql.lit(publicComments)}, ${sql.lit(internalComments)}) as rank
+        bm25(request_search_fts, ${sql.lit(subject)}, ${sql.lit(description)}, ${sql.lit(publicComments)}, ${sql.lit(internalComments)},
+          ${sql.lit(REQUESTER_WEIGHT)}) as rank
       from request_search_fts join request_search s on s.doc_id = request_search_fts.rowid
-      where request_search_fts match ${fts5Query(query, viewer)} ${own})`;
+      where request_search_fts match ${fts5Query(query, viewer)} ${within} ${own})`;
   }
+  const within = docs ? sql`and f.doc_id between ${docs.from} and ${docs.to}` : sql``;
   return sql<SearchMatch>`(select s.request_id as request_id,
       -(ts_rank(${sql.lit(TS_RANK_WEIGHTS[viewer.role])}::float4[], f.document, q.query, 1)::float8) as rank
     from (select ${tsqueryText(query, viewer)}::tsquery as query) q
       join request_search_fts f on f.document @@ q.query
       join request_search s on s.doc_id = f.doc_id
-    where true ${own})`;
+    where true ${within} ${own})`;
+}
+
+/**
+ * How many requests a search matches, counted up to `cap` (cap means at least that many): what it costs to rank
+ * them, since both stores rank every match before the best can be picked.
+ */
+async function countMatchesUpTo(db: ReadModelDb, query: SearchQuery, viewer: SearchViewer, cap: number): Promise<number> {
+  if (isSqlite(db)) {
+    const { rows } = await sql<{ matches: number }>`select count(*) as matches from (
+        select 1 from request_search_fts where request_search_fts match ${fts5Query(query, viewer)} limit ${cap})`.execute(db);
+    return Number(rows[0]?.matches ?? 0);
+  }
+  const own = viewer.role === 'requester' ? sql`where s.requester_id = ${viewer.requesterId}` : sql``;
+  const { rows } = await sql<{ matches: number }>`select count(*)::int as matches from (
+      select 1 from (select ${tsqueryText(query, viewer)}::tsquery as query) q
+        join request_search_fts f on f.document @@ q.query
+        join request_search s on s.doc_id = f.doc_id
+      ${own} limit ${cap}) m`.execute(db);
+  return Number(rows[0]?.matches ?? 0);
+}
+
+async function highestDocId(db: ReadModelDb): Promise<number> {
+  const row = await db
+    .selectFrom('request_search')
+    .select((eb) => eb.fn.max('doc_id').as('last'))
+    .executeTakeFirst();
+  return Number(row?.last ?? 0);
 }
 
 /** The fields a hit names: `comments` are public ones; `internalComments` are found for staff only. */
@@ -247,9 +297,30 @@ function snippet(
 export type SearchedRow<Row> = Row & { match: SearchHit | null };
 
 /**
+ * Matches a search ranks at once. Both stores score every match before picking the best (bm25 reads each match's
+ * positions and lengths: about 0.5-1 µs a match on SQLite), so a word most requests hold would cost the whole
+ * index per page; beyond this many matches the ranking is by ranges of this many documents instead.
+ */
+export const RANKED_AT_ONCE = 4_096;
+
+/** A page of a search: a page of the list, and how its order was ranked. */
+export type SearchPage<Row> = RequestListPage<SearchedRow<Row>> & {
+  /**
+   * Null: every match was ranked against every other. A number N: the search matched more than N requests, so
+   * matches are ranked within ranges of N documents (the order requests were first indexed in), newest range first.
+   */
+  rankedWithin: number | null;
+};
+
+/**
  * A page of the request list narrowed to the requests a search matches, each row with where it matched: by rank
  * (best first) with `rankOrder`, else in the list's chosen sort. A requester's search (viewer 'requester', with
  * their id as the filter's requesterId) reads their own requests and only what they may see of them.
+ *
+ * Ranked, a search that matches more than RANKED_AT_ONCE requests is ranked a range of documents at a time,
+ * newest first: a page costs what ranking RANKED_AT_ONCE matches costs (more only when the list's other filters
+ * leave fewer rows than a page in a range), where ranking them all grows with the whole history. Words held by
+ * that many requests are weighed next to nothing by bm25, so the newest of them first is also the more useful order.
  */
 export async function searchRequestList(
   db: ReadModelDb,
@@ -258,7 +329,8 @@ export async function searchRequestList(
   rankOrder: boolean,
   now: Date,
   viewer: 'staff',
-): Promise<RequestListPage<SearchedRow<RequestRow>>>;
+  rankedAtOnce?: number,
+): Promise<SearchPage<RequestRow>>;
 export async function searchRequestList(
   db: ReadModelDb,
   query: SearchQuery,
@@ -266,7 +338,8 @@ export async function searchRequestList(
   rankOrder: boolean,
   now: Date,
   viewer: 'requester',
-): Promise<RequestListPage<SearchedRow<RequesterRequestRow>>>;
+  rankedAtOnce?: number,
+): Promise<SearchPage<RequesterRequestRow>>;
 export async function searchRequestList(
   db: ReadModelDb,
   query: SearchQuery,
@@ -274,7 +347,8 @@ export async function searchRequestList(
   rankOrder: boolean,
   now: Date,
   viewer: ListViewer,
-): Promise<RequestListPage<SearchedRow<RequestRow | RequesterRequestRow>>>;
+  rankedAtOnce?: number,
+): Promise<SearchPage<RequestRow | RequesterRequestRow>>;
 export async function searchRequestList(
   db: ReadModelDb,
   query: SearchQuery,
@@ -282,10 +356,17 @@ export async function searchRequestList(
   rankOrder: boolean,
   now: Date,
   viewer: ListViewer,
-): Promise<RequestListPage<SearchedRow<RequestRow | RequesterRequestRow>>> {
+  rankedAtOnce = RANKED_AT_ONCE,
+): Promise<SearchPage<RequestRow | RequesterRequestRow>> {
   if (viewer === 'requester' && filter.requesterId === undefined) throw new TypeError("a requester's search names the requester");
   const searcher: SearchViewer = viewer === 'requester' ? { role: 'requester', requesterId: filter.requesterId! } : { role: 'staff' };
-  const page = await requestList(db, { ...filter, matches: { matches: searchMatches(db, query, searcher), rankOrder } }, now, viewer);
+  const ranged = rankOrder ? await rangedStart(db, query, searcher, filter.cursor, rankedAtOnce) : null;
+  const page: RankedPage = ranged
+    ? await rankByRanges(db, query, searcher, filter, ranged, now, viewer, rankedAtOnce)
+    : {
+        ...(await requestList(db, { ...filter, matches: { matches: searchMatches(db, query, searcher), rankOrder } }, now, viewer)),
+        rankedWithin: null,
+      };
   const hits = await searchHits(
     db,
     query,
@@ -293,4 +374,78 @@ export async function searchRequestList(
     page.items.map((item) => item.requestId),
   );
   return { ...page, items: page.items.map((item) => ({ ...item, match: hits.get(item.requestId) ?? null })) };
+}
+
+/** A search's page before its rows are told where they matched. */
+type RankedPage = RequestListPage<RequestRow | RequesterRequestRow> & Pick<SearchPage<unknown>, 'rankedWithin'>;
+
+/** Where a search ranked by ranges goes on: the range (doc_id / RANKED_AT_ONCE) and the list's cursor within it. */
+interface RangedStart {
+  range: number;
+  within: string | undefined;
+}
+
+/** The tag of a cursor of a search ranked by ranges, beside the range it goes on in and the list's cursor there. */
+const RANGED = 'rank-by-range';
+
+/**
+ * Where a search ranked by ranges starts: its cursor's place, or the newest range when the search matches more than
+ * RANKED_AT_ONCE requests; null when it is ranked all at once. A cursor of one kind is refused by the other.
+ */
+async function rangedStart(
+  db: ReadModelDb,
+  query: SearchQuery,
+  viewer: SearchViewer,
+  cursor: string | undefined,
+  rankedAtOnce: number,
+): Promise<RangedStart | null> {
+  const decoded = cursor === undefined ? null : decodeCursor(cursor, ['string', 'number', 'string']);
+  if (decoded && decoded[0] === RANGED && Number(decoded[1]) >= 0) {
+    return { range: Number(decoded[1]), within: decoded[2] === '' ? undefined : String(decoded[2]) };
+  }
+  const ranksAll = (await countMatchesUpTo(db, query, viewer, rankedAtOnce + 1)) <= rankedAtOnce;
+  if (ranksAll) return null;
+  if (cursor !== undefined)
+    throw new InvalidCursorError('cursor: not a cursor of this search (it now matches too many requests to rank all at once)');
+  return { range: Math.floor((await highestDocId(db)) / rankedAtOnce), within: undefined };
+}
+
+/** A page of a search ranked a range at a time, newest range first, until the page is full or the ranges end. */
+async function rankByRanges(
+  db: ReadModelDb,
+  query: SearchQuery,
+  searcher: SearchViewer,
+  filter: Omit<RequestListFilter, 'matches'>,
+  start: RangedStart,
+  now: Date,
+  viewer: ListViewer,
+  rankedAtOnce: number,
+): Promise<RankedPage> {
+  const items: (RequestRow | RequesterRequestRow)[] = [];
+  let nextCursor: string | null = null;
+  for (let range = start.range; range >= 0 && items.length < filter.limit; range--) {
+    const docs = { from: range * rankedAtOnce, to: (range + 1) * rankedAtOnce - 1 };
+    const page = await requestList(
+      db,
+      {
+        ...filter,
+        limit: filter.limit - items.length,
+        cursor: range === start.range ? start.within : undefined,
+        matches: { matches: searchMatches(db, query, searcher, docs), rankOrder: true },
+      },
+      now,
+      viewer,
+    );
+    items.push(...page.items);
+    if (page.nextCursor !== null) nextCursor = encodeCursor([RANGED, range, page.nextCursor]);
+    else if (items.length === filter.limit && range > 0) nextCursor = encodeCursor([RANGED, range - 1, '']);
+  }
+  return {
+    asOf: now.toISOString(),
+    sort: 'rank',
+    order: 'asc',
+    items,
+    nextCursor,
+    rankedWithin: rankedAtOnce,
+  };
 }

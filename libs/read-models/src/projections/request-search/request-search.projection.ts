@@ -36,7 +36,8 @@ const INDEX_CHUNK = 500;
  */
 export class RequestSearchProjection implements Projection {
   readonly name = 'request-search';
-  readonly version: number = 1;
+  // 2: SQLite's index also holds each request's requester (requesterToken), so a requester's search reads only their own.
+  readonly version: number = 2;
   readonly eventTypes: ReadonlySet<string> = new Set<string>(SEARCH_EVENT_TYPES);
   readonly tables = ['request_search', 'request_search_fts'] as const;
 
@@ -58,9 +59,10 @@ export class RequestSearchProjection implements Projection {
     // A requester's search reads their own requests only.
     await db.schema.createIndex('request_search_requester').ifNotExists().on('request_search').column('requester_id').execute();
     if (isSqlite(db)) {
-      // Contentless: the text is in request_search, the index keeps only the words (rowid = doc_id).
+      // Contentless: the text is in request_search, the index keeps only the words (rowid = doc_id). The last column
+      // holds the requester as one token: ANDed with a requester's search, FTS5 ranks their own requests alone.
       await sql`create virtual table if not exists ${sql.table('request_search_fts')} using fts5(
-        subject, description, public_comments, internal_comments,
+        subject, description, public_comments, internal_comments, requester,
         content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2'
       )`.execute(db);
       return;
@@ -130,8 +132,10 @@ async function writeIndex(trx: Transaction<ReadModelTables>, rows: readonly Requ
   if (isSqlite(trx)) {
     for (const row of rows) {
       const [subject, description, publicComments, internalComments] = SEARCH_FIELDS.map((field) => searchWords(row[field]).join(' '));
-      await sql`insert or replace into ${sql.table('request_search_fts')} (rowid, subject, description, public_comments, internal_comments)
-        values (${row.doc_id}, ${subject}, ${description}, ${publicComments}, ${internalComments})`.execute(trx);
+      await sql`insert or replace into ${sql.table('request_search_fts')} (rowid, subject, description, public_comments, internal_comments, requester)
+        values (${row.doc_id}, ${subject}, ${description}, ${publicComments}, ${internalComments}, ${requesterToken(row.requester_id)})`.execute(
+        trx,
+      );
       if (turnDue()) await takeTurn();
     }
     return;
@@ -142,6 +146,14 @@ async function writeIndex(trx: Transaction<ReadModelTables>, rows: readonly Requ
       select doc_id, document::tsvector from json_to_recordset(${JSON.stringify(chunk)}) as x(doc_id integer, document text)
       on conflict (doc_id) do update set document = excluded.document`.execute(trx);
   }
+}
+
+/**
+ * A requester id as the one word SQLite's index holds it as: its UTF-8 bytes in hex behind a letter, so no two ids
+ * share a token and the tokenizer cannot split one (an id's own punctuation would).
+ */
+export function requesterToken(requesterId: string): string {
+  return `r${Buffer.from(requesterId, 'utf8').toString('hex')}`;
 }
 
 /**
