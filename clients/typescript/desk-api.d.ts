@@ -3171,10 +3171,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3192,6 +3192,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -3300,10 +3302,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3321,6 +3323,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -3438,10 +3442,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3529,10 +3533,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3624,10 +3628,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3645,6 +3649,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -3753,10 +3759,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3844,10 +3850,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3937,10 +3943,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3958,6 +3964,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -4066,10 +4074,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4163,10 +4171,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4184,6 +4192,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -4301,10 +4311,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4403,10 +4413,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4424,6 +4434,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -4532,10 +4544,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4553,6 +4565,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -4670,10 +4684,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4691,6 +4705,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -4808,10 +4824,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4829,6 +4845,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -4946,10 +4964,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4967,6 +4985,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -5084,10 +5104,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5105,6 +5125,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -5222,10 +5244,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5243,6 +5265,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -5360,10 +5384,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5381,6 +5405,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -5498,10 +5524,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5519,6 +5545,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -5636,10 +5664,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5657,6 +5685,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -5774,10 +5804,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5795,6 +5825,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -5912,10 +5944,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5933,6 +5965,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -6050,10 +6084,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6071,6 +6105,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -6188,10 +6224,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6209,6 +6245,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -6326,10 +6364,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6347,6 +6385,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -6464,10 +6504,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6485,6 +6525,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -6602,10 +6644,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6623,6 +6665,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -6737,10 +6781,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6830,10 +6874,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6921,10 +6965,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6942,6 +6986,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -7059,10 +7105,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7080,6 +7126,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description The revision (as ETag gives it, e.g. "3") the resource must stand at, else 412; * or absent: any. */
                 "If-Match"?: string;
+                /** @description Milliseconds (1–3600000) the client waits for the answer, from when the request arrived. A command not decided by then, or by the server’s own deadline (COMMAND_DEADLINE_MS) if sooner, is refused with a 503 and nothing recorded; one whose client disconnects is dropped too. */
+                "Request-Timeout-Ms"?: string;
                 /** @description Ties the events this call records (and its log lines) together; 1–128 letters, digits or . _ : -. A new one when absent. */
                 "X-Correlation-Id"?: string;
             };
@@ -7194,10 +7242,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7301,10 +7349,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7404,10 +7452,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7496,10 +7544,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7588,10 +7636,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7718,10 +7766,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7811,10 +7859,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7891,10 +7939,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7991,10 +8039,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8072,10 +8120,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8123,10 +8171,10 @@ export interface operations {
                     "application/json": components["schemas"]["ReadyResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8307,10 +8355,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8423,10 +8471,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8539,10 +8587,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), or they have as many queries waiting as they may hold (Retry-After); retry later */
+            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the read models refused the query because they are busy: seconds until the caller may retry */
+                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
