@@ -731,7 +731,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics
-         * @description Commands by type and outcome with latency, event-store append latency, projection checkpoint, lag, rate, state and restarts, HTTP requests by route and status, and the process (memory, CPU, event-loop lag). Keep it inside your network.
+         * @description Commands by type and outcome with latency, event-store append latency, projection checkpoint, lag, rate, state and restarts, HTTP requests by route and status, and the process (memory, CPU, event-loop lag). With METRICS_TOKEN set, a scrape must send `Authorization: Bearer <METRICS_TOKEN>` (else 401); without it, keep the route inside your network. One rendering answers every scrape for METRICS_CACHE_MS (1 s).
          */
         get: operations["MetricsController_scrape"];
         put?: never;
@@ -8200,6 +8200,15 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description Not authenticated: No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
         };

@@ -16,6 +16,7 @@ export * from './config/app-config';
 export * from './command-side';
 export * from './observability/desk-metrics';
 export * from './observability/json-log';
+export * from './observability/metrics-scrape';
 export * from './import';
 export * from './analytics';
 export * from './demo/demo-desk';

@@ -4,7 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import helmet from '@fastify/helmet';
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DeskMetrics, HTTP_LIMIT_DEFAULTS, type AppConfig, type JsonLog } from '@desk/application';
+import { DeskMetrics, HTTP_LIMIT_DEFAULTS, MetricsScrape, type AppConfig, type JsonLog } from '@desk/application';
 import { AuthGuard, tokenPolicyProvider } from './auth/auth.guard';
 import { Authenticator, type AuthenticatedRequest } from './auth/authenticator';
 import { PUBLIC_ROUTE_CONFIG } from './auth/roles.decorator';
@@ -12,10 +12,18 @@ import { HttpConnections, limitedServerOptions, type HttpLimits } from './http-l
 import { CORRELATION_PATTERN } from './correlation-id';
 import { ProblemDetailsFilter, sendProblem } from './problem-details';
 
-/** What every desk process's module installs: the one token check (a bearer token, then the route's roles) and the one mapping of errors to problem documents. */
+/**
+ * What every desk process's module installs: the one token check (a bearer token, then the route's roles), the one
+ * mapping of errors to problem documents, and the answer to /metrics (its token and cache).
+ */
 export function httpEdgeProviders(config: AppConfig): Provider[] {
   return [
     tokenPolicyProvider(config),
+    {
+      provide: MetricsScrape,
+      useFactory: (metrics: DeskMetrics) => new MetricsScrape(metrics.registry, config.metrics),
+      inject: [DeskMetrics],
+    },
     Authenticator,
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },

@@ -59,7 +59,14 @@ export class TestDesk {
   ): Promise<TestDesk> {
     const dataDir = mkdtempSync(join(tmpdir(), 'desk-api-'));
     const config = {
-      ...loadConfig({ DATA_DIR: dataDir, AUTH_SECRET: TEST_SECRET, BODY_LIMIT_BYTES: String(64 * 1024), ...options.env }),
+      // Every scrape renders anew: specs scrape right after what they do, and read it there (metrics-scrape.e2e-spec.ts holds the cache).
+      ...loadConfig({
+        DATA_DIR: dataDir,
+        AUTH_SECRET: TEST_SECRET,
+        BODY_LIMIT_BYTES: String(64 * 1024),
+        METRICS_CACHE_MS: '0',
+        ...options.env,
+      }),
     };
     const store = options.store ?? (await createEventStore({ dataDir }));
     const readModels = options.readModels ?? (await createReadModelStore({ dataDir }));

@@ -5,6 +5,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { EMBEDDED_READER_DEFAULTS, type EmbeddedReaderOptions } from '@desk/read-models';
 import { COMMAND_LIMIT_DEFAULTS, type CommandLimits } from '../commands/command-limiter';
 import { LOG_LEVELS, type LogLevel } from '../observability/json-log';
+import type { MetricsScrapeOptions } from '../observability/metrics-scrape';
 
 /** Configuration read once from the environment at start-up; a bad value stops the process naming the variable. */
 export interface AppConfig {
@@ -66,7 +67,12 @@ export interface AppConfig {
   changesStreamsMax: number;
   /** GET /changes on a query-only replica: how often the request-summaries checkpoint is looked at, once for all streams. */
   changesPollMs: number;
+  /** GET /metrics: the bearer token it asks for (none: open) and how long one rendering answers every scrape. */
+  metrics: MetricsScrapeOptions;
 }
+
+/** Long enough that it cannot be guessed, as the generated auth-secret is. */
+const MIN_METRICS_TOKEN_LENGTH = 32;
 
 /** How long a request may take to arrive and how many connections may be open, unless configured otherwise. */
 export const HTTP_LIMIT_DEFAULTS = {
@@ -304,7 +310,20 @@ export function loadConfig(env: Env = process.env): AppConfig {
     changesStreamsPerSubject: integer(env, 'CHANGES_STREAMS_PER_SUBJECT', 5, 1, 100_000),
     changesStreamsMax,
     changesPollMs: integer(env, 'CHANGES_POLL_MS', 250, 10, 60_000),
+    metrics: { token: metricsToken(env, 'METRICS_TOKEN'), cacheMs: integer(env, 'METRICS_CACHE_MS', 1000, 0, 60_000) },
   };
+}
+
+function metricsToken(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  if (raw.length < MIN_METRICS_TOKEN_LENGTH || !/^[\x21-\x7e]+$/.test(raw)) {
+    throw new ConfigError(
+      name,
+      `must be at least ${MIN_METRICS_TOKEN_LENGTH} visible ASCII characters (a bearer token), got ${raw.length} characters`,
+    );
+  }
+  return raw;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { DeskMetrics, ReadSide } from '@desk/application';
+import { DeskMetrics, MetricsScrape, ReadSide } from '@desk/application';
 import { EVENT_STORE, READ_MODELS } from '../injection-tokens';
 import { HealthController } from './health.controller';
 import { MetricsController } from './metrics.controller';
@@ -16,4 +16,4 @@ import { ProjectionsController } from './projections.controller';
 export class OperationsModule {}
 
 /** What a module importing OperationsModule provides and exports (with `global: true`). */
-export const OPERATIONS_DEPENDENCIES = [EVENT_STORE, READ_MODELS, ReadSide, DeskMetrics];
+export const OPERATIONS_DEPENDENCIES = [EVENT_STORE, READ_MODELS, ReadSide, DeskMetrics, MetricsScrape];
