@@ -28,7 +28,7 @@ export async function createApp(dependencies: AppDependencies): Promise<NestFast
   fastify.removeContentTypeParser(['text/plain', 'application/json']);
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     try {
-      done(null, parseJsonBody(body as string));
+      done(null, parseJsonBody(body as string, _request.headers['content-type']));
     } catch (error) {
       done(error as Error, undefined);
     }

@@ -46,6 +46,13 @@ export class ConflictProblem extends ProblemError {
   }
 }
 
+/** The body is in a form the route does not read (a charset other than UTF-8). */
+export class UnsupportedMediaTypeProblem extends ProblemError {
+  constructor(detail: string) {
+    super(415, 'Unsupported media type', detail);
+  }
+}
+
 /** The route has no representation the client's Accept header takes; the detail names those it has. */
 export class NotAcceptableProblem extends ProblemError {
   constructor(offered: readonly string[]) {
