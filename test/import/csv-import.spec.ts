@@ -51,11 +51,7 @@ describe('importing a CSV event log', () => {
     expect(first.rowsRejected).toBe(0);
     const frederic = await store.readStream('agent-fr-frederic');
     expect(frederic.map((event) => [event.type, event.data, event.metadata.occurredAt])).toEqual([
-      [
-        'AgentRegistered',
-        { agentId: 'fr-frederic', name: 'fr-Frederic', departmentIds: ['v30'], tier: 'L2' },
-        '2012-01-02T08:00:00.000Z',
-      ],
+      ['AgentRegistered', { agentId: 'fr-frederic', name: 'fr-Frederic', departmentIds: ['v30'], tier: 'L2' }, '2012-01-02T08:00:00.000Z'],
       [
         'AgentDepartmentsChanged',
         { agentId: 'fr-frederic', departmentIds: ['v30', 'v5-3rd'], joined: ['v5-3rd'], left: [] },
@@ -211,11 +207,11 @@ describe('importing a CSV event log', () => {
     } catch (error) {
       expect((error as MappingError).problems).toEqual(
         expect.arrayContaining([
-          expect.stringMatching(/^colour is not a field/),
-          'source must be 1–40 letters, digits or . _ -',
+          expect.stringMatching(/^colour is not a field of the mapping \(source, missing, caseId, /),
+          'source: "x y" must be 1–40 letters, digits or . _ - (names the source in event metadata and import actor ids)',
           'caseId must be a non-empty string',
-          expect.stringMatching(/^status.values\["A"\]: "sleeping" is not one of/),
-          'priority must be an object',
+          expect.stringMatching(/^status.values.A: "sleeping" is not one of new, assigned, in_progress, on_hold:awaiting_requester, /),
+          'priority is required',
         ]),
       );
     }

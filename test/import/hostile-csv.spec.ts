@@ -144,13 +144,20 @@ describe('the importer under generated CSV logs', () => {
 
   it('rejects a row whose team or requester name the desk cannot register, and goes on', async () => {
     const long = 'x'.repeat(300);
-    const { result } = await importOne(volvoRow({ team: long }), volvoRow({ org: long }), volvoRow({ team: '😀' }));
+    const { result, events } = await importOne(
+      volvoRow({ team: long }),
+      volvoRow({ org: long }),
+      volvoRow({ team: '😀' }),
+      volvoRow({ org: '?!' }),
+    );
+    // A name with no letter or digit gives no id: it is refused, not folded to a made-up one.
     expect(result.rejected.map((rejected) => rejected.reason)).toEqual([
       expect.stringMatching(/^team "x+" in "Involved ST" is longer than 200 characters$/),
       expect.stringMatching(/^requester "x+" in "Involved Org line 3" is longer than 200 characters$/),
+      'team "😀" in "Involved ST" gives no id (it has no letter or digit)',
+      'requester "?!" in "Involved Org line 3" gives no id (it has no letter or digit)',
     ]);
-    // A team named by an emoji alone still gets an id of its own.
-    expect(result.rowsImported).toBe(1);
+    expect(events).toEqual([]);
   });
 
   it('maps values by the mapping\'s own entries only: "__proto__" is not a priority', async () => {

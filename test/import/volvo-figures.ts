@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
+// Node's own Punycode encoder (deprecated for applications, kept by Node): independent of the importer's.
+import * as nodePunycode from 'node:punycode';
 
 /**
  * Figures of the Volvo IT log computed straight from the CSV, without the
@@ -37,9 +39,14 @@ function teamId(team: string): string {
     .replace(/^[^a-z0-9]+|-+$/g, '');
 }
 
-/** A resource's id as the mapping folds it: compatibility forms and accents dropped (the log has names such as "us-AndrÈ"), then as a team id. */
+/**
+ * A resource's id as the mapping folds it: compatibility forms and accents dropped (the log has names such as
+ * "us-AndrÈ"), a word with another letter (the log's "se-Torbjˆrn") written in Punycode by Node's own encoder, then as
+ * a team id. Spellings of one resource that differ in case or accents are one agent (the mapping's mergeSpellings).
+ */
 function agentId(resource: string): string {
-  return teamId(resource.normalize('NFKD').replace(/[\u0300-\u036f]/g, ''));
+  const folded = resource.normalize('NFKD').toLowerCase().normalize('NFKD').replace(/\p{M}/gu, '');
+  return teamId(folded.replace(/[\p{L}\p{N}]+/gu, (word) => (/^[a-z0-9]+$/.test(word) ? word : `xn--${nodePunycode.encode(word)}`)));
 }
 
 export function volvoFigures(file: string): VolvoFigures {

@@ -6,7 +6,9 @@ import type { TargetStatus } from './import-mapping';
 export interface CaseRow {
   /** Line in the file (1 = the header), for the report and for resuming. */
   line: number;
+  /** The case id as the source writes it, and the request's id folded from it. */
   caseId: string;
+  requestId: string;
   at: Date;
   target: TargetStatus;
   departmentId: string;

@@ -1,7 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
 import {
-  ID_PATTERN,
   type Actor,
   type AgentCommand,
   type AgentState,
@@ -16,7 +15,8 @@ import { createCommandSide } from '../command-side';
 import { customerAggregate, departmentAggregate } from '../commands/aggregates';
 import type { CommandEnvelope, Planner, Step } from '../commands/command-handler';
 import { AgentWrite, CustomerWrite, DepartmentWrite, RequestWrite, type WriteSide } from '../commands/writes';
-import { mappedColumns, parseTimestamp, type ImportMapping } from './import-mapping';
+import { mappedColumns, missingValues, parseTimestamp, type ImportMapping } from './import-mapping';
+import { SourceIds, sourceId, type SourceKind } from './source-ids';
 import { planCase, UNASSIGNED_AGENT, type CasePlan, type CaseRow, type RejectedRow } from './case-plan';
 
 export interface ImportProgress {
@@ -95,8 +95,8 @@ export async function importCsv(options: ImportOptions): Promise<ImportResult> {
   const queue = [...cases.entries()];
   const worker = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) {
-      const [caseId, rows] = next;
-      const refused = await importCase(writes, mapping, caseId, rows, result);
+      const [, rows] = next;
+      const refused = await importCase(writes, mapping, rows, result);
       if (refused.length > 0) options.onRejected?.(refused);
       result.casesDone++;
       progress.casesDone = result.casesDone;
@@ -120,11 +120,10 @@ export async function importCsv(options: ImportOptions): Promise<ImportResult> {
 async function importCase(
   writes: WriteSide,
   mapping: ImportMapping,
-  caseId: string,
   rows: CaseRow[],
   result: ImportResult,
 ): Promise<readonly RejectedRow[]> {
-  const requestId = idOf(caseId);
+  const { caseId, requestId } = rows[0];
   let plan: CasePlan = { accepted: 0, rejected: [], unchanged: 0 };
   let alreadyImported = 0;
   const stepOf = (row: CaseRow, command: RequestCommand): Step<RequestCommand> => ({
@@ -277,6 +276,8 @@ async function readCases(
   });
   let rowsRead = 0;
   let checked = false;
+  const isMissing = missingValues(mapping);
+  const ids = new SourceIds();
   for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
     rowsRead++;
     const line = info.lines;
@@ -286,17 +287,19 @@ async function readCases(
         throw new ImportFileError(`the file has no column ${missing.map((c) => `"${c}"`).join(', ')} that the mapping reads`);
       checked = true;
     }
-    const mapped = mapRow(mapping, record, line);
-    if ('reason' in mapped) {
-      rejected.push(mapped);
+    const mapped = mapRow(mapping, isMissing, record, line);
+    const refused = 'reason' in mapped ? mapped : claimIds(ids, mapping, mapped);
+    if (refused) {
+      rejected.push(refused);
       continue;
     }
-    firstSeen(registration.departments, mapped.departmentId, record[mapping.department.column].trim(), mapped.at);
-    firstSeen(registration.customers, mapped.requesterId, record[mapping.requester.column].trim(), mapped.at);
-    metAgent(registration.agents, mapped, mapping.agent ? record[mapping.agent.column].trim() : '');
-    const rows = cases.get(mapped.caseId) ?? [];
-    rows.push(mapped);
-    cases.set(mapped.caseId, rows);
+    const { row } = mapped as MappedRow;
+    firstSeen(registration.departments, row.departmentId, (mapped as MappedRow).team, row.at);
+    firstSeen(registration.customers, row.requesterId, (mapped as MappedRow).requester, row.at);
+    metAgent(registration.agents, row, (mapped as MappedRow).agent ?? '');
+    const rows = cases.get(row.requestId) ?? [];
+    rows.push(row);
+    cases.set(row.requestId, rows);
   }
   for (const rows of cases.values()) rows.sort((a, b) => a.at.getTime() - b.at.getTime() || a.line - b.line);
   return {
@@ -333,53 +336,101 @@ function metAgent(agents: Map<string, MetAgent>, row: CaseRow, name: string): vo
   if (!since || row.at < since) agent.departments.set(row.departmentId, row.at);
 }
 
-function mapRow(mapping: ImportMapping, record: Record<string, string>, line: number): CaseRow | RejectedRow {
-  const caseId = (record[mapping.caseId] ?? '').trim();
+/** A row mapped, with the source's names of what it registers (the values its ids were folded from). */
+interface MappedRow {
+  row: CaseRow;
+  team: string;
+  requester: string;
+  agent?: string;
+}
+
+function mapRow(
+  mapping: ImportMapping,
+  isMissing: (column: string, value: string) => boolean,
+  record: Record<string, string>,
+  line: number,
+): MappedRow | RejectedRow {
+  /** A column's value, trimmed; undefined when the column holds no value (empty, or a missing-value marker). */
+  const cell = (column: string): string | undefined => {
+    const value = (record[column] ?? '').trim();
+    return isMissing(column, value) ? undefined : value;
+  };
+  const caseId = cell(mapping.caseId) ?? '';
   const reject = (reason: string): RejectedRow => ({ line, caseId, reason });
   if (!caseId) return reject(`no case id in column "${mapping.caseId}"`);
-  if (!ID_PATTERN.test(idOf(caseId))) return reject(`case id "${caseId}" cannot name a request`);
-  const at = parseTimestamp(record[mapping.timestamp.column] ?? '', mapping.timestamp);
-  if (!at)
-    return reject(
-      `"${record[mapping.timestamp.column]}" in "${mapping.timestamp.column}" is not a time in the format ${mapping.timestamp.format}`,
-    );
-  const statusKey = mapping.status.columns.map((column) => (record[column] ?? '').trim()).join('/');
+  const requestId = sourceId(caseId);
+  if (!requestId) return reject(`case id "${caseId.slice(0, 40)}" gives no id (it has no letter or digit)`);
+  const time = cell(mapping.timestamp.column);
+  if (time === undefined) return reject(`no time in column "${mapping.timestamp.column}"`);
+  const at = parseTimestamp(time, mapping.timestamp);
+  if (!at) return reject(`"${time}" in "${mapping.timestamp.column}" is not a time in the format ${mapping.timestamp.format}`);
+  const statusKey = mapping.status.columns.map((column) => cell(column) ?? '').join('/');
   const target = valueOf(mapping.status.values, statusKey);
   if (target === undefined) return reject(`status "${statusKey}" is not in the mapping`);
   if (target === 'reject') return reject(`status "${statusKey}" is mapped to reject`);
-  const team = (record[mapping.department.column] ?? '').trim();
-  if (!team) return reject(`no team in column "${mapping.department.column}"`);
+  const team = cell(mapping.department.column);
+  if (team === undefined) return reject(`no team in column "${mapping.department.column}"`);
   const teamProblem = nameProblem(team);
   if (teamProblem) return reject(`team "${team.slice(0, 40)}" in "${mapping.department.column}" ${teamProblem}`);
-  const priorityValue = (record[mapping.priority.column] ?? '').trim();
+  const priorityValue = cell(mapping.priority.column);
+  if (priorityValue === undefined) return reject(`no priority in column "${mapping.priority.column}"`);
   const priority = valueOf(mapping.priority.values, priorityValue);
   if (!priority) return reject(`priority "${priorityValue}" is not in the mapping`);
   let tier: CaseRow['tier'];
-  if (mapping.tier) {
-    const tierValue = (record[mapping.tier.column] ?? '').trim();
+  const tierValue = mapping.tier && cell(mapping.tier.column);
+  if (mapping.tier && tierValue !== undefined) {
     tier = valueOf(mapping.tier.values, tierValue);
     if (!tier) return reject(`tier "${tierValue}" is not in the mapping`);
   }
-  const requesterName = (record[mapping.requester.column] ?? '').trim();
-  if (!requesterName) return reject(`no requester in column "${mapping.requester.column}"`);
-  const requesterProblem = nameProblem(requesterName);
-  if (requesterProblem) return reject(`requester "${requesterName.slice(0, 40)}" in "${mapping.requester.column}" ${requesterProblem}`);
-  const agent = mapping.agent ? (record[mapping.agent.column] ?? '').trim() : '';
-  const category = mapping.category ? (record[mapping.category.column] ?? '').trim() : '';
-  const subject = mapping.subject.replace(/\{([^}]+)\}/g, (_, column: string) => (record[column] ?? '').trim()).slice(0, 200) || caseId;
+  const requester = cell(mapping.requester.column);
+  if (requester === undefined) return reject(`no requester in column "${mapping.requester.column}"`);
+  const requesterProblem = nameProblem(requester);
+  if (requesterProblem) return reject(`requester "${requester.slice(0, 40)}" in "${mapping.requester.column}" ${requesterProblem}`);
+  const agent = mapping.agent && cell(mapping.agent.column);
+  const agentId = agent === undefined ? undefined : sourceId(agent);
+  if (agent !== undefined && !agentId)
+    return reject(`agent "${agent.slice(0, 40)}" in "${mapping.agent!.column}" gives no id (it has no letter or digit)`);
+  const category = mapping.category && cell(mapping.category.column);
+  const subject = mapping.subject.replace(/\{([^}]+)\}/g, (_, column: string) => cell(column) ?? '').slice(0, 200) || caseId;
   return {
-    line,
-    caseId,
-    at,
-    target,
-    departmentId: slug(team),
-    tier,
-    agentId: agent ? slug(agent) : undefined,
-    priority,
-    requesterId: slug(requesterName),
-    category: category ? category.slice(0, 100) : undefined,
-    subject,
+    row: {
+      line,
+      caseId,
+      requestId,
+      at,
+      target,
+      departmentId: sourceId(team)!,
+      tier,
+      agentId: agentId ?? undefined,
+      priority,
+      requesterId: sourceId(requester)!,
+      category: category ? category.slice(0, 100) : undefined,
+      subject,
+    },
+    team,
+    requester,
+    agent,
   };
+}
+
+/**
+ * Refuses a row that names a value whose id another value of the same kind had first (CASE-1 after case-1, "IT "
+ * and "it"); otherwise the row's values own their ids from now on.
+ */
+function claimIds(ids: SourceIds, mapping: ImportMapping, mapped: MappedRow): RejectedRow | null {
+  const { row } = mapped;
+  const claims: [SourceKind, string, string, boolean | undefined][] = [
+    ['case', row.caseId, row.requestId, false],
+    ['team', mapped.team, row.departmentId, mapping.department.mergeSpellings],
+    ['requester', mapped.requester, row.requesterId, mapping.requester.mergeSpellings],
+  ];
+  if (mapped.agent !== undefined && row.agentId) claims.push(['agent', mapped.agent, row.agentId, mapping.agent?.mergeSpellings]);
+  for (const [kind, value, id, merge] of claims) {
+    const conflict = merge ? null : ids.conflict(kind, value, id);
+    if (conflict) return { line: row.line, caseId: row.caseId, reason: conflict };
+  }
+  for (const [kind, value, id] of claims) ids.claim(kind, value, id, row.line);
+  return null;
 }
 
 /** A source value's mapped value: the mapping's own entries only ("__proto__" in the data is not a key of it). */
@@ -391,21 +442,6 @@ function valueOf<T>(values: Record<string, T>, key: string): T | undefined {
 function nameProblem(name: string): string | null {
   if (name.length > NAME_MAX) return `is longer than ${NAME_MAX} characters`;
   if (name.includes('\u0000')) return 'contains the NUL character (U+0000)';
-  if (!ID_PATTERN.test(slug(name))) return 'gives no usable id (letters or digits needed, at most 128)';
+  if (!sourceId(name)) return 'gives no id (it has no letter or digit)';
   return null;
-}
-
-/** Ids become stream names: the source's values folded into letters, digits and - . */
-export function slug(value: string): string {
-  const folded = value
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9._:-]+/g, '-')
-    .replace(/^[^a-z0-9]+|-+$/g, '');
-  return (folded || 'x').slice(0, 120);
-}
-
-function idOf(caseId: string): string {
-  return slug(caseId);
 }

@@ -1,29 +1,45 @@
 import { DateTime } from 'luxon';
-import { CUSTOMER_KINDS_BY_TYPE, HOLD_REASONS, PRIORITIES, TIERS, type HoldReason, type Priority, type Tier } from './vocabulary';
+import Ajv, { type ErrorObject } from 'ajv';
+import { MAPPING_SCHEMA } from './mapping-schema';
+import type { HoldReason, Priority, Tier } from './vocabulary';
 
 /** Where a request stands after a row: a lifecycle status, holds with their reason. */
 export type TargetStatus =
   { status: 'new' | 'assigned' | 'in_progress' | 'resolved' | 'closed' | 'cancelled' } | { status: 'on_hold'; reason: HoldReason };
 
+/** A column read by a field, and the values that mean "no value" in it when the field says so. */
+interface Column {
+  column: string;
+  missing?: string[];
+}
+
+/** A column of entities: teams, requesters, agents. */
+interface EntityColumn extends Column {
+  /** Values that fold to one id are one entity (else a collision, refused). */
+  mergeSpellings?: boolean;
+}
+
 /**
  * How the columns of another desk's CSV event log map onto this desk. Each
- * row is a snapshot of a case after a change; see mappings/ for examples.
+ * row is a snapshot of a case after a change; mappings/README.md describes
+ * every field, mappings/mapping.schema.json checks them.
  */
 export interface ImportMapping {
   /** Names the source in event metadata and import actor ids (letters, digits, - _ .). */
   source: string;
+  /** Values that mean "no value" in every column without a list of its own; the empty value always does. */
+  missing: string[];
   caseId: string;
-  timestamp: { column: string; format: 'iso8601' | string; timeZone: string };
+  timestamp: Column & { format: 'iso8601' | string; timeZone: string };
   /** One column, or several joined with '/', looked up in values. */
-  status: { columns: string[]; values: Record<string, TargetStatus | 'reject'> };
-  department: { column: string };
-  tier?: { column: string; values: Record<string, Tier> };
-  agent?: { column: string };
-  priority: { column: string; values: Record<string, Priority> };
-  requester:
-    | { column: string; type: 'internal'; kind: string; departmentId: string; departmentName: string }
-    | { column: string; type: 'external'; kind: string };
-  category?: { column: string };
+  status: { columns: string[]; values: Record<string, TargetStatus | 'reject'>; missing?: string[] };
+  department: EntityColumn;
+  tier?: Column & { values: Record<string, Tier> };
+  agent?: EntityColumn;
+  priority: Column & { values: Record<string, Priority> };
+  requester: EntityColumn &
+    ({ type: 'internal'; kind: string; departmentId: string; departmentName: string } | { type: 'external'; kind: string });
+  category?: Column;
   /** The subject of an opened request: column names in braces are replaced by the first row's values. */
   subject: string;
 }
@@ -34,123 +50,134 @@ export class MappingError extends Error {
   }
 }
 
-const STATUS_WORDS = ['new', 'assigned', 'in_progress', 'resolved', 'closed', 'cancelled', 'reject'];
+const validate = new Ajv({ allErrors: true, strict: true, strictRequired: false, verbose: true }).compile(MAPPING_SCHEMA);
 
-/** Checks a mapping file's JSON, naming every problem at once. */
-export function parseMapping(json: unknown): ImportMapping {
+/** Where in the mapping a problem is, as one would write it in JavaScript: status.values["Queued/Awaiting"]. */
+function pathOf(pointer: string, last?: string): string {
+  const segments = pointer
+    .split('/')
+    .slice(1)
+    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (last !== undefined) segments.push(last);
+  if (segments.length === 0) return 'the mapping';
+  return segments
+    .map((segment, index) =>
+      /^\d+$/.test(segment)
+        ? `[${segment}]`
+        : /^[A-Za-z_$][\w$]*$/.test(segment)
+          ? index === 0
+            ? segment
+            : `.${segment}`
+          : `[${JSON.stringify(segment)}]`,
+    )
+    .join('');
+}
+
+/** The schema's complaints as sentences naming where: the branches of a oneOf or an if are said once, by their parent. */
+function problemsOf(errors: ErrorObject[]): string[] {
   const problems: string[] = [];
-  const object = (value: unknown, path: string): Record<string, unknown> => {
-    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
-    problems.push(`${path} must be an object`);
-    return {};
-  };
-  const text = (value: unknown, path: string): string => {
-    if (typeof value === 'string' && value.trim() !== '') return value;
-    problems.push(`${path} must be a non-empty string`);
-    return '';
-  };
-  const root = object(json, 'the mapping');
-  const known = [
-    'source',
-    'caseId',
-    'timestamp',
-    'status',
-    'department',
-    'tier',
-    'agent',
-    'priority',
-    'requester',
-    'category',
-    'subject',
-    '$comment',
-  ];
-  for (const key of Object.keys(root))
-    if (!known.includes(key)) problems.push(`${key} is not a field of a mapping (${known.slice(0, -1).join(', ')})`);
-
-  const source = text(root.source, 'source');
-  if (source && !/^[A-Za-z0-9._-]{1,40}$/.test(source)) problems.push('source must be 1–40 letters, digits or . _ -');
-  const caseId = text(root.caseId, 'caseId');
-
-  const timestampField = object(root.timestamp, 'timestamp');
-  const timestamp = {
-    column: text(timestampField.column, 'timestamp.column'),
-    format: typeof timestampField.format === 'string' ? timestampField.format : 'iso8601',
-    timeZone: typeof timestampField.timeZone === 'string' ? timestampField.timeZone : 'UTC',
-  };
-  if (!DateTime.now().setZone(timestamp.timeZone).isValid) problems.push(`timestamp.timeZone: ${timestamp.timeZone} is not a time zone`);
-
-  const statusField = object(root.status, 'status');
-  const columns = Array.isArray(statusField.columns) ? statusField.columns : [statusField.column];
-  const statusColumns = columns.map((column, index) => text(column, `status.columns[${index}]`));
-  const values: Record<string, TargetStatus | 'reject'> = {};
-  for (const [key, raw] of Object.entries(object(statusField.values, 'status.values'))) {
-    const value = typeof raw === 'string' ? raw : '';
-    const [word, reason] = value.split(':');
-    if (word === 'on_hold' && (HOLD_REASONS as readonly string[]).includes(reason))
-      values[key] = { status: 'on_hold', reason: reason as HoldReason };
-    else if (STATUS_WORDS.includes(value)) values[key] = value === 'reject' ? 'reject' : ({ status: value } as TargetStatus);
-    else
-      problems.push(
-        `status.values["${key}"]: ${JSON.stringify(raw)} is not one of ${STATUS_WORDS.join(', ')}, on_hold:<${HOLD_REASONS.join('|')}>`,
-      );
-  }
-
-  const enumValues = <T extends string>(field: Record<string, unknown>, path: string, allowed: readonly T[]): Record<string, T> => {
-    const result: Record<string, T> = {};
-    for (const [key, raw] of Object.entries(object(field.values, `${path}.values`))) {
-      if ((allowed as readonly unknown[]).includes(raw)) result[key] = raw as T;
-      else problems.push(`${path}.values["${key}"]: ${JSON.stringify(raw)} is not one of ${allowed.join(', ')}`);
+  for (const error of errors) {
+    if (error.keyword === 'if' || (error.keyword === 'required' && error.schemaPath.includes('/oneOf/'))) continue;
+    const at = pathOf(error.instancePath);
+    switch (error.keyword) {
+      case 'required':
+        problems.push(`${pathOf(error.instancePath, (error.params as { missingProperty: string }).missingProperty)} is required`);
+        break;
+      case 'additionalProperties': {
+        const field = (error.params as { additionalProperty: string }).additionalProperty;
+        const known = Object.keys((error.parentSchema as { properties?: object }).properties ?? {}).filter((key) => !key.startsWith('$'));
+        problems.push(`${pathOf(error.instancePath, field)} is not a field of ${at} (${known.join(', ')})`);
+        break;
+      }
+      case 'enum':
+        problems.push(
+          `${at}: ${JSON.stringify(error.data)} is not one of ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`,
+        );
+        break;
+      case 'oneOf':
+        problems.push(`${at} needs column or columns, one of them`);
+        break;
+      case 'minLength':
+        problems.push(`${at} must be a non-empty string`);
+        break;
+      case 'minItems':
+        problems.push(`${at} must list at least one column`);
+        break;
+      case 'pattern':
+        problems.push(
+          `${at}: ${JSON.stringify(error.data)} must be ${(error.parentSchema as { description?: string }).description ?? `of the pattern ${String(error.schema)}`}`,
+        );
+        break;
+      default:
+        problems.push(`${at} ${error.message ?? 'is not valid'}`);
     }
-    return result;
-  };
-  const priorityField = object(root.priority, 'priority');
-  const priority = { column: text(priorityField.column, 'priority.column'), values: enumValues(priorityField, 'priority', PRIORITIES) };
-  const tier =
-    root.tier === undefined
-      ? undefined
-      : (() => {
-          const field = object(root.tier, 'tier');
-          return { column: text(field.column, 'tier.column'), values: enumValues(field, 'tier', TIERS) };
-        })();
-  const agent = root.agent === undefined ? undefined : { column: text(object(root.agent, 'agent').column, 'agent.column') };
-  const category = root.category === undefined ? undefined : { column: text(object(root.category, 'category').column, 'category.column') };
-
-  const requesterField = object(root.requester, 'requester');
-  const requesterType = requesterField.type;
-  const kind = text(requesterField.kind, 'requester.kind');
-  let requester: ImportMapping['requester'];
-  if (requesterType === 'internal') {
-    requester = {
-      column: text(requesterField.column, 'requester.column'),
-      type: 'internal',
-      kind,
-      departmentId: text(requesterField.departmentId, 'requester.departmentId'),
-      departmentName: text(requesterField.departmentName, 'requester.departmentName'),
-    };
-  } else {
-    if (requesterType !== 'external') problems.push('requester.type must be internal or external');
-    requester = { column: text(requesterField.column, 'requester.column'), type: 'external', kind };
   }
-  if (kind && requesterType && !CUSTOMER_KINDS_BY_TYPE[requesterType === 'internal' ? 'internal' : 'external'].includes(kind)) {
-    problems.push(`requester.kind: ${kind} is not a kind of ${String(requesterType)} customer`);
-  }
+  return [...new Set(problems)];
+}
 
-  const department = { column: text(object(root.department, 'department').column, 'department.column') };
-  const subject = text(root.subject, 'subject');
-  if (problems.length > 0) throw new MappingError(problems);
-  return {
-    source,
-    caseId,
+function target(value: string): TargetStatus | 'reject' {
+  if (value === 'reject') return 'reject';
+  const [status, reason] = value.split(':');
+  return status === 'on_hold' ? { status, reason: reason as HoldReason } : ({ status } as TargetStatus);
+}
+
+/** Checks a mapping file's JSON against the mapping schema and what a schema cannot say, naming every problem at once. */
+export function parseMapping(json: unknown): ImportMapping {
+  if (!validate(json)) throw new MappingError(problemsOf(validate.errors ?? []));
+  const root = json as unknown as ImportMapping & { status: { column?: string; columns?: string[]; values: Record<string, string> } };
+  const problems: string[] = [];
+  const timestamp = { ...root.timestamp, format: root.timestamp.format ?? 'iso8601', timeZone: root.timestamp.timeZone ?? 'UTC' };
+  if (!DateTime.now().setZone(timestamp.timeZone).isValid) problems.push(`timestamp.timeZone: ${timestamp.timeZone} is not a time zone`);
+  const values: Record<string, TargetStatus | 'reject'> = {};
+  for (const [key, value] of Object.entries(root.status.values)) values[key] = target(value);
+  const mapping: ImportMapping = {
+    source: root.source,
+    missing: root.missing ?? [],
+    caseId: root.caseId,
     timestamp,
-    status: { columns: statusColumns, values },
-    department,
-    tier,
-    agent,
-    priority,
-    requester,
-    category,
-    subject,
+    status: { columns: root.status.columns ?? [root.status.column!], values, missing: root.status.missing },
+    department: root.department,
+    tier: root.tier,
+    agent: root.agent,
+    priority: root.priority,
+    requester: root.requester,
+    category: root.category,
+    subject: root.subject,
   };
+  const lists = new Map<string, string>();
+  for (const { column, missing } of columnFields(mapping)) {
+    if (!missing) continue;
+    const list = JSON.stringify([...missing].sort());
+    const other = lists.get(column);
+    if (other !== undefined && other !== list) problems.push(`column "${column}" is given two different lists of missing values`);
+    lists.set(column, list);
+  }
+  if (problems.length > 0) throw new MappingError(problems);
+  return mapping;
+}
+
+/** Each field that reads a column, with its own missing values if it has them (the status once per column). */
+function columnFields(mapping: ImportMapping): Column[] {
+  return [
+    { column: mapping.caseId },
+    mapping.timestamp,
+    ...mapping.status.columns.map((column) => ({ column, missing: mapping.status.missing })),
+    mapping.department,
+    mapping.priority,
+    mapping.requester,
+    ...[mapping.tier, mapping.agent, mapping.category].filter((field): field is Column => field !== undefined),
+  ];
+}
+
+/**
+ * Whether a column's (trimmed) value means "no value": the empty value always does, and the values its field lists
+ * as missing, else the mapping's own list. A column only the subject reads goes by the mapping's list.
+ */
+export function missingValues(mapping: ImportMapping): (column: string, value: string) => boolean {
+  const global = new Set(mapping.missing);
+  const byColumn = new Map<string, Set<string>>();
+  for (const { column, missing } of columnFields(mapping)) if (missing) byColumn.set(column, new Set(missing));
+  return (column, value) => value === '' || (byColumn.get(column) ?? global).has(value);
 }
 
 /** Every column the mapping reads, to check them against the file's header. */

@@ -1,0 +1,157 @@
+import { EXTERNAL_CUSTOMER_KINDS, HOLD_REASONS, ID_PATTERN, INTERNAL_CUSTOMER_KINDS, PRIORITIES, TIERS } from '@desk/domain';
+
+/** What a row's status values can be mapped onto. */
+export const STATUS_TARGETS = [
+  'new',
+  'assigned',
+  'in_progress',
+  ...HOLD_REASONS.map((reason) => `on_hold:${reason}`),
+  'resolved',
+  'closed',
+  'cancelled',
+  'reject',
+] as const;
+
+const text = { type: 'string', minLength: 1 } as const;
+
+const missing = {
+  description:
+    'Values that mean "no value" in this column (besides the empty one, always missing): the value is absent, never an entity. Replaces the mapping\'s own list for this column.',
+  type: 'array',
+  items: { type: 'string' },
+  uniqueItems: true,
+} as const;
+
+const mergeSpellings = {
+  description:
+    'Values that fold to one id (differing only in case, accents or separators) are one entity, named by the first; without it such a value is refused as a collision.',
+  type: 'boolean',
+} as const;
+
+/** A column of entities the import registers (teams, requesters, agents). */
+const entityField = (description: string) =>
+  ({
+    description,
+    type: 'object',
+    required: ['column'],
+    additionalProperties: false,
+    properties: { column: text, missing, mergeSpellings },
+  }) as const;
+
+const valueMap = (allowed: readonly string[]) =>
+  ({
+    type: 'object',
+    description: "The source's values (after trimming) and what each means here; a value not listed rejects its row.",
+    additionalProperties: { enum: allowed },
+  }) as const;
+
+/**
+ * The JSON Schema of an import mapping (mappings/README.md describes each field). The shipped
+ * mappings/mapping.schema.json is this document: test/import/mapping-schema.spec.ts keeps the two equal.
+ */
+export const MAPPING_SCHEMA = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://service-desk.local/mappings/mapping.schema.json',
+  title: "A mapping of another desk's CSV event log onto this desk",
+  type: 'object',
+  required: ['source', 'caseId', 'timestamp', 'status', 'department', 'priority', 'requester', 'subject'],
+  additionalProperties: false,
+  properties: {
+    $schema: { type: 'string' },
+    $comment: { type: 'string' },
+    source: {
+      description: '1–40 letters, digits or . _ - (names the source in event metadata and import actor ids)',
+      type: 'string',
+      pattern: '^[A-Za-z0-9._-]{1,40}$',
+    },
+    missing: {
+      description:
+        'Values that mean "no value" in every column without a list of its own (the empty value always does), e.g. ["?", "-", "NULL"].',
+      type: 'array',
+      items: { type: 'string' },
+      uniqueItems: true,
+    },
+    caseId: { ...text, description: 'The column of the case id: its rows are one request.' },
+    timestamp: {
+      description: "The column of the row's time, its format and the time zone it is read in.",
+      type: 'object',
+      required: ['column'],
+      additionalProperties: false,
+      properties: {
+        column: text,
+        format: { ...text, description: "iso8601 (the default), or a pattern such as 'D/M/YYYY HH:mm'" },
+        timeZone: { ...text, description: 'An IANA time zone (default UTC) for times without an offset.' },
+        missing,
+      },
+    },
+    status: {
+      description: "The column (or columns, joined with '/') whose value says where the case stands after the row.",
+      type: 'object',
+      required: ['values'],
+      additionalProperties: false,
+      oneOf: [{ required: ['column'] }, { required: ['columns'] }],
+      properties: {
+        column: text,
+        columns: { type: 'array', minItems: 1, items: text },
+        values: valueMap(STATUS_TARGETS),
+        missing,
+      },
+    },
+    department: entityField('The column of the team that holds the case: a department each.'),
+    tier: {
+      description: 'The column of the support level: a higher one than the request has escalates it.',
+      type: 'object',
+      required: ['column', 'values'],
+      additionalProperties: false,
+      properties: { column: text, values: valueMap(TIERS), missing },
+    },
+    agent: entityField('The column of the person working the case: an agent each, of every team they appear in.'),
+    priority: {
+      description: "The column of the case's priority.",
+      type: 'object',
+      required: ['column', 'values'],
+      additionalProperties: false,
+      properties: { column: text, values: valueMap(PRIORITIES), missing },
+    },
+    requester: {
+      description: 'The column of who asked: a customer each, all of one type and kind.',
+      type: 'object',
+      required: ['column', 'type', 'kind'],
+      additionalProperties: false,
+      properties: {
+        column: text,
+        type: { enum: ['internal', 'external'] },
+        kind: { enum: [...INTERNAL_CUSTOMER_KINDS, ...EXTERNAL_CUSTOMER_KINDS] },
+        departmentId: {
+          description: "1–128 letters, digits or . _ : -, a letter or digit first (the id of the internal requesters' department)",
+          type: 'string',
+          pattern: ID_PATTERN.source,
+        },
+        departmentName: text,
+        missing,
+        mergeSpellings,
+      },
+      allOf: [
+        {
+          if: { properties: { type: { const: 'internal' } } },
+          then: { required: ['departmentId', 'departmentName'], properties: { kind: { enum: INTERNAL_CUSTOMER_KINDS } } },
+        },
+        {
+          if: { properties: { type: { const: 'external' } } },
+          then: { properties: { kind: { enum: EXTERNAL_CUSTOMER_KINDS } } },
+        },
+      ],
+    },
+    category: {
+      description: "The column of the request's category (its first 100 characters).",
+      type: 'object',
+      required: ['column'],
+      additionalProperties: false,
+      properties: { column: text, missing },
+    },
+    subject: {
+      ...text,
+      description: "The subject of an opened request: {column} is replaced by the first row's value in that column.",
+    },
+  },
+} as const;
