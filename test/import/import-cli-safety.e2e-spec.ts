@@ -86,7 +86,7 @@ describe('sd import refuses what it cannot do safely, and changes nothing', () =
     expectRefused(
       sd(data, ['import', '--file', slice, '--mapping', notMapping]),
       data,
-      /--mapping .*not-mapping\.json: not a valid mapping: timestamp must be an object; /,
+      /--mapping .*not-mapping\.json: not a valid mapping: timestamp is required; /,
     );
   }, 60_000);
 

@@ -145,7 +145,7 @@ describe('npm run sd', () => {
     writeFileSync(badMapping, JSON.stringify({ source: 'x', caseId: 'SR Number' }));
     const mappingRun = sd(data, ['import', '--file', slice, '--mapping', badMapping]);
     expect(mappingRun.status).toBe(2);
-    expect(mappingRun.stderr).toMatch(/--mapping .*: not a valid mapping: timestamp must be an object; /);
+    expect(mappingRun.stderr).toMatch(/--mapping .*: not a valid mapping: timestamp is required; /);
     const otherFile = join(dir, 'other.csv');
     writeFileSync(otherFile, 'a,b\n1,2\n');
     const fileRun = sd(data, ['import', '--file', otherFile, '--mapping', 'mappings/volvo-it-incidents.json']);

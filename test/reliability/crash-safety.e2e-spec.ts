@@ -68,6 +68,8 @@ function importer(
     'mappings/volvo-it-incidents.json',
     '--report',
     `${file}.rejected.csv`,
+    // A run after a kill writes its report anew over the killed run's.
+    '--force',
   ]);
   const stderr = collect(child, 'stderr');
   child.stdout!.resume();
