@@ -20,6 +20,7 @@ import { changesStreamsBench } from './changes-streams';
 import { rebuildBench } from './rebuild';
 import { asOfBench } from './as-of';
 import { workloadCostBench } from './workload-cost';
+import { burstBench } from './burst';
 import { gitCommit, keptAnalysis, machine, printFigures, say, type BenchFigure } from './support/report';
 import { buildApps } from './support/service';
 import { runAsScript } from './support/cli';
@@ -34,7 +35,7 @@ function markdown(figures: BenchFigure[], seconds: number, quick: boolean): stri
     `Measured by \`npm run bench${quick ? ' -- --quick' : ''}\` on ${new Date().toISOString().slice(0, 10)}: ${machine()}, ` +
       `commit ${gitCommit()}, ${Math.round(seconds / 60)} minutes. Each figure stands beside a reference measured in the same run ` +
       '(the machine is shared and noisy: the ratios travel, the absolute figures less so). One script per workload: ' +
-      '`bench/commands-http.ts` (with `bench/profile-commands.ts`), `bench/appends.ts`, `bench/rebuild.ts`, `bench/queue-queries.ts`, `bench/request-list.ts`, `bench/search.ts`, `bench/changes-streams.ts`, `bench/as-of.ts`, `bench/workload-cost.ts`, `bench/import-volvo.ts`, ' +
+      '`bench/commands-http.ts` (with `bench/profile-commands.ts`), `bench/appends.ts`, `bench/rebuild.ts`, `bench/queue-queries.ts`, `bench/request-list.ts`, `bench/search.ts`, `bench/changes-streams.ts`, `bench/as-of.ts`, `bench/workload-cost.ts`, `bench/burst.ts`, `bench/import-volvo.ts`, ' +
       'each runnable alone with `node -r ./test/support/register-ts.js bench/<script>.ts`. The API and the CLI run from their build, as in production.',
     '',
     '| workload | figure | reference (same run) | ratio | target | met |',
@@ -84,6 +85,9 @@ runAsScript(module, async () => {
   await step('idle change streams', () => changesStreamsBench({ seconds, seed: 42, streams: 1000 }));
   await step(`as-of queries over ${events} events`, () => asOfBench({ events, seed: 42, samples: 60 }));
   await step('live workload cost as history grows', () => workloadCostBench({ sizes: [100_000, events], seed: 42, samples: 100 }));
+  await step('a burst of ten times the sustained command rate', () =>
+    burstBench({ seconds: quick ? 5 : 30, multiple: 10, connections: 400 }),
+  );
   await step('Volvo import', () => importBench());
   await step(`rebuild from ${events} events`, async () => {
     const figures = await rebuildBench({ events, seed: 42 });
