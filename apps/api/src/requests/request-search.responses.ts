@@ -40,6 +40,15 @@ export class SearchMatchResponse implements SearchHit {
   highlights: SearchHighlightResponse[];
 }
 
+/** How a search page was ranked: the same field on the staff's and the requester's pages. */
+const rankedWithin = () =>
+  Answer.integer({
+    min: 1,
+    nullable: true,
+    example: null,
+    description: `Null: every match was ranked against every other. A number N (${RANKED_AT_ONCE}): the search matched more than N requests, so they are ranked within ranges of N requests in the order they were opened, newest range first (each page then costs the same however common the words are)`,
+  });
+
 const RANK_SORTS = ['rank', 'updatedAt', 'openedAt', 'dueAt', 'effectivePriority'] as const;
 
 /** A list row found by a search, as staff see it. */
@@ -77,12 +86,7 @@ export class RequestSearchPageResponse implements SearchPage<RequestRow> {
   })
   nextCursor: string | null;
 
-  @Answer.integer({
-    min: 1,
-    nullable: true,
-    example: null,
-    description: `Null: every match was ranked against every other. A number N (${RANKED_AT_ONCE}): the search matched more than N requests, so they are ranked within ranges of N requests in the order they were opened, newest range first (each page then costs the same however common the words are)`,
-  })
+  @rankedWithin()
   rankedWithin: number | null;
 }
 
@@ -106,11 +110,6 @@ export class RequesterRequestSearchPageResponse implements SearchPage<RequesterR
   })
   nextCursor: string | null;
 
-  @Answer.integer({
-    min: 1,
-    nullable: true,
-    example: null,
-    description: `Null: every match was ranked against every other. A number N (${RANKED_AT_ONCE}): the search matched more than N requests, so they are ranked within ranges of N requests in the order they were opened, newest range first (each page then costs the same however common the words are)`,
-  })
+  @rankedWithin()
   rankedWithin: number | null;
 }
