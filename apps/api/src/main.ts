@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createEventStore } from '@desk/event-store';
+import { createEventStore, StoreFileCorruptError } from '@desk/event-store';
 import { createReadModelStore } from '@desk/read-models';
 import { keepCreatedFilesPrivate, loadConfigOrExit } from '@desk/application';
 import { JsonLog, systemClock } from '@desk/application';
@@ -8,13 +8,14 @@ import { createApp } from './create-app';
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   keepCreatedFilesPrivate();
+  const log = new JsonLog('api', config.logLevel);
   const eventStore = await createEventStore({ dataDir: config.dataDir, eventStoreUrl: config.eventStoreUrl });
   const readModels = await createReadModelStore({
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,
     embeddedReader: config.embeddedReader,
+    log,
   });
-  const log = new JsonLog('api', config.logLevel);
   const app = await createApp({ config, eventStore, readModels, clock: systemClock, log });
   await app.listen(config.port, config.host);
   log.info('service desk listening', {
@@ -28,6 +29,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
+  // A damaged event log is named, and left as it is, with the exit status of a configuration to fix (2).
+  if (error instanceof StoreFileCorruptError) {
+    process.stderr.write(`start-up failed: ${error.message}; it is left untouched: restore it from a backup\n`);
+    process.exit(2);
+  }
   process.stderr.write(`start-up failed: ${(error as Error).stack ?? String(error)}\n`);
   process.exit(1);
 });

@@ -8,7 +8,7 @@ import {
   ReadSide,
   systemClock,
 } from '@desk/application';
-import { createEventStore } from '@desk/event-store';
+import { createEventStore, StoreFileCorruptError } from '@desk/event-store';
 import { createHttpApplication } from '@desk/http';
 import { createReadModelStore } from '@desk/read-models';
 import { ProjectorModule } from './projector.module';
@@ -32,6 +32,7 @@ async function main(): Promise<void> {
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,
     embeddedReader: config.embeddedReader,
+    log,
   });
   const commands = createCommandSide(eventStore, systemClock, metrics);
   const readSide = await ReadSide.start(
@@ -72,6 +73,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
+  // A damaged event log is named, and left as it is, with the exit status of a configuration to fix (2).
+  if (error instanceof StoreFileCorruptError) {
+    process.stderr.write(`projector start-up failed: ${error.message}; it is left untouched: restore it from a backup\n`);
+    process.exit(2);
+  }
   process.stderr.write(`projector start-up failed: ${(error as Error).stack ?? String(error)}\n`);
   process.exit(1);
 });

@@ -170,6 +170,8 @@ export class ReadSide implements ReadModelProgress {
       (swapped) => {
         const { state, fault, lastError } = copy.status();
         if (swapped) ended('swapped', null);
+        // Its store full or damaged: the copy gave up and dropped its tables; the store's words, not an event's fault.
+        else if (copy.gaveUp !== null) ended('failed', copy.gaveUp);
         else if (state === 'faulted') ended('faulted', fault?.error ?? lastError ?? null);
         else ended('stopped', null);
       },

@@ -1,3 +1,4 @@
+import type { StoreFailure } from './errors';
 /**
  * The event-store port: the one interface the write side, the projections and
  * the analysts' tools use. Every adapter (embedded SQLite, PostgreSQL,
@@ -131,6 +132,13 @@ export interface EventStore {
 
   /** Reachability check for health probes; rejects when the store cannot be used. */
   ping(): Promise<void>;
+
+  /**
+   * Whether the store can take writes now, as far as it can tell without writing (readiness asks on every probe):
+   * null when it can, else why not (read-only, full, the last append refused). A store that answers reads may
+   * still refuse every write. Optional: a store without it is judged by ping alone.
+   */
+  writeCheck?(): Promise<StoreFailure | null>;
 
   close(): Promise<void>;
 }

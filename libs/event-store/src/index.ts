@@ -3,6 +3,7 @@ export * from './errors';
 export * from './append-rules';
 export * from './observed-event-store';
 export * from './embedded/sqlite-event-store';
+export * from './embedded/sqlite-files';
 export * from './create-event-store';
 export * from './postgres/postgres-event-store';
 export * from './eventstoredb/esdb-event-store';

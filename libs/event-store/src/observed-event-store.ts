@@ -29,6 +29,7 @@ export function observedEventStore(store: EventStore, observer: AppendObserver):
     subscribeToAll: (options) => store.subscribeToAll(options),
     headPosition: () => store.headPosition(),
     ping: () => store.ping(),
+    writeCheck: store.writeCheck ? () => store.writeCheck!() : undefined,
     close: () => store.close(),
   };
 }

@@ -4,7 +4,8 @@ import {
   PreconditionFailedError,
   ReadModelNotOfThisLogError,
 } from '@desk/application';
-import { toProblem } from './problem-details';
+import { EventStoreUnavailableError } from '@desk/event-store';
+import { retryAfterSeconds, toProblem } from './problem-details';
 
 /** The application layer's errors carry no status; these are the documents the API has always sent for them. */
 describe('toProblem for the application layer’s errors', () => {
@@ -64,5 +65,32 @@ describe('toProblem for the errors fastify raises while reading a body', () => {
 
   it('still answers a store’s own ECONNRESET, which has no status, as the read-model store out of reach', () => {
     expect(toProblem(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).toMatchObject({ status: 503 });
+  });
+});
+
+describe('a store that refuses writes, as a problem (issue 17, item 4)', () => {
+  const coded = (code: string, message: string) => Object.assign(new Error(message), { code });
+
+  it('answers an event store that is read-only 503 naming it, with Retry-After, not 500', () => {
+    const error = new EventStoreUnavailableError('PostgreSQL failed to commit appends', { cause: coded('25006', 'read-only transaction') });
+    expect(toProblem(error)).toMatchObject({
+      status: 503,
+      title: 'Service unavailable',
+      detail: 'the event store refuses writes (it is read-only); nothing was recorded, retry later',
+      storeFailure: 'read_only',
+    });
+    expect(retryAfterSeconds(error)).toBe(15);
+  });
+
+  it('answers a read-model store that is full or busy 503 naming it, with Retry-After', () => {
+    const full = coded('SQLITE_FULL', 'database or disk is full');
+    expect(toProblem(full)).toMatchObject({ status: 503, detail: 'the read-model store is full (no space left); retry later' });
+    expect(retryAfterSeconds(full)).toBe(15);
+    expect(retryAfterSeconds(coded('SQLITE_BUSY', 'database is locked'))).toBe(1);
+  });
+
+  it('gives an aborted upload no Retry-After, and an error of an event none either', () => {
+    expect(retryAfterSeconds(Object.assign(new Error('aborted'), { code: 'ECONNRESET', statusCode: 400 }))).toBeUndefined();
+    expect(retryAfterSeconds(coded('22P05', 'unsupported Unicode escape sequence'))).toBeUndefined();
   });
 });

@@ -1,11 +1,16 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { DomainError } from '@desk/domain';
-import { EventStoreUnavailableError, WrongExpectedRevisionError } from '@desk/event-store';
+import {
+  EventStoreUnavailableError,
+  STORE_FAILURE_MEANING,
+  STORE_FAILURE_RETRY_AFTER_SECONDS,
+  WrongExpectedRevisionError,
+} from '@desk/event-store';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { ApplicationError, CommandShedError, PreconditionFailedError } from '@desk/application';
-import { isMissingReadModel, isReadModelStoreUnavailable, ReadModelsBusyError } from '@desk/read-models';
+import { isMissingReadModel, readModelStoreFailure, ReadModelsBusyError } from '@desk/read-models';
 import { CORRELATION_PATTERN } from './correlation-id';
 import { ProblemError } from './problems';
 
@@ -146,7 +151,16 @@ export function toProblem(error: unknown): ProblemDocument {
     return document(statusCode, TITLES[statusCode] ?? 'Bad request', fastifyDetail(error as { code?: string; message: string }));
   }
   if (error instanceof EventStoreUnavailableError) {
-    return document(503, 'Service unavailable', 'the event store cannot be reached; nothing was recorded, retry later');
+    // Read-only, full, busy or out of reach: each said as what it is, all answered alike (503, Retry-After).
+    return document(
+      503,
+      'Service unavailable',
+      `the event store ${STORE_FAILURE_MEANING[error.kind]}; nothing was recorded, retry later`,
+      undefined,
+      {
+        storeFailure: error.kind,
+      },
+    );
   }
   if (isMissingReadModel(error)) {
     return document(503, 'Read model not ready', 'the read models have not been built yet (is a projector running?); retry later');
@@ -158,8 +172,17 @@ export function toProblem(error: unknown): ProblemDocument {
       'the read models are answering as many queries as they may hold; retry after Retry-After seconds',
     );
   }
-  if (isReadModelStoreUnavailable(error)) {
-    return document(503, 'Service unavailable', 'the read-model store cannot be reached; retry later');
+  const readModelFailure = readModelStoreFailure(error);
+  if (readModelFailure) {
+    return document(
+      503,
+      'Service unavailable',
+      `the read-model store ${STORE_FAILURE_MEANING[readModelFailure.kind]}; retry later`,
+      undefined,
+      {
+        storeFailure: readModelFailure.kind,
+      },
+    );
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();
@@ -172,7 +195,18 @@ export function toProblem(error: unknown): ProblemDocument {
 
 /** Seconds a client is asked to wait before retrying, for the refusals that know them (the Retry-After header). */
 export function retryAfterSeconds(error: unknown): number | undefined {
-  return error instanceof ReadModelsBusyError || error instanceof CommandShedError ? error.retryAfterSeconds : undefined;
+  if (error instanceof ReadModelsBusyError || error instanceof CommandShedError) return error.retryAfterSeconds;
+  return storeRetryAfterSeconds(error);
+}
+
+/** A store's failure (the event store's, the read models'), by kind: a busy store is asked again sooner than a full one. */
+function storeRetryAfterSeconds(error: unknown): number | undefined {
+  if (error instanceof EventStoreUnavailableError) return error.retryAfterSeconds;
+  // A 4xx of fastify's own (an aborted upload's ECONNRESET) is the client's, not a store's: no Retry-After.
+  const statusCode = (error as { statusCode?: unknown })?.statusCode;
+  if (typeof statusCode === 'number' && statusCode < 500) return undefined;
+  const failure = readModelStoreFailure(error);
+  return failure ? STORE_FAILURE_RETRY_AFTER_SECONDS[failure.kind] : undefined;
 }
 
 function fastifyDetail(error: { code?: string; message: string }): string {

@@ -1,4 +1,5 @@
 import { DomainError, type Actor, type SlaTargetKind } from '@desk/domain';
+import { STORE_FAILURE_MEANING, storeFailureOf, type StoreFailureKind } from '@desk/event-store';
 import type { ReadModelStore } from '@desk/read-models';
 import { RequestWrite, type RequestWrites } from '../commands/writes';
 import type { Clock } from '../clock';
@@ -20,10 +21,19 @@ export interface SlaWatchTick {
  * request's decider judge: a breach another process recorded first decides
  * nothing, one that is not due after all (the read model lagged) is refused.
  * So any number of watchers may run.
+ *
+ * A store that fails (out of reach, read-only, full, busy) ends the pass, and
+ * the next one comes sooner, with back-off (from `minRetryMs`, doubling up to
+ * the interval), until a pass gets through: the watch recovers by itself. A
+ * request whose breach fails for another reason is logged and passed over, so
+ * it does not stop the watch for the requests after it.
  */
 export class SlaWatch {
   private timer: NodeJS.Timeout | null = null;
+  private retry: NodeJS.Timeout | null = null;
   private running: Promise<unknown> | null = null;
+  /** Passes in a row that a store failure ended. */
+  private failures = 0;
 
   constructor(
     private readonly readModels: ReadModelStore,
@@ -31,6 +41,7 @@ export class SlaWatch {
     private readonly clock: Clock,
     private readonly intervalMs: number,
     private readonly log: Log = silentLog,
+    private readonly minRetryMs = 100,
   ) {}
 
   start(): void {
@@ -41,7 +52,9 @@ export class SlaWatch {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.retry) clearTimeout(this.retry);
     this.timer = null;
+    this.retry = null;
     await this.running;
   }
 
@@ -49,13 +62,37 @@ export class SlaWatch {
   tickOnce(): Promise<SlaWatchTick> {
     if (!this.running) {
       this.running = this.tick()
+        .then((tick) => {
+          if (this.failures > 0) this.log.info('SLA watch passes again', { afterFailedPasses: this.failures });
+          this.failures = 0;
+          return tick;
+        })
         .catch((error) => {
-          this.log.warn('SLA watch pass failed', { error: (error as Error).message });
+          const failure = storeFailureOf(error);
+          if (failure) this.failed(failure.kind, failure.message);
+          else this.log.warn('SLA watch pass failed', { error: (error as Error).message });
           return { candidates: 0, accepted: 0 };
         })
         .finally(() => (this.running = null));
     }
     return this.running as Promise<SlaWatchTick>;
+  }
+
+  /** A store failed the pass: while the watch runs, the next pass comes sooner than the interval, with back-off. */
+  private failed(kind: StoreFailureKind, message: string): void {
+    this.failures++;
+    const delay = Math.min(this.intervalMs, this.minRetryMs * 2 ** (this.failures - 1));
+    this.log.warn('SLA watch waits for a store', {
+      storeFailure: kind,
+      error: `a store ${STORE_FAILURE_MEANING[kind]}: ${message}`,
+      retryInMs: delay,
+    });
+    if (!this.timer || this.retry) return;
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      void this.tickOnce();
+    }, delay);
+    this.retry.unref();
   }
 
   private async tick(): Promise<SlaWatchTick> {
@@ -92,7 +129,10 @@ export class SlaWatch {
     } catch (error) {
       // Refused: the read model lagged behind a response, a resolution or a hold. Not due after all.
       if (error instanceof DomainError) return false;
-      throw error;
+      // A store that fails ends the pass (the next comes with back-off); anything else is this request's alone.
+      if (storeFailureOf(error)) throw error;
+      this.log.error('SLA breach could not be recorded', { requestId, target, error: (error as Error)?.message ?? String(error) });
+      return false;
     }
   }
 }

@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DuplicateEventIdError, EventStoreUnavailableError } from '../errors';
+import { DuplicateEventIdError, EventStoreUnavailableError, storeFailureOf, WriteOutcomes, type StoreFailure } from '../errors';
+import { checkFileWritable, openSqliteFile } from './sqlite-files';
 import {
   START,
   type AppendResult,
@@ -77,16 +78,30 @@ class BusyInsideCommit extends Error {
   }
 }
 
+/** The file refused a statement of one append (full, read-only, an I/O error): no fault of that append, the whole batch fails. */
+class StoreFailedInsideCommit extends Error {
+  constructor(override readonly cause: unknown) {
+    super('the database failed inside a commit');
+  }
+}
+
 /** SQLite's own failures of a read, as the port's: so that an answer names the event store, not the read models. */
 function reading<T>(read: () => T): T {
   try {
     return read();
   } catch (error) {
     if (error instanceof Database.SqliteError) {
-      throw new EventStoreUnavailableError(`the embedded event store could not be read: ${error.message}`, { cause: error });
+      throw new EventStoreUnavailableError(`the embedded event store could not be read: ${describeSqliteError(error)}`, { cause: error });
     }
     throw error;
   }
+}
+
+/** SQLite's message with its code (SQLITE_FULL: database or disk is full), so that a log line or a status says which. */
+function describeSqliteError(error: unknown): string {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  const text = typeof message === 'string' ? message : String(error);
+  return typeof code === 'string' && code.startsWith('SQLITE_') && !text.includes(code) ? `${text} (${code})` : text;
 }
 
 function toRecorded(row: EventRow): RecordedEvent {
@@ -130,6 +145,8 @@ export class SqliteEventStore implements EventStore {
   private lastRevisionsVersion: unknown = null;
   /** Appends answered by events already stored: their revision need not be the stream's last. */
   private readonly duplicates = new WeakSet<PendingAppend>();
+  /** How the last commit went, for readiness: a file that refused it (full, read-only) cannot take writes. */
+  private readonly writes = new WriteOutcomes();
   private readonly appendOne: (pending: PendingAppend) => AppendResult;
   private readonly commitBatch: Database.Transaction<
     (batch: PendingAppend[]) => { pending: PendingAppend; result?: AppendResult; error?: unknown }[]
@@ -137,12 +154,12 @@ export class SqliteEventStore implements EventStore {
 
   constructor(readonly file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
-    // First: switching a new file to WAL takes an exclusive lock, which processes starting together must wait for.
-    this.db.pragma('busy_timeout = 10000');
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.exec(SCHEMA);
+    // A file that is not a database, or a damaged one, is named as such and left as it is: the log is not disposable.
+    this.db = openSqliteFile(file, 'the event log', 10_000, (db) => {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.exec(SCHEMA);
+    });
 
     const streamRevision = this.prepare('SELECT revision FROM streams WHERE stream_id = ?');
     const byId = this.prepare('SELECT stream_id, revision, position FROM events WHERE id = ?');
@@ -194,6 +211,8 @@ export class SqliteEventStore implements EventStore {
         } catch (error) {
           // A busy database is no fault of this append: the whole batch is rolled back and committed again.
           if (isBusy(error)) throw new BusyInsideCommit(error);
+          // Nor is a file that is full, read-only or failing: the batch fails as the store's, not as this append's.
+          if (error instanceof Database.SqliteError && storeFailureOf(error)) throw new StoreFailedInsideCommit(error);
           return { pending, error };
         }
       }),
@@ -237,11 +256,13 @@ export class SqliteEventStore implements EventStore {
         setTimeout(() => this.commit(batch, attempt + 1), Math.min(100, 2 ** attempt));
         return;
       }
-      const cause = error instanceof BusyInsideCommit ? error.cause : error;
-      const failure = new EventStoreUnavailableError(`the embedded event store could not commit: ${(cause as Error).message}`, { cause });
+      const cause = error instanceof BusyInsideCommit || error instanceof StoreFailedInsideCommit ? error.cause : error;
+      const failure = new EventStoreUnavailableError(`the embedded event store could not commit: ${describeSqliteError(cause)}`, { cause });
+      this.writes.failed(failure);
       for (const pending of batch) pending.reject(failure);
       return;
     }
+    this.writes.succeeded();
     this.commits++;
     this.validLastRevisions();
     for (const { pending, result, error } of outcomes) {
@@ -341,7 +362,15 @@ export class SqliteEventStore implements EventStore {
 
   async ping(): Promise<void> {
     if (this.closed) throw new EventStoreUnavailableError('the embedded event store is closed');
-    this.prepare('SELECT 1').get();
+    reading(() => this.prepare('SELECT 1').get());
+  }
+
+  /** Without writing: the last commit's fate, then the file's folder (room left, a read-only file system). */
+  async writeCheck(): Promise<StoreFailure | null> {
+    if (this.closed) return { kind: 'unavailable', message: 'the embedded event store is closed' };
+    const last = this.writes.lastFailure();
+    if (last) return last;
+    return this.file === ':memory:' ? null : checkFileWritable(this.file);
   }
 
   async close(): Promise<void> {

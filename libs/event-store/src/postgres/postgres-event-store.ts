@@ -1,6 +1,6 @@
 import { Client, Pool, type PoolClient } from 'pg';
 import { assertAppendable, checkExpectedRevision } from '../append-rules';
-import { DuplicateEventIdError, EventStoreUnavailableError } from '../errors';
+import { DuplicateEventIdError, EventStoreUnavailableError, storeFailureOf, WriteOutcomes, type StoreFailure } from '../errors';
 import {
   START,
   type AppendResult,
@@ -88,6 +88,8 @@ export class PostgresEventStore implements EventStore {
   private readonly wakers = new Set<() => void>();
   private listener: Client | null = null;
   private listening: Promise<void> | null = null;
+  /** How the last commit went, for readiness: a server that refused it (read-only, full) cannot take writes. */
+  private readonly writes = new WriteOutcomes();
 
   private constructor(
     private readonly pool: Pool,
@@ -98,7 +100,8 @@ export class PostgresEventStore implements EventStore {
   static async connect(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
     const schema = options.schema ?? 'public';
     if (!SCHEMA_NAME.test(schema)) throw new TypeError(`schema must be a lower-case SQL identifier, got '${schema}'`);
-    const pool = new Pool({ connectionString: options.connectionString, max: options.poolSize ?? 10 });
+    // A server that does not answer (stopped, or its host gone) fails a connection after 5 s instead of holding it for ever.
+    const pool = new Pool({ connectionString: options.connectionString, max: options.poolSize ?? 10, connectionTimeoutMillis: 5000 });
     // An idle client's connection error must not crash the process; the next query reports it.
     pool.on('error', () => undefined);
     // A client in use whose server goes away emits 'error' besides failing its query: unheard, it would end the process.
@@ -178,7 +181,11 @@ export class PostgresEventStore implements EventStore {
     try {
       client = await this.pool.connect();
     } catch (error) {
-      const failure = new EventStoreUnavailableError(`cannot reach PostgreSQL: ${(error as Error).message}`, { cause: error });
+      const failure = new EventStoreUnavailableError(`cannot reach PostgreSQL: ${(error as Error).message}`, {
+        cause: error,
+        kind: storeFailureOf(error)?.kind ?? 'unavailable',
+      });
+      this.writes.failed(failure);
       for (const pending of batch) pending.reject(failure);
       return;
     }
@@ -189,7 +196,9 @@ export class PostgresEventStore implements EventStore {
       await client.query(begin);
       try {
         outcomes = await this.appendBatch(client, batch);
-      } catch {
+      } catch (error) {
+        // The server's own condition (read-only, full, going away): the whole batch fails as the store's.
+        if (storeFailureOf(error)) throw error;
         // Something in the batch the checks could not foresee (a text jsonb refuses…): again, one savepoint per append, so it fails alone.
         await client.query('ROLLBACK');
         await client.query(begin);
@@ -200,6 +209,8 @@ export class PostgresEventStore implements EventStore {
             outcomes.push({ pending, result: await this.appendOne(client, pending) });
             await client.query('RELEASE SAVEPOINT append');
           } catch (error) {
+            // Not this append's fault after all: the server refuses every write (read-only, full).
+            if (storeFailureOf(error)) throw error;
             await client.query('ROLLBACK TO SAVEPOINT append');
             outcomes.push({ pending, error });
           }
@@ -212,9 +223,11 @@ export class PostgresEventStore implements EventStore {
       client.release(true);
       // The commit's fate is unknown only if the connection died during COMMIT; the caller's retry is then idempotent on event ids.
       const failure = new EventStoreUnavailableError(`PostgreSQL failed to commit appends: ${(error as Error).message}`, { cause: error });
+      this.writes.failed(failure);
       for (const pending of batch) pending.reject(failure);
       return;
     }
+    this.writes.succeeded();
     client.release();
     this.changes++;
     this.commits++;
@@ -427,6 +440,21 @@ export class PostgresEventStore implements EventStore {
     await this.query('SELECT 1', []);
   }
 
+  /** Without writing: the last commit's fate, then whether the server takes writes at all (a standby, a read-only default). */
+  async writeCheck(): Promise<StoreFailure | null> {
+    if (this.closed) return { kind: 'unavailable', message: 'the PostgreSQL event store is closed' };
+    const last = this.writes.lastFailure();
+    if (last) return last;
+    const { rows } = await this.query<{ recovery: boolean; read_only: string }>(
+      "SELECT pg_is_in_recovery() AS recovery, current_setting('default_transaction_read_only') AS read_only",
+      [],
+    );
+    if (rows[0].recovery) return { kind: 'read_only', message: 'PostgreSQL is a standby (in recovery): it takes no writes' };
+    if (rows[0].read_only === 'on')
+      return { kind: 'read_only', message: 'PostgreSQL sessions are read-only (default_transaction_read_only)' };
+    return null;
+  }
+
   /** Transactions committed by this process: fewer than appends when group commit works. */
   get commitCount(): number {
     return this.commits;
@@ -446,7 +474,7 @@ export class PostgresEventStore implements EventStore {
     try {
       return await this.pool.query<Row>(sql, params);
     } catch (error) {
-      if (isConnectionFailure(error)) {
+      if (isConnectionFailure(error) || storeFailureOf(error)) {
         throw new EventStoreUnavailableError(`PostgreSQL did not answer: ${(error as Error).message}`, { cause: error });
       }
       throw error;

@@ -22,6 +22,7 @@ export function rivalBeforeAppend(
     subscribeToAll: (options) => store.subscribeToAll(options),
     headPosition: () => store.headPosition(),
     ping: () => store.ping(),
+    writeCheck: store.writeCheck ? () => store.writeCheck!() : undefined,
     close: () => store.close(),
   };
 }

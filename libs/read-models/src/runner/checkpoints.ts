@@ -182,15 +182,18 @@ export async function dropUnfinishedCopies(store: ReadModelStore, projection: Pr
     .select('name')
     .where('name', 'like', `${projection.name}#rebuild:%`)
     .execute();
-  for (const { name } of rows) {
-    const token = name.slice(`${projection.name}#rebuild:`.length);
-    await store.writer.transaction().execute(async (trx) => {
-      for (const table of projection.tables)
-        await trx.schema
-          .dropTable(`${table}${copySuffix(token)}`)
-          .ifExists()
-          .execute();
-      await trx.deleteFrom('projection_checkpoints').where('name', '=', name).execute();
-    });
-  }
+  for (const { name } of rows) await dropCopy(store, projection, name.slice(`${projection.name}#rebuild:`.length));
+}
+
+/** Drops one copy's tables and its checkpoint, in one transaction: a rebuild that will not finish (or a crash's leftover). */
+export async function dropCopy(store: ReadModelStore, projection: Projection, token: string): Promise<void> {
+  const name = copyCheckpointName(projection.name, token);
+  await store.writer.transaction().execute(async (trx) => {
+    for (const table of projection.tables)
+      await trx.schema
+        .dropTable(`${table}${copySuffix(token)}`)
+        .ifExists()
+        .execute();
+    await trx.deleteFrom('projection_checkpoints').where('name', '=', name).execute();
+  });
 }

@@ -1,10 +1,19 @@
 import { EventEmitter } from 'node:events';
-import type { EventStore, LogPosition, LogSubscription, RecordedEvent } from '@desk/event-store';
+import {
+  EventStoreUnavailableError,
+  STORE_FAILURE_MEANING,
+  storeFailureOf,
+  type EventStore,
+  type LogPosition,
+  type LogSubscription,
+  type RecordedEvent,
+  type StoreFailure,
+} from '@desk/event-store';
 import type { ReadModelStore } from '../store/read-model-store';
 import { inBatches } from './batches';
 import type { Kysely } from 'kysely';
 import type { ReadModelTables } from '../store/read-model-tables';
-import { prepareCopy, prepareProjection, readCheckpoints } from './checkpoints';
+import { dropCopy, prepareCopy, prepareProjection, readCheckpoints } from './checkpoints';
 import { copyCheckpointName, CopyTablesPlugin } from './table-copies';
 import { takeTurn, turnDue } from './event-loop-turns';
 import { decodeLogged } from './logged-event';
@@ -28,7 +37,7 @@ export interface ProjectionStatus {
   checkpoint: string;
   /** Events applied (or passed over) per second, over the last few seconds. */
   rate: number;
-  /** Restarts after a dropped subscription or an unreachable store, since start. */
+  /** Restarts after a dropped subscription or a store that failed (out of reach, read-only, full, busy), since start. */
   restarts: number;
   lastError: string | null;
   /** The event that faulted the projection, when state is 'faulted'. */
@@ -63,6 +72,20 @@ const quiet: RunnerLog = { info() {}, warn() {}, error() {} };
 /** Another process moved the checkpoint first: resume from where it is now. */
 class CheckpointMovedError extends Error {}
 
+/**
+ * A copy (a rebuild) whose store is full or damaged: it gives up at once rather than wait, its tables are dropped
+ * (their room goes back to the live read models), and the rebuild ends as failed with the store's own words.
+ */
+const COPY_GIVES_UP_ON: ReadonlySet<StoreFailure['kind']> = new Set(['full', 'corrupt']);
+
+/** Which store a failure is of, for a status and a log line: the event store's errors say so, the rest are the read models'. */
+function whichStore(error: unknown): string {
+  for (let current = error, depth = 0; current && depth < 8; current = (current as { cause?: unknown }).cause, depth++) {
+    if (current instanceof EventStoreUnavailableError) return 'the event store';
+  }
+  return 'the read-model store';
+}
+
 /** An event the projection cannot apply while its store works: a bug or bad data, retrying will not help. */
 class PoisonEventError extends Error {
   constructor(
@@ -79,9 +102,13 @@ class PoisonEventError extends Error {
  * transaction. The checkpoint moves past events the projection ignores, so a
  * wait for a position never hangs on them. The checkpoint is moved with a
  * compare-and-set, so two processes running the same projection never apply
- * a batch twice. A dropped subscription or an unreachable store restarts
- * from the checkpoint with back-off; an event that fails while the store
- * works faults the projection (and only it) until `retry()`.
+ * a batch twice. A dropped subscription or a store that fails (out of reach,
+ * read-only, full, busy: storeFailureOf, of the read models or of the event
+ * store a process's commands go to) restarts from the checkpoint with
+ * back-off, and the runner recovers by itself once the store works again; an
+ * event that fails while the stores work faults the projection (and only it)
+ * until `retry()`. A copy gives up on a full or damaged store instead, and
+ * drops its tables (`gaveUp` says why).
  */
 export class ProjectionRunner {
   private state: ProjectionState = 'stopped';
@@ -90,6 +117,7 @@ export class ProjectionRunner {
   private lastError: string | null = null;
   private fault: ProjectionFault | null = null;
   private readonly skipped: ProjectionFault[] = [];
+  private gaveUpWith: string | null = null;
   private subscription: LogSubscription | null = null;
   private loop: Promise<void> | null = null;
   private stopping = false;
@@ -129,10 +157,16 @@ export class ProjectionRunner {
     return this.projection.name;
   }
 
+  /** Why a copy stopped by itself (its store full or damaged), its tables dropped; null while it goes on, and for live runners. */
+  get gaveUp(): string | null {
+    return this.gaveUpWith;
+  }
+
   /** Prepares the tables and starts following the log; resolves once prepared. */
   async start(): Promise<void> {
     if (this.loop) return;
     this.stopping = false;
+    this.gaveUpWith = null;
     const head = await this.events.headPosition();
     if (!this.copy) {
       const stored = (await readCheckpoints(this.readModels.reader, [this.checkpointName]).catch(() => new Map<string, LogPosition>())).get(
@@ -286,17 +320,41 @@ export class ProjectionRunner {
             correlationId: event.metadata.correlationId,
             stack: error.reason instanceof Error ? error.reason.stack : undefined,
           });
+          // A copy cannot be retried nor skipped: what it built is of no use, and its room is given back now.
+          if (this.copy) await this.dropOwnCopy();
+          return;
+        }
+        const failure = storeFailureOf(error);
+        // Readiness learns of it: the read models' own store refused a commit (the event store keeps its own count).
+        if (failure && whichStore(error) === 'the read-model store') this.readModels.writes.failed(error, this.checkpointName);
+        if (this.copy && failure && COPY_GIVES_UP_ON.has(failure.kind)) {
+          this.gaveUpWith = `${whichStore(error)} ${STORE_FAILURE_MEANING[failure.kind]}: ${failure.message}`;
+          this.lastError = this.gaveUpWith;
+          this.log.error(`the rebuild of ${this.projection.name} gives up: its copy is dropped`, {
+            projection: this.projection.name,
+            copy: this.copy,
+            checkpoint: String(this.checkpoint),
+            storeFailure: failure.kind,
+            error: failure.message,
+          });
+          await this.dropOwnCopy();
+          this.state = 'stopped';
           return;
         }
         failures++;
         this.restarts++;
-        this.lastError = error instanceof Error ? error.message : String(error);
+        this.lastError = failure
+          ? `${whichStore(error)} ${STORE_FAILURE_MEANING[failure.kind]}: ${failure.message}`
+          : error instanceof Error
+            ? error.message
+            : String(error);
         this.state = this.copy ? 'rebuilding' : 'catching_up';
         const delay = Math.min(this.maxBackoffMs, this.minBackoffMs * 2 ** (failures - 1));
         this.log.warn(`projection ${this.projection.name} restarts from its checkpoint`, {
           projection: this.projection.name,
           checkpoint: String(this.checkpoint),
           error: this.lastError,
+          ...(failure ? { storeFailure: failure.kind } : {}),
           retryInMs: delay,
         });
         await this.backoff(delay);
@@ -334,6 +392,9 @@ export class ProjectionRunner {
       await this.commit(batch);
     } catch (error) {
       if (error instanceof CheckpointMovedError || batch.length === 0) throw error;
+      // A store that says it failed (read-only, full, busy, out of reach: the read models', or the event store's under a
+      // process's command) is an outage, retried with back-off, whatever event was being applied.
+      if (storeFailureOf(error)) throw error;
       // Is it the store, or one of these events? The store answers: not an event's fault.
       const storeWorks = await this.readModels.ping().then(
         () => true,
@@ -345,7 +406,7 @@ export class ProjectionRunner {
         try {
           await this.commit([event]);
         } catch (single) {
-          if (single instanceof CheckpointMovedError) throw single;
+          if (single instanceof CheckpointMovedError || storeFailureOf(single)) throw single;
           throw new PoisonEventError(event, single);
         }
       }
@@ -369,8 +430,29 @@ export class ProjectionRunner {
       if (relevant.length > 0) await this.projection.apply(trx, relevant);
     });
     this.checkpoint = to;
+    this.readModels.writes.succeeded(this.checkpointName);
     this.count(batch.length);
     this.progress.emit('advanced');
+  }
+
+  /** A copy that will not finish: its tables and checkpoint go now rather than at the next start (dropUnfinishedCopies). */
+  private async dropOwnCopy(): Promise<void> {
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      try {
+        await dropCopy(this.readModels, this.projection, this.copy!);
+        return;
+      } catch (error) {
+        if (attempt === 5) {
+          this.log.warn(`the copy of ${this.projection.name} could not be dropped: the next start drops it`, {
+            projection: this.projection.name,
+            copy: this.copy,
+            error: error instanceof Error ? error.message : String(error),
+          });
+          return;
+        }
+        await this.backoff(this.minBackoffMs * 2 ** (attempt - 1));
+      }
+    }
   }
 
   private async storedCheckpoint(): Promise<LogPosition> {

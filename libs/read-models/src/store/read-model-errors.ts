@@ -1,3 +1,5 @@
+import { storeFailureOf, type StoreFailure } from '@desk/event-store';
+
 /** The read models are not built here yet: a query-only replica started before any projector prepared the store. */
 export function isMissingReadModel(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
@@ -5,14 +7,18 @@ export function isMissingReadModel(error: unknown): boolean {
   return code === '42P01' || (typeof message === 'string' && /^no such table\b/.test(message));
 }
 
-/** Reachability problems of the read-model store: answered with 503, like the event store's. */
+/**
+ * The read-model store's own failure (out of reach, read-only, full, busy, damaged files), as the event store's
+ * are classified (storeFailureOf): answered with 503 and Retry-After, retried by the projections, never taken for
+ * a poison event.
+ */
+export function readModelStoreFailure(error: unknown): StoreFailure | null {
+  return storeFailureOf(error);
+}
+
+/** Reachability problems of the read-model store, and every other failure of the store itself: answered with 503. */
 export function isReadModelStoreUnavailable(error: unknown): boolean {
-  const { code } = (error ?? {}) as { code?: unknown };
-  return (
-    typeof code === 'string' &&
-    (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'SQLITE_BUSY', '57P01', '57P03', '53300'].includes(code) ||
-      code.startsWith('08'))
-  );
+  return readModelStoreFailure(error) !== null;
 }
 
 /**

@@ -1,6 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { checkFileWritable, openSqliteFile, StoreFileCorruptError, WriteOutcomes, type StoreFailure } from '@desk/event-store';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type QueryCreator, type SqliteDatabase } from 'kysely';
 import { Pool } from 'pg';
 import type { ReadModelTables } from './read-model-tables';
@@ -26,7 +27,19 @@ export interface ReadModelStore {
   readonly reader: ReadModelDb;
   /** Rejects when the store cannot be used (readiness). */
   ping(): Promise<void>;
+  /**
+   * Whether the store can take writes now, as far as it can tell without writing (readiness asks on every probe):
+   * null when it can, else why not (read-only, full, the projections' last commit refused).
+   */
+  writeCheck(): Promise<StoreFailure | null>;
+  /** How the projections' commits went (they tell it), for writeCheck. */
+  readonly writes: WriteOutcomes;
   close(): Promise<void>;
+}
+
+/** What a store tells about itself while it opens (a damaged file moved aside). */
+export interface ReadModelStoreLog {
+  warn(msg: string, fields?: Record<string, unknown>): void;
 }
 
 export interface ReadModelStoreConfig {
@@ -40,6 +53,8 @@ export interface ReadModelStoreConfig {
   fileName?: string;
   /** How the embedded store's queries run: see EmbeddedReaderOptions. */
   embeddedReader?: EmbeddedReaderOptions;
+  /** Where a damaged embedded file, moved aside, is reported; standard error without it. */
+  log?: ReadModelStoreLog;
 }
 
 export interface EmbeddedReaderOptions {
@@ -64,7 +79,27 @@ const DUPLICATE_SCHEMA = '42P06';
 export async function createReadModelStore(config: ReadModelStoreConfig): Promise<ReadModelStore> {
   if (config.databaseUrl) return openPostgres(config.databaseUrl, config.schema ?? 'desk_read');
   mkdirSync(config.dataDir, { recursive: true });
-  return openSqlite(join(config.dataDir, config.fileName ?? 'read-models.sqlite'), config.embeddedReader);
+  const file = join(config.dataDir, config.fileName ?? 'read-models.sqlite');
+  try {
+    return openSqlite(file, config.embeddedReader);
+  } catch (error) {
+    if (!(error instanceof StoreFileCorruptError)) throw error;
+    // Read models are disposable: the damaged file is kept aside for whoever wants to look, and the projections build
+    // new ones from the log (every checkpoint is gone with it).
+    const movedTo = moveAside(file);
+    const fields = { file, movedTo, problem: error.problem };
+    const message = `the read models in ${file} are damaged: the file is moved aside and they are built again from the log`;
+    if (config.log) config.log.warn(message, fields);
+    else process.stderr.write(`${message} (${JSON.stringify(fields)})\n`);
+    return openSqlite(file, config.embeddedReader);
+  }
+}
+
+/** Renames a damaged SQLite file, with its -wal and -shm, to `<file>.corrupt-<time>`; returns the new name. */
+function moveAside(file: string): string {
+  const movedTo = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  for (const suffix of ['', '-wal', '-shm']) if (existsSync(`${file}${suffix}`)) renameSync(`${file}${suffix}`, `${movedTo}${suffix}`);
+  return movedTo;
 }
 
 /**
@@ -73,19 +108,32 @@ export async function createReadModelStore(config: ReadModelStoreConfig): Promis
  */
 export function openSqlite(file: string, readerOptions: EmbeddedReaderOptions = {}): ReadModelStore {
   const { workers, maxQueued, workerHeapMb } = { ...EMBEDDED_READER_DEFAULTS, ...readerOptions };
-  const connect = () => {
-    const database = new Database(file);
-    // First: switching a new file to WAL takes an exclusive lock, which processes starting together must wait for.
-    database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  const prepare = (database: Database.Database) => {
     database.pragma('journal_mode = WAL');
     // A crash may lose the last read-model commits but never tears them: checkpoints
     // are in the same transactions, so the projection simply redoes them.
     database.pragma('synchronous = NORMAL');
+  };
+  const connect = () => {
+    const database = new Database(file);
+    // First: switching a new file to WAL takes an exclusive lock, which processes starting together must wait for.
+    database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    prepare(database);
     return database;
   };
-  const writer = new Kysely<ReadModelTables>({ dialect: new SqliteDialect({ database: withStatementCache(connect()) }) });
-  const reader =
-    file === ':memory:'
+  // The writer's connection, opened first, checks the file's pages: a damaged file is StoreFileCorruptError, here.
+  const writerDatabase = openSqliteFile(file, 'the read models', BUSY_TIMEOUT_MS, prepare);
+  const writes = new WriteOutcomes();
+  let reader: Kysely<ReadModelTables>;
+  const writer = new Kysely<ReadModelTables>({ dialect: new SqliteDialect({ database: withStatementCache(writerDatabase) }) });
+  try {
+    reader = openReader();
+  } catch (error) {
+    writerDatabase.close();
+    throw error;
+  }
+  function openReader(): Kysely<ReadModelTables> {
+    return file === ':memory:'
       ? writer
       : new Kysely<ReadModelTables>({
           dialect:
@@ -100,12 +148,17 @@ export function openSqlite(file: string, readerOptions: EmbeddedReaderOptions = 
                   statementCacheSize: STATEMENT_CACHE,
                 }),
         });
+  }
   return {
     dialect: 'sqlite',
     writer,
     reader,
+    writes,
     async ping() {
       await sql`select 1`.execute(reader);
+    },
+    async writeCheck() {
+      return writes.lastFailure() ?? (file === ':memory:' ? null : checkFileWritable(file));
     },
     async close() {
       await writer.destroy();
@@ -122,11 +175,22 @@ export function openSqlite(file: string, readerOptions: EmbeddedReaderOptions = 
  */
 const STATEMENT_CACHE = 256;
 
+/** What Kysely runs for a rollback when SQLite has already rolled the transaction back. */
+const NO_TRANSACTION_TO_ROLL_BACK = {
+  reader: false,
+  all: () => [],
+  run: () => ({ changes: 0, lastInsertRowid: 0 }),
+  iterate: () => [][Symbol.iterator](),
+} as unknown as Database.Statement;
+
 function withStatementCache(database: Database.Database): SqliteDatabase {
   const statements = new Map<string, Database.Statement>();
   return {
     close: () => database.close(),
     prepare(text: string) {
+      // SQLite ends a transaction itself on some errors (SQLITE_FULL, SQLITE_IOERR…): Kysely's rollback would then fail
+      // with "no transaction is active" and hide the error that matters (a full disk was taken for a poison event).
+      if (!database.inTransaction && /^\s*rollback\s*$/i.test(text)) return NO_TRANSACTION_TO_ROLL_BACK;
       let statement = statements.get(text);
       if (statement) {
         statements.delete(text);
@@ -156,12 +220,25 @@ async function openPostgres(connectionString: string, schema: string): Promise<R
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<ReadModelTables>({ dialect: new PostgresDialect({ pool }) });
+  const writes = new WriteOutcomes();
   return {
     dialect: 'postgres',
     writer: db,
     reader: db,
+    writes,
     async ping() {
       await sql`select 1`.execute(db);
+    },
+    async writeCheck() {
+      const last = writes.lastFailure();
+      if (last) return last;
+      // A standby, or sessions read-only by default (ALTER DATABASE … SET default_transaction_read_only): no commit would pass.
+      const { rows } = await sql<{ recovery: boolean; read_only: string }>`
+        select pg_is_in_recovery() as recovery, current_setting('default_transaction_read_only') as read_only`.execute(db);
+      if (rows[0].recovery) return { kind: 'read_only', message: 'PostgreSQL is a standby (in recovery): it takes no writes' };
+      if (rows[0].read_only === 'on')
+        return { kind: 'read_only', message: 'PostgreSQL sessions are read-only (default_transaction_read_only)' };
+      return null;
     },
     async close() {
       await db.destroy();

@@ -1,0 +1,128 @@
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql, type Kysely } from 'kysely';
+import { Client } from 'pg';
+
+/** Polls until the check holds (or the time is up: the last value is returned for the spec's own expectation). */
+export async function eventually<T>(read: () => Promise<T> | T, check: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (check(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * A PostgreSQL database of the spec's own, which it can make read-only and writable again as a failover or an
+ * operator would: `ALTER DATABASE … SET default_transaction_read_only`, then every session of that database ended
+ * (pg_terminate_backend), so that the desk's pools reconnect and get the new setting. Nothing else on the server
+ * is touched.
+ */
+export class OwnDatabase {
+  private constructor(
+    private readonly adminUrl: string,
+    readonly name: string,
+    readonly url: string,
+  ) {}
+
+  static async create(adminUrl: string, prefix = 'desk_outage'): Promise<OwnDatabase> {
+    const name = `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    await OwnDatabase.admin(adminUrl, (client) => client.query(`CREATE DATABASE ${name}`));
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    return new OwnDatabase(adminUrl, name, url.toString());
+  }
+
+  private static async admin<T>(adminUrl: string, work: (client: Client) => Promise<T>): Promise<T> {
+    const client = new Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      return await work(client);
+    } finally {
+      await client.end();
+    }
+  }
+
+  async readOnly(on: boolean): Promise<void> {
+    await OwnDatabase.admin(this.adminUrl, async (client) => {
+      await client.query(`ALTER DATABASE ${this.name} SET default_transaction_read_only = ${on ? 'on' : 'off'}`);
+      await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [
+        this.name,
+      ]);
+    });
+  }
+
+  async drop(): Promise<void> {
+    await OwnDatabase.admin(this.adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${this.name} WITH (FORCE)`));
+  }
+}
+
+/**
+ * A small file system of the spec's own (tmpfs), to fill up for real (ENOSPC, SQLITE_FULL); null where this process may not mount (not root, no tmpfs), and the spec says it is skipped.
+ */
+export class SmallDisk {
+  private constructor(readonly path: string) {}
+
+  static tryMount(megabytes: number): SmallDisk | null {
+    const path = mkdtempSync(join(tmpdir(), 'desk-small-disk-'));
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${megabytes}m,mode=0700`, 'tmpfs', path], { stdio: 'ignore' });
+      return new SmallDisk(path);
+    } catch {
+      rmSync(path, { recursive: true, force: true });
+      return null;
+    }
+  }
+
+  /** Whether mounting works here at all (tried once, on a throw-away mount). */
+  static available(): boolean {
+    const disk = SmallDisk.tryMount(1);
+    if (!disk) return false;
+    disk.unmount();
+    return true;
+  }
+
+  folder(name: string): string {
+    const path = join(this.path, name);
+    mkdirSync(path, { recursive: true });
+    return path;
+  }
+
+  /** Fills what is left with one file (dd stops at ENOSPC); `free()` removes it. */
+  fill(): void {
+    try {
+      execFileSync('dd', ['if=/dev/zero', `of=${join(this.path, 'filler')}`, 'bs=64k'], { stdio: 'ignore' });
+    } catch {
+      // dd ends with "No space left on device": that is the point.
+    }
+  }
+
+  free(): void {
+    rmSync(join(this.path, 'filler'), { force: true });
+  }
+
+  unmount(): void {
+    try {
+      execFileSync('umount', ['-l', this.path], { stdio: 'ignore' });
+    } finally {
+      rmSync(this.path, { recursive: true, force: true });
+    }
+  }
+}
+
+/**
+ * SQLite's own limit on the size of one connection's database file (PRAGMA max_page_count): past it, a commit
+ * fails with SQLITE_FULL exactly as on a full disk. `extraPages` more than the file has now; null lifts it.
+ */
+export async function capSqliteFile<Tables>(db: Kysely<Tables>, extraPages: number | null): Promise<void> {
+  if (extraPages === null) {
+    await sql`pragma max_page_count = 1073741823`.execute(db);
+    return;
+  }
+  const { rows } = await sql<{ page_count: number }>`pragma page_count`.execute(db);
+  await sql.raw(`pragma max_page_count = ${Number(rows[0].page_count) + extraPages}`).execute(db);
+}
