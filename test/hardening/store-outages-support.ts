@@ -6,12 +6,20 @@ import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { Client } from 'pg';
 
-/** Polls until the check holds (or the time is up: the last value is returned for the spec's own expectation). */
+/**
+ * Polls until the check holds (or the time is up: the last value is returned for the spec's own expectation). A read
+ * that throws is tried again until the time is up, then its error is thrown: just after an outage ends, a pooled
+ * connection the outage ended may still be handed out once ("terminating connection due to administrator command").
+ */
 export async function eventually<T>(read: () => Promise<T> | T, check: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = await read();
-    if (check(value) || Date.now() > deadline) return value;
+    try {
+      const value = await read();
+      if (check(value) || Date.now() > deadline) return value;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
