@@ -569,7 +569,9 @@ function reopenRequest(command: ReopenRequest, state: RequestState, context: Req
   const problems = new FieldProblems();
   problems.optionalText('reason', command.data.reason, TEXT_LIMITS.optionalReason);
   problems.throwIfAny(command.type);
-  allowTransition(command, request);
+  // Closed is final for people; the system may reopen a closed request, as an import does to keep a second cycle of
+  // work the source recorded after closing it.
+  if (!(request.status === 'closed' && context.actor.role === 'system')) allowTransition(command, request);
   return [
     {
       type: 'RequestReopened',

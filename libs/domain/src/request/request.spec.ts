@@ -508,6 +508,26 @@ describe('ReopenRequest', () => {
     });
   });
 
+  it('reopens a closed request for the system (an import keeping a second cycle of work), restarting its clock', () => {
+    const closed: RequestEvent = { type: 'RequestClosed', data: { requestId: R, closedBy: 'agent' } };
+    const LATEST = minutesAfter(MONDAY_9, 90);
+    const given = request.given([opened, assigned, resolvedAt(LATER), closed]);
+    const [event] = given.when({ type: 'ReopenRequest', data: { reason: 'as recorded' } }, requestContext(system, LATEST)).events();
+    expect(event).toMatchObject({ type: 'RequestReopened', data: { requestId: R, reason: 'as recorded', pausedMinutes: 60 } });
+    const state = stateAfter(requestDecider, [opened, assigned, resolvedAt(LATER), closed, event]);
+    expect(state).toMatchObject({ status: 'in_progress', closedBy: null, resolvedAt: null, reopenCount: 1 });
+  });
+
+  it('leaves a closed request closed for people', () => {
+    const closed: RequestEvent = { type: 'RequestClosed', data: { requestId: R, closedBy: 'agent' } };
+    for (const actor of [employee, agent]) {
+      request
+        .given([opened, assigned, resolvedAt(LATER), closed])
+        .when({ type: 'ReopenRequest', data: { reason: 'x' } }, requestContext(actor))
+        .thenThrows(CommandRefusedError, 'cannot reopen a request that is closed: only resolved requests can be reopened');
+    }
+  });
+
   it('is refused to another requester as if the request did not exist', () => {
     request
       .given([opened, assigned, resolvedAt(LATER)])

@@ -123,6 +123,7 @@ export function evolveRequest(state: RequestState, event: RequestEvent): Request
         resolution: null,
         resolvedBy: null,
         resolvedAt: null,
+        closedBy: null,
         reopenCount: state.reopenCount + 1,
         sla: restarted(state.sla, event.data),
       };
