@@ -97,6 +97,19 @@ describe('concurrency and idempotency over HTTP (embedded store)', () => {
     await desk.expect(201, 'POST', '/requests/scoped/comments', { as: agent('b'), body: { body: 'x' }, headers });
     expect((await commentTypes(desk, 'scoped')).filter((t) => t === 'CommentAdded')).toHaveLength(2);
   });
+
+  it('keys are scoped to the role too: one subject as requester and as agent has two key spaces', async () => {
+    await openRequest(desk, 'two-hats', { requesterId: 'carl' });
+    const headers = { 'idempotency-key': 'same' };
+    const asRequester = await desk.expect(201, 'POST', '/requests/two-hats/comments', {
+      as: requester('carl'),
+      body: { body: 'x' },
+      headers,
+    });
+    const asAgent = await desk.expect(201, 'POST', '/requests/two-hats/comments', { as: agent('carl'), body: { body: 'x' }, headers });
+    expect(asAgent.revision).not.toBe(asRequester.revision);
+    expect((await commentTypes(desk, 'two-hats')).filter((t) => t === 'CommentAdded')).toHaveLength(2);
+  });
 });
 
 /** Two API processes (separate caches, no shared lock) on one store: only the expected revision protects them. */

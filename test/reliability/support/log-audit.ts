@@ -26,11 +26,11 @@ export function auditLog(
     const expected = (revisions.get(event.streamId) ?? -1n) + 1n;
     if (event.revision !== expected) violations.push(`${event.streamId} has revision ${event.revision} where ${expected} was due`);
     revisions.set(event.streamId, event.revision);
-    // The API scopes a key to the token subject: "<subject><separator><key>".
+    // The API scopes a key to the token's role and subject: "<role><separator><subject><separator><key>".
     const scoped = event.metadata.idempotencyKey as string | undefined;
     if (scoped) {
       // eslint-disable-next-line no-control-regex -- the separator is a control character (U+001F, U+0000 before the fix) because no subject may hold one
-      const [subject, key] = scoped.split(/[\u0000\u001f]/);
+      const [subject, key] = scoped.split(/[\u0000\u001f]/).slice(-2);
       byKey.set(`${subject} ${key}`, [...(byKey.get(`${subject} ${key}`) ?? []), event]);
     }
   }

@@ -2,7 +2,7 @@ import { ExecutionContext, createParamDecorator } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Actor } from '@desk/domain';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { CommandEnvelope, WaitingClient } from '@desk/application';
+import { scopedIdempotencyKey, type CommandEnvelope, type WaitingClient } from '@desk/application';
 import { BadRequestProblem, CORRELATION_PATTERN, UnauthorizedProblem } from '@desk/http';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
@@ -83,7 +83,7 @@ export function envelopeFromHttp(request: FastifyRequest & { actor?: Actor }, re
     client: waitingClient(reply, parseRequestTimeout(header('request-timeout-ms'))),
   };
   if (key !== undefined) {
-    envelope.idempotencyKey = `${actor.id}\u0000${key}`;
+    envelope.idempotencyKey = scopedIdempotencyKey(actor, key);
     envelope.fingerprint = createHash('sha256')
       .update(
         `${request.method} ${request.routeOptions?.url ?? request.url} ${JSON.stringify(request.params ?? {})} ${canonicalJson(request.body ?? {})}`,

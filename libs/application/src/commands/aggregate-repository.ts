@@ -1,4 +1,4 @@
-import type { DomainCommand, DomainEvent } from '@desk/domain';
+import type { Actor, DomainCommand, DomainEvent } from '@desk/domain';
 import type { EventStore, LogPosition, RecordedEvent, StreamRevision } from '@desk/event-store';
 import type { Aggregate } from './aggregates';
 
@@ -25,12 +25,27 @@ export interface LoadedAggregate<State> {
 export const CACHE_LIMIT = 20_000;
 
 /**
- * An Idempotency-Key as events carry it in their metadata. The HTTP layer scopes a key to its actor with U+0000,
- * which PostgreSQL's jsonb cannot hold (every keyed command failed there); it is stored as U+001F instead, and
- * keys stored either way are read alike.
+ * A client's Idempotency-Key scoped to who sent it, by role and subject: one person holding two roles (an agent who
+ * is also a requester) has two key spaces, so that a key reused across them never answers one role's command with
+ * the other's outcome. U+001F separates the parts: no role or subject holds a control character.
+ */
+export function scopedIdempotencyKey(actor: Actor, key: string): string {
+  return `${actor.role}\u001f${actor.id}\u001f${key}`;
+}
+
+/**
+ * An Idempotency-Key as events carry it in their metadata. Desks before 2026-12 scoped a key to its subject alone,
+ * with U+0000, which PostgreSQL's jsonb cannot hold (every keyed command failed there), then with U+001F; keys
+ * stored either way are read alike.
  */
 export function storedIdempotencyKey(key: string): string {
   return key.replaceAll('\u0000', '\u001f');
+}
+
+/** The same key as a desk that scoped keys by subject alone stored it: a retry across the upgrade is still answered once. */
+export function subjectScopedIdempotencyKey(scoped: string): string | undefined {
+  const parts = storedIdempotencyKey(scoped).split('\u001f');
+  return parts.length === 3 ? `${parts[1]}\u001f${parts[2]}` : undefined;
 }
 
 /** Where the stream stands after these events, and the keys and import rows their metadata records (the state aside). */

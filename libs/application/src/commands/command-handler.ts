@@ -13,7 +13,13 @@ import {
 import type { Clock } from '../clock';
 import { ConcurrencyConflictError, IdempotencyKeyReusedError, PreconditionFailedError } from '../errors';
 import { outcomeOf, type CommandObserver } from '../observability/desk-metrics';
-import { storedIdempotencyKey, type AggregateRepository, type LoadedAggregate } from './aggregate-repository';
+import {
+  storedIdempotencyKey,
+  subjectScopedIdempotencyKey,
+  type AggregateRepository,
+  type IdempotentOutcome,
+  type LoadedAggregate,
+} from './aggregate-repository';
 import type { Aggregate, LookedUp } from './aggregates';
 import type { CommandLimiter, WaitingClient } from './command-limiter';
 import type { DomainLookups } from './domain-lookups';
@@ -27,7 +33,7 @@ export interface CommandEnvelope {
   actor: Actor;
   /** Business time of the write; the injected clock's now when absent (imports set it from their data). */
   now?: Date;
-  /** Idempotency-Key header, scoped to the actor. */
+  /** Idempotency-Key header, scoped to the actor by role and subject (scopedIdempotencyKey). */
   idempotencyKey?: string;
   /** Hash of what was asked (method, route, body): the same key with another fingerprint is a conflict. */
   fingerprint?: string;
@@ -181,7 +187,7 @@ export class AggregateCommandHandler<State, Command extends DomainCommand, Event
       // Role, then existence as the actor may know it, before anything that would tell what the stream holds.
       if (first !== undefined) this.aggregate.admit?.(first, loaded.state, envelope.actor);
 
-      const earlier = envelope.idempotencyKey ? loaded.outcomes.get(storedIdempotencyKey(envelope.idempotencyKey)) : undefined;
+      const earlier = envelope.idempotencyKey ? earlierOutcome(loaded, envelope.idempotencyKey) : undefined;
       if (earlier) {
         if (earlier.fingerprint !== envelope.fingerprint) {
           throw new IdempotencyKeyReusedError('this Idempotency-Key was already used with another request');
@@ -364,6 +370,12 @@ const OWN_METADATA = new Set([
 ]);
 
 /** The metadata every event carries; a schema version raised in the catalog reaches every writer from here. */
+/** The outcome this key recorded in the stream, under its scope or the subject-only scope of desks before it. */
+function earlierOutcome(loaded: LoadedAggregate<unknown>, key: string): IdempotentOutcome | undefined {
+  const legacy = subjectScopedIdempotencyKey(key);
+  return loaded.outcomes.get(storedIdempotencyKey(key)) ?? (legacy === undefined ? undefined : loaded.outcomes.get(legacy));
+}
+
 function metadataOf(event: DomainEvent, step: Step<unknown>, now: Date, envelope: TimedEnvelope): EventMetadata {
   if (!isEventType(event.type)) throw new Error(`the decider emitted ${event.type}, which the event catalog does not know`);
   for (const key of [...Object.keys(envelope.metadata ?? {}), ...Object.keys(step.metadata ?? {})]) {
