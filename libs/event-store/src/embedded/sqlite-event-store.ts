@@ -1,7 +1,9 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DuplicateEventIdError, EventStoreUnavailableError, storeFailureOf, WriteOutcomes, type StoreFailure } from '../errors';
+import { EventStoreUnavailableError, WriteOutcomes, type StoreFailure } from '../errors';
+import { batchCommitter, failureError, refusalError, sqliteFailureOf, type AppendRequest, type BatchOutcome } from './batch-commit';
+import { CommitWorker } from './commit-worker';
 import { checkFileWritable, openSqliteFile } from './sqlite-files';
 import {
   START,
@@ -19,7 +21,7 @@ import {
   type StreamRevision,
   type SubscribeOptions,
 } from '../event-store.port';
-import { assertAppendable, checkExpectedRevision } from '../append-rules';
+import { assertAppendable } from '../append-rules';
 import { pollingSubscription } from '../polling-subscription';
 
 /** An event row as an array (better-sqlite3's raw mode: no object per row), columns in EVENT_COLUMNS order. */
@@ -36,15 +38,17 @@ type EventRow = [
 
 const EVENT_COLUMNS = 'position, id, stream_id, revision, type, data, metadata, recorded_at';
 
+const HEAD = 'SELECT max(position) AS head FROM events';
+
 interface PendingAppend {
-  streamId: string;
-  events: EventToAppend[];
-  expectedRevision: ExpectedRevision;
+  request: AppendRequest;
   resolve: (result: AppendResult) => void;
   reject: (error: unknown) => void;
 }
 
 const LAST_REVISIONS_LIMIT = 100_000;
+
+const BUSY_TIMEOUT_MS = 10_000;
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS events (
@@ -68,21 +72,10 @@ const SCHEMA = `
 /** Tries of a batch that meets a busy database inside its transaction: some 600 ms of back-off in all. */
 const BUSY_COMMIT_ATTEMPTS = 12;
 
-function isBusy(error: unknown): boolean {
-  return error instanceof Database.SqliteError && error.code.startsWith('SQLITE_BUSY');
-}
-
-class BusyInsideCommit extends Error {
-  constructor(override readonly cause: unknown) {
-    super('the database was busy inside a commit');
-  }
-}
-
-/** The file refused a statement of one append (full, read-only, an I/O error): no fault of that append, the whole batch fails. */
-class StoreFailedInsideCommit extends Error {
-  constructor(override readonly cause: unknown) {
-    super('the database failed inside a commit');
-  }
+/** Where batches are committed: a worker thread's connection for a file, the store's own for `:memory:`. */
+interface CommitLine {
+  commit(batch: AppendRequest[]): Promise<BatchOutcome>;
+  close(): Promise<void>;
 }
 
 /** SQLite's own failures of a read, as the port's: so that an answer names the event store, not the read models. */
@@ -126,109 +119,78 @@ function toRecorded(row: EventRow): RecordedEvent {
  * wrong revision fails only that append. Positions come from the rowid inside
  * SQLite's single-writer lock, so they increase in commit order with no gap a
  * reader could observe, even with several processes on one file.
+ *
+ * A file's batches are committed by a worker thread on a connection of its own
+ * (commit-worker.ts), so that this thread goes on parsing, deciding and
+ * answering during the fsync; the appends arriving meanwhile gather into the
+ * next batch, sent once the one in flight is answered. This thread's
+ * connection only reads. `:memory:` cannot be opened by another thread: its
+ * batches are committed here, by the same batch-commit.ts.
  */
 export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
+  private readonly line: CommitLine;
   private queue: PendingAppend[] = [];
   private flushScheduled = false;
+  /** A batch is with the commit line (or waiting out a busy database): the next one gathers meanwhile. */
+  private committing = false;
   private closed = false;
+  /** Resolved once no batch is in flight and none gathered: what close() waits for. */
+  private drained: (() => void)[] = [];
   /** Transactions committed by this process (each one fsync); subscriptions compare it to know whether to read again before sleeping. */
   private commits = 0;
   private busyRetries = 0;
   private readonly wakers = new Set<() => void>();
   private readonly statements = new Map<string, Database.Statement>();
   /**
-   * The last revision of streams this process wrote or read to their end, valid while no other connection has
-   * committed (SQLite's data_version does not move): a load of a cached aggregate then needs no query at all.
+   * The last revision of streams this process wrote or read to their end, right as of the log's head
+   * `lastRevisionsHead`: a load of a cached aggregate then needs no query at all. Checked cheaply by SQLite's
+   * data_version, which moves when another connection commits, this store's worker included: then the head tells
+   * whether anyone but this store's own commits (already learned from their answers) appended since.
    */
   private readonly lastRevisions = new Map<string, bigint>();
   private lastRevisionsVersion: unknown = null;
-  /** Appends answered by events already stored: their revision need not be the stream's last. */
-  private readonly duplicates = new WeakSet<PendingAppend>();
+  private lastRevisionsHead: bigint | null = null;
   /** How the last commit went, for readiness: a file that refused it (full, read-only) cannot take writes. */
   private readonly writes = new WriteOutcomes();
-  private readonly appendOne: (pending: PendingAppend) => AppendResult;
-  private readonly commitBatch: Database.Transaction<
-    (batch: PendingAppend[]) => { pending: PendingAppend; result?: AppendResult; error?: unknown }[]
-  >;
 
   constructor(readonly file: string) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    const inMemory = file === ':memory:';
+    if (!inMemory) mkdirSync(dirname(file), { recursive: true });
     // A file that is not a database, or a damaged one, is named as such and left as it is: the log is not disposable.
-    this.db = openSqliteFile(file, 'the event log', 10_000, (db) => {
+    this.db = openSqliteFile(file, 'the event log', BUSY_TIMEOUT_MS, (db) => {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
       db.exec(SCHEMA);
     });
-
-    const streamRevision = this.prepare('SELECT revision FROM streams WHERE stream_id = ?');
-    const byId = this.prepare('SELECT stream_id, revision, position FROM events WHERE id = ?');
-    const insert = this.prepare(
-      'INSERT INTO events (id, stream_id, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    );
-    const upsertStream = this.prepare(
-      'INSERT INTO streams (stream_id, revision) VALUES (?, ?) ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision',
-    );
-
-    // A nested db.transaction runs inside a SAVEPOINT: a throw undoes only this append.
-    this.appendOne = this.db.transaction((pending: PendingAppend): AppendResult => {
-      const { streamId, events, expectedRevision } = pending;
-      const stored = events.map((event) => byId.get(event.id) as { stream_id: string; revision: bigint; position: bigint } | undefined);
-      if (stored.every((row) => row !== undefined && row.stream_id === streamId)) {
-        this.duplicates.add(pending);
-        const last = stored[stored.length - 1]!;
-        return { nextExpectedRevision: last.revision, position: last.position };
-      }
-      const duplicate = stored.findIndex((row) => row !== undefined);
-      if (duplicate >= 0) throw new DuplicateEventIdError(streamId, events[duplicate].id);
-
-      const current = (streamRevision.get(streamId) as { revision: bigint } | undefined)?.revision ?? null;
-      checkExpectedRevision(streamId, expectedRevision, current);
-      const recordedAt = Date.now();
-      let revision = current === null ? -1n : current;
-      let position: bigint = 0n;
-      for (const event of events) {
-        revision += 1n;
-        const result = insert.run(
-          event.id,
-          streamId,
-          revision,
-          event.type,
-          JSON.stringify(event.data),
-          JSON.stringify(event.metadata),
-          recordedAt,
-        );
-        position = BigInt(result.lastInsertRowid);
-      }
-      upsertStream.run(streamId, revision);
-      return { nextExpectedRevision: revision, position };
-    });
-
-    this.commitBatch = this.db.transaction((batch: PendingAppend[]) =>
-      batch.map((pending) => {
-        try {
-          return { pending, result: this.appendOne(pending) };
-        } catch (error) {
-          // A busy database is no fault of this append: the whole batch is rolled back and committed again.
-          if (isBusy(error)) throw new BusyInsideCommit(error);
-          // Nor is a file that is full, read-only or failing: the batch fails as the store's, not as this append's.
-          if (error instanceof Database.SqliteError && storeFailureOf(error)) throw new StoreFailedInsideCommit(error);
-          return { pending, error };
-        }
-      }),
-    );
+    if (inMemory) {
+      const commit = batchCommitter(this.db);
+      this.line = { commit: async (batch) => commit(batch), close: async () => undefined };
+    } else {
+      this.line = new CommitWorker(file, BUSY_TIMEOUT_MS);
+    }
   }
 
   appendToStream(streamId: string, events: EventToAppend[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new EventStoreUnavailableError('the embedded event store is closed'));
+    let request: AppendRequest;
     try {
       assertAppendable(streamId, events);
+      // Here rather than in the commit: what cannot be written as JSON fails this append alone, and the text is
+      // what crosses to the worker (cheaper than the objects).
+      const encoded = events.map((event) => ({
+        id: event.id,
+        type: event.type,
+        data: JSON.stringify(event.data),
+        metadata: JSON.stringify(event.metadata),
+      }));
+      request = { streamId, events: encoded, expectedRevision: options.expectedRevision ?? 'any' };
     } catch (error) {
       return Promise.reject(error);
     }
     return new Promise<AppendResult>((resolve, reject) => {
-      this.queue.push({ streamId, events, expectedRevision: options.expectedRevision ?? 'any', resolve, reject });
-      if (!this.flushScheduled) {
+      this.queue.push({ request, resolve, reject });
+      if (!this.flushScheduled && !this.committing) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
       }
@@ -237,42 +199,63 @@ export class SqliteEventStore implements EventStore {
 
   private flush(): void {
     this.flushScheduled = false;
+    if (this.committing) return;
     const batch = this.queue;
     this.queue = [];
-    if (batch.length > 0) this.commit(batch, 1);
+    if (batch.length === 0) {
+      for (const done of this.drained.splice(0)) done();
+      return;
+    }
+    this.committing = true;
+    this.commit(batch, 1);
   }
 
   private commit(batch: PendingAppend[], attempt: number): void {
-    let outcomes: ReturnType<typeof this.commitBatch>;
-    try {
-      // BEGIN IMMEDIATE: the write lock is taken (waiting up to busy_timeout) before anything is read. A deferred
-      // transaction reads first and cannot upgrade once another process has committed since: SQLITE_BUSY at once.
-      outcomes = this.commitBatch.immediate(batch);
-    } catch (error) {
+    this.line.commit(batch.map((pending) => pending.request)).then(
+      (outcome) => this.settle(batch, attempt, outcome),
+      (error: unknown) => this.settle(batch, attempt, { kind: 'failed', failure: sqliteFailureOf(error) }, error),
+    );
+  }
+
+  /** `lost`: the commit line's own failure (its worker stopped), which says more than its message alone. */
+  private settle(batch: PendingAppend[], attempt: number, outcome: BatchOutcome, lost?: unknown): void {
+    if (outcome.kind === 'busy' && attempt < BUSY_COMMIT_ATTEMPTS && !this.closed) {
       // Seen when another process on the file dies mid-write: a statement inside the transaction finds the
       // database busy although the lock was granted. Nothing was written; the same batch is tried again shortly.
-      if (error instanceof BusyInsideCommit && attempt < BUSY_COMMIT_ATTEMPTS && !this.closed) {
-        this.busyRetries++;
-        setTimeout(() => this.commit(batch, attempt + 1), Math.min(100, 2 ** attempt));
-        return;
-      }
-      const cause = error instanceof BusyInsideCommit || error instanceof StoreFailedInsideCommit ? error.cause : error;
+      this.busyRetries++;
+      setTimeout(() => this.commit(batch, attempt + 1), Math.min(100, 2 ** attempt));
+      return;
+    }
+    if (outcome.kind === 'committed') {
+      this.writes.succeeded();
+      this.commits++;
+      this.learnRevisions(batch, outcome);
+      outcome.outcomes.forEach((appended, n) => {
+        if ('refusal' in appended) batch[n].reject(refusalError(appended.refusal));
+        else batch[n].resolve(appended.result);
+      });
+    } else {
+      const cause = lost ?? failureError(outcome.failure);
       const failure = new EventStoreUnavailableError(`the embedded event store could not commit: ${describeSqliteError(cause)}`, { cause });
       this.writes.failed(failure);
       for (const pending of batch) pending.reject(failure);
-      return;
-    }
-    this.writes.succeeded();
-    this.commits++;
-    this.validLastRevisions();
-    for (const { pending, result, error } of outcomes) {
-      if (error !== undefined) pending.reject(error);
-      else {
-        if (!this.duplicates.has(pending)) this.rememberLastRevision(pending.streamId, result!.nextExpectedRevision);
-        pending.resolve(result!);
-      }
     }
     for (const wake of this.wakers) wake();
+    this.committing = false;
+    // What arrived during this commit has waited for it already: it goes at once.
+    this.flush();
+  }
+
+  /**
+   * The revisions a commit wrote are the streams' last if the cache was right as of the head the commit started
+   * from (no one else appended in between), or as of the head it ended at (the cache was emptied there already).
+   */
+  private learnRevisions(batch: PendingAppend[], { outcomes, headBefore, headAfter }: BatchOutcome & { kind: 'committed' }): void {
+    if (this.lastRevisionsHead === headBefore) this.lastRevisionsHead = headAfter;
+    else if (this.lastRevisionsHead !== headAfter) return;
+    outcomes.forEach((appended, n) => {
+      if ('result' in appended && !appended.duplicate) this.rememberLastRevision(batch[n].request.streamId, appended.result.nextExpectedRevision);
+    });
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -303,11 +286,18 @@ export class SqliteEventStore implements EventStore {
     return rows.map(toRecorded);
   }
 
-  /** Whether the remembered revisions still hold: they are forgotten as soon as another connection commits. */
+  /**
+   * Whether the remembered revisions still hold: they are forgotten as soon as the log's head is not the one they
+   * are right as of. The version is read before the head: a commit between the two moves the version again.
+   */
   private validLastRevisions(): boolean {
     const version = this.prepare('PRAGMA data_version').pluck().get();
     if (version !== this.lastRevisionsVersion) {
-      this.lastRevisions.clear();
+      const head = (this.prepare(HEAD).get() as { head: bigint | null }).head ?? 0n;
+      if (head !== this.lastRevisionsHead) {
+        this.lastRevisions.clear();
+        this.lastRevisionsHead = head;
+      }
       this.lastRevisionsVersion = version;
     }
     return true;
@@ -356,7 +346,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   async headPosition(): Promise<LogPosition> {
-    const row = reading(() => this.prepare('SELECT max(position) AS head FROM events').get() as { head: bigint | null });
+    const row = reading(() => this.prepare(HEAD).get() as { head: bigint | null });
     return row.head ?? START;
   }
 
@@ -373,11 +363,16 @@ export class SqliteEventStore implements EventStore {
     return this.file === ':memory:' ? null : checkFileWritable(this.file);
   }
 
+  /** Commits what was appended before it (the batch in flight, then those gathered), then closes the connections. */
   async close(): Promise<void> {
     if (this.closed) return;
-    this.flush();
     this.closed = true;
+    await new Promise<void>((resolve) => {
+      this.drained.push(resolve);
+      this.flush();
+    });
     for (const wake of this.wakers) wake();
+    await this.line.close();
     this.db.close();
   }
 

@@ -1,0 +1,97 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { AppendRequest, BatchOutcome } from './batch-commit';
+
+/** Plain JavaScript, so that it loads as it is from the sources and from dist (nest-cli.json copies it there). */
+export const GROUP_COMMIT_WORKER_SCRIPT = join(__dirname, 'group-commit-worker.js');
+
+/**
+ * Running from the TypeScript sources (jest, test/support/register-ts.js), a worker needs the loader that compiles
+ * batch-commit.ts; from dist it requires the compiled batch-commit.js and no loader.
+ */
+const TYPESCRIPT_LOADER = __filename.endsWith('.ts') ? join(__dirname, '../../../../test/support/register-ts.js') : null;
+
+/** The worker ended (it crashed, ran out of memory, was terminated) before it answered a batch: whether it committed is unknown. */
+export class CommitWorkerStoppedError extends Error {
+  override readonly name = 'CommitWorkerStoppedError';
+  constructor(
+    readonly exitCode: number | null,
+    override readonly cause?: unknown,
+  ) {
+    super(
+      `its commit worker stopped (exit code ${exitCode ?? 'unknown'})${cause instanceof Error ? `: ${cause.message}` : ''}`,
+      cause === undefined ? undefined : { cause },
+    );
+  }
+}
+
+interface InFlight {
+  resolve(outcome: BatchOutcome): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * The thread that commits the embedded store's batches on a connection of its own, one batch at a time (the store
+ * sends the next once the last is answered, which keeps positions in commit order). Started with the first batch,
+ * and again with the next batch after it ended; it holds the process open only while a batch is in flight.
+ */
+export class CommitWorker {
+  private worker: Worker | null = null;
+  private inFlight: InFlight | null = null;
+
+  constructor(
+    private readonly file: string,
+    private readonly busyTimeoutMs: number,
+  ) {
+    // A build that left the script behind fails here, when the store opens, rather than at the first command.
+    if (!existsSync(GROUP_COMMIT_WORKER_SCRIPT)) throw new Error(`the event store's commit worker is missing: ${GROUP_COMMIT_WORKER_SCRIPT}`);
+  }
+
+  commit(batch: AppendRequest[]): Promise<BatchOutcome> {
+    if (this.inFlight) return Promise.reject(new Error('a batch is already being committed'));
+    const worker = this.worker ?? this.start();
+    return new Promise<BatchOutcome>((resolve, reject) => {
+      this.inFlight = { resolve, reject };
+      worker.ref();
+      worker.postMessage(batch);
+    });
+  }
+
+  /** Ends the thread, its connection closed; the store has no batch in flight by then. */
+  async close(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    // Held open until the thread has closed its connection: a process ending meanwhile would not wait for it.
+    worker.ref();
+    worker.postMessage({ close: true });
+    await exited;
+  }
+
+  private start(): Worker {
+    const worker = new Worker(GROUP_COMMIT_WORKER_SCRIPT, {
+      workerData: { file: this.file, busyTimeoutMs: this.busyTimeoutMs, typescriptLoader: TYPESCRIPT_LOADER },
+    });
+    let failure: unknown;
+    worker.on('message', (outcome: BatchOutcome) => {
+      const answered = this.inFlight;
+      this.inFlight = null;
+      worker.unref();
+      answered?.resolve(outcome);
+    });
+    // An uncaught error (out of memory, a bug) comes before the exit that follows it: kept to say why.
+    worker.on('error', (error) => {
+      failure = error;
+    });
+    worker.on('exit', (code) => {
+      if (this.worker === worker) this.worker = null;
+      const lost = this.inFlight;
+      this.inFlight = null;
+      lost?.reject(new CommitWorkerStoppedError(code, failure));
+    });
+    worker.unref();
+    this.worker = worker;
+    return worker;
+  }
+}
