@@ -18,6 +18,7 @@ import {
   type Clock,
   type WriteDependencies,
   type AppConfig,
+  type ProjectionsOffLoop,
 } from '@desk/application';
 import { APP_CONFIG, EVENT_STORE, READ_MODELS } from './config/tokens';
 import { AgentsController } from './agents/agents.controller';
@@ -43,6 +44,12 @@ export interface AppDependencies {
   clock: Clock;
   /** JSON lines for the framework, requests, projections and processes; silent when absent. */
   log?: JsonLog;
+  /**
+   * The projections and processes of this process, on a worker thread main.ts started (PROJECTIONS_IN=worker):
+   * this thread then serves as a query-only replica, with the worker's statuses and actions. Without it a process
+   * that runs the projections (RUN_PROJECTIONS) runs them in its loop, as the in-process specs do with their clock.
+   */
+  projectionsWorker?: ProjectionsOffLoop;
 }
 
 /**
@@ -72,7 +79,7 @@ class Shutdown implements BeforeApplicationShutdown, OnApplicationShutdown {
 
 @Module({})
 export class AppModule {
-  static register({ config, eventStore: rawEventStore, readModels, clock, log }: AppDependencies): DynamicModule {
+  static register({ config, eventStore: rawEventStore, readModels, clock, log, projectionsWorker }: AppDependencies): DynamicModule {
     const metrics = new DeskMetrics('api');
     const eventStore = metrics.instrument(rawEventStore);
     // One for every command route: the limit is on what this process decides at once, whichever aggregate.
@@ -105,7 +112,7 @@ export class AppModule {
         { provide: DeskMetrics, useValue: metrics },
         {
           provide: WRITE_DEPENDENCIES,
-          useFactory: (store: EventStore, clockNow: Clock) => writeDependencies(store, clockNow, metrics, limiter),
+          useFactory: (store: EventStore, clockNow: Clock) => writeDependencies(store, clockNow, metrics, limiter, config.policies),
           inject: [EVENT_STORE, CLOCK],
         },
         {
@@ -128,7 +135,8 @@ export class AppModule {
             const readSide = await ReadSide.start(
               { eventStore: store, readModels: models, clock: now, commands: handler, repository, log },
               {
-                runProjections: config.runProjections,
+                runProjections: config.runProjections && !projectionsWorker,
+                offLoop: projectionsWorker,
                 slaWatchIntervalMs: config.slaWatchIntervalMs,
                 batchSize: config.projectionBatchSize,
               },

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { createEventStore, StoreFileCorruptError } from '@desk/event-store';
 import { createReadModelStore } from '@desk/read-models';
 import { keepCreatedFilesPrivate, loadConfigOrExit } from '@desk/application';
-import { JsonLog, systemClock } from '@desk/application';
+import { JsonLog, ProjectionsWorker, systemClock } from '@desk/application';
 import { createApp } from './create-app';
 
 async function main(): Promise<void> {
@@ -16,14 +16,24 @@ async function main(): Promise<void> {
     embeddedReader: config.embeddedReader,
     log,
   });
-  const app = await createApp({ config, eventStore, readModels, clock: systemClock, log });
+  // Started before the app, as the in-loop read side is: the read models are prepared before the first query.
+  const projectionsWorker =
+    config.runProjections && config.projectionsIn === 'worker' ? await ProjectionsWorker.start({ env: process.env, log }) : undefined;
+  const app = await createApp({
+    config,
+    eventStore: projectionsWorker?.tellingAppends(eventStore) ?? eventStore,
+    readModels,
+    clock: systemClock,
+    log,
+    projectionsWorker,
+  });
   await app.listen(config.port, config.host);
   log.info('service desk listening', {
     port: config.port,
     dataDir: config.dataDir,
     eventStore: config.eventStoreUrl ? new URL(config.eventStoreUrl).protocol.replace(':', '') : 'embedded',
     readModels: config.databaseUrl ? 'postgres' : 'embedded',
-    projections: config.runProjections ? 'in this process' : 'elsewhere',
+    projections: !config.runProjections ? 'elsewhere' : projectionsWorker ? 'on a worker thread' : 'in the request loop',
     docs: '/docs',
   });
 }

@@ -12,6 +12,7 @@ export * from './processes/sla-watch';
 export * from './processes/reactor';
 export * from './processes/satisfaction-follow-up.reactor';
 export * from './read-side';
+export * from './projector-worker/projections-worker';
 export * from './config/app-config';
 export * from './command-side';
 export * from './observability/desk-metrics';

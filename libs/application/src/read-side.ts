@@ -1,5 +1,6 @@
 import { START, type EventStore, type LogPosition } from '@desk/event-store';
 import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import {
   allProjections,
   dropUnfinishedCopies,
@@ -23,8 +24,10 @@ import type { RequestWrites } from './commands/writes';
 import { SlaWatch } from './processes/sla-watch';
 
 export interface ReadSideOptions {
-  /** Run the projections and the processes here; false for API replicas that only query. */
+  /** Run the projections and the processes on this thread; false for API replicas that only query, and beside `offLoop`. */
   runProjections: boolean;
+  /** The projections and the processes of this process, run on a thread of their own (runProjections is then false). */
+  offLoop?: ProjectionsOffLoop;
   slaWatchIntervalMs: number;
   batchSize?: number;
   /** The read models to run (tests give other versions); default every projection of the product. */
@@ -57,6 +60,22 @@ export interface RebuildOutcome {
   checkpoint: string;
   /** Why it did not swap in: the copy's fault, or the error that stopped it. */
   error: string | null;
+}
+
+/**
+ * The projections and the processes of this process when another thread runs them: their statuses as that thread
+ * last told them, the operator's actions (which it takes), and waits woken by its word of each commit.
+ */
+export interface ProjectionsOffLoop {
+  statuses(): ProjectionStatus[];
+  rebuildStatus(name: string): RebuildStatus | null;
+  lastRebuild(name: string): RebuildOutcome | null;
+  rebuild(name: string): Promise<void>;
+  resolveFault(name: string, action: 'retry' | 'skip'): Promise<ProjectionStatus>;
+  /** True once the thread has told that every named projection committed `position`; false after `timeoutMs`. */
+  waitFor(projections: readonly string[], position: LogPosition, timeoutMs: number): Promise<boolean>;
+  /** Stops them after the batches in flight (their checkpoints saved). */
+  stop(): Promise<void>;
 }
 
 export interface ReadSideDependencies {
@@ -98,6 +117,8 @@ export class ReadSide implements ReadModelProgress {
   private headSeen: LogPosition = START;
   /** One read of the log for every runner here that catches up (at start, after an outage, a rebuild's copies). */
   private readonly pages: LogPages;
+  private readonly advanced = new EventEmitter();
+  private readonly offLoop: ProjectionsOffLoop | null;
 
   private constructor(
     private readonly dependencies: ReadSideDependencies,
@@ -109,6 +130,9 @@ export class ReadSide implements ReadModelProgress {
     const projections = [...(options.projections ?? allProjections()), new ReactorRunner(satisfactionFollowUp, commands, repository, log)];
     this.projections = projections;
     this.projectionNames = projections.map((projection) => projection.name);
+    this.offLoop = options.offLoop ?? null;
+    if (this.offLoop && options.runProjections) throw new Error('the projections run either on this thread or off it, not both');
+    this.advanced.setMaxListeners(0);
     this.runners = options.runProjections ? projections.map((projection) => this.liveRunner(projection)) : [];
     this.slaWatch = options.runProjections ? new SlaWatch(readModels, commands, clock, options.slaWatchIntervalMs, log) : null;
   }
@@ -135,6 +159,7 @@ export class ReadSide implements ReadModelProgress {
   /** Stops taking new events; each runner saves the checkpoint of the batch in flight. Unfinished rebuilds are abandoned. */
   async stop(): Promise<void> {
     this.stopping = true;
+    await this.offLoop?.stop();
     await this.slaWatch?.stop();
     await Promise.all([...this.rebuilds.values()].map(({ copy }) => copy.stop()));
     await Promise.all([...this.rebuilds.values()].map(({ done }) => done));
@@ -149,6 +174,7 @@ export class ReadSide implements ReadModelProgress {
    * the live ones in one transaction. Resolves once the copy is under way.
    */
   async rebuild(name: string): Promise<void> {
+    if (this.offLoop) return this.offLoop.rebuild(name);
     const projection = this.projections.find((candidate) => candidate.name === name);
     if (!projection) throw new ProjectionActionRefusedError(`no projection ${name}`, true);
     if (projection.tables.length === 0)
@@ -185,6 +211,7 @@ export class ReadSide implements ReadModelProgress {
 
   /** After a fault: try the event again, or leave it out of this read model and go on. */
   async resolveFault(name: string, action: 'retry' | 'skip'): Promise<ProjectionStatus> {
+    if (this.offLoop) return this.offLoop.resolveFault(name, action);
     const runner = this.runner(name);
     if (!runner) {
       if (!this.projectionNames.includes(name)) throw new ProjectionActionRefusedError(`no projection ${name}`, true);
@@ -234,11 +261,19 @@ export class ReadSide implements ReadModelProgress {
 
   private liveRunner(projection: Projection): ProjectionRunner {
     const { eventStore, readModels } = this.dependencies;
-    return new ProjectionRunner(projection, eventStore, readModels, {
+    const runner = new ProjectionRunner(projection, eventStore, readModels, {
       batchSize: this.options.batchSize,
       log: this.log,
       pages: this.pages,
     });
+    runner.onAdvanced((checkpoint) => this.advanced.emit('advanced', projection.name, checkpoint));
+    return runner;
+  }
+
+  /** Calls `listener` each time a live read model of this thread commits a batch (rebuilt ones too, once swapped in). */
+  onAdvanced(listener: (projection: string, checkpoint: LogPosition) => void): () => void {
+    this.advanced.on('advanced', listener);
+    return () => this.advanced.off('advanced', listener);
   }
 
   private get log(): Log {
@@ -247,10 +282,12 @@ export class ReadSide implements ReadModelProgress {
 
   /** The copy under construction of each projection being rebuilt. */
   lastRebuild(name: string): RebuildOutcome | null {
+    if (this.offLoop) return this.offLoop.lastRebuild(name);
     return this.lastRebuilds.get(name) ?? null;
   }
 
   rebuildStatus(name: string): RebuildStatus | null {
+    if (this.offLoop) return this.offLoop.rebuildStatus(name);
     const rebuild = this.rebuilds.get(name);
     if (!rebuild) return null;
     const { state, checkpoint, rate } = rebuild.copy.status();
@@ -261,8 +298,14 @@ export class ReadSide implements ReadModelProgress {
     return this.runners.find((runner) => runner.name === name);
   }
 
+  /** This process runs the projection (on this thread or its worker), so the operator's actions on it are taken here. */
+  runsHere(name: string): boolean {
+    return this.offLoop ? this.projectionNames.includes(name) : this.runner(name) !== undefined;
+  }
+
   /** The live runners' statuses, and the copies of read models being built for a new version (state rebuilding). */
   statuses(): ProjectionStatus[] {
+    if (this.offLoop) return this.offLoop.statuses();
     const live = this.runners.map((runner) => runner.status());
     const copiesOnly = [...this.rebuilds.entries()].filter(([name]) => !this.runner(name)).map(([, { copy }]) => copy.status());
     return [...live, ...copiesOnly];
@@ -295,6 +338,16 @@ export class ReadSide implements ReadModelProgress {
   }
 
   async waitFor(projections: readonly string[], position: LogPosition, timeoutMs: number, pollMs = POLL_MS): Promise<boolean> {
+    // The worker tells each commit at once; the stored checkpoints are read only once that word has not come in time
+    // (a projector elsewhere moved them, or the worker was restarting), not for a mere look (no time to wait).
+    if (this.offLoop) {
+      if (await this.offLoop.waitFor(projections, position, timeoutMs)) return true;
+      if (timeoutMs <= 0) return false;
+      const checkpoints = await this.checkpoints(projections);
+      if (!projections.every((name) => (checkpoints.get(name) ?? -1n) >= position)) return false;
+      await this.refuseReadModelsOfAnotherLog(checkpoints);
+      return true;
+    }
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const local = projections.map((name) => this.runner(name));

@@ -21,6 +21,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ RUN_PROJECTIONS: 'TRUE' }).runProjections).toBe(true);
   });
 
+  it('runs the projections on a worker thread unless PROJECTIONS_IN says the request loop', () => {
+    expect(loadConfig({}).projectionsIn).toBe('worker');
+    expect(loadConfig({ PROJECTIONS_IN: 'loop' }).projectionsIn).toBe('loop');
+    expect(loadConfig({ PROJECTIONS_IN: 'Worker' }).projectionsIn).toBe('worker');
+  });
+
   it.each([
     ['PORT', 'abc', /PORT must be an integer/],
     ['PORT', '70000', /PORT must be between/],
@@ -31,6 +37,7 @@ describe('loadConfig', () => {
     ['AUTH_SECRET', 'short', /AUTH_SECRET must be at least 32 bytes/],
     ['BODY_LIMIT_BYTES', '12', /BODY_LIMIT_BYTES must be between/],
     ['RUN_PROJECTIONS', 'maybe', /RUN_PROJECTIONS must be true or false/],
+    ['PROJECTIONS_IN', 'process', /PROJECTIONS_IN must be one of worker, loop, got 'process'/],
     ['SLA_WATCH_INTERVAL_MS', '5', /SLA_WATCH_INTERVAL_MS must be between/],
     ['PROJECTION_BATCH_SIZE', '0', /PROJECTION_BATCH_SIZE must be between/],
     ['AUTH_PUBLIC_KEY', 'not a key', /AUTH_PUBLIC_KEY must be a PEM public key/],

@@ -71,7 +71,7 @@ export class ProjectionsController {
   @ApiResponse({ status: 202, type: RebuildStartedResponse, description: 'The rebuild has started' })
   @ApiProblems(400, 401, 403, 404, 409, 429, 503)
   async rebuild(@Param('name', IdParam) name: string): Promise<RebuildStartedResponse> {
-    if (this.readSide.projectionNames.includes(name) && !this.readSide.runner(name)) {
+    if (this.readSide.projectionNames.includes(name) && !this.readSide.runsHere(name)) {
       throw new ConflictProblem(`projection ${name} runs in another process (the projector); rebuild it there`);
     }
     await refusals(() => this.readSide.rebuild(name));

@@ -271,6 +271,13 @@ export class ProjectionRunner {
     });
   }
 
+  /** Calls `listener` each time a batch moves the checkpoint (committed); the function returned stops it. */
+  onAdvanced(listener: (checkpoint: LogPosition) => void): () => void {
+    const advanced = () => listener(this.checkpoint);
+    this.progress.on('advanced', advanced);
+    return () => this.progress.off('advanced', advanced);
+  }
+
   private async run(): Promise<void> {
     let failures = 0;
     while (!this.stopping) {
