@@ -117,10 +117,14 @@ describe('the embedded event store committing on its worker thread', () => {
     const inFlight = store.appendToStream('a', [event(1)]);
     await batchSent();
     const gathered = store.appendToStream('b', [event(2)]);
-    const closing = store.close();
+    let answeredBeforeClosed = false;
+    void Promise.all([inFlight, gathered]).then(() => (answeredBeforeClosed = true));
+    void store.close();
     await expect(store.appendToStream('late', [event(3)])).rejects.toThrow(/closed/);
     lock.release();
-    await closing;
+    // A second call waits as the first does.
+    await store.close();
+    expect(answeredBeforeClosed).toBe(true);
     const answered: AppendResult[] = await Promise.all([inFlight, gathered]);
     expect(answered.map((result) => result.position)).toEqual([1n, 2n]);
 

@@ -49,9 +49,10 @@ export class CommitWorker {
   }
 
   commit(batch: AppendRequest[]): Promise<BatchOutcome> {
-    if (this.inFlight) return Promise.reject(new Error('a batch is already being committed'));
-    const worker = this.worker ?? this.start();
+    // In the executor: a worker that cannot even be started rejects the batch rather than throwing at the store.
     return new Promise<BatchOutcome>((resolve, reject) => {
+      if (this.inFlight) throw new Error('a batch is already being committed');
+      const worker = this.worker ?? this.start();
       this.inFlight = { resolve, reject };
       worker.ref();
       worker.postMessage(batch);

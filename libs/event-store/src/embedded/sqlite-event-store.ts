@@ -135,6 +135,7 @@ export class SqliteEventStore implements EventStore {
   /** A batch is with the commit line (or waiting out a busy database): the next one gathers meanwhile. */
   private committing = false;
   private closed = false;
+  private closing: Promise<void> | null = null;
   /** Resolved once no batch is in flight and none gathered: what close() waits for. */
   private drained: (() => void)[] = [];
   /** Transactions committed by this process (each one fsync); subscriptions compare it to know whether to read again before sleeping. */
@@ -364,8 +365,12 @@ export class SqliteEventStore implements EventStore {
   }
 
   /** Commits what was appended before it (the batch in flight, then those gathered), then closes the connections. */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    this.closing ??= this.closeOnce();
+    return this.closing;
+  }
+
+  private async closeOnce(): Promise<void> {
     this.closed = true;
     await new Promise<void>((resolve) => {
       this.drained.push(resolve);
