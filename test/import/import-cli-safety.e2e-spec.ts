@@ -116,8 +116,8 @@ describe('sd import refuses what it cannot do safely, and changes nothing', () =
     const forced = sd(join(dir, 'forced'), [...args, '--report', existing, '--force']);
     expect(forced.status).toBe(1);
     const report = readFileSync(existing, 'utf8').split('\n');
-    expect(report[0]).toBe('line,case,reason');
-    expect(report).toContain('"3002","1-999","status ""Nope/Nope"" is not in the mapping"');
+    expect(report[0]).toBe('line,case,outcome,field,value,reason');
+    expect(report).toContain('"3002","1-999","rejected","","","status ""Nope/Nope"" is not in the mapping"');
   }, 60_000);
 
   it('leaves no report and an existing one as it was when the log is refused before anything is appended', () => {
@@ -154,8 +154,8 @@ describe('sd import refuses what it cannot do safely, and changes nothing', () =
     expect(child.signalCode).toBe('SIGKILL');
     expect(countEvents(killed)).toBeGreaterThan(0);
     expect(readFileSync(report, 'utf8').split('\n').slice(0, 2)).toEqual([
-      'line,case,reason',
-      '"3002","1-999","status ""Nope/Nope"" is not in the mapping"',
+      'line,case,outcome,field,value,reason',
+      '"3002","1-999","rejected","","","status ""Nope/Nope"" is not in the mapping"',
     ]);
   }, 60_000);
 });

@@ -53,7 +53,7 @@ describe('the mapping schema', () => {
       'missing must be array',
       'status.columns must list at least one column',
       'status.values["Queued/Awaiting Assignment"]: "waiting" is not one of new, assigned, in_progress, on_hold:awaiting_requester, on_hold:awaiting_third_party, on_hold:blocked_by_request, resolved, closed, cancelled, reject',
-      'tier.colour is not a field of tier (column, values, missing)',
+      'tier.colour is not a field of tier (column, values, default, missing)',
       'tier.values.L4: "L4" is not one of L1, L2, L3',
       'requester.departmentId is required',
       'requester.departmentName is required',

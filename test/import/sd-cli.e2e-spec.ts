@@ -56,13 +56,20 @@ describe('npm run sd', () => {
     const report = join(dir, 'report.csv');
     const first = sd(data, ['import', '--file', slice, '--mapping', 'mappings/volvo-it-incidents.json', '--report', report]);
     expect(first.stderr).toMatch(/100% \d+\/\d+ cases/);
-    expect(first.stderr).toMatch(/6000 rows, \d+ cases: \d+ rows imported, 0 already imported, \d+ unchanged, \d+ rejected/);
+    expect(first.stderr).toMatch(
+      /6000 rows, \d+ cases: \d+ rows imported, 0 already imported, \d+ unchanged, \d+ rejected, \d+ values not applied/,
+    );
     const rejected = Number(/(\d+) rejected/.exec(first.stderr)![1]);
+    // The summary's count, not the progress line's.
+    const notApplied = Number(/rejected, (\d+) values not applied \(/.exec(first.stderr)![1]);
     expect(rejected).toBeGreaterThan(0);
+    expect(notApplied).toBeGreaterThan(0);
     expect(first.status).toBe(1);
     const lines = readFileSync(report, 'utf8').trim().split('\n');
-    expect(lines[0]).toBe('line,case,reason');
-    expect(lines).toHaveLength(rejected + 1);
+    expect(lines[0]).toBe('line,case,outcome,field,value,reason');
+    expect(lines.filter((line) => line.includes(',"rejected",'))).toHaveLength(rejected);
+    expect(lines.filter((line) => line.includes(',"not applied",'))).toHaveLength(notApplied);
+    expect(lines).toHaveLength(rejected + notApplied + 1);
     const events = countEvents(data);
     expect(events).toBeGreaterThan(6000);
 

@@ -1,8 +1,9 @@
 import { closeSync, constants, ftruncateSync, openSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
-import type { RejectedRow } from '@desk/application';
+import type { RejectedRow, UnappliedChange } from '@desk/application';
 import { UsageError } from './args';
 
-const HEADER = 'line,case,reason';
+/** A refused row is "rejected" (no field, no value); a value of an imported row the desk does not hold is "not applied". */
+const HEADER = 'line,case,outcome,field,value,reason';
 
 function quote(value: string | number): string {
   return `"${String(value).replace(/"/g, '""')}"`;
@@ -56,15 +57,19 @@ export class ImportReport {
     }
   }
 
-  /** Rows refused, written at once; the first call (made before any append) replaces what the file held. */
-  write(rows: readonly RejectedRow[]): void {
+  /** Rows refused and values not applied, written at once; the first call (made before any append) replaces what the file held. */
+  write(rows: readonly (RejectedRow | UnappliedChange)[]): void {
     if (!this.started) {
       ftruncateSync(this.fd, 0);
       writeSync(this.fd, HEADER + '\n');
       this.started = true;
     }
     if (rows.length === 0) return;
-    writeSync(this.fd, rows.map((row) => [row.line, row.caseId, row.reason].map(quote).join(',') + '\n').join(''));
+    const fields = (row: RejectedRow | UnappliedChange) =>
+      'field' in row
+        ? [row.line, row.caseId, 'not applied', row.field, row.value, row.reason]
+        : [row.line, row.caseId, 'rejected', '', '', row.reason];
+    writeSync(this.fd, rows.map((row) => fields(row).map(quote).join(',') + '\n').join(''));
   }
 
   /** The import ended: what was written stays. */

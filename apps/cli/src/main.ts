@@ -71,7 +71,8 @@ const USAGE = `usage: npm run sd -- <command> [options]     (or npx sd; build on
 
   import --file <log.csv> --mapping <mapping.json> [--report <report.csv>] [--force]
       import another desk's history, with progress on stderr; the report (import-report-<source>.csv by default)
-      lists the rejected rows as the import goes, and replaces an existing file only with --force
+      lists the rejected rows and the values of imported rows not applied, with why, as the import goes, and
+      replaces an existing file only with --force
       exit 0 imported, 1 rows were rejected (listed in the report), 2 bad arguments, mapping, file or report path
   events export [--after <position>] [--types <A,B>] [--stream-prefix <p>] [--from <time>] [--to <time>] [--limit <n>] [--out <file>]
       the global log as NDJSON (stdout by default), as GET /events
@@ -195,7 +196,13 @@ async function importCommand(config: AppConfig, args: string[]): Promise<number>
         mapping,
         file,
         onRejected: (rows) => report.write(rows),
-        onProgress: (p) => bar.update(p.casesDone, p.casesTotal, `cases, ${p.eventsAppended} events, ${p.rowsRejected} rows rejected`),
+        onNotApplied: (changes) => report.write(changes),
+        onProgress: (p) =>
+          bar.update(
+            p.casesDone,
+            p.casesTotal,
+            `cases, ${p.eventsAppended} events, ${p.rowsRejected} rows rejected, ${p.changesNotApplied} values not applied`,
+          ),
       }),
     );
   } catch (error) {
@@ -206,7 +213,8 @@ async function importCommand(config: AppConfig, args: string[]): Promise<number>
   report.close();
   bar.done(
     `${result.rowsRead} rows, ${result.casesTotal} cases: ${result.rowsImported} rows imported, ${result.rowsAlreadyImported} already imported, ` +
-      `${result.rowsUnchanged} unchanged, ${result.rowsRejected} rejected (${report.path}); ${result.eventsAppended} events appended in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      `${result.rowsUnchanged} unchanged, ${result.rowsRejected} rejected, ${result.changesNotApplied} values not applied (${report.path}); ` +
+      `${result.eventsAppended} events appended in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
   return result.rowsRejected > 0 ? 1 : 0;
 }

@@ -1,4 +1,13 @@
-import { DomainError, TIERS, type HoldReason, type Priority, type RequestCommand, type RequestState, type Tier } from '@desk/domain';
+import {
+  DomainError,
+  TIERS,
+  type HoldReason,
+  type OpenedRequest,
+  type Priority,
+  type RequestCommand,
+  type RequestState,
+  type Tier,
+} from '@desk/domain';
 import type { Planning, Step } from '../commands/command-handler';
 import type { TargetStatus } from './import-mapping';
 
@@ -18,6 +27,8 @@ export interface CaseRow {
   requesterId: string;
   category?: string;
   subject: string;
+  /** The source's own text of each field the row sets, for the report of what it could not apply. */
+  source: Partial<Record<ChangeField, string>>;
 }
 
 export interface RejectedRow {
@@ -26,12 +37,31 @@ export interface RejectedRow {
   reason: string;
 }
 
+/** What a row says about its case that the desk can hold of a request. */
+export type ChangeField = 'status' | 'team' | 'agent' | 'priority' | 'tier' | 'requester' | 'category';
+
+/** A row imported, one of whose values the request does not hold afterwards: the field, the source's value and why. */
+export interface UnappliedChange extends RejectedRow {
+  field: ChangeField;
+  value: string;
+}
+
+/** What the mapping asks of rows the lifecycle would not take as they are. */
+export interface CasePolicy {
+  /** A team change on a row after resolution reopens the request, transfers it and resolves it again. */
+  transferAfterResolution: boolean;
+  /** A row after Closed: refused, or the request is reopened at the row's time. */
+  afterClosed: 'reject' | 'reopen';
+}
+
 export interface CasePlan {
   /** Rows whose commands were decided. */
   accepted: number;
   rejected: RejectedRow[];
   /** Rows that changed nothing the desk tracks (repeated snapshots). */
   unchanged: number;
+  /** Values of accepted or unchanged rows the request does not hold after them. */
+  notApplied: UnappliedChange[];
 }
 
 const MAX_STEPS = 12;
@@ -41,6 +71,9 @@ export const UNASSIGNED_AGENT = 'unassigned';
 const BY_IMPORT = 'as recorded in the imported log';
 
 class RowRefused extends Error {}
+
+/** Ends a trial decision: the command would have been accepted. */
+class TrialAccepted extends Error {}
 
 /**
  * Derives the commands of one case from its rows, in time order: each row is
@@ -56,14 +89,15 @@ export async function planCase(
   rows: readonly CaseRow[],
   planning: Planning<RequestState, RequestCommand>,
   stepOf: (row: CaseRow, command: RequestCommand) => Step<RequestCommand>,
+  policy: CasePolicy,
 ): Promise<CasePlan> {
-  const plan: CasePlan = { accepted: 0, rejected: [], unchanged: 0 };
+  const plan: CasePlan = { accepted: 0, rejected: [], unchanged: 0, notApplied: [] };
   for (const row of rows) {
     try {
       const decided = await planning.tentatively(async () => {
         let events = 0;
         for (let step = 0; ; step++) {
-          const command = nextCommand(requestId, planning.state, row);
+          const command = nextCommand(requestId, planning.state, row, policy);
           if (!command) break;
           if (step >= MAX_STEPS) throw new RowRefused(`the row needs more than ${MAX_STEPS} steps to reach ${describe(row.target)}`);
           const appended = (await planning.decide(stepOf(row, command))).length;
@@ -74,6 +108,7 @@ export async function planCase(
       });
       if (decided === 0) plan.unchanged++;
       else plan.accepted++;
+      plan.notApplied.push(...(await unapplied(row, planning, stepOf)));
     } catch (error) {
       if (error instanceof RowRefused || error instanceof DomainError) {
         plan.rejected.push({ line: row.line, caseId: row.caseId, reason: error.message });
@@ -85,7 +120,7 @@ export async function planCase(
   return plan;
 }
 
-function nextCommand(requestId: string, state: RequestState, row: CaseRow): RequestCommand | null {
+function nextCommand(requestId: string, state: RequestState, row: CaseRow, policy: CasePolicy): RequestCommand | null {
   if (state.status === 'absent') {
     return {
       type: 'OpenRequest',
@@ -104,6 +139,8 @@ function nextCommand(requestId: string, state: RequestState, row: CaseRow): Requ
   const target = row.target;
   if (state.status === 'closed' || state.status === 'cancelled') {
     if (target.status === state.status) return null;
+    // The source worked on the case again after closing it: a second cycle, from the row's time.
+    if (state.status === 'closed' && policy.afterClosed === 'reopen') return reopen();
     throw new RowRefused(`request ${requestId} is ${state.status}: it cannot become ${describe(target)}`);
   }
   if (target.status === 'cancelled') {
@@ -111,7 +148,7 @@ function nextCommand(requestId: string, state: RequestState, row: CaseRow): Requ
   }
   const open = state.status !== 'resolved';
   const stays = target.status !== 'resolved' && target.status !== 'closed';
-  if (row.departmentId !== state.departmentId && (stays || open)) {
+  if (row.departmentId !== state.departmentId && (stays || open || policy.transferAfterResolution)) {
     if (!open) return reopen();
     return { type: 'TransferRequest', data: { toDepartmentId: row.departmentId, reason: `moved to ${row.departmentId} ${BY_IMPORT}` } };
   }
@@ -140,12 +177,16 @@ function nextCommand(requestId: string, state: RequestState, row: CaseRow): Requ
     case 'on_hold':
       if (state.status === 'resolved') return reopen();
       if (state.status === 'new') return assign();
-      if (state.status === 'on_hold') return state.hold?.reason === target.reason ? null : { type: 'ResumeWork', data: {} };
-      return hold(target.reason);
+      // Handed to another agent while on hold: the hold is ended, the request assigned and held again at the same
+      // instant, so the clock loses no minute and the assignment is kept.
+      if (state.status === 'on_hold') return state.hold?.reason === target.reason && !otherAgent ? null : { type: 'ResumeWork', data: {} };
+      return otherAgent ? assign() : hold(target.reason);
     case 'resolved':
     case 'closed':
       if (state.status === 'new') return assign();
       if (state.status === 'resolved') return target.status === 'closed' ? { type: 'CloseRequest', data: {} } : null;
+      // Resolved by another agent than the one holding it: assigned to them first (a hold ended for it).
+      if (otherAgent) return state.status === 'on_hold' ? { type: 'ResumeWork', data: {} } : assign();
       return { type: 'ResolveRequest', data: { resolution: BY_IMPORT } };
   }
 }
@@ -160,4 +201,78 @@ function hold(reason: HoldReason): RequestCommand {
 
 function describe(target: TargetStatus): string {
   return target.status === 'on_hold' ? `on hold (${target.reason})` : target.status;
+}
+
+/**
+ * The row's values the request does not hold after it, each with why: the domain's own refusal of the command that
+ * would apply it (decided on trial and taken back), or, where the desk has no such command or the importer chose not
+ * to, the reason in words.
+ */
+async function unapplied(
+  row: CaseRow,
+  planning: Planning<RequestState, RequestCommand>,
+  stepOf: (row: CaseRow, command: RequestCommand) => Step<RequestCommand>,
+): Promise<UnappliedChange[]> {
+  const state = planning.state as OpenedRequest;
+  const changes: UnappliedChange[] = [];
+  const note = (field: ChangeField, reason: string) =>
+    changes.push({ line: row.line, caseId: row.caseId, field, value: row.source[field] ?? '', reason });
+  /** Why the domain refuses command now; null when it would accept it. */
+  const refusal = async (command: RequestCommand): Promise<string | null> => {
+    try {
+      await planning.tentatively(async () => {
+        await planning.decide(stepOf(row, command));
+        throw new TrialAccepted();
+      });
+      return null;
+    } catch (error) {
+      if (error instanceof TrialAccepted) return null;
+      if (error instanceof DomainError) return error.message;
+      throw error;
+    }
+  };
+  const target = row.target;
+  if (state.status !== target.status || (target.status === 'on_hold' && state.hold?.reason !== target.reason)) {
+    note(
+      'status',
+      target.status === 'new'
+        ? `the request stays ${state.status}: within a team the lifecycle leads back to new only by a transfer`
+        : `the request stays ${state.status}`,
+    );
+  }
+  if (row.departmentId !== state.departmentId) {
+    const command: RequestCommand = { type: 'TransferRequest', data: { toDepartmentId: row.departmentId, reason: BY_IMPORT } };
+    note(
+      'team',
+      (await refusal(command)) ??
+        `the request is ${state.status} and a transfer would reopen it (the mapping's department.afterResolution: "transfer" does so)`,
+    );
+  }
+  if (row.agentId !== undefined && row.agentId !== state.assigneeId) {
+    note(
+      'agent',
+      (await refusal({ type: 'AssignRequest', data: { agentId: row.agentId } })) ??
+        `the row says ${describe(target)}, and an assignment would make the request assigned (a status rule can map such rows to assigned)`,
+    );
+  }
+  if (row.priority !== state.priority) {
+    note(
+      'priority',
+      (await refusal({ type: 'ChangePriority', data: { priority: row.priority, reason: BY_IMPORT } })) ??
+        `the request is ${state.status}: its priority was left as it was`,
+    );
+  }
+  if (row.tier && row.tier !== state.tier) {
+    note(
+      'tier',
+      TIERS.indexOf(row.tier) < TIERS.indexOf(state.tier)
+        ? `the request is at ${state.tier}: a request's tier only rises, by escalation`
+        : ((await refusal({ type: 'EscalateRequest', data: { reason: BY_IMPORT } })) ?? `the request stays at ${state.tier}`),
+    );
+  }
+  if (row.requesterId !== state.requesterId) note('requester', `a request's requester is the one it was opened for (${state.requesterId})`);
+  if (row.category !== undefined && row.category !== state.category) {
+    note('category', `a request's category is the one it was opened with (${state.category ?? 'none'})`);
+  }
+  return changes;
 }

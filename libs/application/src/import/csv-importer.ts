@@ -15,9 +15,9 @@ import { createCommandSide } from '../command-side';
 import { customerAggregate, departmentAggregate } from '../commands/aggregates';
 import type { CommandEnvelope, Planner, Step } from '../commands/command-handler';
 import { AgentWrite, CustomerWrite, DepartmentWrite, RequestWrite, type WriteSide } from '../commands/writes';
-import { mappedColumns, missingValues, parseTimestamp, type ImportMapping } from './import-mapping';
+import { lookUp, mappedColumns, missingValues, parseTimestamp, statusOf, type ImportMapping } from './import-mapping';
 import { SourceIds, sourceId, type SourceKind } from './source-ids';
-import { planCase, UNASSIGNED_AGENT, type CasePlan, type CaseRow, type RejectedRow } from './case-plan';
+import { planCase, UNASSIGNED_AGENT, type CasePlan, type CaseRow, type RejectedRow, type UnappliedChange } from './case-plan';
 
 export interface ImportProgress {
   rowsRead: number;
@@ -25,6 +25,8 @@ export interface ImportProgress {
   casesDone: number;
   eventsAppended: number;
   rowsRejected: number;
+  /** Values of imported rows the desk does not hold afterwards, each listed in the report. */
+  changesNotApplied: number;
 }
 
 export interface ImportResult extends ImportProgress {
@@ -33,6 +35,7 @@ export interface ImportResult extends ImportProgress {
   rowsAlreadyImported: number;
   rowsUnchanged: number;
   rejected: RejectedRow[];
+  notApplied: UnappliedChange[];
 }
 
 export interface ImportOptions {
@@ -47,6 +50,8 @@ export interface ImportOptions {
    * anything is appended; then those each case refuses, as it is imported.
    */
   onRejected?: (rows: readonly RejectedRow[]) => void;
+  /** The values of imported rows the desk does not hold afterwards, with why, as each case is imported. */
+  onNotApplied?: (changes: readonly UnappliedChange[]) => void;
 }
 
 /** The longest name of a department or a customer the deciders accept. */
@@ -84,30 +89,41 @@ export async function importCsv(options: ImportOptions): Promise<ImportResult> {
   const { mapping } = options;
   const writes = createCommandSide(options.store, systemClock);
   const { cases, rejected, rowsRead, registration } = await readCases(options);
-  const progress: ImportProgress = { rowsRead, casesTotal: cases.size, casesDone: 0, eventsAppended: 0, rowsRejected: rejected.length };
+  const progress: ImportProgress = {
+    rowsRead,
+    casesTotal: cases.size,
+    casesDone: 0,
+    eventsAppended: 0,
+    rowsRejected: rejected.length,
+    changesNotApplied: 0,
+  };
   rejected.sort((a, b) => a.line - b.line);
   options.onRejected?.([...rejected]);
   options.onProgress?.(progress);
 
   await registerAll(writes, mapping, registration, progress);
 
-  const result: ImportResult = { ...progress, rowsImported: 0, rowsAlreadyImported: 0, rowsUnchanged: 0, rejected };
+  const result: ImportResult = { ...progress, rowsImported: 0, rowsAlreadyImported: 0, rowsUnchanged: 0, rejected, notApplied: [] };
   const queue = [...cases.entries()];
   const worker = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) {
       const [, rows] = next;
-      const refused = await importCase(writes, mapping, rows, result);
+      const { rejected: refused, notApplied } = await importCase(writes, mapping, rows, result);
       if (refused.length > 0) options.onRejected?.(refused);
+      if (notApplied.length > 0) options.onNotApplied?.(notApplied);
       result.casesDone++;
       progress.casesDone = result.casesDone;
       progress.eventsAppended = result.eventsAppended;
       progress.rowsRejected = result.rejected.length;
+      progress.changesNotApplied = result.notApplied.length;
       options.onProgress?.(progress);
     }
   };
   await Promise.all(Array.from({ length: options.concurrency ?? 32 }, worker));
   result.rowsRejected = result.rejected.length;
+  result.changesNotApplied = result.notApplied.length;
   result.rejected.sort((a, b) => a.line - b.line);
+  result.notApplied.sort((a, b) => a.line - b.line);
   return result;
 }
 
@@ -122,9 +138,9 @@ async function importCase(
   mapping: ImportMapping,
   rows: CaseRow[],
   result: ImportResult,
-): Promise<readonly RejectedRow[]> {
+): Promise<Pick<CasePlan, 'rejected' | 'notApplied'>> {
   const { caseId, requestId } = rows[0];
-  let plan: CasePlan = { accepted: 0, rejected: [], unchanged: 0 };
+  let plan: CasePlan = { accepted: 0, rejected: [], unchanged: 0, notApplied: [] };
   let alreadyImported = 0;
   const stepOf = (row: CaseRow, command: RequestCommand): Step<RequestCommand> => ({
     command,
@@ -140,7 +156,10 @@ async function importCase(
         const importedUpTo = current.importedRows.get(mapping.source) ?? 0;
         const pending = rows.filter((row) => row.line > importedUpTo);
         alreadyImported = rows.length - pending.length;
-        plan = await planCase(requestId, pending, planning, stepOf);
+        plan = await planCase(requestId, pending, planning, stepOf, {
+          transferAfterResolution: mapping.department.afterResolution === 'transfer',
+          afterClosed: mapping.afterClosed,
+        });
       },
       {
         commandId: `import:${mapping.source}:${caseId}`,
@@ -155,7 +174,8 @@ async function importCase(
   result.rowsUnchanged += plan.unchanged;
   result.eventsAppended += written.appended;
   result.rejected.push(...plan.rejected);
-  return plan.rejected;
+  result.notApplied.push(...plan.notApplied);
+  return plan;
 }
 
 async function registerAll(writes: WriteSide, mapping: ImportMapping, registration: Registration, progress: ImportProgress): Promise<void> {
@@ -364,24 +384,29 @@ function mapRow(
   if (time === undefined) return reject(`no time in column "${mapping.timestamp.column}"`);
   const at = parseTimestamp(time, mapping.timestamp);
   if (!at) return reject(`"${time}" in "${mapping.timestamp.column}" is not a time in the format ${mapping.timestamp.format}`);
-  const statusKey = mapping.status.columns.map((column) => cell(column) ?? '').join('/');
-  const target = valueOf(mapping.status.values, statusKey);
-  if (target === undefined) return reject(`status "${statusKey}" is not in the mapping`);
+  const { key: statusKey, target } = statusOf(mapping.status, cell);
+  if (target === undefined) {
+    return reject(
+      mapping.status.columns.every((column) => cell(column) === undefined)
+        ? `no status in column ${mapping.status.columns.map((column) => `"${column}"`).join(', ')}`
+        : `status "${statusKey}" is not in the mapping`,
+    );
+  }
   if (target === 'reject') return reject(`status "${statusKey}" is mapped to reject`);
   const team = cell(mapping.department.column);
   if (team === undefined) return reject(`no team in column "${mapping.department.column}"`);
   const teamProblem = nameProblem(team);
   if (teamProblem) return reject(`team "${team.slice(0, 40)}" in "${mapping.department.column}" ${teamProblem}`);
   const priorityValue = cell(mapping.priority.column);
-  if (priorityValue === undefined) return reject(`no priority in column "${mapping.priority.column}"`);
-  const priority = valueOf(mapping.priority.values, priorityValue);
+  const priority = priorityValue === undefined ? mapping.priority.default : lookUp(mapping.priority.values, priorityValue);
+  if (priorityValue === undefined && !priority) return reject(`no priority in column "${mapping.priority.column}"`);
   if (!priority) return reject(`priority "${priorityValue}" is not in the mapping`);
   let tier: CaseRow['tier'];
   const tierValue = mapping.tier && cell(mapping.tier.column);
   if (mapping.tier && tierValue !== undefined) {
-    tier = valueOf(mapping.tier.values, tierValue);
+    tier = lookUp(mapping.tier.values, tierValue);
     if (!tier) return reject(`tier "${tierValue}" is not in the mapping`);
-  }
+  } else tier = mapping.tier?.default;
   const requester = cell(mapping.requester.column);
   if (requester === undefined) return reject(`no requester in column "${mapping.requester.column}"`);
   const requesterProblem = nameProblem(requester);
@@ -406,6 +431,7 @@ function mapRow(
       requesterId: sourceId(requester)!,
       category: category ? category.slice(0, 100) : undefined,
       subject,
+      source: { status: statusKey, team, agent, priority: priorityValue, tier: tierValue, requester, category },
     },
     team,
     requester,
@@ -431,11 +457,6 @@ function claimIds(ids: SourceIds, mapping: ImportMapping, mapped: MappedRow): Re
   }
   for (const [kind, value, id] of claims) ids.claim(kind, value, id, row.line);
   return null;
-}
-
-/** A source value's mapped value: the mapping's own entries only ("__proto__" in the data is not a key of it). */
-function valueOf<T>(values: Record<string, T>, key: string): T | undefined {
-  return Object.hasOwn(values, key) ? values[key] : undefined;
 }
 
 /** Why a team's or a requester's name cannot be registered (as the deciders would refuse it), or null. */

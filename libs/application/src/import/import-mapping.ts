@@ -13,6 +13,15 @@ interface Column {
   missing?: string[];
 }
 
+/**
+ * A status decided by other columns too: it applies when every column it names holds one of its patterns (a missing
+ * value matches none; null matches only a missing value). The first rule that applies wins, before the values.
+ */
+export interface StatusRule {
+  when: Record<string, string[] | null>;
+  then: TargetStatus | 'reject';
+}
+
 /** A column of entities: teams, requesters, agents. */
 interface EntityColumn extends Column {
   /** Values that fold to one id are one entity (else a collision, refused). */
@@ -31,17 +40,28 @@ export interface ImportMapping {
   missing: string[];
   caseId: string;
   timestamp: Column & { format: 'iso8601' | string; timeZone: string };
-  /** One column, or several joined with '/', looked up in values. */
-  status: { columns: string[]; values: Record<string, TargetStatus | 'reject'>; missing?: string[] };
-  department: EntityColumn;
-  tier?: Column & { values: Record<string, Tier> };
+  /** One column, or several joined with '/', looked up in values after the rules; default when every column is missing. */
+  status: {
+    columns: string[];
+    values: Record<string, TargetStatus | 'reject'>;
+    rules: StatusRule[];
+    default?: TargetStatus | 'reject';
+    missing?: string[];
+  };
+  department: EntityColumn & {
+    /** A team change on a row after resolution: listed in the report (the default), or a transfer (reopen, transfer, resolve again). */
+    afterResolution?: 'report' | 'transfer';
+  };
+  tier?: Column & { values: Record<string, Tier>; default?: Tier };
   agent?: EntityColumn;
-  priority: Column & { values: Record<string, Priority> };
+  priority: Column & { values: Record<string, Priority>; default?: Priority };
   requester: EntityColumn &
     ({ type: 'internal'; kind: string; departmentId: string; departmentName: string } | { type: 'external'; kind: string });
   category?: Column;
   /** The subject of an opened request: column names in braces are replaced by the first row's values. */
   subject: string;
+  /** A row after Closed that is not Closed: refused (the default), or the request is reopened at the row's time. */
+  afterClosed: 'reject' | 'reopen';
 }
 
 export class MappingError extends Error {
@@ -77,7 +97,7 @@ function pathOf(pointer: string, last?: string): string {
 function problemsOf(errors: ErrorObject[]): string[] {
   const problems: string[] = [];
   for (const error of errors) {
-    if (error.keyword === 'if' || (error.keyword === 'required' && error.schemaPath.includes('/oneOf/'))) continue;
+    if (error.keyword === 'if' || error.schemaPath.includes('/oneOf/')) continue;
     const at = pathOf(error.instancePath);
     switch (error.keyword) {
       case 'required':
@@ -95,7 +115,11 @@ function problemsOf(errors: ErrorObject[]): string[] {
         );
         break;
       case 'oneOf':
-        problems.push(`${at} needs column or columns, one of them`);
+        problems.push(
+          error.schemaPath.includes('/rules/')
+            ? `${at} must be a pattern, a list of patterns or null (no value)`
+            : `${at} needs column or columns, one of them`,
+        );
         break;
       case 'minLength':
         problems.push(`${at} must be a non-empty string`);
@@ -124,7 +148,17 @@ function target(value: string): TargetStatus | 'reject' {
 /** Checks a mapping file's JSON against the mapping schema and what a schema cannot say, naming every problem at once. */
 export function parseMapping(json: unknown): ImportMapping {
   if (!validate(json)) throw new MappingError(problemsOf(validate.errors ?? []));
-  const root = json as unknown as ImportMapping & { status: { column?: string; columns?: string[]; values: Record<string, string> } };
+  const root = json as unknown as Omit<ImportMapping, 'status' | 'afterClosed'> & {
+    afterClosed?: ImportMapping['afterClosed'];
+    status: {
+      column?: string;
+      columns?: string[];
+      values: Record<string, string>;
+      rules?: { when: Record<string, string | string[] | null>; then: string }[];
+      default?: string;
+      missing?: string[];
+    };
+  };
   const problems: string[] = [];
   const timestamp = { ...root.timestamp, format: root.timestamp.format ?? 'iso8601', timeZone: root.timestamp.timeZone ?? 'UTC' };
   if (!DateTime.now().setZone(timestamp.timeZone).isValid) problems.push(`timestamp.timeZone: ${timestamp.timeZone} is not a time zone`);
@@ -135,7 +169,18 @@ export function parseMapping(json: unknown): ImportMapping {
     missing: root.missing ?? [],
     caseId: root.caseId,
     timestamp,
-    status: { columns: root.status.columns ?? [root.status.column!], values, missing: root.status.missing },
+    status: {
+      columns: root.status.columns ?? [root.status.column!],
+      values,
+      rules: (root.status.rules ?? []).map(({ when, then }) => ({
+        when: Object.fromEntries(
+          Object.entries(when).map(([column, patterns]) => [column, patterns === null ? null : ([] as string[]).concat(patterns)]),
+        ),
+        then: target(then),
+      })),
+      ...(root.status.default === undefined ? {} : { default: target(root.status.default) }),
+      missing: root.status.missing,
+    },
     department: root.department,
     tier: root.tier,
     agent: root.agent,
@@ -143,6 +188,7 @@ export function parseMapping(json: unknown): ImportMapping {
     requester: root.requester,
     category: root.category,
     subject: root.subject,
+    afterClosed: root.afterClosed ?? 'reject',
   };
   const lists = new Map<string, string>();
   for (const { column, missing } of columnFields(mapping)) {
@@ -186,6 +232,7 @@ export function mappedColumns(mapping: ImportMapping): string[] {
     mapping.caseId,
     mapping.timestamp.column,
     ...mapping.status.columns,
+    ...mapping.status.rules.flatMap((rule) => Object.keys(rule.when)),
     mapping.department.column,
     mapping.priority.column,
     mapping.requester.column,
@@ -195,6 +242,57 @@ export function mappedColumns(mapping: ImportMapping): string[] {
     ...[...mapping.subject.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]),
   ];
   return [...new Set(columns.filter((column): column is string => column !== undefined))];
+}
+
+const patterns = new WeakMap<object, [RegExp, unknown][]>();
+
+/** A pattern of a value map or a rule: * is any run of characters (none too), everything else itself. */
+function globOf(pattern: string): RegExp {
+  return new RegExp(
+    `^${pattern
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+    'su',
+  );
+}
+
+/**
+ * A source value's mapped value: the map's own entry for it ("__proto__" in the data is not a key of it), else the
+ * first entry whose key is a pattern with * that matches it ("*" alone: any value not listed).
+ */
+export function lookUp<T>(values: Record<string, T>, value: string): T | undefined {
+  if (Object.hasOwn(values, value)) return values[value];
+  let compiled = patterns.get(values) as [RegExp, T][] | undefined;
+  if (!compiled) {
+    compiled = Object.keys(values)
+      .filter((key) => key.includes('*'))
+      .map((key) => [globOf(key), values[key]]);
+    patterns.set(values, compiled);
+  }
+  return compiled.find(([pattern]) => pattern.test(value))?.[1];
+}
+
+/**
+ * Where a row leaves its case: the first status rule whose columns all match, else the status columns' values joined
+ * with '/' looked up in values; default (or undefined) when every status column is missing. key is the source's text.
+ */
+export function statusOf(
+  status: ImportMapping['status'],
+  cell: (column: string) => string | undefined,
+): { key: string; target: TargetStatus | 'reject' | undefined } {
+  const parts = status.columns.map(cell);
+  const key = parts.map((part) => part ?? '').join('/');
+  for (const rule of status.rules) {
+    const applies = Object.entries(rule.when).every(([column, wanted]) => {
+      const value = cell(column);
+      if (wanted === null) return value === undefined;
+      return value !== undefined && wanted.some((pattern) => pattern === value || (pattern.includes('*') && globOf(pattern).test(value)));
+    });
+    if (applies) return { key, target: rule.then };
+  }
+  if (parts.every((part) => part === undefined)) return { key, target: status.default };
+  return { key, target: lookUp(status.values, key) };
 }
 
 /**

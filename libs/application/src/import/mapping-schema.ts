@@ -41,9 +41,21 @@ const entityField = (description: string) =>
 const valueMap = (allowed: readonly string[]) =>
   ({
     type: 'object',
-    description: "The source's values (after trimming) and what each means here; a value not listed rejects its row.",
+    description:
+      'The source\'s values (after trimming) and what each means here. A key with * is a pattern (* is any run of characters; "*" alone any value not listed), tried in order after the exact keys; a value nothing matches rejects its row.',
     additionalProperties: { enum: allowed },
   }) as const;
+
+const defaultOf = (allowed: readonly string[]) =>
+  ({
+    description: 'What a missing value (empty, or a missing-value marker) means; without it such a row is refused.',
+    enum: allowed,
+  }) as const;
+
+const patternList = {
+  description: 'One pattern or a list (any of them); * is any run of characters. null: the column holds no value.',
+  oneOf: [{ type: 'string' }, { type: 'array', minItems: 1, items: { type: 'string' } }, { type: 'null' }],
+} as const;
 
 /**
  * The JSON Schema of an import mapping (mappings/README.md describes each field). The shipped
@@ -94,16 +106,41 @@ export const MAPPING_SCHEMA = {
         column: text,
         columns: { type: 'array', minItems: 1, items: text },
         values: valueMap(STATUS_TARGETS),
+        rules: {
+          description:
+            'Statuses that depend on other columns, tried in order before values: the first rule whose every column matches wins.',
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['when', 'then'],
+            additionalProperties: false,
+            properties: {
+              when: { type: 'object', minProperties: 1, additionalProperties: patternList },
+              then: { enum: STATUS_TARGETS },
+            },
+          },
+        },
+        default: { ...defaultOf(STATUS_TARGETS), description: 'What a row whose every status column is missing means.' },
         missing,
       },
     },
-    department: entityField('The column of the team that holds the case: a department each.'),
+    department: {
+      ...entityField('The column of the team that holds the case: a department each.'),
+      properties: {
+        ...entityField('').properties,
+        afterResolution: {
+          description:
+            "A team change on a row after resolution: report lists it in the report (the default); transfer reopens the request, transfers it and resolves it again at the row's time.",
+          enum: ['report', 'transfer'],
+        },
+      },
+    },
     tier: {
       description: 'The column of the support level: a higher one than the request has escalates it.',
       type: 'object',
       required: ['column', 'values'],
       additionalProperties: false,
-      properties: { column: text, values: valueMap(TIERS), missing },
+      properties: { column: text, values: valueMap(TIERS), default: defaultOf(TIERS), missing },
     },
     agent: entityField('The column of the person working the case: an agent each, of every team they appear in.'),
     priority: {
@@ -111,7 +148,7 @@ export const MAPPING_SCHEMA = {
       type: 'object',
       required: ['column', 'values'],
       additionalProperties: false,
-      properties: { column: text, values: valueMap(PRIORITIES), missing },
+      properties: { column: text, values: valueMap(PRIORITIES), default: defaultOf(PRIORITIES), missing },
     },
     requester: {
       description: 'The column of who asked: a customer each, all of one type and kind.',
@@ -152,6 +189,11 @@ export const MAPPING_SCHEMA = {
     subject: {
       ...text,
       description: "The subject of an opened request: {column} is replaced by the first row's value in that column.",
+    },
+    afterClosed: {
+      description:
+        "A row after Closed that is not Closed: reject refuses it (the default); reopen reopens the request at the row's time, keeping a second cycle of work.",
+      enum: ['reject', 'reopen'],
     },
   },
 } as const;
