@@ -6,6 +6,7 @@ import { DeskHistory } from '@desk/application/testing/desk-history';
 import type { SlaTarget } from '@desk/domain';
 import { ApiChild, CHILD_SECRET } from '../support/api-child';
 import { bearer } from '../support/callers';
+import { brokenRequestOpened } from '../support/poison-events';
 import { until } from '../support/child-apps';
 import { readWholeLog } from '../support/shared-event-stores';
 import { AGENT, assign, open, seed } from './changes-children';
@@ -99,6 +100,48 @@ describe('the API with its projections on a worker thread (the embedded default)
     );
     const page2 = await api.get<{ items: { requestId: string }[] }>(`/requests?departmentId=it&minPosition=${during.position}&limit=100`, AGENT);
     expect(page2.body.items.map((row) => row.requestId)).toEqual(expect.arrayContaining(['ryw-0', 'ryw-19', 'during-rebuild']));
+  });
+
+  it('shows a projection the worker’s runner faulted on a poison event, and skips it there', async () => {
+    const store = new SqliteEventStore(join(dataDir, 'events.sqlite'));
+    let poison: bigint;
+    try {
+      poison = (await store.appendToStream('request-broken', [brokenRequestOpened()])).position;
+    } finally {
+      await store.close();
+    }
+    const projections = async () =>
+      (await api.get<{ projections: { name: string; state: string; fault: { position: string } | null }[] }>('/admin/projections')).body
+        .projections;
+    const summaries = async () => (await projections()).find((projection) => projection.name === 'request-summaries')!;
+    await until(async () => (await summaries()).state === 'faulted', 20_000, 'request-summaries to fault on the poison event');
+    expect((await summaries()).fault?.position).toBe(String(poison));
+    const ready = await api.get<{ checks: { projections: Record<string, string> } }>('/health/ready');
+    expect(ready.body.checks.projections['request-summaries']).toBe('faulted');
+    // A scrape's rendering answers the scrapes of the next second (METRICS_CACHE_MS).
+    await until(
+      async () =>
+        /desk_projection_state\{projection="request-summaries",state="faulted",service="api"\} 1\n/.test(
+          await (await fetch(`${api.url}/metrics`)).text(),
+        ),
+      5_000,
+      '/metrics to show request-summaries faulted',
+    );
+
+    // Every read model that reads the event faulted on it: each is skipped past it.
+    const faulted = (await projections()).filter((projection) => projection.fault !== null).map((projection) => projection.name);
+    expect(faulted).toContain('request-summaries');
+    for (const name of faulted) {
+      const skipped = await api.post(`/admin/projections/${name}/skip`);
+      expect(skipped.status).toBe(200);
+      expect(skipped.body).toMatchObject({ name, skipped: [{ position: String(poison) }] });
+    }
+    await until(async () => (await projections()).every((projection) => projection.state === 'running'), 20_000, 'every projection to run again');
+    // Reads that wait for a position past the poison event are answered again.
+    const after = await open(api, 'after-poison');
+    const page = await api.get<{ items: { requestId: string }[] }>(`/requests?departmentId=it&minPosition=${after.position}&limit=100`, AGENT);
+    expect(page.status).toBe(200);
+    expect(page.body.items.map((row) => row.requestId)).toContain('after-poison');
   });
 
   it('appends the SLA watch’s breaches from the worker', async () => {
