@@ -6,7 +6,7 @@ import type { RecordedEvent } from '@desk/event-store';
 /** The columns of a ServiceNow-style snapshot log, a row per change of a case. */
 export const GENERIC_HEADER = ['number', 'updated', 'state', 'team', 'assigned_to', 'priority', 'caller', 'tier', 'category'] as const;
 
-export type GenericRow = Partial<Record<(typeof GENERIC_HEADER)[number], string>>;
+export type GenericRow = Partial<Record<(typeof GENERIC_HEADER)[number], string>> & Record<string, string | undefined>;
 
 /** A mapping of that log: "?" is the source's empty value, states map one to one unless a test says otherwise. */
 export function genericMapping(overrides: Record<string, unknown> = {}): ImportMapping {

@@ -9,7 +9,7 @@ import {
   type Tier,
 } from '@desk/domain';
 import type { Planning, Step } from '../commands/command-handler';
-import type { TargetStatus } from './import-mapping';
+import type { MilestoneTime, TargetStatus } from './import-mapping';
 
 /** One row of the source log, mapped: the state of a case after a change. */
 export interface CaseRow {
@@ -29,6 +29,10 @@ export interface CaseRow {
   subject: string;
   /** The source's own text of each field the row sets, for the report of what it could not apply. */
   source: Partial<Record<ChangeField, string>>;
+  /** The case's opened, resolved, closed times the row carries (null: the value is not a time in the column's format). */
+  times?: Partial<Record<MilestoneTime, Date | null>>;
+  /** The time of the case's previous row: a milestone time at or before it belongs to an earlier row. */
+  after?: Date;
 }
 
 export interface RejectedRow {
@@ -38,7 +42,7 @@ export interface RejectedRow {
 }
 
 /** What a row says about its case that the desk can hold of a request. */
-export type ChangeField = 'status' | 'team' | 'agent' | 'priority' | 'tier' | 'requester' | 'category';
+export type ChangeField = 'status' | 'team' | 'agent' | 'priority' | 'tier' | 'requester' | 'category' | MilestoneTime;
 
 /** A row imported, one of whose values the request does not hold afterwards: the field, the source's value and why. */
 export interface UnappliedChange extends RejectedRow {
@@ -94,18 +98,20 @@ export async function planCase(
   const plan: CasePlan = { accepted: 0, rejected: [], unchanged: 0, notApplied: [] };
   for (const row of rows) {
     try {
+      const clock = milestoneClock(row);
       const decided = await planning.tentatively(async () => {
         let events = 0;
         for (let step = 0; ; step++) {
           const command = nextCommand(requestId, planning.state, row, policy);
           if (!command) break;
           if (step >= MAX_STEPS) throw new RowRefused(`the row needs more than ${MAX_STEPS} steps to reach ${describe(row.target)}`);
-          const appended = (await planning.decide(stepOf(row, command))).length;
+          const appended = (await planning.decide({ ...stepOf(row, command), now: clock.timeOf(command) })).length;
           if (appended === 0) break;
           events += appended;
         }
         return events;
       });
+      plan.notApplied.push(...clock.unused());
       if (decided === 0) plan.unchanged++;
       else plan.accepted++;
       plan.notApplied.push(...(await unapplied(row, planning, stepOf)));
@@ -189,6 +195,67 @@ function nextCommand(requestId: string, state: RequestState, row: CaseRow, polic
       if (otherAgent) return state.status === 'on_hold' ? { type: 'ResumeWork', data: {} } : assign();
       return { type: 'ResolveRequest', data: { resolution: BY_IMPORT } };
   }
+}
+
+const MILESTONE_OF: Partial<Record<RequestCommand['type'], MilestoneTime>> = {
+  OpenRequest: 'opened',
+  ResolveRequest: 'resolved',
+  CloseRequest: 'closed',
+};
+
+/**
+ * When each command of a row happens. A snapshot row is written some time after the change it records; the case's
+ * own opened, resolved and closed times, where the source has them, are more exact. Such a time is used for the open,
+ * the resolution or the close the row makes when it lies after the case's previous row and not after the row's own
+ * time (else it belongs to another row, or is wrong). The steps that lead to a resolution or a close (an assignment
+ * first) happen at its time too, so time never runs backwards within a case.
+ */
+function milestoneClock(row: CaseRow) {
+  const given = row.times ?? {};
+  // Exclusive of the previous row's time, inclusive of the times this row's own steps took.
+  let lower = row.after?.getTime() ?? -Infinity;
+  let inclusive = false;
+  const usable = (milestone: MilestoneTime): Date | null => {
+    const at = given[milestone];
+    if (!at || at > row.at) return null;
+    return at.getTime() > lower || (inclusive && at.getTime() === lower) ? at : null;
+  };
+  const made = new Set<MilestoneTime>();
+  const used = new Set<MilestoneTime>();
+  const ending = row.target.status === 'resolved' || row.target.status === 'closed';
+  return {
+    timeOf(command: RequestCommand): Date {
+      const milestone = MILESTONE_OF[command.type];
+      let at: Date | null;
+      if (milestone) {
+        at = usable(milestone);
+        made.add(milestone);
+        if (at) used.add(milestone);
+      } else {
+        const next = ending ? (['resolved', 'closed'] as const).find((m) => !made.has(m)) : undefined;
+        at = next ? usable(next) : null;
+      }
+      const now = at ?? row.at;
+      lower = now.getTime();
+      inclusive = true;
+      return now;
+    },
+    /** The milestones the row made whose source time could not be used. */
+    unused(): UnappliedChange[] {
+      return [...made]
+        .filter((milestone) => !used.has(milestone) && given[milestone] !== undefined)
+        .map((milestone) => ({
+          line: row.line,
+          caseId: row.caseId,
+          field: milestone,
+          value: row.source[milestone] ?? '',
+          reason:
+            given[milestone] === null
+              ? "not a time in the column's format: the row's own time was used"
+              : `not after the case's previous row${row.after ? ` (${row.after.toISOString()})` : ''} or after the row's own time (${row.at.toISOString()}): the row's time was used`,
+        }));
+    },
+  };
 }
 
 function reopen(): RequestCommand {

@@ -15,7 +15,16 @@ import { createCommandSide } from '../command-side';
 import { customerAggregate, departmentAggregate } from '../commands/aggregates';
 import type { CommandEnvelope, Planner, Step } from '../commands/command-handler';
 import { AgentWrite, CustomerWrite, DepartmentWrite, RequestWrite, type WriteSide } from '../commands/writes';
-import { lookUp, mappedColumns, missingValues, parseTimestamp, statusOf, type ImportMapping } from './import-mapping';
+import {
+  lookUp,
+  mappedColumns,
+  missingValues,
+  parseTimestamp,
+  statusOf,
+  type ImportMapping,
+  type MilestoneTime,
+  type TimeColumn,
+} from './import-mapping';
 import { SourceIds, sourceId, type SourceKind } from './source-ids';
 import { planCase, UNASSIGNED_AGENT, type CasePlan, type CaseRow, type RejectedRow, type UnappliedChange } from './case-plan';
 
@@ -321,7 +330,10 @@ async function readCases(
     rows.push(row);
     cases.set(row.requestId, rows);
   }
-  for (const rows of cases.values()) rows.sort((a, b) => a.at.getTime() - b.at.getTime() || a.line - b.line);
+  for (const rows of cases.values()) {
+    rows.sort((a, b) => a.at.getTime() - b.at.getTime() || a.line - b.line);
+    for (let index = 1; index < rows.length; index++) rows[index].after = rows[index - 1].at;
+  }
   return {
     cases,
     rejected,
@@ -416,6 +428,14 @@ function mapRow(
   if (agent !== undefined && !agentId)
     return reject(`agent "${agent.slice(0, 40)}" in "${mapping.agent!.column}" gives no id (it has no letter or digit)`);
   const category = mapping.category && cell(mapping.category.column);
+  const times: CaseRow['times'] = {};
+  const timeTexts: CaseRow['source'] = {};
+  for (const [milestone, column] of Object.entries(mapping.times) as [MilestoneTime, TimeColumn][]) {
+    const value = cell(column.column);
+    if (value === undefined) continue;
+    times[milestone] = parseTimestamp(value, column);
+    timeTexts[milestone] = value;
+  }
   const subject = mapping.subject.replace(/\{([^}]+)\}/g, (_, column: string) => cell(column) ?? '').slice(0, 200) || caseId;
   return {
     row: {
@@ -431,7 +451,8 @@ function mapRow(
       requesterId: sourceId(requester)!,
       category: category ? category.slice(0, 100) : undefined,
       subject,
-      source: { status: statusKey, team, agent, priority: priorityValue, tier: tierValue, requester, category },
+      source: { status: statusKey, team, agent, priority: priorityValue, tier: tierValue, requester, category, ...timeTexts },
+      ...(Object.keys(times).length > 0 ? { times } : {}),
     },
     team,
     requester,

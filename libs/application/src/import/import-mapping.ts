@@ -62,7 +62,14 @@ export interface ImportMapping {
   subject: string;
   /** A row after Closed that is not Closed: refused (the default), or the request is reopened at the row's time. */
   afterClosed: 'reject' | 'reopen';
+  /** When the case was opened, resolved, closed, as the source recorded it: used where more exact than the row's time. */
+  times: Partial<Record<MilestoneTime, TimeColumn>>;
 }
+
+export type MilestoneTime = 'opened' | 'resolved' | 'closed';
+
+/** A column of times: the format and time zone are the timestamp's unless it says its own. */
+export type TimeColumn = Column & { format: 'iso8601' | string; timeZone: string };
 
 export class MappingError extends Error {
   constructor(readonly problems: string[]) {
@@ -148,8 +155,9 @@ function target(value: string): TargetStatus | 'reject' {
 /** Checks a mapping file's JSON against the mapping schema and what a schema cannot say, naming every problem at once. */
 export function parseMapping(json: unknown): ImportMapping {
   if (!validate(json)) throw new MappingError(problemsOf(validate.errors ?? []));
-  const root = json as unknown as Omit<ImportMapping, 'status' | 'afterClosed'> & {
+  const root = json as unknown as Omit<ImportMapping, 'status' | 'afterClosed' | 'times'> & {
     afterClosed?: ImportMapping['afterClosed'];
+    times?: Partial<Record<MilestoneTime, Column & { format?: string; timeZone?: string }>>;
     status: {
       column?: string;
       columns?: string[];
@@ -189,7 +197,16 @@ export function parseMapping(json: unknown): ImportMapping {
     category: root.category,
     subject: root.subject,
     afterClosed: root.afterClosed ?? 'reject',
+    times: Object.fromEntries(
+      (['opened', 'resolved', 'closed'] as const)
+        .filter((milestone) => root.times?.[milestone])
+        .map((milestone) => [milestone, { format: timestamp.format, timeZone: timestamp.timeZone, ...root.times![milestone] }]),
+    ),
   };
+  for (const [milestone, column] of Object.entries(mapping.times)) {
+    if (!DateTime.now().setZone(column.timeZone).isValid)
+      problems.push(`times.${milestone}.timeZone: ${column.timeZone} is not a time zone`);
+  }
   const lists = new Map<string, string>();
   for (const { column, missing } of columnFields(mapping)) {
     if (!missing) continue;
@@ -212,6 +229,7 @@ function columnFields(mapping: ImportMapping): Column[] {
     mapping.priority,
     mapping.requester,
     ...[mapping.tier, mapping.agent, mapping.category].filter((field): field is Column => field !== undefined),
+    ...Object.values(mapping.times),
   ];
 }
 
@@ -239,6 +257,7 @@ export function mappedColumns(mapping: ImportMapping): string[] {
     mapping.tier?.column,
     mapping.agent?.column,
     mapping.category?.column,
+    ...Object.values(mapping.times).map((time) => time.column),
     ...[...mapping.subject.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]),
   ];
   return [...new Set(columns.filter((column): column is string => column !== undefined))];
@@ -300,7 +319,7 @@ export function statusOf(
  * 'D/M/YYYY HH:mm' (YYYY, YY, MM, M, DD, D, HH, H, mm, ss tokens, read in
  * the mapping's time zone). Null when the value does not fit.
  */
-export function parseTimestamp(value: string, format: ImportMapping['timestamp']): Date | null {
+export function parseTimestamp(value: string, format: Pick<TimeColumn, 'format' | 'timeZone'>): Date | null {
   const parsed =
     format.format === 'iso8601'
       ? DateTime.fromISO(value.trim(), { zone: format.timeZone, setZone: true })

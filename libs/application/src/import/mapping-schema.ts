@@ -190,6 +190,29 @@ export const MAPPING_SCHEMA = {
       ...text,
       description: "The subject of an opened request: {column} is replaced by the first row's value in that column.",
     },
+    times: {
+      description:
+        "Columns of when the case was opened, resolved and closed, as the source recorded them: the open, the resolution or the close a row makes happens at that time when it lies after the case's previous row and not after the row's own time.",
+      type: 'object',
+      additionalProperties: false,
+      properties: Object.fromEntries(
+        ['opened', 'resolved', 'closed'].map((milestone) => [
+          milestone,
+          {
+            description: `The column of when the case was ${milestone}; format and time zone are the timestamp's unless given.`,
+            type: 'object',
+            required: ['column'],
+            additionalProperties: false,
+            properties: {
+              column: text,
+              format: { ...text, description: "iso8601, or a pattern such as 'D/M/YYYY HH:mm'" },
+              timeZone: { ...text, description: 'An IANA time zone for times without an offset.' },
+              missing,
+            },
+          },
+        ]),
+      ),
+    },
     afterClosed: {
       description:
         "A row after Closed that is not Closed: reject refuses it (the default); reopen reopens the request at the row's time, keeping a second cycle of work.",
