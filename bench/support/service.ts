@@ -67,6 +67,8 @@ export async function startApi(
       LOG_LEVEL: 'warn',
       // The read-model workers are a deployment choice: a run measures them when the bench's own environment sets them.
       ...(process.env.READ_WORKERS ? { READ_WORKERS: process.env.READ_WORKERS } : {}),
+      // So is where the projections run: PROJECTIONS_IN=loop measures them in the request loop, as before the worker.
+      ...(process.env.PROJECTIONS_IN ? { PROJECTIONS_IN: process.env.PROJECTIONS_IN } : {}),
       ...env,
     },
     stdio: ['ignore', stdout, 'inherit'],
