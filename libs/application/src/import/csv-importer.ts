@@ -1,6 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
 import {
+  EXTERNAL_CUSTOMER_KINDS,
+  INTERNAL_CUSTOMER_KINDS,
   type Actor,
   type AgentCommand,
   type AgentState,
@@ -16,11 +18,13 @@ import { customerAggregate, departmentAggregate } from '../commands/aggregates';
 import type { CommandEnvelope, Planner, Step } from '../commands/command-handler';
 import { AgentWrite, CustomerWrite, DepartmentWrite, RequestWrite, type WriteSide } from '../commands/writes';
 import {
+  attributeOf,
   lookUp,
   mappedColumns,
   missingValues,
   parseTimestamp,
   statusOf,
+  type CustomerKind,
   type ImportMapping,
   type MilestoneTime,
   type TimeColumn,
@@ -72,7 +76,7 @@ export class ImportFileError extends Error {}
 /** Teams and requesters as they first appear in the log: their names, and the earliest time a row names them. */
 interface Registration {
   departments: Map<string, { name: string; at: Date }>;
-  customers: Map<string, { name: string; at: Date }>;
+  customers: Map<string, { name: string; at: Date; profile: RequesterProfile }>;
   /** The agents rows name: their name, their tier where they first appear, and each team they appear in, from when. */
   agents: Map<string, MetAgent>;
 }
@@ -190,9 +194,11 @@ async function importCase(
 async function registerAll(writes: WriteSide, mapping: ImportMapping, registration: Registration, progress: ImportProgress): Promise<void> {
   const requester = mapping.requester;
   const departmentList = [...registration.departments];
-  // The requesters' department exists from the first row that names a requester on; without one, it is not needed.
-  const first = [...registration.customers.values()].reduce<Date | null>((min, { at }) => (!min || at < min ? at : min), null);
-  if (requester.type === 'internal' && first) {
+  // The requesters' department exists from the first row that names a requester in it on; without one, it is not needed.
+  const first = [...registration.customers.values()]
+    .filter(({ profile }) => profile.type === 'internal' && profile.departmentId === requester.departmentId)
+    .reduce<Date | null>((min, { at }) => (!min || at < min ? at : min), null);
+  if (requester.departmentId && requester.departmentName && first) {
     departmentList.unshift([requester.departmentId, { name: requester.departmentName, at: first }]);
   }
   const envelope = (now: Date): CommandEnvelope => ({
@@ -210,18 +216,18 @@ async function registerAll(writes: WriteSide, mapping: ImportMapping, registrati
       )
     ).appended;
   }
-  for (const [id, { name, at }] of registration.customers) {
+  for (const [id, { name, at, profile }] of registration.customers) {
     const data =
-      requester.type === 'internal'
+      profile.type === 'internal'
         ? {
             customerId: id,
             name,
             type: 'internal' as const,
-            kind: requester.kind,
-            departmentId: requester.departmentId,
-            customerFacing: false,
+            kind: profile.kind,
+            departmentId: profile.departmentId!,
+            customerFacing: profile.customerFacing,
           }
-        : { customerId: id, name, type: 'external' as const, kind: requester.kind };
+        : { customerId: id, name, type: 'external' as const, kind: profile.kind };
     const command: CustomerCommand = { type: 'RegisterCustomer', data };
     progress.eventsAppended += (
       await writes.customers.execute(
@@ -324,7 +330,11 @@ async function readCases(
     }
     const { row } = mapped as MappedRow;
     firstSeen(registration.departments, row.departmentId, (mapped as MappedRow).team, row.at);
-    firstSeen(registration.customers, row.requesterId, (mapped as MappedRow).requester, row.at);
+    const { profile } = mapped as MappedRow;
+    const customer = registration.customers.get(row.requesterId);
+    if (!customer) registration.customers.set(row.requesterId, { name: (mapped as MappedRow).requester, at: row.at, profile });
+    else if (row.at < customer.at) customer.at = row.at;
+    if (profile.departmentName !== undefined) firstSeen(registration.departments, profile.departmentId!, profile.departmentName, row.at);
     metAgent(registration.agents, row, (mapped as MappedRow).agent ?? '');
     const rows = cases.get(row.requestId) ?? [];
     rows.push(row);
@@ -374,6 +384,19 @@ interface MappedRow {
   team: string;
   requester: string;
   agent?: string;
+  profile: RequesterProfile;
+}
+
+/**
+ * Who a requester is, as the first row naming them says: their type, kind, customer-facing role and department
+ * (departmentName when it comes from the row's column, to register it by).
+ */
+interface RequesterProfile {
+  type: 'internal' | 'external';
+  kind: CustomerKind;
+  customerFacing: boolean;
+  departmentId?: string;
+  departmentName?: string;
 }
 
 function mapRow(
@@ -423,6 +446,8 @@ function mapRow(
   if (requester === undefined) return reject(`no requester in column "${mapping.requester.column}"`);
   const requesterProblem = nameProblem(requester);
   if (requesterProblem) return reject(`requester "${requester.slice(0, 40)}" in "${mapping.requester.column}" ${requesterProblem}`);
+  const profile = requesterProfile(mapping, cell);
+  if (typeof profile === 'string') return reject(profile);
   const agent = mapping.agent && cell(mapping.agent.column);
   const agentId = agent === undefined ? undefined : sourceId(agent);
   if (agent !== undefined && !agentId)
@@ -457,7 +482,39 @@ function mapRow(
     team,
     requester,
     agent,
+    profile,
   };
+}
+
+/** The requester's type, kind, role and department from the mapping and the row's columns, or why the row cannot say. */
+function requesterProfile(mapping: ImportMapping, cell: (column: string) => string | undefined): RequesterProfile | string {
+  const { requester } = mapping;
+  const from = (attribute: object | string | boolean | undefined) =>
+    typeof attribute === 'object' ? ` in column "${(attribute as { column: string }).column}"` : '';
+  const type = attributeOf(requester.type, cell);
+  if (!type) return `requester type${from(requester.type)} is ${describeCell(requester.type, cell)}`;
+  const kind = attributeOf(requester.kind, cell);
+  if (!kind) return `requester kind${from(requester.kind)} is ${describeCell(requester.kind, cell)}`;
+  const kinds: readonly string[] = type === 'internal' ? INTERNAL_CUSTOMER_KINDS : EXTERNAL_CUSTOMER_KINDS;
+  if (!kinds.includes(kind)) return `requester kind "${kind}" is not a kind of ${type} requester (${kinds.join(', ')})`;
+  if (type === 'external') return { type, kind, customerFacing: false };
+  const customerFacing = requester.customerFacing === undefined ? false : attributeOf(requester.customerFacing, cell);
+  if (customerFacing === undefined)
+    return `requester customerFacing${from(requester.customerFacing)} is ${describeCell(requester.customerFacing!, cell)}`;
+  const department = requester.department && cell(requester.department.column);
+  if (department !== undefined) {
+    const problem = nameProblem(department);
+    if (problem) return `requester department "${department.slice(0, 40)}" in "${requester.department!.column}" ${problem}`;
+    return { type, kind, customerFacing, departmentId: sourceId(department)!, departmentName: department };
+  }
+  if (!requester.departmentId) return `no department for an internal requester in column "${requester.department!.column}"`;
+  return { type, kind, customerFacing, departmentId: requester.departmentId };
+}
+
+/** What a column-read attribute found: a value its map does not list, or nothing. */
+function describeCell(attribute: object | string | boolean, cell: (column: string) => string | undefined): string {
+  const value = cell((attribute as { column: string }).column);
+  return value === undefined ? 'missing and has no default' : `"${value.slice(0, 40)}", which is not in the mapping`;
 }
 
 /**
@@ -471,6 +528,8 @@ function claimIds(ids: SourceIds, mapping: ImportMapping, mapped: MappedRow): Re
     ['team', mapped.team, row.departmentId, mapping.department.mergeSpellings],
     ['requester', mapped.requester, row.requesterId, mapping.requester.mergeSpellings],
   ];
+  const { departmentName, departmentId } = mapped.profile;
+  if (departmentName !== undefined) claims.push(['team', departmentName, departmentId!, mapping.department.mergeSpellings]);
   if (mapped.agent !== undefined && row.agentId) claims.push(['agent', mapped.agent, row.agentId, mapping.agent?.mergeSpellings]);
   for (const [kind, value, id, merge] of claims) {
     const conflict = merge ? null : ids.conflict(kind, value, id);

@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import Ajv, { type ErrorObject } from 'ajv';
 import { MAPPING_SCHEMA } from './mapping-schema';
+import { EXTERNAL_CUSTOMER_KINDS, INTERNAL_CUSTOMER_KINDS } from '@desk/domain';
 import type { HoldReason, Priority, Tier } from './vocabulary';
 
 /** Where a request stands after a row: a lifecycle status, holds with their reason. */
@@ -20,6 +21,19 @@ interface Column {
 export interface StatusRule {
   when: Record<string, string[] | null>;
   then: TargetStatus | 'reject';
+}
+
+export type CustomerKind = (typeof INTERNAL_CUSTOMER_KINDS)[number] | (typeof EXTERNAL_CUSTOMER_KINDS)[number];
+
+/** A value the same for every row, or read from a column through a value map, with a default for a missing cell. */
+export type Attribute<T> = T | (Column & { values: Record<string, T>; default?: T });
+
+/** An attribute's value for a row: undefined when the column's value is not in the map (or missing, without a default). */
+export function attributeOf<T>(attribute: Attribute<T>, cell: (column: string) => string | undefined): T | undefined {
+  if (typeof attribute !== 'object' || attribute === null) return attribute;
+  const { column, values, default: fallback } = attribute as Column & { values: Record<string, T>; default?: T };
+  const value = cell(column);
+  return value === undefined ? fallback : lookUp(values, value);
 }
 
 /** A column of entities: teams, requesters, agents. */
@@ -55,8 +69,16 @@ export interface ImportMapping {
   tier?: Column & { values: Record<string, Tier>; default?: Tier };
   agent?: EntityColumn;
   priority: Column & { values: Record<string, Priority>; default?: Priority };
-  requester: EntityColumn &
-    ({ type: 'internal'; kind: string; departmentId: string; departmentName: string } | { type: 'external'; kind: string });
+  requester: EntityColumn & {
+    type: Attribute<'internal' | 'external'>;
+    kind: Attribute<CustomerKind>;
+    /** The internal requesters' department when it is one for all, */
+    departmentId?: string;
+    departmentName?: string;
+    /** or the column naming each one's department (a department each, registered by that name; the constant one when missing). */
+    department?: Column;
+    customerFacing?: Attribute<boolean>;
+  };
   category?: Column;
   /** The subject of an opened request: column names in braces are replaced by the first row's values. */
   subject: string;
@@ -121,13 +143,17 @@ function problemsOf(errors: ErrorObject[]): string[] {
           `${at}: ${JSON.stringify(error.data)} is not one of ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`,
         );
         break;
-      case 'oneOf':
+      case 'oneOf': {
+        const allowed = (error.schema as { enum?: unknown[] }[])[0]?.enum;
         problems.push(
           error.schemaPath.includes('/rules/')
             ? `${at} must be a pattern, a list of patterns or null (no value)`
-            : `${at} needs column or columns, one of them`,
+            : allowed
+              ? `${at}: ${JSON.stringify(error.data)} is not one of ${allowed.join(', ')}, nor { column, values, default, missing }`
+              : `${at} needs column or columns, one of them`,
         );
         break;
+      }
       case 'minLength':
         problems.push(`${at} must be a non-empty string`);
         break;
@@ -219,6 +245,14 @@ export function parseMapping(json: unknown): ImportMapping {
   return mapping;
 }
 
+/** The columns the requester's attributes are read from. */
+function requesterColumns(mapping: ImportMapping): Column[] {
+  const { type, kind, customerFacing, department } = mapping.requester;
+  return [type, kind, customerFacing, department].filter(
+    (attribute): attribute is Column => typeof attribute === 'object' && attribute !== null,
+  );
+}
+
 /** Each field that reads a column, with its own missing values if it has them (the status once per column). */
 function columnFields(mapping: ImportMapping): Column[] {
   return [
@@ -228,6 +262,7 @@ function columnFields(mapping: ImportMapping): Column[] {
     mapping.department,
     mapping.priority,
     mapping.requester,
+    ...requesterColumns(mapping),
     ...[mapping.tier, mapping.agent, mapping.category].filter((field): field is Column => field !== undefined),
     ...Object.values(mapping.times),
   ];
@@ -254,6 +289,7 @@ export function mappedColumns(mapping: ImportMapping): string[] {
     mapping.department.column,
     mapping.priority.column,
     mapping.requester.column,
+    ...requesterColumns(mapping).map((field) => field.column),
     mapping.tier?.column,
     mapping.agent?.column,
     mapping.category?.column,

@@ -52,6 +52,26 @@ const defaultOf = (allowed: readonly string[]) =>
     enum: allowed,
   }) as const;
 
+/** A value for every row, or { column, values, default } to read it from a column. */
+const attribute = (allowed: readonly (string | boolean)[], description: string) =>
+  ({
+    description: `${description}: a value, or { column, values, default, missing } to read it from a column`,
+    oneOf: [
+      { enum: allowed },
+      {
+        type: 'object',
+        required: ['column', 'values'],
+        additionalProperties: false,
+        properties: {
+          column: text,
+          values: { type: 'object', additionalProperties: { enum: allowed } },
+          default: { enum: allowed },
+          missing,
+        },
+      },
+    ],
+  }) as const;
+
 const patternList = {
   description: 'One pattern or a list (any of them); * is any run of characters. null: the column holds no value.',
   oneOf: [{ type: 'string' }, { type: 'array', minItems: 1, items: { type: 'string' } }, { type: 'null' }],
@@ -151,30 +171,43 @@ export const MAPPING_SCHEMA = {
       properties: { column: text, values: valueMap(PRIORITIES), default: defaultOf(PRIORITIES), missing },
     },
     requester: {
-      description: 'The column of who asked: a customer each, all of one type and kind.',
+      description: 'The column of who asked: a customer each, of the type, kind and department given here or read from columns.',
       type: 'object',
       required: ['column', 'type', 'kind'],
       additionalProperties: false,
       properties: {
         column: text,
-        type: { enum: ['internal', 'external'] },
-        kind: { enum: [...INTERNAL_CUSTOMER_KINDS, ...EXTERNAL_CUSTOMER_KINDS] },
+        type: attribute(['internal', 'external'], 'internal or external, for all requesters or from a column'),
+        kind: attribute([...INTERNAL_CUSTOMER_KINDS, ...EXTERNAL_CUSTOMER_KINDS], "the requester's kind, which must fit their type"),
         departmentId: {
           description: "1–128 letters, digits or . _ : -, a letter or digit first (the id of the internal requesters' department)",
           type: 'string',
           pattern: ID_PATTERN.source,
         },
         departmentName: text,
+        department: {
+          description: "The column of each internal requester's department: a department each, registered by that name.",
+          type: 'object',
+          required: ['column'],
+          additionalProperties: false,
+          properties: { column: text, missing },
+        },
+        customerFacing: attribute([true, false], 'whether an internal requester holds a customer-facing role (default false)'),
         missing,
         mergeSpellings,
       },
+      dependencies: { departmentId: ['departmentName'], departmentName: ['departmentId'] },
       allOf: [
         {
-          if: { properties: { type: { const: 'internal' } } },
-          then: { required: ['departmentId', 'departmentName'], properties: { kind: { enum: INTERNAL_CUSTOMER_KINDS } } },
+          if: { properties: { type: { const: 'internal' } }, not: { required: ['department'] } },
+          then: { required: ['departmentId', 'departmentName'] },
         },
         {
-          if: { properties: { type: { const: 'external' } } },
+          if: { properties: { type: { const: 'internal' }, kind: { type: 'string' } } },
+          then: { properties: { kind: { enum: INTERNAL_CUSTOMER_KINDS } } },
+        },
+        {
+          if: { properties: { type: { const: 'external' }, kind: { type: 'string' } } },
           then: { properties: { kind: { enum: EXTERNAL_CUSTOMER_KINDS } } },
         },
       ],
