@@ -398,7 +398,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Offer compensation to an external requester */
+        /**
+         * Offer compensation to an external requester
+         * @description One offer carries at most the desk's COMPENSATION_MAX_PER_OFFER in its currency (1,000 in any currency by default); more, or a currency the desk does not offer, is a 409.
+         */
         post: operations["RequestsController_compensate"];
         delete?: never;
         options?: never;
@@ -1226,13 +1229,19 @@ export interface components {
             subject: string;
             description?: string;
             /**
-             * @description Or give impact and urgency to derive it
+             * @description Or give urgency, with impact when known, to derive it. Staff only where REQUESTER_PRIORITY=urgency (the default): a requester who names it is answered 403
              * @enum {string}
              */
             priority?: "critical" | "high" | "medium" | "low";
-            /** @enum {string} */
+            /**
+             * @description With urgency, the priority is impact × urgency. Staff only where REQUESTER_PRIORITY=urgency (the default)
+             * @enum {string}
+             */
             impact?: "high" | "medium" | "low";
-            /** @enum {string} */
+            /**
+             * @description How urgent it is. Given alone (a requester's way by default), the impact is not judged yet and the priority is a medium impact's
+             * @enum {string}
+             */
             urgency?: "high" | "medium" | "low";
             /** @enum {string} */
             channel?: "portal" | "email" | "phone" | "chat" | "walk_in" | "api" | "import";

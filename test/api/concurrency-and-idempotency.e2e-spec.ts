@@ -51,7 +51,7 @@ describe('concurrency and idempotency over HTTP (embedded store)', () => {
   });
 
   it('the same Idempotency-Key with the same body answers the first answer and appends nothing', async () => {
-    const body = { requesterId: 'anna', departmentId: 'it', subject: 'Printer on fire', priority: 'critical' };
+    const body = { requesterId: 'anna', departmentId: 'it', subject: 'Printer on fire', urgency: 'high' };
     const headers = { 'idempotency-key': 'open-printer-fire' };
     const first = await desk.call('POST', '/requests', { as: requester('anna'), body, headers });
     expect(first.status).toBe(201);
@@ -66,13 +66,13 @@ describe('concurrency and idempotency over HTTP (embedded store)', () => {
     const headers = { 'idempotency-key': 'open-once' };
     await desk.expect(201, 'POST', '/requests', {
       as: requester('anna'),
-      body: { requesterId: 'anna', departmentId: 'it', subject: 'A', priority: 'low' },
+      body: { requesterId: 'anna', departmentId: 'it', subject: 'A', urgency: 'low' },
       headers,
     });
     const count = await desk.eventCount();
     const answer = await desk.call('POST', '/requests', {
       as: requester('anna'),
-      body: { requesterId: 'anna', departmentId: 'it', subject: 'B', priority: 'low' },
+      body: { requesterId: 'anna', departmentId: 'it', subject: 'B', urgency: 'low' },
       headers,
     });
     expect(answer.status).toBe(409);

@@ -40,8 +40,8 @@ function describeLifecycle(storeName: string, makeStore: () => Promise<StoreForD
           requesterId: 'anna',
           departmentId: 'it',
           subject: 'Phones at reception are dead',
-          impact: 'high',
-          urgency: 'medium',
+          // A requester says how urgent it is; the desk judges the impact (REQUESTER_PRIORITY=urgency, the default).
+          urgency: 'high',
           channel: 'phone',
           category: 'telephony',
         },
@@ -57,8 +57,8 @@ function describeLifecycle(storeName: string, makeStore: () => Promise<StoreForD
         audience: 'internal',
         exposedToExternal: true,
         priority: 'high',
-        impact: 'high',
-        urgency: 'medium',
+        impact: null,
+        urgency: 'high',
         channel: 'phone',
         tier: 'L1',
         sla: {
@@ -80,7 +80,7 @@ function describeLifecycle(storeName: string, makeStore: () => Promise<StoreForD
           requesterId: 'bob',
           departmentId: 'front-desk',
           subject: 'Cannot book an appointment by phone',
-          priority: 'high',
+          urgency: 'high',
         },
       });
       const booking = await desk.expect(200, 'GET', '/requests/booking', { as: agent() });

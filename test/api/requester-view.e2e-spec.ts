@@ -56,7 +56,7 @@ function describeRequesterView(storeName: string, makeStore: () => Promise<{ sto
       // Bob's booking waits on IT's PBX (Carl's request), with every kind of staff-only text on it.
       await desk.expect(201, 'POST', '/requests', {
         as: BOB,
-        body: { id: 'booking', requesterId: 'bob', departmentId: 'front-desk', subject: 'Cannot book online', priority: 'high' },
+        body: { id: 'booking', requesterId: 'bob', departmentId: 'front-desk', subject: 'Cannot book online', urgency: 'high' },
       });
       await openRequest(desk, 'pbx', { requesterId: 'carl' });
       await post(desk, 'pbx', 'impacts', { effectRequestId: 'booking', relation: 'blocks' });
@@ -73,7 +73,7 @@ function describeRequesterView(storeName: string, makeStore: () => Promise<{ sto
       // Anna's phones: transferred with a reason, then cancelled by staff with one.
       await desk.expect(201, 'POST', '/requests', {
         as: ANNA,
-        body: { id: 'phones', requesterId: 'anna', departmentId: 'it', subject: 'Phones are dead', priority: 'high' },
+        body: { id: 'phones', requesterId: 'anna', departmentId: 'it', subject: 'Phones are dead', urgency: 'high' },
       });
       await post(desk, 'phones', 'transfer', { departmentId: 'front-desk', reason: `${SECRET} transfer reason` });
       await post(desk, 'phones', 'cancel', { reason: `${SECRET} cancel reason` });
@@ -156,7 +156,7 @@ function describeRequesterView(storeName: string, makeStore: () => Promise<{ sto
 
       await desk.expect(201, 'POST', '/requests', {
         as: ANNA,
-        body: { id: 'printer', requesterId: 'anna', departmentId: 'it', subject: 'Printer jams', priority: 'medium' },
+        body: { id: 'printer', requesterId: 'anna', departmentId: 'it', subject: 'Printer jams', urgency: 'medium' },
       });
       await desk.expect(200, 'POST', '/requests/printer/cancel', { as: ANNA, body: { reason: 'it works again' } });
       expect((await desk.expect(200, 'GET', '/requests/printer', { as: ANNA })).cancelReason).toBe('it works again');
@@ -237,7 +237,7 @@ function describeRequesterView(storeName: string, makeStore: () => Promise<{ sto
         for (const id of TARGETS) {
           const answer = await desk.call('POST', '/requests', {
             as: BOB,
-            body: { id, requesterId: 'bob', departmentId: 'front-desk', subject: 'mine', priority: 'high' },
+            body: { id, requesterId: 'bob', departmentId: 'front-desk', subject: 'mine', urgency: 'high' },
             headers: { 'if-match': '"0"' },
           });
           expect(answer.status).toBe(409);

@@ -63,7 +63,7 @@ export async function consoleSession(baseUrl: string, fetch: (request: Request) 
     'open',
     await desk.POST('/requests', {
       headers: { ...as(tokens.requester), 'Idempotency-Key': 'portal-robin-1' },
-      body: { requesterId: 'emp-robin', departmentId: 'it', subject: 'My laptop will not start', priority: 'high' },
+      body: { requesterId: 'emp-robin', departmentId: 'it', subject: 'My laptop will not start', urgency: 'high' },
     }),
   );
 

@@ -1,3 +1,4 @@
+import type { DeskPolicies } from '@desk/domain';
 import type { EventStore } from '@desk/event-store';
 import { AggregateRepository } from './commands/aggregate-repository';
 import { DomainLookups } from './commands/domain-lookups';
@@ -13,9 +14,10 @@ export function writeDependencies(
   clock: Clock,
   observer?: CommandObserver,
   limiter?: CommandLimiter,
+  policies?: DeskPolicies,
 ): WriteDependencies {
   const repository = new AggregateRepository(store);
-  return { store, repository, lookups: new DomainLookups(repository), clock, observer, limiter };
+  return { store, repository, lookups: new DomainLookups(repository), clock, observer, limiter, policies };
 }
 
 /** The write side without the HTTP layer, for processes and tools that issue commands themselves (projector, import, demo). */

@@ -6,6 +6,7 @@ export * from './shared/validation';
 export * from './shared/vocabulary';
 export * from './shared/streams';
 export * from './shared/roles';
+export * from './shared/policies';
 export * from './event-catalog';
 
 export * from './sla/business-calendar';

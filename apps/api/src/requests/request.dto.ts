@@ -50,13 +50,24 @@ export class OpenRequestBody {
   @TextField(TEXT_LIMITS.description, { optional: true })
   description?: string;
 
-  @EnumField(PRIORITIES, { optional: true, description: 'Or give impact and urgency to derive it' })
+  @EnumField(PRIORITIES, {
+    optional: true,
+    description:
+      'Or give urgency, with impact when known, to derive it. Staff only where REQUESTER_PRIORITY=urgency (the default): a requester who names it is answered 403',
+  })
   priority?: Priority;
 
-  @EnumField(LEVELS, { optional: true })
+  @EnumField(LEVELS, {
+    optional: true,
+    description: 'With urgency, the priority is impact × urgency. Staff only where REQUESTER_PRIORITY=urgency (the default)',
+  })
   impact?: Level;
 
-  @EnumField(LEVELS, { optional: true })
+  @EnumField(LEVELS, {
+    optional: true,
+    description:
+      "How urgent it is. Given alone (a requester's way by default), the impact is not judged yet and the priority is a medium impact's",
+  })
   urgency?: Level;
 
   @EnumField(CHANNELS, { optional: true })
@@ -67,7 +78,7 @@ export class OpenRequestBody {
 
   static domainProblems(body: OpenRequestBody): Record<string, string> {
     const problems = new FieldProblems();
-    problems.priorityChoice(body);
+    problems.priorityChoice(body, { urgencyAlone: true });
     return problems.fields;
   }
 }

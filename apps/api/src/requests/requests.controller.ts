@@ -262,7 +262,11 @@ export class RequestsController {
   @Post(':id/compensation')
   @HttpCode(200)
   @Roles(...WORKERS)
-  @ApiOperation({ summary: 'Offer compensation to an external requester' })
+  @ApiOperation({
+    summary: 'Offer compensation to an external requester',
+    description:
+      "One offer carries at most the desk's COMPENSATION_MAX_PER_OFFER in its currency (1,000 in any currency by default); more, or a currency the desk does not offer, is a 409.",
+  })
   @ApiCommand('OfferCompensation')
   compensate(
     @Param('id', IdParam) id: string,

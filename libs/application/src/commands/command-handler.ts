@@ -1,6 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Command as BusCommand } from '@nestjs/cqrs';
-import { EVENT_SCHEMA_VERSIONS, isEventType, type Actor, type DomainCommand, type DomainEvent } from '@desk/domain';
+import {
+  DEFAULT_DESK_POLICIES,
+  EVENT_SCHEMA_VERSIONS,
+  isEventType,
+  type Actor,
+  type DeskPolicies,
+  type DomainCommand,
+  type DomainEvent,
+} from '@desk/domain';
 import {
   WrongExpectedRevisionError,
   type EventMetadata,
@@ -117,6 +125,8 @@ export interface WriteDependencies {
   observer?: CommandObserver;
   /** Bounds the commands of HTTP clients in flight and waiting; the writes without a client are not held by it. */
   limiter?: CommandLimiter;
+  /** The desk owner's rules every decision reads (REQUESTER_PRIORITY, COMPENSATION_MAX_PER_OFFER); the safe defaults when absent. */
+  policies?: DeskPolicies;
 }
 
 export type TimedEnvelope = CommandEnvelope & { now: Date };
@@ -204,7 +214,7 @@ export class AggregateCommandHandler<State, Command extends DomainCommand, Event
 
       // Throws when the client is gone or the deadline passed: the last moment a command can be dropped undecided.
       stillWanted?.();
-      const planning = new WritePlanning(this.aggregate, this.dependencies.lookups, loaded.state, envelope);
+      const planning = new WritePlanning(this.aggregate, this.dependencies, loaded.state, envelope);
       await planner(loaded, planning);
       const { toAppend, state } = planning;
       if (toAppend.length === 0) {
@@ -266,10 +276,11 @@ export function decideStep<State, Command extends DomainCommand, Event extends D
   envelope: TimedEnvelope,
   lookedUp: LookedUp,
   ids: EventIds = new EventIds(),
+  policies: DeskPolicies = DEFAULT_DESK_POLICIES,
 ): { state: State; events: Event[]; toAppend: EventToAppend[] } {
   const { decider } = aggregate;
   const now = step.now ?? envelope.now;
-  const events = decider.decide(step.command, state, { now, actor: envelope.actor, ...lookedUp });
+  const events = decider.decide(step.command, state, { now, actor: envelope.actor, policies, ...lookedUp });
   const next = decider.evolveMany ? decider.evolveMany(state, events) : events.reduce(decider.evolve, state);
   const toAppend = events.map((event) => ({
     id: ids.next(step.eventIdSeed),
@@ -313,19 +324,21 @@ class WritePlanning<State, Command extends DomainCommand, Event extends DomainEv
   toAppend: EventToAppend[] = [];
   private ids = new EventIds();
   private readonly lookups;
+  private readonly policies: DeskPolicies;
 
   constructor(
     private readonly aggregate: Aggregate<State, Command, Event>,
-    lookups: DomainLookups,
+    dependencies: Pick<WriteDependencies, 'lookups' | 'policies'>,
     public state: State,
     private readonly envelope: TimedEnvelope,
   ) {
-    this.lookups = lookups.session();
+    this.lookups = dependencies.lookups.session();
+    this.policies = dependencies.policies ?? DEFAULT_DESK_POLICIES;
   }
 
   async decide(step: Step<Command>): Promise<readonly Event[]> {
     const lookedUp = await this.lookups.load(this.aggregate.lookups(step.command, this.state));
-    const decided = decideStep(this.aggregate, this.state, step, this.envelope, lookedUp, this.ids);
+    const decided = decideStep(this.aggregate, this.state, step, this.envelope, lookedUp, this.ids, this.policies);
     this.state = decided.state;
     this.toAppend.push(...decided.toAppend);
     return decided.events;

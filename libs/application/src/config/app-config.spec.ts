@@ -160,6 +160,18 @@ describe('loadConfig', () => {
     }
   });
 
+  it("takes the desk owner's policies, safe unless told otherwise, and names a bad one", () => {
+    expect(loadConfig({}).policies).toEqual({ requesterPriority: 'urgency', compensationMaxPerOffer: { '*': 1000 } });
+    expect(loadConfig({ REQUESTER_PRIORITY: 'any', COMPENSATION_MAX_PER_OFFER: 'EUR:200,*:100' }).policies).toEqual({
+      requesterPriority: 'any',
+      compensationMaxPerOffer: { EUR: 200, '*': 100 },
+    });
+    expect(() => loadConfig({ REQUESTER_PRIORITY: 'critical' })).toThrow("REQUESTER_PRIORITY must be one of urgency, any, got 'critical'");
+    expect(() => loadConfig({ COMPENSATION_MAX_PER_OFFER: 'EUR:lots' })).toThrow(
+      "COMPENSATION_MAX_PER_OFFER for EUR must be an amount from 0 to 1000000000 with at most 2 decimals, got 'lots'",
+    );
+  });
+
   it('accepts the production URLs', () => {
     const config = loadConfig({
       EVENTSTORE_URL: 'esdb://eventstore:2113?tls=false',

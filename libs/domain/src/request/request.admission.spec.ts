@@ -76,7 +76,7 @@ describe("admission of a request command: role, then existence, where a requeste
   it("refuses a requester opening a request with the id of someone else's without telling its state", () => {
     const open: RequestCommand = {
       type: 'OpenRequest',
-      data: { requestId: opened.data.requestId, requesterId: client.id, departmentId: 'it', subject: 'mine now', priority: 'low' },
+      data: { requestId: opened.data.requestId, requesterId: client.id, departmentId: 'it', subject: 'mine now', urgency: 'low' },
     } as RequestCommand;
     for (const status of REQUEST_STATUSES) {
       const answer = refusal(() => requestDecider.decide(open, stateOf(status), requestContext(client)));

@@ -4,8 +4,17 @@ import type { BusinessCalendar, ServiceStandard } from '../department/department
 import { currentServiceStandard, serviceStandardVersion, type DepartmentState } from '../department/department.state';
 import { CommandRefusedError, ForbiddenError, NotFoundError } from '../shared/errors';
 import type { Actor, DecisionContext, Role } from '../shared/event';
+import { DEFAULT_DESK_POLICIES } from '../shared/policies';
 import { WORKER_ROLES, withArticle } from '../shared/roles';
-import { COMPENSATION_AMOUNT, FieldProblems, isOneOf, SATISFACTION_SCORES, TAG_LIMITS, TEXT_LIMITS, textOrNull } from '../shared/validation';
+import {
+  COMPENSATION_AMOUNT,
+  FieldProblems,
+  isOneOf,
+  SATISFACTION_SCORES,
+  TAG_LIMITS,
+  TEXT_LIMITS,
+  textOrNull,
+} from '../shared/validation';
 import {
   CHANNELS,
   COMPENSATION_KINDS,
@@ -312,15 +321,40 @@ export function derivePriority(impact: Level, urgency: Level): Priority {
   return 'low';
 }
 
-/** Either a priority, or impact and urgency (both): checks the fields as the HTTP bodies do, and gives the priority when they are valid. */
+/** The impact an urgency given alone is weighed against until staff judge it (the event records impact as not judged: null). */
+const UNJUDGED_IMPACT: Level = 'medium';
+
+/**
+ * Either a priority, or impact and urgency (both), or with `urgencyAlone` (a request being opened) urgency alone:
+ * checks the fields as the HTTP bodies do, and gives the priority when they are valid.
+ */
 function checkPriorityChoice(
   data: { priority?: unknown; impact?: unknown; urgency?: unknown },
   problems: FieldProblems,
+  options: { urgencyAlone?: boolean } = {},
 ): { priority: Priority; impact: Level | null; urgency: Level | null } | null {
-  if (!problems.priorityChoice(data)) return null;
+  if (!problems.priorityChoice(data, options)) return null;
   const { priority, impact, urgency } = data;
   if (isOneOf(priority, PRIORITIES)) return { priority, impact: null, urgency: null };
-  return isOneOf(impact, LEVELS) && isOneOf(urgency, LEVELS) ? { priority: derivePriority(impact, urgency), impact, urgency } : null;
+  if (!isOneOf(urgency, LEVELS)) return null;
+  return isOneOf(impact, LEVELS)
+    ? { priority: derivePriority(impact, urgency), impact, urgency }
+    : { priority: derivePriority(UNJUDGED_IMPACT, urgency), impact: null, urgency };
+}
+
+/**
+ * A desk's REQUESTER_PRIORITY=urgency (the default): a requester says how urgent their request is, and the priority
+ * and the impact are the desk's to judge. Refuses a requester's request naming either.
+ */
+function refuseRequesterPriority(data: { priority?: unknown; impact?: unknown }, context: DecisionContext): void {
+  const policies = context.policies ?? DEFAULT_DESK_POLICIES;
+  if (context.actor.role !== 'requester' || policies.requesterPriority !== 'urgency') return;
+  const given = (value: unknown) => value !== undefined && value !== null;
+  if (given(data.priority) || given(data.impact)) {
+    throw new ForbiddenError(
+      'a requester may not set the priority or the impact of a request on this desk: give its urgency (low, medium or high), and the desk judges its impact',
+    );
+  }
 }
 
 function targetMinutes(standard: ServiceStandard, priority: Priority, audience: Audience) {
@@ -377,7 +411,8 @@ function openRequest(command: OpenRequest, state: RequestState, context: Request
   problems.id('departmentId', data.departmentId);
   problems.text('subject', data.subject, TEXT_LIMITS.subject);
   problems.optionalText('description', data.description, TEXT_LIMITS.description);
-  const choice = checkPriorityChoice(data, problems);
+  refuseRequesterPriority(data, context);
+  const choice = checkPriorityChoice(data, problems, { urgencyAlone: true });
   if (data.channel !== undefined && data.channel !== null) problems.oneOf('channel', data.channel, CHANNELS);
   problems.optionalText('category', data.category, TEXT_LIMITS.category);
   if (data.followUpOf !== undefined) problems.id('followUpOf', data.followUpOf);
@@ -758,6 +793,18 @@ function offerCompensation(command: OfferCompensation, state: RequestState, cont
   }
   if (request.compensationIds.includes(compensationId)) {
     throw new CommandRefusedError(`cannot offer compensation ${compensationId} on request ${request.requestId}: it was already offered`);
+  }
+  const limits = (context.policies ?? DEFAULT_DESK_POLICIES).compensationMaxPerOffer;
+  const limit = limits[currency] ?? limits['*'];
+  if (limit === undefined) {
+    throw new CommandRefusedError(
+      `cannot offer compensation in ${currency} on request ${request.requestId}: this desk offers compensation in ${Object.keys(limits).join(', ')} only`,
+    );
+  }
+  if (amount > limit) {
+    throw new CommandRefusedError(
+      `cannot offer ${amount} ${currency} on request ${request.requestId}: one offer may carry at most ${limit} ${currency} on this desk`,
+    );
   }
   return [
     {

@@ -36,7 +36,7 @@ function openAt(now: string): RequestEvent {
   };
   return request
     .given([])
-    .when(command, requestContext(employee, at(now)))
+    .when(command, requestContext(agent, at(now)))
     .events()[0];
 }
 

@@ -1,4 +1,5 @@
 import { CommandRefusedError, ForbiddenError, InvalidCommandError, NotFoundError } from '../shared/errors';
+import { DEFAULT_DESK_POLICIES, parseCompensationMaxPerOffer } from '../shared/policies';
 import { LEVELS, type Level, type Priority } from '../shared/vocabulary';
 import {
   MONDAY_9,
@@ -43,7 +44,7 @@ function open(data: Partial<OpenRequest['data']> = {}): OpenRequest {
 
 describe('OpenRequest', () => {
   it('opens a request in the department queue with the SLA of its current standard', () => {
-    request.given([]).when(open(), requestContext(employee)).then([opened]);
+    request.given([]).when(open(), requestContext(agent)).then([opened]);
   });
 
   it('lets an agent open on behalf of a customer, with the channel it came through', () => {
@@ -57,14 +58,14 @@ describe('OpenRequest', () => {
   it('measures an external requester against the external targets', () => {
     request
       .given([])
-      .when(open({ requesterId: 'ext-carl' }), requestContext(client))
+      .when(open({ requesterId: 'ext-carl' }), requestContext(agent))
       .then([openedByClient]);
   });
 
   it('marks a request raised by a customer-facing employee as exposed to external customers', () => {
     const [event] = request
       .given([])
-      .when(open({ requesterId: 'rec-rita' }), requestContext(receptionist))
+      .when(open({ requesterId: 'rec-rita', priority: undefined, urgency: 'medium' }), requestContext(receptionist))
       .events();
     expect(event.data).toMatchObject({ audience: 'internal', exposedToExternal: true });
   });
@@ -87,7 +88,7 @@ describe('OpenRequest', () => {
   it('has no SLA in a department without service standard', () => {
     const [event] = request
       .given([])
-      .when(open({ departmentId: 'hr' }), requestContext(employee))
+      .when(open({ departmentId: 'hr' }), requestContext(agent))
       .events();
     expect(event.data).toMatchObject({ departmentId: 'hr', sla: null });
   });
@@ -95,7 +96,7 @@ describe('OpenRequest', () => {
   it('records the standard version without due times when it has no target for the priority and audience', () => {
     const [event] = request
       .given([])
-      .when(open({ requesterId: 'ext-carl', priority: 'low' }), requestContext(client))
+      .when(open({ requesterId: 'ext-carl', priority: 'low' }), requestContext(agent))
       .events();
     expect(event.data).toMatchObject({
       sla: {
@@ -112,9 +113,65 @@ describe('OpenRequest', () => {
   it('derives the priority from impact and urgency', () => {
     const [event] = request
       .given([])
-      .when(open({ priority: undefined, impact: 'medium', urgency: 'high' }), requestContext(employee))
+      .when(open({ priority: undefined, impact: 'medium', urgency: 'high' }), requestContext(agent))
       .events();
     expect(event.data).toMatchObject({ priority: 'high', impact: 'medium', urgency: 'high' });
+  });
+
+  it('takes urgency alone: the impact is not judged yet, and the priority is weighed as for a medium impact', () => {
+    const [event] = request
+      .given([])
+      .when(open({ priority: undefined, urgency: 'high' }), requestContext(agent))
+      .events();
+    expect(event.data).toMatchObject({ priority: 'high', impact: null, urgency: 'high' });
+  });
+
+  describe('what a requester may say of the priority (REQUESTER_PRIORITY)', () => {
+    it('lets a requester give the urgency alone by default, and the desk derive the priority from it', () => {
+      for (const urgency of LEVELS) {
+        const [event] = request
+          .given([])
+          .when(open({ priority: undefined, urgency }), requestContext(employee))
+          .events();
+        expect(event.data).toMatchObject({ priority: derivePriority('medium', urgency), impact: null, urgency });
+      }
+    });
+
+    it("refuses a requester naming a priority or an impact by default: those are the desk's to judge", () => {
+      for (const data of [
+        {},
+        { priority: 'critical' as const },
+        { priority: undefined, impact: 'high' as const, urgency: 'high' as const },
+      ]) {
+        request
+          .given([])
+          .when(open(data), requestContext(employee))
+          .thenThrows(ForbiddenError, 'a requester may not set the priority or the impact of a request on this desk');
+      }
+    });
+
+    it('lets a requester choose the priority on a desk that allows it (REQUESTER_PRIORITY=any)', () => {
+      const anything = { policies: { ...DEFAULT_DESK_POLICIES, requesterPriority: 'any' as const } };
+      request
+        .given([])
+        .when(open(), requestContext(employee, MONDAY_9, anything))
+        .then([opened]);
+      const [event] = request
+        .given([])
+        .when(open({ priority: undefined, impact: 'high', urgency: 'high' }), requestContext(employee, MONDAY_9, anything))
+        .events();
+      expect(event.data).toMatchObject({ priority: 'critical', impact: 'high', urgency: 'high' });
+    });
+
+    it('holds staff and the processes to nothing of it', () => {
+      for (const actor of [agent, manager, system]) {
+        const [event] = request
+          .given([])
+          .when(open({ priority: 'critical' }), requestContext(actor))
+          .events();
+        expect(event.data).toMatchObject({ priority: 'critical' });
+      }
+    });
   });
 
   it('derives priority as impact × urgency', () => {
@@ -131,7 +188,7 @@ describe('OpenRequest', () => {
   it('refuses a request that already exists', () => {
     request
       .given([opened])
-      .when(open(), requestContext(employee))
+      .when(open(), requestContext(agent))
       .thenThrows(CommandRefusedError, 'cannot open request r-1: it already exists (and is new)');
   });
 
@@ -142,24 +199,24 @@ describe('OpenRequest', () => {
       .thenThrows(NotFoundError, 'no customer is registered with that id');
     request
       .given([])
-      .when(open({ departmentId: 'kitchen' }), requestContext(employee))
+      .when(open({ departmentId: 'kitchen' }), requestContext(agent))
       .thenThrows(NotFoundError, 'department kitchen: it does not exist');
   });
 
-  it('needs a priority, or impact and urgency, but not both', () => {
+  it('needs a priority, or urgency (with impact when known), but not both', () => {
     const none = request
       .given([])
-      .when(open({ priority: undefined }), requestContext(employee))
+      .when(open({ priority: undefined }), requestContext(agent))
       .thenThrows(InvalidCommandError);
-    expect(none.fields).toEqual({ priority: 'is required (or give impact and urgency to derive it)' });
+    expect(none.fields).toEqual({ priority: 'is required (or give urgency, and impact when known, to derive it)' });
     const both = request
       .given([])
-      .when(open({ impact: 'high', urgency: 'high' }), requestContext(employee))
+      .when(open({ impact: 'high', urgency: 'high' }), requestContext(agent))
       .thenThrows(InvalidCommandError);
     expect(both.fields).toEqual({ priority: 'give either a priority, or impact and urgency to derive it, not both' });
     const half = request
       .given([])
-      .when(open({ priority: undefined, impact: 'high' }), requestContext(employee))
+      .when(open({ priority: undefined, impact: 'high' }), requestContext(agent))
       .thenThrows(InvalidCommandError);
     expect(half.fields).toEqual({ urgency: 'is required with impact' });
   });
@@ -176,7 +233,7 @@ describe('OpenRequest', () => {
           channel: 'fax',
           category: 'y'.repeat(101),
         }),
-        requestContext(employee),
+        requestContext(agent),
       )
       .thenThrows(InvalidCommandError, 'invalid OpenRequest');
     expect(Object.keys(error.fields!)).toEqual(['requestId', 'subject', 'description', 'priority', 'channel', 'category']);
@@ -861,6 +918,66 @@ describe('OfferCompensation', () => {
 
   it('is refused to requesters', () => {
     request.given([openedByClient]).when(offer(), requestContext(client)).thenThrows(ForbiddenError);
+  });
+
+  describe('the most one offer may carry (COMPENSATION_MAX_PER_OFFER)', () => {
+    const limited = (compensationMaxPerOffer: Record<string, number>) =>
+      requestContext(manager, MONDAY_9, { policies: { ...DEFAULT_DESK_POLICIES, compensationMaxPerOffer } });
+
+    it('is 1,000 in any currency by default: up to it is offered, beyond it refused, whoever offers', () => {
+      request
+        .given([openedByClient])
+        .when(offer({ amount: 1000 }), requestContext(agent))
+        .events();
+      for (const actor of [agent, manager]) {
+        request
+          .given([openedByClient])
+          .when(offer({ amount: 1000.01, currency: 'JPY' }), requestContext(actor))
+          .thenThrows(CommandRefusedError, 'cannot offer 1000.01 JPY on request r-1: one offer may carry at most 1000 JPY on this desk');
+      }
+    });
+
+    it("is the desk owner's, by currency, with * for the others", () => {
+      const policy = limited({ EUR: 50, '*': 10 });
+      request
+        .given([openedByClient])
+        .when(offer({ amount: 50 }), policy)
+        .events();
+      request
+        .given([openedByClient])
+        .when(offer({ amount: 50.5 }), policy)
+        .thenThrows(CommandRefusedError, 'at most 50 EUR');
+      request
+        .given([openedByClient])
+        .when(offer({ amount: 11, currency: 'USD' }), policy)
+        .thenThrows(CommandRefusedError, 'at most 10 USD');
+    });
+
+    it('refuses a currency the desk does not offer compensation in', () => {
+      request
+        .given([openedByClient])
+        .when(offer({ currency: 'USD' }), limited({ EUR: 50, GBP: 40 }))
+        .thenThrows(CommandRefusedError, 'cannot offer compensation in USD on request r-1: this desk offers compensation in EUR, GBP only');
+    });
+  });
+});
+
+describe('parseCompensationMaxPerOffer', () => {
+  it('reads one amount for every currency, or amounts by currency with * for the others', () => {
+    expect(parseCompensationMaxPerOffer('500')).toEqual({ '*': 500 });
+    expect(parseCompensationMaxPerOffer(' EUR:500, USD:550.5 ,*:300')).toEqual({ EUR: 500, USD: 550.5, '*': 300 });
+  });
+
+  it('names what is wrong', () => {
+    expect(() => parseCompensationMaxPerOffer('lots')).toThrow(
+      "must be an amount from 0 to 1000000000 with at most 2 decimals, got 'lots'",
+    );
+    expect(() => parseCompensationMaxPerOffer('-1')).toThrow('from 0 to');
+    expect(() => parseCompensationMaxPerOffer('1.001')).toThrow('at most 2 decimals');
+    expect(() => parseCompensationMaxPerOffer('eur:5')).toThrow("got 'eur:5'");
+    expect(() => parseCompensationMaxPerOffer('EUR:5,EUR:6')).toThrow('names EUR twice');
+    expect(() => parseCompensationMaxPerOffer('EUR:')).toThrow('for EUR must be an amount');
+    expect(() => parseCompensationMaxPerOffer('EUR:5:6')).toThrow('CURRENCY:AMOUNT');
   });
 });
 

@@ -1,3 +1,5 @@
+import type { DeskPolicies } from './policies';
+
 /** A domain event: an explicit, stable type name and its data. Metadata is added by the application. */
 export interface DomainEvent<Type extends string = string, Data extends object = Record<string, unknown>> {
   type: Type;
@@ -22,4 +24,6 @@ export interface Actor {
 export interface DecisionContext {
   now: Date;
   actor: Actor;
+  /** The desk owner's rules; DEFAULT_DESK_POLICIES when absent. */
+  policies?: DeskPolicies;
 }

@@ -144,10 +144,11 @@ export class FieldProblems {
   }
 
   /**
-   * Either a priority, or impact and urgency (both) to derive it from; absent and null are the same.
+   * Either a priority, or impact and urgency (both) to derive it from; absent and null are the same. With
+   * `urgencyAlone` (a request being opened), urgency without impact is a choice too: its impact is not judged yet.
    * True when the choice is valid.
    */
-  priorityChoice(data: { priority?: unknown; impact?: unknown; urgency?: unknown }): boolean {
+  priorityChoice(data: { priority?: unknown; impact?: unknown; urgency?: unknown }, options: { urgencyAlone?: boolean } = {}): boolean {
     const given = (value: unknown) => value !== undefined && value !== null;
     const { priority, impact, urgency } = data;
     if (given(priority) && (given(impact) || given(urgency))) {
@@ -159,14 +160,19 @@ export class FieldProblems {
       return isOneOf(priority, PRIORITIES);
     }
     if (!given(impact) && !given(urgency)) {
-      this.add('priority', 'is required (or give impact and urgency to derive it)');
+      this.add(
+        'priority',
+        options.urgencyAlone
+          ? 'is required (or give urgency, and impact when known, to derive it)'
+          : 'is required (or give impact and urgency to derive it)',
+      );
       return false;
     }
-    if (!given(impact)) this.add('impact', 'is required with urgency');
-    else this.oneOf('impact', impact, LEVELS);
+    if (given(impact)) this.oneOf('impact', impact, LEVELS);
+    else if (!options.urgencyAlone) this.add('impact', 'is required with urgency');
     if (!given(urgency)) this.add('urgency', 'is required with impact');
     else this.oneOf('urgency', urgency, LEVELS);
-    return isOneOf(impact, LEVELS) && isOneOf(urgency, LEVELS);
+    return (given(impact) ? isOneOf(impact, LEVELS) : options.urgencyAlone === true) && isOneOf(urgency, LEVELS);
   }
 
   /** A hold names the request that blocks it exactly when that is its reason; `requestId` is the one put on hold. */

@@ -9,6 +9,7 @@ import type { DepartmentState } from '../department/department.state';
 import type { RequestDecisionContext } from '../request/request.decide';
 import type { RequestState } from '../request/request.state';
 import type { Actor } from '../shared/event';
+import type { DeskPolicies } from '../shared/policies';
 import { stateAfter } from './specification';
 
 /** Test data shared by the request, customer and impact specs. */
@@ -102,11 +103,17 @@ export function minutesAfter(date: Date, minutes: number): Date {
 export function requestContext(
   actor: Actor,
   now: Date = MONDAY_9,
-  extra: { departments?: [string, DepartmentState][]; requests?: [string, RequestState][]; agents?: [string, AgentState][] } = {},
+  extra: {
+    departments?: [string, DepartmentState][];
+    requests?: [string, RequestState][];
+    agents?: [string, AgentState][];
+    policies?: DeskPolicies;
+  } = {},
 ): RequestDecisionContext {
   return {
     now,
     actor,
+    ...(extra.policies ? { policies: extra.policies } : {}),
     departments: new Map<string, DepartmentState>([['it', itDepartment], ['hr', hrDepartment], ...(extra.departments ?? [])]),
     customers: new Map<string, CustomerState>([
       ['emp-eva', eva],
