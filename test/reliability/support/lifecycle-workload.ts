@@ -101,7 +101,8 @@ const ORGANISATION_STEPS = (): Step[] => {
 
 const INTERNAL_REQUESTERS = ['anna', 'carl'];
 const EXTERNAL_REQUESTERS = ['bob', 'gov'];
-const PRIORITIES = ['critical', 'high', 'medium', 'low'];
+/** A requester says how urgent a request is; the desk judges its impact (REQUESTER_PRIORITY=urgency, the default). */
+const URGENCIES = ['high', 'medium', 'low'];
 
 /**
  * Request lifecycles of a desk, scripted from a seed, that clients work through concurrently:
@@ -237,7 +238,7 @@ export class LifecycleWorkload {
     return this.step(
       requestId,
       'open',
-      { id: requestId, requesterId, departmentId, subject: `Request ${requestId}`, priority: this.pick(PRIORITIES) },
+      { id: requestId, requesterId, departmentId, subject: `Request ${requestId}`, urgency: this.pick(URGENCIES) },
       { sub: requesterId, role: 'requester' },
       ['RequestOpened'],
     );
