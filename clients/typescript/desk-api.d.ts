@@ -715,7 +715,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The process can serve: the event store and the read-model store answer; projections run here are not faulted */
+        /**
+         * The process can serve: the event store and the read-model store answer and can take writes; projections run here are not faulted
+         * @description Each store must answer within 2 s and be able to take writes: not read-only, not out of room, and not refusing its last commit (looked at without writing anything). A 503 names each store that cannot in its detail and in `checks`.
+         */
         get: operations["HealthController_ready"];
         put?: never;
         post?: never;
@@ -864,6 +867,12 @@ export interface components {
              * @example 3
              */
             currentRevision?: string | null;
+            /**
+             * @description On a 503 a store caused: what it did (out of reach, refusing writes, out of room, locked, damaged); Retry-After says when to try again
+             * @example read_only
+             * @enum {string}
+             */
+            storeFailure?: "busy" | "unavailable" | "read_only" | "full" | "corrupt";
         } & {
             [key: string]: unknown;
         };
@@ -3133,7 +3142,7 @@ export interface operations {
                     "application/json": components["schemas"]["DepartmentPageResponse"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3180,10 +3189,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3228,7 +3237,7 @@ export interface operations {
                     "application/json": components["schemas"]["CommandAnswer"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3291,7 +3300,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Unsupported media type: The body is not application/json */
+            /** @description Unsupported media type: The body is not application/json, or its Content-Type names a charset other than UTF-8 */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3311,10 +3320,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3359,7 +3368,7 @@ export interface operations {
                     "application/json": components["schemas"]["CommandAnswer"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3431,7 +3440,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Unsupported media type: The body is not application/json */
+            /** @description Unsupported media type: The body is not application/json, or its Content-Type names a charset other than UTF-8 */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3451,10 +3460,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3486,7 +3495,7 @@ export interface operations {
                     "application/json": components["schemas"]["DepartmentResponse"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3542,10 +3551,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3590,7 +3599,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerPageResponse"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3637,10 +3646,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3685,7 +3694,7 @@ export interface operations {
                     "application/json": components["schemas"]["CommandAnswer"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3748,7 +3757,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Unsupported media type: The body is not application/json */
+            /** @description Unsupported media type: The body is not application/json, or its Content-Type names a charset other than UTF-8 */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3768,10 +3777,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3803,7 +3812,7 @@ export interface operations {
                     "application/json": components["schemas"]["InternalCustomerResponse"] | components["schemas"]["ExternalCustomerResponse"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3859,10 +3868,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3905,7 +3914,7 @@ export interface operations {
                     "application/json": components["schemas"]["AgentPageResponse"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3952,10 +3961,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4000,7 +4009,7 @@ export interface operations {
                     "application/json": components["schemas"]["CommandAnswer"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4063,7 +4072,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Unsupported media type: The body is not application/json */
+            /** @description Unsupported media type: The body is not application/json, or its Content-Type names a charset other than UTF-8 */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4083,10 +4092,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4124,7 +4133,7 @@ export interface operations {
                     "application/json": components["schemas"]["AgentResponse"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4180,10 +4189,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4228,7 +4237,7 @@ export interface operations {
                     "application/json": components["schemas"]["CommandAnswer"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4300,7 +4309,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Unsupported media type: The body is not application/json */
+            /** @description Unsupported media type: The body is not application/json, or its Content-Type names a charset other than UTF-8 */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4320,10 +4329,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4384,7 +4393,7 @@ export interface operations {
                     "application/json": components["schemas"]["RequestListPageResponse"] | components["schemas"]["RequesterRequestListPageResponse"] | components["schemas"]["RequestSearchPageResponse"] | components["schemas"]["RequesterRequestSearchPageResponse"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4422,10 +4431,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4470,7 +4479,7 @@ export interface operations {
                     "application/json": components["schemas"]["CommandAnswer"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4533,7 +4542,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Unsupported media type: The body is not application/json */
+            /** @description Unsupported media type: The body is not application/json, or its Content-Type names a charset other than UTF-8 */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4553,10 +4562,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4601,7 +4610,7 @@ export interface operations {
                     "application/json": components["schemas"]["CommandAnswer"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4673,7 +4682,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Unsupported media type: The body is not application/json */
+            /** @description Unsupported media type: The body is not application/json, or its Content-Type names a charset other than UTF-8 */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4693,10 +4702,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4741,7 +4750,7 @@ export interface operations {
                     "application/json": components["schemas"]["CommandAnswer"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4813,7 +4822,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Unsupported media type: The body is not application/json */
+            /** @description Unsupported media type: The body is not application/json, or its Content-Type names a charset other than UTF-8 */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4833,10 +4842,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4881,7 +4890,7 @@ export interface operations {
                     "application/json": components["schemas"]["CommandAnswer"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4953,7 +4962,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Unsupported media type: The body is not application/json */
+            /** @description Unsupported media type: The body is not application/json, or its Content-Type names a charset other than UTF-8 */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4973,10 +4982,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5021,7 +5030,7 @@ export interface operations {
                     "application/json": components["schemas"]["CommandAnswer"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5093,7 +5102,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Unsupported media type: The body is not application/json */
+            /** @description Unsupported media type: The body is not application/json, or its Content-Type names a charset other than UTF-8 */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5113,10 +5122,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5161,7 +5170,7 @@ export interface operations {
                     "application/json": components["schemas"]["CommandAnswer"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5233,7 +5242,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Unsupported media type: The body is not application/json */
+            /** @description Unsupported media type: The body is not application/json, or its Content-Type names a charset other than UTF-8 */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5253,10 +5262,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5301,7 +5310,7 @@ export interface operations {
                     "application/json": components["schemas"]["CommandAnswer"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5373,7 +5382,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Unsupported media type: The body is not application/json */
+            /** @description Unsupported media type: The body is not application/json, or its Content-Type names a charset other than UTF-8 */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5393,10 +5402,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5441,7 +5450,7 @@ export interface operations {
                     "application/json": components["schemas"]["CommandAnswer"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5513,7 +5522,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Unsupported media type: The body is not application/json */
+            /** @description Unsupported media type: The body is not application/json, or its Content-Type names a charset other than UTF-8 */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5533,10 +5542,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5581,7 +5590,7 @@ export interface operations {
                     "application/json": components["schemas"]["CommandAnswer"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5653,7 +5662,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Unsupported media type: The body is not application/json */
+            /** @description Unsupported media type: The body is not application/json, or its Content-Type names a charset other than UTF-8 */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5673,10 +5682,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5721,7 +5730,7 @@ export interface operations {
                     "application/json": components["schemas"]["CommandAnswer"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5793,7 +5802,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Unsupported media type: The body is not application/json */
+            /** @description Unsupported media type: The body is not application/json, or its Content-Type names a charset other than UTF-8 */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5813,10 +5822,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5861,7 +5870,7 @@ export interface operations {
                     "application/json": components["schemas"]["CommandAnswer"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5933,7 +5942,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Unsupported media type: The body is not application/json */
+            /** @description Unsupported media type: The body is not application/json, or its Content-Type names a charset other than UTF-8 */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5953,10 +5962,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6001,7 +6010,7 @@ export interface operations {
                     "application/json": components["schemas"]["CommandAnswer"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6073,7 +6082,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Unsupported media type: The body is not application/json */
+            /** @description Unsupported media type: The body is not application/json, or its Content-Type names a charset other than UTF-8 */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -6093,10 +6102,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6141,7 +6150,7 @@ export interface operations {
                     "application/json": components["schemas"]["CommandAnswer"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6213,7 +6222,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Unsupported media type: The body is not application/json */
+            /** @description Unsupported media type: The body is not application/json, or its Content-Type names a charset other than UTF-8 */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -6233,10 +6242,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6281,7 +6290,7 @@ export interface operations {
                     "application/json": components["schemas"]["CommandAnswer"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6353,7 +6362,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Unsupported media type: The body is not application/json */
+            /** @description Unsupported media type: The body is not application/json, or its Content-Type names a charset other than UTF-8 */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -6373,10 +6382,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6421,7 +6430,7 @@ export interface operations {
                     "application/json": components["schemas"]["CommandAnswer"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6493,7 +6502,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Unsupported media type: The body is not application/json */
+            /** @description Unsupported media type: The body is not application/json, or its Content-Type names a charset other than UTF-8 */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -6513,10 +6522,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6561,7 +6570,7 @@ export interface operations {
                     "application/json": components["schemas"]["CommandAnswer"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6633,7 +6642,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Unsupported media type: The body is not application/json */
+            /** @description Unsupported media type: The body is not application/json, or its Content-Type names a charset other than UTF-8 */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -6653,10 +6662,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6698,7 +6707,7 @@ export interface operations {
                     "application/json": components["schemas"]["CommandAnswer"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6770,7 +6779,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Unsupported media type: The body is not application/json */
+            /** @description Unsupported media type: The body is not application/json, or its Content-Type names a charset other than UTF-8 */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -6790,10 +6799,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6827,7 +6836,7 @@ export interface operations {
                     "application/json": components["schemas"]["RequestResponse"] | components["schemas"]["RequesterRequestResponse"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6883,10 +6892,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6918,7 +6927,7 @@ export interface operations {
                     "application/json": components["schemas"]["RequestHistoryResponse"] | components["schemas"]["RequesterHistoryResponse"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6974,10 +6983,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7022,7 +7031,7 @@ export interface operations {
                     "application/json": components["schemas"]["CommandAnswer"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7094,7 +7103,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Unsupported media type: The body is not application/json */
+            /** @description Unsupported media type: The body is not application/json, or its Content-Type names a charset other than UTF-8 */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -7114,10 +7123,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7159,7 +7168,7 @@ export interface operations {
                     "application/json": components["schemas"]["CommandAnswer"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7231,7 +7240,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Unsupported media type: The body is not application/json */
+            /** @description Unsupported media type: The body is not application/json, or its Content-Type names a charset other than UTF-8 */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -7251,10 +7260,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7302,7 +7311,7 @@ export interface operations {
                     "application/json": components["schemas"]["QueuePageResponse"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7358,10 +7367,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7405,7 +7414,7 @@ export interface operations {
                     "application/json": components["schemas"]["WorkloadResponse"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7461,10 +7470,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7506,7 +7515,7 @@ export interface operations {
                     "application/json": components["schemas"]["WorkloadsResponse"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7553,10 +7562,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7598,7 +7607,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeskWorkloadResponse"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7645,10 +7654,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7710,7 +7719,7 @@ export interface operations {
                     "text/vnd.graphviz": string;
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7775,10 +7784,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7821,7 +7830,7 @@ export interface operations {
                     "application/json": components["schemas"]["BlockerPageResponse"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7868,10 +7877,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7910,7 +7919,7 @@ export interface operations {
                     "application/x-ndjson": string;
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7948,10 +7957,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7983,7 +7992,7 @@ export interface operations {
                     "application/json": components["schemas"]["WhatIfAnswerResponse"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8028,7 +8037,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Unsupported media type: The body is not application/json */
+            /** @description Unsupported media type: The body is not application/json, or its Content-Type names a charset other than UTF-8 */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -8048,10 +8057,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8091,7 +8100,7 @@ export interface operations {
                     "text/event-stream": components["schemas"]["RequestChangeResponse"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8129,10 +8138,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8180,10 +8189,10 @@ export interface operations {
                     "application/json": components["schemas"]["ReadyResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8290,7 +8299,7 @@ export interface operations {
                     "application/json": components["schemas"]["RebuildStartedResponse"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8373,10 +8382,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8406,7 +8415,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProjectionStatusResponse"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8489,10 +8498,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8522,7 +8531,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProjectionStatusResponse"];
                 };
             };
-            /** @description Invalid input: A field, query parameter or header is invalid; `errors` names each with its message */
+            /** @description Invalid input: A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8605,10 +8614,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Service unavailable: A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
+            /** @description Service unavailable: A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later */
             503: {
                 headers: {
-                    /** @description When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry */
+                    /** @description Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };

@@ -4,7 +4,7 @@ import { PROBLEM_TITLES, ProblemResponse } from './problem-details';
 
 /** The error statuses a route can answer, each with the reason it is given. */
 const WHEN: Record<number, string> = {
-  400: 'A field, query parameter or header is invalid; `errors` names each with its message',
+  400: 'A field, query parameter or header is invalid, or the body gives a key twice; `errors` names each with its message',
   401: 'No valid bearer token',
   403: "The token's role may not do this, or not to this resource",
   404: 'No such resource',
@@ -12,9 +12,9 @@ const WHEN: Record<number, string> = {
   409: 'Refused in the state the resource is in, an Idempotency-Key reused with another request, or a concurrent change to retry',
   412: 'If-Match names another revision than the current one (`currentRevision`)',
   413: 'The body is larger than the server accepts',
-  415: 'The body is not application/json',
+  415: 'The body is not application/json, or its Content-Type names a charset other than UTF-8',
   429: 'More requests a minute than the caller may send; retry after Retry-After seconds',
-  503: 'A store is out of reach, the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later',
+  503: 'A store is out of reach, busy, read-only, full or damaged (`storeFailure` says which; nothing recorded; Retry-After), the read models are not built or not as far as asked (minPosition), the read models hold as many queries or the desk as many commands as may wait (Retry-After), or a command was not reached before its deadline (Request-Timeout-Ms or the server’s, Retry-After; nothing recorded); retry later',
 };
 
 export type ProblemStatus = 400 | 401 | 403 | 404 | 406 | 409 | 412 | 413 | 415 | 429 | 503;
@@ -42,7 +42,7 @@ export function ApiProblems(...statuses: readonly ProblemStatus[]) {
                 headers: {
                   'Retry-After': {
                     description:
-                      'When the request was refused because the desk is busy (read models or commands waiting as many as may, a command past its deadline): seconds until the caller may retry',
+                      'Seconds until the caller may retry: when the desk is busy (read models or commands waiting as many as may, a command past its deadline), or a store failed (`storeFailure`: 1 busy, 5 unavailable, 15 read_only or full, 60 corrupt)',
                     schema: { type: 'integer' },
                   },
                 },

@@ -6,6 +6,7 @@ import {
   STORE_FAILURE_MEANING,
   STORE_FAILURE_RETRY_AFTER_SECONDS,
   WrongExpectedRevisionError,
+  type StoreFailureKind,
 } from '@desk/event-store';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
@@ -72,6 +73,14 @@ export class ProblemResponse implements ProblemDocument {
     description: 'On a 412: the revision the resource stands at now (null: it does not exist)',
   })
   currentRevision?: string | null;
+
+  @ApiPropertyOptional({
+    enum: Object.keys(STORE_FAILURE_RETRY_AFTER_SECONDS),
+    example: 'read_only',
+    description:
+      'On a 503 a store caused: what it did (out of reach, refusing writes, out of room, locked, damaged); Retry-After says when to try again',
+  })
+  storeFailure?: StoreFailureKind;
 }
 
 /** The titles of the statuses the API answers with a problem, as toProblem names them. */

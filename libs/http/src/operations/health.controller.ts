@@ -75,7 +75,10 @@ export class HealthController {
   @Get('ready')
   @Public()
   @ApiOperation({
-    summary: 'The process can serve: the event store and the read-model store answer; projections run here are not faulted',
+    summary:
+      'The process can serve: the event store and the read-model store answer and can take writes; projections run here are not faulted',
+    description:
+      'Each store must answer within 2 s and be able to take writes: not read-only, not out of room, and not refusing its last commit (looked at without writing anything). A 503 names each store that cannot in its detail and in `checks`.',
     security: [],
   })
   @ApiOkResponse({ type: ReadyResponse, description: 'Ready' })
