@@ -112,7 +112,7 @@ export class AppModule {
         { provide: DeskMetrics, useValue: metrics },
         {
           provide: WRITE_DEPENDENCIES,
-          useFactory: (store: EventStore, clockNow: Clock) => writeDependencies(store, clockNow, metrics, limiter),
+          useFactory: (store: EventStore, clockNow: Clock) => writeDependencies(store, clockNow, metrics, limiter, config.policies),
           inject: [EVENT_STORE, CLOCK],
         },
         {

@@ -2,6 +2,7 @@ import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
+import { DEFAULT_DESK_POLICIES, parseCompensationMaxPerOffer, REQUESTER_PRIORITY_POLICIES, type DeskPolicies } from '@desk/domain';
 import { EMBEDDED_READER_DEFAULTS, type EmbeddedReaderOptions } from '@desk/read-models';
 import { COMMAND_LIMIT_DEFAULTS, type CommandLimits } from '../commands/command-limiter';
 import { LOG_LEVELS, type LogLevel } from '../observability/json-log';
@@ -51,6 +52,8 @@ export interface AppConfig {
   commandLimits: CommandLimits;
   /** Run the projections and processes in this process (the embedded default); false for query-only replicas beside a projector. */
   runProjections: boolean;
+  /** The desk owner's rules (REQUESTER_PRIORITY, COMPENSATION_MAX_PER_OFFER): every replica that takes commands must be given the same. */
+  policies: DeskPolicies;
   /**
    * Where a process that runs the projections runs them: on a worker thread of its own (the default), so that they
    * never take the request loop's time, or in the request loop itself.
@@ -213,6 +216,16 @@ function oneOf<T extends string>(env: Env, name: string, values: readonly T[], f
   return raw as T;
 }
 
+function compensationLimits(env: Env, name: string): DeskPolicies['compensationMaxPerOffer'] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return DEFAULT_DESK_POLICIES.compensationMaxPerOffer;
+  try {
+    return parseCompensationMaxPerOffer(raw);
+  } catch (error) {
+    throw new ConfigError(name, (error as Error).message);
+  }
+}
+
 function text(env: Env, name: string, max: number): string | undefined {
   const raw = env[name]?.trim();
   if (!raw) return undefined;
@@ -307,6 +320,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
       deadlineMs: integer(env, 'COMMAND_DEADLINE_MS', COMMAND_LIMIT_DEFAULTS.deadlineMs, 1, 3_600_000),
     },
     runProjections: boolean(env, 'RUN_PROJECTIONS', true),
+    policies: {
+      requesterPriority: oneOf(env, 'REQUESTER_PRIORITY', REQUESTER_PRIORITY_POLICIES, DEFAULT_DESK_POLICIES.requesterPriority),
+      compensationMaxPerOffer: compensationLimits(env, 'COMPENSATION_MAX_PER_OFFER'),
+    },
     projectionsIn: oneOf(env, 'PROJECTIONS_IN', PROJECTIONS_IN, 'worker'),
     slaWatchIntervalMs: integer(env, 'SLA_WATCH_INTERVAL_MS', 10_000, 100, 3_600_000),
     readCacheMs: integer(env, 'READ_CACHE_MS', 250, 0, 60_000),
