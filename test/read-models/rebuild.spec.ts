@@ -3,7 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCommandSide, ReadSide, systemClock } from '@desk/application';
 import { SqliteEventStore, type RecordedEvent } from '@desk/event-store';
-import { allProjections, departmentQueue, ImpactChainProjection, RequestSummariesProjection, type ReadModelStore } from '@desk/read-models';
+import {
+  allProjections,
+  copySuffix,
+  CopyTablesPlugin,
+  departmentQueue,
+  ImpactChainProjection,
+  prepareCopy,
+  RequestSummariesProjection,
+  type ReadModelStore,
+} from '@desk/read-models';
+import { sql } from 'kysely';
 import { DeskHistory } from '@desk/application/testing/desk-history';
 import { describeOnEveryReadModelStore, dumpReadModels, project } from './support/read-model-backends';
 
@@ -37,6 +47,26 @@ class RequestSummariesPoisonedCopy extends RequestSummariesProjection {
     if (this.poisoned && args[1].some((event) => event.streamId === 'request-r-poison')) throw new Error('the disk of the copy is full');
     return super.apply(...args);
   }
+}
+
+/** Every index of the read models' tables as its table and columns, whatever its name (a swapped-in copy keeps its own). */
+async function indexesOf(store: ReadModelStore): Promise<string[]> {
+  if (store.dialect === 'sqlite') {
+    const { rows } = await sql<{ tbl: string; idx: string; uniq: number; col: string }>`
+      select m.name as tbl, il.name as idx, il."unique" as uniq, ii.name as col
+      from sqlite_master m, pragma_index_list(m.name) il, pragma_index_info(il.name) ii
+      where m.type = 'table' order by m.name, il.name, ii.seqno`.execute(store.reader);
+    const byIndex = new Map<string, { table: string; unique: boolean; columns: string[] }>();
+    for (const row of rows) {
+      const index = byIndex.get(row.idx) ?? { table: row.tbl, unique: row.uniq === 1, columns: [] };
+      index.columns.push(row.col);
+      byIndex.set(row.idx, index);
+    }
+    return [...byIndex.values()].map(({ table, unique, columns }) => `${table} ${unique ? 'unique ' : ''}(${columns.join(', ')})`).sort();
+  }
+  const { rows } = await sql<{ tablename: string; indexdef: string }>`
+    select tablename, indexdef from pg_indexes where schemaname = current_schema()`.execute(store.reader);
+  return rows.map((row) => `${row.tablename} ${row.indexdef.replace(/^CREATE (UNIQUE )?INDEX \S+ ON \S+ /, '$1')}`).sort();
 }
 
 describeOnEveryReadModelStore('rebuilding a read model beside the live one', (open) => {
@@ -129,6 +159,30 @@ describeOnEveryReadModelStore('rebuilding a read model beside the live one', (op
     expect(checkpoints.map((row) => row.name)).toEqual(
       [...allProjections().map((projection) => projection.name), 'satisfaction-follow-up'].sort(),
     );
+  });
+
+  it('writes a copy without its secondary indexes, and swaps it in with every index the live tables had', async () => {
+    await append(history(40).events);
+    readSide = await start();
+    expect(await readSide.waitFor(EVERY_READ_MODEL, await events.headPosition(), 10_000)).toBe(true);
+    const built = await indexesOf(store);
+
+    // A copy as a rebuild starts it: only the indexes its keys need, the rows go in without the others to keep up.
+    const projection = new RequestSummariesProjection();
+    const suffix = copySuffix('probe');
+    await prepareCopy(store, store.writer.withPlugin(new CopyTablesPlugin(projection.tables, 'probe')), projection, 'probe', new Date());
+    const ofCopy = (indexes: string[]) =>
+      indexes.filter((index) => index.split(' ')[0].endsWith(suffix)).map((index) => index.replace(suffix, ''));
+    const copy = ofCopy(await indexesOf(store));
+    const live = built.filter((index) => (projection.tables as readonly string[]).includes(index.split(' ')[0]));
+    expect(copy.every((index) => live.includes(index))).toBe(true);
+    expect(copy.length).toBeLessThan(live.length);
+    expect(copy.some((index) => index.startsWith('request_versions') && index.includes('department_id'))).toBe(false);
+
+    for (const name of EVERY_READ_MODEL) await readSide.rebuild(name);
+    for (const name of EVERY_READ_MODEL) await readSide.rebuilt(name);
+    for (const name of EVERY_READ_MODEL) expect(readSide.lastRebuild(name)).toMatchObject({ outcome: 'swapped' });
+    expect((await indexesOf(store)).filter((index) => !index.split(' ')[0].endsWith(suffix))).toEqual(built);
   });
 
   it('rebuilds a new version of a projection on start beside the old read model, which answers until the swap', async () => {

@@ -3,7 +3,8 @@ import { sql, type Kysely } from 'kysely';
 import type { ReadModelStore } from '../store/read-model-store';
 import type { ReadModelTables } from '../store/read-model-tables';
 import type { Projection } from './projection';
-import { copyCheckpointName, copySuffix } from './table-copies';
+import { copyCheckpointName, copySuffix, CopyTablesPlugin } from './table-copies';
+import { TurnsBetweenStatements } from './event-loop-turns';
 
 /** Serialises schema changes of processes starting together: PostgreSQL's CREATE TABLE IF NOT EXISTS races otherwise. */
 const SCHEMA_LOCK = 7_310_442_551;
@@ -79,6 +80,7 @@ export async function prepareProjection(
     if (row && row.version === projection.version && fromThisLog) return BigInt(row.position);
     for (const table of projection.tables) await trx.schema.dropTable(table).ifExists().execute();
     await projection.createTables(trx);
+    await projection.createIndexes?.(trx);
     const fresh = { version: projection.version, position: String(START), updated_at: now.toISOString() };
     if (row) await trx.updateTable('projection_checkpoints').set(fresh).where('name', '=', projection.name).execute();
     else
@@ -103,7 +105,7 @@ export async function storedVersion(store: ReadModelStore, name: string): Promis
   return row?.version;
 }
 
-/** A copy's tables (through the renaming writer) and its checkpoint at the start of the log. */
+/** A copy's tables (through the renaming writer), without their secondary indexes (buildCopyIndexes), and its checkpoint at the start of the log. */
 export async function prepareCopy(
   store: ReadModelStore,
   copyWriter: Kysely<ReadModelTables>,
@@ -125,11 +127,21 @@ export async function prepareCopy(
 }
 
 /**
+ * The secondary indexes of a copy (through the renaming writer) that has caught up: each built in one statement, the
+ * event loop's turn taken after each. Those built already are passed over.
+ */
+export async function buildCopyIndexes(copyWriter: Kysely<ReadModelTables>, projection: Projection): Promise<void> {
+  await projection.createIndexes?.(copyWriter.withPlugin(new TurnsBetweenStatements()));
+}
+
+/**
  * Puts a finished copy in place of the live tables, in one transaction:
  * queries see the old read model or the new one, never a mix nor nothing.
  * The live checkpoint takes the copy's position and version.
  */
 export async function swapInCopy(store: ReadModelStore, projection: Projection, token: string, now: Date): Promise<LogPosition> {
+  // The copy's runner builds them once it has caught up; one stopped before it did has not.
+  await buildCopyIndexes(store.writer.withPlugin(new CopyTablesPlugin(projection.tables, token)), projection);
   for (let attempt = 1; ; attempt++) {
     try {
       return await swapOnce(store, projection, token, now);

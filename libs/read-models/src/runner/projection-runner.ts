@@ -13,7 +13,7 @@ import type { ReadModelStore } from '../store/read-model-store';
 import { inBatches } from './batches';
 import type { Kysely } from 'kysely';
 import type { ReadModelTables } from '../store/read-model-tables';
-import { dropCopy, prepareCopy, prepareProjection, readCheckpoints } from './checkpoints';
+import { buildCopyIndexes, dropCopy, prepareCopy, prepareProjection, readCheckpoints } from './checkpoints';
 import { copyCheckpointName, CopyTablesPlugin } from './table-copies';
 import { takeTurn, turnDue } from './event-loop-turns';
 import { decodeLogged } from './logged-event';
@@ -295,6 +295,8 @@ export class ProjectionRunner {
         }
         this.pages?.leave(this);
         if (this.stopping) break;
+        // A copy that has caught up builds its indexes now, while the live read model still serves, not in the swap.
+        if (this.copy) await buildCopyIndexes(this.writer, this.projection);
         const subscription = this.events.subscribeToAll({ after: this.checkpoint });
         this.subscription = subscription;
         if (this.stopping) await subscription.close();

@@ -16,6 +16,12 @@ export interface Projection {
   readonly eventTypes: ReadonlySet<string>;
   readonly tables: readonly (keyof ReadModelTables)[];
   createTables(db: Kysely<ReadModelTables>): Promise<void>;
+  /**
+   * Its secondary indexes, which createTables leaves out (keys and uniqueness stay with the tables): a copy built
+   * beside the live tables (a rebuild) writes its rows without maintaining them, then builds each in one sort once it
+   * has caught up, a third less to write. `apply` must not need them. Idempotent (if not exists).
+   */
+  createIndexes?(db: Kysely<ReadModelTables>): Promise<void>;
   /** The events it reads, decoded: an event the catalog cannot read fails the batch (a poison event) before it is applied. */
   apply(trx: Transaction<ReadModelTables>, events: LoggedEvent[]): Promise<void>;
 }

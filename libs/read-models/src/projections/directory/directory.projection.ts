@@ -32,8 +32,6 @@ export class DirectoryProjection implements Projection {
       .addColumn('customer_facing', 'integer', (c) => c.notNull())
       .addColumn('registered_at', 'text', (c) => c.notNull())
       .execute();
-    // Pickers page by name, then id.
-    await db.schema.createIndex('customers_by_name').ifNotExists().on('customers').columns(['name', 'customer_id']).execute();
     await db.schema
       .createTable('agents')
       .ifNotExists()
@@ -44,7 +42,6 @@ export class DirectoryProjection implements Projection {
       .addColumn('updated_at', 'text', (c) => c.notNull())
       .addColumn('revision', 'integer', (c) => c.notNull())
       .execute();
-    await db.schema.createIndex('agents_by_name').ifNotExists().on('agents').columns(['name', 'agent_id']).execute();
     await db.schema
       .createTable('agent_departments')
       .ifNotExists()
@@ -52,6 +49,12 @@ export class DirectoryProjection implements Projection {
       .addColumn('department_id', 'text', (c) => c.notNull())
       .addPrimaryKeyConstraint('agent_departments_pk', ['agent_id', 'department_id'])
       .execute();
+  }
+
+  async createIndexes(db: Kysely<ReadModelTables>): Promise<void> {
+    // Pickers page by name, then id.
+    await db.schema.createIndex('customers_by_name').ifNotExists().on('customers').columns(['name', 'customer_id']).execute();
+    await db.schema.createIndex('agents_by_name').ifNotExists().on('agents').columns(['name', 'agent_id']).execute();
     await db.schema.createIndex('agent_departments_by_department').ifNotExists().on('agent_departments').column('department_id').execute();
   }
 

@@ -54,12 +54,6 @@ export class ImpactChainProjection implements Projection {
       .addColumn('inherited_deadline', 'text')
       .execute();
     await db.schema
-      .createIndex('impact_nodes_blockers')
-      .ifNotExists()
-      .on('impact_nodes')
-      .columns(['is_open', 'audience', 'blocks_external_customers'])
-      .execute();
-    await db.schema
       .createTable('impact_links')
       .ifNotExists()
       .addColumn('cause_id', 'text', (c) => c.notNull())
@@ -68,8 +62,19 @@ export class ImpactChainProjection implements Projection {
       .addColumn('linked_at', 'text', (c) => c.notNull())
       .addPrimaryKeyConstraint('impact_links_pk', ['cause_id', 'effect_id'])
       .execute();
-    await db.schema.createIndex('impact_links_effect').ifNotExists().on('impact_links').column('effect_id').execute();
     await ImpactHistory.createTables(db);
+  }
+
+  async createIndexes(db: Kysely<ReadModelTables>): Promise<void> {
+    await db.schema
+      .createIndex('impact_nodes_blockers')
+      .ifNotExists()
+      .on('impact_nodes')
+      .columns(['is_open', 'audience', 'blocks_external_customers'])
+      .execute();
+    // The graph's walks upstream, from an effect to its causes (a copy's batches walk without it: a few thousand links).
+    await db.schema.createIndex('impact_links_effect').ifNotExists().on('impact_links').column('effect_id').execute();
+    await ImpactHistory.createIndexes(db);
   }
 
   async apply(trx: Transaction<ReadModelTables>, events: LoggedEvent[]): Promise<void> {

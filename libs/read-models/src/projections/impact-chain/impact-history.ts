@@ -40,6 +40,20 @@ export class ImpactHistory {
       .addColumn('resolution_due_at', 'text')
       .addPrimaryKeyConstraint('impact_node_versions_pk', ['request_id', 'valid_from'])
       .execute();
+    await db.schema
+      .createTable('impact_link_versions')
+      .ifNotExists()
+      .addColumn('cause_id', 'text', (c) => c.notNull())
+      .addColumn('effect_id', 'text', (c) => c.notNull())
+      .addColumn('valid_from', 'text', (c) => c.notNull())
+      .addColumn('valid_to', 'text', (c) => c.notNull())
+      .addColumn('relation', 'text', (c) => c.notNull())
+      .addColumn('linked_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('impact_link_versions_pk', ['cause_id', 'effect_id', 'valid_from'])
+      .execute();
+  }
+
+  static async createIndexes(db: Kysely<ReadModelTables>): Promise<void> {
     // The open requests valid at T (valid_from <= T < valid_to), where the figures of every blocker start: the range
     // is the open versions that end after T, checked against valid_from inside the index.
     await db.schema
@@ -54,17 +68,6 @@ export class ImpactHistory {
       .ifNotExists()
       .on('impact_node_versions')
       .columns(['exposed_to_external', 'is_open', 'valid_to', 'valid_from'])
-      .execute();
-    await db.schema
-      .createTable('impact_link_versions')
-      .ifNotExists()
-      .addColumn('cause_id', 'text', (c) => c.notNull())
-      .addColumn('effect_id', 'text', (c) => c.notNull())
-      .addColumn('valid_from', 'text', (c) => c.notNull())
-      .addColumn('valid_to', 'text', (c) => c.notNull())
-      .addColumn('relation', 'text', (c) => c.notNull())
-      .addColumn('linked_at', 'text', (c) => c.notNull())
-      .addPrimaryKeyConstraint('impact_link_versions_pk', ['cause_id', 'effect_id', 'valid_from'])
       .execute();
     await db.schema
       .createIndex('impact_link_versions_effect')

@@ -55,9 +55,8 @@ export class RequestSearchProjection implements Projection {
       .addColumn('public_comments', 'text', (c) => c.notNull())
       .addColumn('internal_comments', 'text', (c) => c.notNull())
       .execute();
+    // A batch numbers new documents after the highest: the projection reads it through this index.
     await db.schema.createIndex('request_search_doc').ifNotExists().unique().on('request_search').column('doc_id').execute();
-    // A requester's search reads their own requests only.
-    await db.schema.createIndex('request_search_requester').ifNotExists().on('request_search').column('requester_id').execute();
     if (isSqlite(db)) {
       // Contentless: the text is in request_search, the index keeps only the words (rowid = doc_id). The last column
       // holds the requester as one token: ANDed with a requester's search, FTS5 ranks their own requests alone.
@@ -73,6 +72,12 @@ export class RequestSearchProjection implements Projection {
       .addColumn('doc_id', 'integer', (c) => c.primaryKey())
       .addColumn('document', sql`tsvector`, (c) => c.notNull())
       .execute();
+  }
+
+  async createIndexes(db: Kysely<ReadModelTables>): Promise<void> {
+    // A requester's search reads their own requests only.
+    await db.schema.createIndex('request_search_requester').ifNotExists().on('request_search').column('requester_id').execute();
+    if (isSqlite(db)) return;
     await db.schema
       .createIndex('request_search_fts_document')
       .ifNotExists()

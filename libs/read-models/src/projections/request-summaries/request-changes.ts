@@ -157,6 +157,10 @@ export async function createRequestChangesTable(db: Kysely<ReadModelTables>): Pr
     .addColumn('changes', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('request_changes_pk', ['position', 'seq'])
     .execute();
+}
+
+/** request_changes' secondary indexes. */
+export async function createRequestChangesIndexes(db: Kysely<ReadModelTables>): Promise<void> {
   await db.schema.createIndex('request_changes_request').ifNotExists().on('request_changes').columns(['request_id', 'position']).execute();
   await db.schema
     .createIndex('request_changes_requester')

@@ -6,7 +6,7 @@ import type { ReadModelTables, RequestSummaryRow, RequestVersionRow } from '../.
 import { rowsByKey, rowsWhereIn, upsertRows } from '../../store/upsert';
 import { takeTurn, turnDue } from '../../runner/event-loop-turns';
 import { evolveRequestSummary, tagsOf, type CalendarLookup } from './request-summary.evolve';
-import { changeRow, createRequestChangesTable } from './request-changes';
+import { changeRow, createRequestChangesIndexes, createRequestChangesTable } from './request-changes';
 import { Timeline, versionTime, type Version } from '../timeline';
 
 const REQUEST_EVENT_TYPES = [
@@ -70,6 +70,28 @@ export class RequestSummariesProjection implements Projection {
         .ifNotExists()
         .addColumn('request_id', 'text', (c) => c.primaryKey()),
     ).execute();
+    // Versions are written per change, in any business-time order: the key is the request and when its version starts.
+    await summaryColumns(
+      db.schema
+        .createTable('request_versions')
+        .ifNotExists()
+        .addColumn('request_id', 'text', (c) => c.notNull())
+        .addColumn('valid_from', 'text', (c) => c.notNull())
+        .addColumn('valid_to', 'text', (c) => c.notNull()),
+    )
+      .addPrimaryKeyConstraint('request_versions_pk', ['request_id', 'valid_from'])
+      .execute();
+    await db.schema
+      .createTable('request_tags')
+      .ifNotExists()
+      .addColumn('request_id', 'text', (c) => c.notNull())
+      .addColumn('tag', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('request_tags_pk', ['request_id', 'tag'])
+      .execute();
+    await createRequestChangesTable(db);
+  }
+
+  async createIndexes(db: Kysely<ReadModelTables>): Promise<void> {
     await db.schema
       .createIndex('request_summaries_queue')
       .ifNotExists()
@@ -96,17 +118,6 @@ export class RequestSummariesProjection implements Projection {
     for (const [name, columns] of listIndexes) {
       await db.schema.createIndex(name).ifNotExists().on('request_summaries').columns(columns).execute();
     }
-    // Versions are written per change, in any business-time order: the key is the request and when its version starts.
-    await summaryColumns(
-      db.schema
-        .createTable('request_versions')
-        .ifNotExists()
-        .addColumn('request_id', 'text', (c) => c.notNull())
-        .addColumn('valid_from', 'text', (c) => c.notNull())
-        .addColumn('valid_to', 'text', (c) => c.notNull()),
-    )
-      .addPrimaryKeyConstraint('request_versions_pk', ['request_id', 'valid_from'])
-      .execute();
     // The versions valid at T are those with valid_from <= T < valid_to. Each index leads with what an as-of query
     // names (a department's open requests, a requester's, a change's time), then valid_to: the range read is the
     // versions that end after T (those valid at T, and those that started since), checked against valid_from inside
@@ -120,13 +131,6 @@ export class RequestSummariesProjection implements Projection {
     for (const [name, columns] of versionIndexes) {
       await db.schema.createIndex(name).ifNotExists().on('request_versions').columns(columns).execute();
     }
-    await db.schema
-      .createTable('request_tags')
-      .ifNotExists()
-      .addColumn('request_id', 'text', (c) => c.notNull())
-      .addColumn('tag', 'text', (c) => c.notNull())
-      .addPrimaryKeyConstraint('request_tags_pk', ['request_id', 'tag'])
-      .execute();
     await db.schema.createIndex('request_tags_tag').ifNotExists().on('request_tags').columns(['tag', 'request_id']).execute();
     // The SLA watch's two comparisons with now.
     await db.schema
@@ -141,7 +145,7 @@ export class RequestSummariesProjection implements Projection {
       .on('request_summaries')
       .column('resolution_breach_due_at')
       .execute();
-    await createRequestChangesTable(db);
+    await createRequestChangesIndexes(db);
   }
 
   async apply(trx: Transaction<ReadModelTables>, events: LoggedEvent[]): Promise<void> {

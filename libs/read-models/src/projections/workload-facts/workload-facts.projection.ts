@@ -62,16 +62,6 @@ export class WorkloadFactsProjection implements Projection {
       .addColumn('score', 'integer')
       .addPrimaryKeyConstraint('workload_facts_pk', ['position', 'seq'])
       .execute();
-    // A department's days, and the desk's: a workload reads the range of days it shows, by kind.
-    await db.schema
-      .createIndex('workload_facts_department_day')
-      .ifNotExists()
-      .on('workload_facts')
-      .columns(['department_id', 'day', 'kind'])
-      .execute();
-    await db.schema.createIndex('workload_facts_day').ifNotExists().on('workload_facts').columns(['day', 'kind']).execute();
-    // Whether a poor rating was followed up: the facts of the request rated.
-    await db.schema.createIndex('workload_facts_request').ifNotExists().on('workload_facts').columns(['request_id', 'kind']).execute();
     await db.schema
       .createTable('workload_requests')
       .ifNotExists()
@@ -86,6 +76,19 @@ export class WorkloadFactsProjection implements Projection {
       .addColumn('calendar', 'text')
       .addPrimaryKeyConstraint('workload_calendars_pk', ['department_id', 'standard_version'])
       .execute();
+  }
+
+  async createIndexes(db: Kysely<ReadModelTables>): Promise<void> {
+    // A department's days, and the desk's: a workload reads the range of days it shows, by kind.
+    await db.schema
+      .createIndex('workload_facts_department_day')
+      .ifNotExists()
+      .on('workload_facts')
+      .columns(['department_id', 'day', 'kind'])
+      .execute();
+    await db.schema.createIndex('workload_facts_day').ifNotExists().on('workload_facts').columns(['day', 'kind']).execute();
+    // Whether a poor rating was followed up: the facts of the request rated.
+    await db.schema.createIndex('workload_facts_request').ifNotExists().on('workload_facts').columns(['request_id', 'kind']).execute();
   }
 
   async apply(trx: Transaction<ReadModelTables>, events: LoggedEvent[]): Promise<void> {
