@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { Client } from 'pg';
 
@@ -133,4 +133,69 @@ export async function capSqliteFile<Tables>(db: Kysely<Tables>, extraPages: numb
   }
   const { rows } = await sql<{ page_count: number }>`pragma page_count`.execute(db);
   await sql.raw(`pragma max_page_count = ${Number(rows[0].page_count) + extraPages}`).execute(db);
+}
+
+/**
+ * An ext4 file system of the spec's own, on a loop device, mounted `errors=remount-ro` as many servers' disks are:
+ * `turnReadOnly()` makes the kernel record a file-system error (ext4's trigger_fs_error), and the file system turns
+ * read-only under the files the desk holds open (EROFS), as a disk does that fails under a running service. An
+ * operator must check it before it is writable again, so there is no way back here. Null where this process may not
+ * make or mount one (not root, no loop devices, no ext4 tools), and the spec says it is skipped.
+ */
+export class ReadOnlyTurningDisk {
+  private constructor(
+    readonly path: string,
+    private readonly image: string,
+    private readonly device: string,
+  ) {}
+
+  static tryMount(megabytes: number): ReadOnlyTurningDisk | null {
+    const path = mkdtempSync(join(tmpdir(), 'desk-ext4-'));
+    const image = `${path}.img`;
+    try {
+      execFileSync('truncate', ['-s', `${megabytes}M`, image], { stdio: 'ignore' });
+      execFileSync('mkfs.ext4', ['-q', '-F', image], { stdio: 'ignore' });
+      execFileSync('mount', ['-o', 'loop,errors=remount-ro', image, path], { stdio: 'ignore' });
+      const device = execFileSync('findmnt', ['-n', '-o', 'SOURCE', path], { encoding: 'utf8' }).trim();
+      const disk = new ReadOnlyTurningDisk(path, image, device);
+      if (!existsSync(disk.errorTrigger())) {
+        disk.unmount();
+        return null;
+      }
+      execFileSync('chmod', ['0700', path]);
+      return disk;
+    } catch {
+      try {
+        execFileSync('umount', ['-l', path], { stdio: 'ignore' });
+      } catch {
+        // Never mounted: nothing to undo but the files.
+      }
+      rmSync(path, { recursive: true, force: true });
+      rmSync(image, { force: true });
+      return null;
+    }
+  }
+
+  folder(name: string): string {
+    const path = join(this.path, name);
+    mkdirSync(path, { recursive: true });
+    return path;
+  }
+
+  turnReadOnly(): void {
+    writeFileSync(this.errorTrigger(), 'the spec turns this disk read-only');
+  }
+
+  unmount(): void {
+    try {
+      execFileSync('umount', ['-l', this.path], { stdio: 'ignore' });
+    } finally {
+      rmSync(this.path, { recursive: true, force: true });
+      rmSync(this.image, { force: true });
+    }
+  }
+
+  private errorTrigger(): string {
+    return `/sys/fs/ext4/${basename(this.device)}/trigger_fs_error`;
+  }
 }

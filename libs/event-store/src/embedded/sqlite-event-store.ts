@@ -1,10 +1,10 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { EventStoreUnavailableError, WriteOutcomes, type StoreFailure } from '../errors';
+import { EventStoreUnavailableError, storeFailureOf, WriteOutcomes, type StoreFailure } from '../errors';
 import { batchCommitter, failureError, refusalError, sqliteFailureOf, type AppendRequest, type BatchOutcome } from './batch-commit';
 import { CommitWorker } from './commit-worker';
-import { checkFileWritable, openSqliteFile } from './sqlite-files';
+import { checkFileWritable, fileSystemRefusalSync, openSqliteFile } from './sqlite-files';
 import {
   START,
   type AppendResult,
@@ -237,7 +237,12 @@ export class SqliteEventStore implements EventStore {
       });
     } else {
       const cause = lost ?? failureError(outcome.failure);
-      const failure = new EventStoreUnavailableError(`the embedded event store could not commit: ${describeSqliteError(cause)}`, { cause });
+      // An I/O error may be a file system turned read-only or full under the file: then that is what it is.
+      const refusal = storeFailureOf(cause)?.kind === 'unavailable' && this.file !== ':memory:' ? fileSystemRefusalSync(this.file) : null;
+      const failure = new EventStoreUnavailableError(
+        `the embedded event store could not commit: ${describeSqliteError(cause)}${refusal ? ` (${refusal.message})` : ''}`,
+        { cause, kind: refusal?.kind },
+      );
       this.writes.failed(failure);
       for (const pending of batch) pending.reject(failure);
     }
@@ -255,7 +260,8 @@ export class SqliteEventStore implements EventStore {
     if (this.lastRevisionsHead === headBefore) this.lastRevisionsHead = headAfter;
     else if (this.lastRevisionsHead !== headAfter) return;
     outcomes.forEach((appended, n) => {
-      if ('result' in appended && !appended.duplicate) this.rememberLastRevision(batch[n].request.streamId, appended.result.nextExpectedRevision);
+      if ('result' in appended && !appended.duplicate)
+        this.rememberLastRevision(batch[n].request.streamId, appended.result.nextExpectedRevision);
     });
   }
 

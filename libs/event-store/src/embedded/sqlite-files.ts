@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
-import { constants } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, statfsSync, unlinkSync } from 'node:fs';
 import { access, statfs } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { StoreFailure } from '../errors';
 
 /**
@@ -75,9 +75,8 @@ export const MIN_FREE_BYTES = 1024 * 1024;
 export async function checkFileWritable(file: string): Promise<StoreFailure | null> {
   const folder = dirname(file);
   try {
-    const stats = await statfs(folder);
-    const free = Number(stats.bavail) * Number(stats.bsize);
-    if (free < MIN_FREE_BYTES) return { kind: 'full', message: `${free} bytes left on the file system of ${folder}` };
+    const room = roomLeft(folder, await statfs(folder));
+    if (room) return room;
   } catch {
     // A file system that cannot tell its room (or no statfs): judged by its writes alone.
   }
@@ -85,11 +84,57 @@ export async function checkFileWritable(file: string): Promise<StoreFailure | nu
     try {
       await access(path, constants.W_OK);
     } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code === 'ENOENT') continue;
-      if (code === 'EROFS') return { kind: 'read_only', message: `${path} is on a read-only file system` };
-      return { kind: 'read_only', message: `${path} cannot be written (${code ?? String(error)})` };
+      const refused = refusalOf(path, error);
+      if (refused) return refused;
     }
   }
   return null;
+}
+
+/**
+ * What the file system says of a file a commit just failed on with an I/O error, by the same rules as
+ * checkFileWritable and one more: SQLite reports a read-only or full file system under its WAL as SQLITE_IOERR_*,
+ * without the errno, and the desk should say which. A disk that ext4 turned read-only after an error
+ * (errors=remount-ro) still passes access(2), so this also creates and removes an empty file beside the store:
+ * only on this failure path, never in a probe. Synchronous: a few system calls, once per failed commit.
+ */
+export function fileSystemRefusalSync(file: string): StoreFailure | null {
+  const folder = dirname(file);
+  try {
+    const room = roomLeft(folder, statfsSync(folder));
+    if (room) return room;
+  } catch {
+    // As above: judged by its writes alone.
+  }
+  for (const path of [folder, file]) {
+    try {
+      accessSync(path, constants.W_OK);
+    } catch (error) {
+      const refused = refusalOf(path, error);
+      if (refused) return refused;
+    }
+  }
+  const probe = join(folder, `.write-probe-${process.pid}`);
+  try {
+    closeSync(openSync(probe, 'w'));
+    unlinkSync(probe);
+    return null;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') return { kind: 'full', message: `no room to create a file in ${folder} (${code})` };
+    if (code === 'EROFS') return { kind: 'read_only', message: `${folder} is on a file system that turned read-only (EROFS)` };
+    return null;
+  }
+}
+
+function roomLeft(folder: string, stats: { bavail: number | bigint; bsize: number | bigint }): StoreFailure | null {
+  const free = Number(stats.bavail) * Number(stats.bsize);
+  return free < MIN_FREE_BYTES ? { kind: 'full', message: `${free} bytes left on the file system of ${folder}` } : null;
+}
+
+function refusalOf(path: string, error: unknown): StoreFailure | null {
+  const code = (error as { code?: string }).code;
+  if (code === 'ENOENT') return null;
+  if (code === 'EROFS') return { kind: 'read_only', message: `${path} is on a read-only file system` };
+  return { kind: 'read_only', message: `${path} cannot be written (${code ?? String(error)})` };
 }
