@@ -168,6 +168,15 @@ describe('the API with its projections on a worker thread (the embedded default)
       // Several passes later, still one of each.
       await new Promise((wait) => setTimeout(wait, 500));
       expect(await breaches()).toEqual(['first_response', 'resolution']);
+      // Counted in the API's metrics, as the commands of processes in its loop are.
+      await until(
+        async () =>
+          /desk_commands_total\{command="RecordSlaBreach",outcome="accepted",service="api"\} 2\n/.test(
+            await (await fetch(`${api.url}/metrics`)).text(),
+          ),
+        5_000,
+        '/metrics to count the two RecordSlaBreach commands',
+      );
     } finally {
       await store.close();
     }

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { createEventStore, StoreFileCorruptError } from '@desk/event-store';
 import { createReadModelStore } from '@desk/read-models';
 import { keepCreatedFilesPrivate, loadConfigOrExit } from '@desk/application';
-import { JsonLog, ProjectionsWorker, systemClock } from '@desk/application';
+import { DeskMetrics, JsonLog, ProjectionsWorker, systemClock } from '@desk/application';
 import { createApp } from './create-app';
 
 async function main(): Promise<void> {
@@ -27,6 +27,7 @@ async function main(): Promise<void> {
     log,
     projectionsWorker,
   });
+  projectionsWorker?.observeCommands(app.get(DeskMetrics));
   await app.listen(config.port, config.host);
   log.info('service desk listening', {
     port: config.port,

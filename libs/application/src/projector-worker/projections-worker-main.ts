@@ -4,6 +4,7 @@ import { createReadModelStore } from '@desk/read-models';
 import { systemClock } from '../clock';
 import { createCommandSide } from '../command-side';
 import { loadConfig } from '../config/app-config';
+import type { CommandObserver, CommandOutcome } from '../observability/desk-metrics';
 import { JsonLog } from '../observability/json-log';
 import { ProjectionActionRefusedError, ReadSide } from '../read-side';
 import { WokenEventStore } from './woken-event-store';
@@ -59,7 +60,19 @@ export async function runProjectionsWorker(): Promise<void> {
     await eventStore.close().catch(() => undefined);
     throw error;
   });
-  const commands = createCommandSide(eventStore, systemClock);
+  // The processes' commands are counted in the API's metrics, as they are when the API runs them in its loop.
+  const observed: [string, CommandOutcome, number][] = [];
+  let counting: NodeJS.Immediate | null = null;
+  const observer: CommandObserver = {
+    observeCommand(command, outcome, seconds) {
+      observed.push([command, outcome, seconds]);
+      counting ??= setImmediate(() => {
+        counting = null;
+        post({ type: 'commands', observed: observed.splice(0) });
+      });
+    },
+  };
+  const commands = createCommandSide(eventStore, systemClock, observer);
   const readSide = await ReadSide.start(
     { eventStore, readModels, clock: systemClock, commands: commands.requests, repository: commands.repository, log },
     { runProjections: true, slaWatchIntervalMs: config.slaWatchIntervalMs, batchSize: config.projectionBatchSize },

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { observedEventStore, type EventStore, type LogPosition } from '@desk/event-store';
 import type { ProjectionStatus } from '@desk/read-models';
+import type { CommandObserver } from '../observability/desk-metrics';
 import { silentLog, type Log } from '../observability/json-log';
 import { ProjectionActionRefusedError, type ProjectionsOffLoop, type RebuildOutcome, type RebuildStatus } from '../read-side';
 import type { ActionError, FromWorker, ReadSideSnapshot, ToWorker, WorkerAction } from './worker-messages';
@@ -22,6 +23,9 @@ require(workerData.main).runProjectionsWorker().catch((error) => { throw error; 
 
 /** A worker that ran this long before it ended is restarted after the first back-off again, not a longer one. */
 const STABLE_MS = 10_000;
+/** Commands of the worker's processes kept for the API's metrics until they are watched (the app starts after the worker). */
+const UNWATCHED_COMMANDS_KEPT = 1000;
+
 /** Longest the batches in flight may take to be saved at shutdown; then the thread is ended as it stands (checkpoints hold). */
 const STOP_TIMEOUT_MS = 30_000;
 
@@ -69,6 +73,8 @@ export class ProjectionsWorker implements ProjectionsOffLoop {
   private stopping = false;
   private restartTimer: NodeJS.Timeout | null = null;
   private telling: NodeJS.Immediate | null = null;
+  private commandObserver: CommandObserver | null = null;
+  private readonly unwatchedCommands: Extract<FromWorker, { type: 'commands' }>['observed'] = [];
   /** Workers in a row that died young: the back-off before the next. */
   private failures = 0;
   /** Workers that ended by themselves since start. */
@@ -108,6 +114,12 @@ export class ProjectionsWorker implements ProjectionsOffLoop {
    */
   tellingAppends(store: EventStore): EventStore {
     return observedEventStore(store, { appendStarted: () => () => undefined, eventsAppended: () => this.appended() });
+  }
+
+  /** Counts the commands the worker's processes make (the SLA watch's, the follow-up's) in the API's metrics. */
+  observeCommands(observer: CommandObserver): void {
+    this.commandObserver = observer;
+    for (const [command, outcome, seconds] of this.unwatchedCommands.splice(0)) observer.observeCommand(command, outcome, seconds);
   }
 
   private appended(): void {
@@ -180,6 +192,12 @@ export class ProjectionsWorker implements ProjectionsOffLoop {
       case 'advanced':
         for (const [projection, checkpoint] of message.checkpoints) this.tell(projection, checkpoint);
         this.wake();
+        return;
+      case 'commands':
+        for (const [command, outcome, seconds] of message.observed) {
+          if (this.commandObserver) this.commandObserver.observeCommand(command, outcome, seconds);
+          else if (this.unwatchedCommands.length < UNWATCHED_COMMANDS_KEPT) this.unwatchedCommands.push([command, outcome, seconds]);
+        }
         return;
       case 'snapshot':
       case 'stopped':

@@ -1,5 +1,6 @@
 import type { LogPosition } from '@desk/event-store';
 import type { ProjectionStatus } from '@desk/read-models';
+import type { CommandOutcome } from '../observability/desk-metrics';
 import type { RebuildOutcome, RebuildStatus } from '../read-side';
 
 /** What the projections' worker tells of its read side: enough to answer /admin/projections, /health/ready and /metrics. */
@@ -30,6 +31,8 @@ export type FromWorker =
   | { type: 'ready'; snapshot: ReadSideSnapshot }
   /** Checkpoints committed since the last word, sent once per turn of the worker's loop. */
   | { type: 'advanced'; checkpoints: [string, LogPosition][] }
+  /** The commands the worker's processes made since the last word (the SLA watch's, the follow-up's), for the API's metrics. */
+  | { type: 'commands'; observed: [command: string, outcome: CommandOutcome, seconds: number][] }
   | { type: 'snapshot'; snapshot: ReadSideSnapshot }
   | { type: 'reply'; id: number; snapshot: ReadSideSnapshot; value: ProjectionStatus | null; error?: ActionError }
   | { type: 'stopped'; snapshot: ReadSideSnapshot };
