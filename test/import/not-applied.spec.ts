@@ -104,6 +104,22 @@ describe('what an import could not apply', () => {
     expect(result).toMatchObject({ rowsRead: 6, rowsImported: 3, rowsUnchanged: 2, rowsRejected: 1, changesNotApplied: 7 });
   });
 
+  it('hands the values not applied to onNotApplied as each case is imported, without holding them in the result too', async () => {
+    const rows: GenericRow[] = [
+      { number: 'INC5', updated: at(8), state: 'New', assigned_to: 'Bob' },
+      { number: 'INC6', updated: at(8), state: 'New', assigned_to: 'Eve' },
+    ];
+    const streamed: string[] = [];
+    const result = await importCsv({
+      store,
+      mapping: genericMapping(),
+      file: writeGenericLog(dir, rows),
+      onNotApplied: (changes) => streamed.push(...changes.map((change) => `${change.caseId} ${change.field} ${change.value}`)),
+    });
+    expect(streamed.sort()).toEqual(['INC5 agent Bob', 'INC6 agent Eve']);
+    expect(result).toMatchObject({ changesNotApplied: 2, notApplied: [] });
+  });
+
   describe('a row after Closed', () => {
     const rows: GenericRow[] = [
       { number: 'INC4', updated: at(9), state: 'In Progress', assigned_to: 'Bob' },

@@ -48,6 +48,7 @@ export interface ImportResult extends ImportProgress {
   rowsAlreadyImported: number;
   rowsUnchanged: number;
   rejected: RejectedRow[];
+  /** The values not applied, in line order; empty when onNotApplied took them as they came (changesNotApplied counts them). */
   notApplied: UnappliedChange[];
 }
 
@@ -63,7 +64,10 @@ export interface ImportOptions {
    * anything is appended; then those each case refuses, as it is imported.
    */
   onRejected?: (rows: readonly RejectedRow[]) => void;
-  /** The values of imported rows the desk does not hold afterwards, with why, as each case is imported. */
+  /**
+   * The values of imported rows the desk does not hold afterwards, with why, as each case is imported; given, the
+   * result does not hold them as well (a large log's can outnumber its cases).
+   */
   onNotApplied?: (changes: readonly UnappliedChange[]) => void;
 }
 
@@ -121,20 +125,19 @@ export async function importCsv(options: ImportOptions): Promise<ImportResult> {
   const worker = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) {
       const [, rows] = next;
-      const { rejected: refused, notApplied } = await importCase(writes, mapping, rows, result);
+      const { rejected: refused, notApplied } = await importCase(writes, mapping, rows, result, !options.onNotApplied);
       if (refused.length > 0) options.onRejected?.(refused);
       if (notApplied.length > 0) options.onNotApplied?.(notApplied);
       result.casesDone++;
       progress.casesDone = result.casesDone;
       progress.eventsAppended = result.eventsAppended;
       progress.rowsRejected = result.rejected.length;
-      progress.changesNotApplied = result.notApplied.length;
+      progress.changesNotApplied = result.changesNotApplied;
       options.onProgress?.(progress);
     }
   };
   await Promise.all(Array.from({ length: options.concurrency ?? 32 }, worker));
   result.rowsRejected = result.rejected.length;
-  result.changesNotApplied = result.notApplied.length;
   result.rejected.sort((a, b) => a.line - b.line);
   result.notApplied.sort((a, b) => a.line - b.line);
   return result;
@@ -151,6 +154,7 @@ async function importCase(
   mapping: ImportMapping,
   rows: CaseRow[],
   result: ImportResult,
+  keepNotApplied: boolean,
 ): Promise<Pick<CasePlan, 'rejected' | 'notApplied'>> {
   const { caseId, requestId } = rows[0];
   let plan: CasePlan = { accepted: 0, rejected: [], unchanged: 0, notApplied: [] };
@@ -187,7 +191,8 @@ async function importCase(
   result.rowsUnchanged += plan.unchanged;
   result.eventsAppended += written.appended;
   result.rejected.push(...plan.rejected);
-  result.notApplied.push(...plan.notApplied);
+  result.changesNotApplied += plan.notApplied.length;
+  if (keepNotApplied) result.notApplied.push(...plan.notApplied);
   return plan;
 }
 
@@ -313,6 +318,14 @@ async function readCases(
   let checked = false;
   const isMissing = missingValues(mapping);
   const ids = new SourceIds();
+  const interned = new Map<string, string>();
+  const intern = (value: string | undefined): string | undefined => {
+    if (value === undefined) return undefined;
+    const known = interned.get(value);
+    if (known !== undefined) return known;
+    interned.set(value, value);
+    return value;
+  };
   for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
     rowsRead++;
     const line = info.lines;
@@ -322,7 +335,7 @@ async function readCases(
         throw new ImportFileError(`the file has no column ${missing.map((c) => `"${c}"`).join(', ')} that the mapping reads`);
       checked = true;
     }
-    const mapped = mapRow(mapping, isMissing, record, line);
+    const mapped = mapRow(mapping, isMissing, record, line, intern);
     const refused = 'reason' in mapped ? mapped : claimIds(ids, mapping, mapped);
     if (refused) {
       rejected.push(refused);
@@ -404,6 +417,7 @@ function mapRow(
   isMissing: (column: string, value: string) => boolean,
   record: Record<string, string>,
   line: number,
+  intern: (value: string | undefined) => string | undefined,
 ): MappedRow | RejectedRow {
   /** A column's value, trimmed; undefined when the column holds no value (empty, or a missing-value marker). */
   const cell = (column: string): string | undefined => {
@@ -476,7 +490,17 @@ function mapRow(
       requesterId: sourceId(requester)!,
       category: category ? category.slice(0, 100) : undefined,
       subject,
-      source: { status: statusKey, team, agent, priority: priorityValue, tier: tierValue, requester, category, ...timeTexts },
+      // Interned: a log repeats its few teams, agents and statuses on every row it keeps.
+      source: {
+        status: intern(statusKey),
+        team: intern(team),
+        agent: intern(agent),
+        priority: intern(priorityValue),
+        tier: intern(tierValue),
+        requester: intern(requester),
+        category: intern(category),
+        ...timeTexts,
+      },
       ...(Object.keys(times).length > 0 ? { times } : {}),
     },
     team,
