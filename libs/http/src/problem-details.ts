@@ -14,6 +14,7 @@ import { ApplicationError, CommandShedError, PreconditionFailedError } from '@de
 import { isMissingReadModel, readModelStoreFailure, ReadModelsBusyError } from '@desk/read-models';
 import { CORRELATION_PATTERN } from './correlation-id';
 import { ProblemError } from './problems';
+import { WarningThrottle } from './warning-throttle';
 
 /** An RFC 9457 problem document. */
 export interface ProblemDocument {
@@ -236,6 +237,9 @@ function fastifyDetail(error: { code?: string; message: string }): string {
   }
 }
 
+/** One 'answered unavailable' line per kind of 503 per 10 s: a burst or an outage answers thousands. */
+const UNAVAILABLE_WARNINGS = new WarningThrottle();
+
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, error: unknown, logger: Logger): void {
   const problem = toProblem(error);
   problem.instance = request.url;
@@ -251,7 +255,18 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, error:
   if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
   if (problem.status === 503) {
     // "Not now, retry" (a store out of reach, a read model behind its bounded wait) is a condition to watch, not a fault of the API.
-    logger.warn({ msg: 'request answered unavailable', url: request.url, method: request.method, detail: problem.detail });
+    const admitted = UNAVAILABLE_WARNINGS.admit(
+      `${problem.title} ${String(problem.storeFailure ?? '')} ${error instanceof Error ? error.name : ''}`,
+    );
+    if (admitted) {
+      logger.warn({
+        msg: 'request answered unavailable',
+        url: request.url,
+        method: request.method,
+        detail: problem.detail,
+        ...(admitted.heldBack > 0 ? { alikeSinceLastLine: admitted.heldBack } : {}),
+      });
+    }
   } else if (problem.status >= 500) {
     logger.error({ msg: 'request failed', url: request.url, method: request.method, error: (error as Error)?.stack ?? String(error) });
   }
