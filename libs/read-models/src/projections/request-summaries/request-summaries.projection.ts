@@ -7,7 +7,7 @@ import { rowsByKey, rowsWhereIn, upsertRows } from '../../store/upsert';
 import { takeTurn, turnDue } from '../../runner/event-loop-turns';
 import { evolveRequestSummary, tagsOf, type CalendarLookup } from './request-summary.evolve';
 import { changeRow, createRequestChangesIndexes, createRequestChangesTable } from './request-changes';
-import { Timeline, versionTime, type Version } from '../timeline';
+import { OPEN_END, Timeline, versionTime, type Version } from '../timeline';
 
 const REQUEST_EVENT_TYPES = [
   'RequestOpened',
@@ -164,7 +164,7 @@ export class RequestSummariesProjection implements Projection {
       if (event.type === 'RequestOpened' && typeof event.data.followUpOf === 'string') ids.add(event.data.followUpOf);
     }
     const rows = new Map((await rowsByKey(trx, 'request_summaries', 'request_id', [...ids])).map((row) => [row.request_id, row]));
-    const timelines = await loadTimelines(trx, events);
+    const timelines = await loadTimelines(trx, events, rows);
     const loadedTags = new Map([...rows.values()].map((row) => [row.request_id, row.tags]));
     const changed = new Set<string>();
     const departments: ReadModelTables['departments'][] = [];
@@ -192,7 +192,8 @@ export class RequestSummariesProjection implements Projection {
       const facts = { revision: Number(event.revision), occurredAt: event.metadata.occurredAt };
       const next = evolveRequestSummary(before, requestEvent, facts, calendarOf);
       const at = versionTime(event.metadata.occurredAt);
-      timelineOf(timelines, id).apply(at, (row) => evolveRequestSummary(row, requestEvent, facts, calendarOf));
+      // In business order the version it changes is the current one, the live row itself (loadTimelines): evolved once.
+      timelineOf(timelines, id).apply(at, (row) => (row === before ? next : evolveRequestSummary(row, requestEvent, facts, calendarOf)));
       if (next && next !== before) {
         rows.set(id, next);
         changed.add(id);
@@ -319,9 +320,14 @@ type SummaryTimeline = Timeline<RequestSummaryRow>;
 /**
  * The versions the batch's events can change: of each request they touch (a follow-up also touches the request it
  * follows up), those valid from the earliest business time among the batch's events on. In business order that is
- * the current version of each; an older event brings the versions after it.
+ * the current version of each; an older event brings the versions after it. A current version alike in every column
+ * to the request's live row is that row itself, so that an event evolves the two as one.
  */
-async function loadTimelines(trx: Transaction<ReadModelTables>, events: readonly LoggedEvent[]): Promise<Map<string, SummaryTimeline>> {
+async function loadTimelines(
+  trx: Transaction<ReadModelTables>,
+  events: readonly LoggedEvent[],
+  live: ReadonlyMap<string, RequestSummaryRow>,
+): Promise<Map<string, SummaryTimeline>> {
   const ids = new Set<string>();
   let earliest: string | undefined;
   for (const event of events) {
@@ -336,7 +342,9 @@ async function loadTimelines(trx: Transaction<ReadModelTables>, events: readonly
   const loaded = await rowsWhereIn(trx, 'request_versions', 'request_id', [...ids], { column: 'valid_to', value: earliest });
   const byRequest = new Map<string, Version<RequestSummaryRow>[]>();
   for (const { valid_from, valid_to, ...summary } of loaded) {
-    byRequest.set(summary.request_id, [...(byRequest.get(summary.request_id) ?? []), { from: valid_from, to: valid_to, state: summary }]);
+    const row = live.get(summary.request_id);
+    const state = valid_to === OPEN_END && row !== undefined && sameSummary(summary, row) ? row : summary;
+    byRequest.set(summary.request_id, [...(byRequest.get(summary.request_id) ?? []), { from: valid_from, to: valid_to, state }]);
   }
   for (const id of ids) timelines.set(id, new Timeline(byRequest.get(id) ?? [], sameSummary));
   return timelines;
