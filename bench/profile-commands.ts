@@ -4,7 +4,7 @@
  * they were doing. The API serves requests on one thread; the other core runs
  * the load generator, so the API's thread is the bound.
  *
- *   node -r ./test/support/register-ts.js bench/profile-commands.ts [--seconds 8] [--projections false]
+ *   node -r ./test/support/register-ts.js bench/profile-commands.ts [--seconds 8] [--projections false] [--functions]
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -74,10 +74,29 @@ export function categorise(profile: CpuProfile, categories: [string, RegExp][] =
   return [...totals].map(([name, micros]) => [name, micros / all] as [string, number]).sort((a, b) => b[1] - a[1]);
 }
 
+/** The functions that took the most samples themselves (self time), as shares of all samples, with where they are. */
+export function heaviestFunctions(profile: CpuProfile, count: number): [string, number][] {
+  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+  const self = new Map<string, number>();
+  let all = 0;
+  profile.samples.forEach((id, index) => {
+    const micros = profile.timeDeltas[index] ?? 0;
+    all += micros;
+    const { functionName, url } = nodes.get(id)!.callFrame;
+    const where = url.replace(/^.*node_modules\//, '').replace(/^.*\/(apps|libs)\//, '$1/');
+    const name = `${functionName || '(anonymous)'} ${where}`;
+    self.set(name, (self.get(name) ?? 0) + micros);
+  });
+  return [...self]
+    .map(([name, micros]) => [name, micros / all] as [string, number])
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count);
+}
+
 export async function profileCommands(options: {
   seconds: number;
   projections: boolean;
-}): Promise<{ rate: number; shares: [string, number][] }> {
+}): Promise<{ rate: number; shares: [string, number][]; heaviest: [string, number][] }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'desk-bench-profile-'));
   const profiles = join(dataDir, 'profiles');
   const api = await startApi({ DATA_DIR: dataDir, RUN_PROJECTIONS: String(options.projections) }, [
@@ -88,8 +107,11 @@ export async function profileCommands(options: {
     await seedDesk(api.url);
     const result = await openRequests(api.url, 32, options.seconds, 'profiled');
     await api.stop();
-    const file = readdirSync(profiles).find((name) => name.endsWith('.cpuprofile'))!;
-    return { rate: result.rate, shares: categorise(JSON.parse(readFileSync(join(profiles, file), 'utf8'))) };
+    // One profile per thread (CPU.<date>.<pid>.<thread>.<n>.cpuprofile): the request loop's is thread 0's, the
+    // commit and projection workers' are their own.
+    const file = readdirSync(profiles).find((name) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(name))!;
+    const profile = JSON.parse(readFileSync(join(profiles, file), 'utf8')) as CpuProfile;
+    return { rate: result.rate, shares: categorise(profile), heaviest: heaviestFunctions(profile, 25) };
   } finally {
     await api.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -97,10 +119,14 @@ export async function profileCommands(options: {
 }
 
 runAsScript(module, async () => {
-  const { rate, shares } = await profileCommands({
+  const { rate, shares, heaviest } = await profileCommands({
     seconds: Number(argument('--seconds') ?? 8),
     projections: argument('--projections') !== 'false',
   });
   say(`OpenRequest flat out under the profiler: ${rate} commands/s (the profiler slows the API a little)`);
   for (const [name, share] of shares) process.stdout.write(`${String(round(share * 100, 1)).padStart(5)}%  ${name}\n`);
+  if (argument('--functions') !== undefined) {
+    say('the functions with the most samples of their own:');
+    for (const [name, share] of heaviest) process.stdout.write(`${String(round(share * 100, 1)).padStart(5)}%  ${name}\n`);
+  }
 });
