@@ -67,6 +67,65 @@ describe("the requester's profile from columns", () => {
     expect((await store.readStream('department-staff')).map((event) => event.data)).toMatchObject([{ name: 'Staff without a department' }]);
   });
 
+  it('lists what a later row says of a registered requester that their registration does not hold', async () => {
+    const file = writeGenericLog(
+      dir,
+      [
+        {
+          number: 'P1',
+          updated: '2024-05-06T09:00:00Z',
+          state: 'New',
+          caller: 'Ann Smith',
+          caller_type: 'Staff',
+          caller_kind: 'Employee',
+          caller_dept: 'Sales',
+        },
+        {
+          number: 'P2',
+          updated: '2024-05-06T10:00:00Z',
+          state: 'New',
+          caller: 'Ann Smith',
+          caller_type: 'Staff',
+          caller_kind: 'Contractor',
+          caller_dept: 'Ops',
+          vip: 'yes',
+        },
+        {
+          number: 'P3',
+          updated: '2024-05-06T11:00:00Z',
+          state: 'New',
+          caller: 'Ann Smith',
+          caller_type: 'Staff',
+          caller_kind: 'Employee',
+          caller_dept: 'Sales',
+        },
+      ],
+      HEADER,
+    );
+    const result = await importCsv({ store, mapping: genericMapping({ requester }), file });
+    expect(result.notApplied.map(({ line, field, value, reason }) => [line, field, value, reason])).toEqual([
+      [
+        3,
+        'requester',
+        'Ann Smith (kind contractor)',
+        'requester ann-smith is registered as the first row naming them says (kind employee)',
+      ],
+      [
+        3,
+        'requester',
+        'Ann Smith (customer-facing true)',
+        'requester ann-smith is registered as the first row naming them says (customer-facing false)',
+      ],
+      [
+        3,
+        'requester',
+        'Ann Smith (department Ops)',
+        'requester ann-smith is registered as the first row naming them says (department Sales)',
+      ],
+    ]);
+    expect(await registered('ann-smith')).toMatchObject([{ kind: 'employee', departmentId: 'sales', customerFacing: false }]);
+  });
+
   it('refuses a row whose requester the columns cannot say, naming why', async () => {
     const at = '2024-05-06T09:00:00Z';
     const { departmentId: _id, departmentName: _name, ...withoutConstant } = requester;

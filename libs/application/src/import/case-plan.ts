@@ -33,6 +33,8 @@ export interface CaseRow {
   times?: Partial<Record<MilestoneTime, Date | null>>;
   /** The time of the case's previous row: a milestone time at or before it belongs to an earlier row. */
   after?: Date;
+  /** What the row says of its requester that their registration (as an earlier row said) does not hold. */
+  unregistered?: UnappliedChange[];
 }
 
 export interface RejectedRow {
@@ -111,7 +113,7 @@ export async function planCase(
         }
         return events;
       });
-      plan.notApplied.push(...clock.unused());
+      plan.notApplied.push(...clock.unused(), ...(row.unregistered ?? []));
       if (decided === 0) plan.unchanged++;
       else plan.accepted++;
       plan.notApplied.push(...(await unapplied(row, planning, stepOf)));

@@ -346,7 +346,11 @@ async function readCases(
     const { profile } = mapped as MappedRow;
     const customer = registration.customers.get(row.requesterId);
     if (!customer) registration.customers.set(row.requesterId, { name: (mapped as MappedRow).requester, at: row.at, profile });
-    else if (row.at < customer.at) customer.at = row.at;
+    else {
+      if (row.at < customer.at) customer.at = row.at;
+      const unregistered = profileChanges(row, customer.profile, profile);
+      if (unregistered.length > 0) row.unregistered = unregistered;
+    }
     if (profile.departmentName !== undefined) firstSeen(registration.departments, profile.departmentId!, profile.departmentName, row.at);
     metAgent(registration.agents, row, (mapped as MappedRow).agent ?? '');
     const rows = cases.get(row.requestId) ?? [];
@@ -533,6 +537,25 @@ function requesterProfile(mapping: ImportMapping, cell: (column: string) => stri
   }
   if (!requester.departmentId) return `no department for an internal requester in column "${requester.department!.column}"`;
   return { type, kind, customerFacing, departmentId: requester.departmentId };
+}
+
+/** What a row says of a requester that differs from their profile as registered (by the first row naming them). */
+function profileChanges(row: CaseRow, registered: RequesterProfile, said: RequesterProfile): UnappliedChange[] {
+  const attributes = [
+    ['type', registered.type, said.type],
+    ['kind', registered.kind, said.kind],
+    ['customer-facing', registered.customerFacing, said.customerFacing],
+    ['department', registered.departmentName ?? registered.departmentId, said.departmentName ?? said.departmentId],
+  ] as const;
+  return attributes
+    .filter(([, was, is]) => was !== is)
+    .map(([attribute, was, is]) => ({
+      line: row.line,
+      caseId: row.caseId,
+      field: 'requester' as const,
+      value: `${row.source.requester} (${attribute} ${String(is)})`,
+      reason: `requester ${row.requesterId} is registered as the first row naming them says (${attribute} ${String(was)})`,
+    }));
 }
 
 /** What a column-read attribute found: a value its map does not list, or nothing. */
