@@ -8,6 +8,8 @@ import { ApiChild, CHILD_SECRET } from '../support/api-child';
 import { bearer } from '../support/callers';
 import { brokenRequestOpened } from '../support/poison-events';
 import { until } from '../support/child-apps';
+import { postgresBackend, type DeskBackend } from '../support/desk-backends';
+import { describeSkipped } from '../support/describe-skipped';
 import { readWholeLog } from '../support/shared-event-stores';
 import { AGENT, assign, open, seed } from './changes-children';
 
@@ -22,6 +24,56 @@ jest.setTimeout(120_000);
 interface ProjectionsPage {
   head: string;
   projections: { name: string; state: string; checkpoint: string; lag: string; lastRebuild?: { outcome: string } | null }[];
+}
+
+/** Commands and, at once, reads naming their positions (by minPosition, by X-Min-Position): each sees its command. */
+async function readsSeeTheirWrites(api: ApiChild, prefix: string): Promise<void> {
+  for (let n = 0; n < 20; n++) {
+    const id = `${prefix}-${n}`;
+    const opened = await open(api, id);
+    const page = await api.get<{ items: { requestId: string }[] }>(
+      `/requests?departmentId=it&minPosition=${opened.position}&limit=100`,
+      AGENT,
+    );
+    expect(page.status).toBe(200);
+    expect(page.body.items.map((row) => row.requestId)).toContain(id);
+    const assigned = await assign(api, id);
+    const response = await fetch(`${api.url}/requests/${id}`, {
+      headers: { authorization: bearer(CHILD_SECRET, AGENT), 'x-min-position': assigned.position },
+    });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { status: string }).status).toBe('assigned');
+  }
+}
+
+/** The operator's page: every projection the worker's, running at the head of the log; a rebuild there swaps in. */
+async function rebuildsOnTheWorker(api: ApiChild): Promise<void> {
+  await api.settled();
+  const { body: page } = await api.get<ProjectionsPage>('/admin/projections');
+  expect(page.projections.map((projection) => [projection.name, projection.state, projection.lag])).toEqual(
+    page.projections.map((projection) => [projection.name, 'running', '0']),
+  );
+  expect(page.projections.map((projection) => projection.name)).toEqual(
+    expect.arrayContaining(['request-summaries', 'impact-chain', 'satisfaction-follow-up']),
+  );
+  const rebuild = await api.post('/admin/projections/request-summaries/rebuild');
+  expect(rebuild.status).toBe(202);
+  expect(rebuild.body).toMatchObject({ name: 'request-summaries' });
+  // Commands go on during the rebuild, and the read models answer them.
+  const during = await open(api, 'during-rebuild');
+  await until(
+    async () => {
+      const { body } = await api.get<ProjectionsPage>('/admin/projections');
+      return body.projections.find((projection) => projection.name === 'request-summaries')?.lastRebuild?.outcome === 'swapped';
+    },
+    60_000,
+    'the rebuild of request-summaries to swap in',
+  );
+  const after = await api.get<{ items: { requestId: string }[] }>(
+    `/requests?departmentId=it&minPosition=${during.position}&limit=100`,
+    AGENT,
+  );
+  expect(after.body.items.map((row) => row.requestId)).toContain('during-rebuild');
 }
 
 describe('the API with its projections on a worker thread (the embedded default)', () => {
@@ -44,31 +96,12 @@ describe('the API with its projections on a worker thread (the embedded default)
   });
 
   it('answers a read with the position a command answered, every time, by minPosition and by X-Min-Position', async () => {
-    for (let n = 0; n < 20; n++) {
-      const id = `ryw-${n}`;
-      const opened = await open(api, id);
-      const page = await api.get<{ items: { requestId: string }[] }>(`/requests?departmentId=it&minPosition=${opened.position}&limit=100`, AGENT);
-      expect(page.status).toBe(200);
-      expect(page.body.items.map((row) => row.requestId)).toContain(id);
-      const assigned = await assign(api, id);
-      const response = await fetch(`${api.url}/requests/${id}`, {
-        headers: { authorization: bearer(CHILD_SECRET, AGENT), 'x-min-position': assigned.position },
-      });
-      expect(response.status).toBe(200);
-      expect(((await response.json()) as { status: string }).status).toBe('assigned');
-    }
+    await readsSeeTheirWrites(api, 'ryw');
   });
 
   it('shows the worker’s projections in /admin/projections, /health/ready and /metrics, and takes rebuild, retry and skip there', async () => {
     await api.settled();
     const { body: page } = await api.get<ProjectionsPage>('/admin/projections');
-    expect(page.projections.map((projection) => [projection.name, projection.state, projection.lag])).toEqual(
-      page.projections.map((projection) => [projection.name, 'running', '0']),
-    );
-    expect(page.projections.map((projection) => projection.name)).toEqual(
-      expect.arrayContaining(['request-summaries', 'impact-chain', 'satisfaction-follow-up']),
-    );
-
     const ready = await api.get<{ checks: { projections: Record<string, string> } }>('/health/ready');
     expect(ready.status).toBe(200);
     expect(ready.body.checks.projections['request-summaries']).toBe('running');
@@ -85,21 +118,9 @@ describe('the API with its projections on a worker thread (the embedded default)
     expect((await api.post('/admin/projections/no-such-projection/rebuild')).status).toBe(404);
     expect((await api.post('/admin/projections/satisfaction-follow-up/rebuild')).status).toBe(409);
 
-    const rebuild = await api.post('/admin/projections/request-summaries/rebuild');
-    expect(rebuild.status).toBe(202);
-    expect(rebuild.body).toMatchObject({ name: 'request-summaries' });
-    // Commands go on during the rebuild, and the read models answer them.
-    const during = await open(api, 'during-rebuild');
-    await until(
-      async () => {
-        const { body } = await api.get<ProjectionsPage>('/admin/projections');
-        return body.projections.find((projection) => projection.name === 'request-summaries')?.lastRebuild?.outcome === 'swapped';
-      },
-      60_000,
-      'the rebuild of request-summaries to swap in',
-    );
-    const page2 = await api.get<{ items: { requestId: string }[] }>(`/requests?departmentId=it&minPosition=${during.position}&limit=100`, AGENT);
-    expect(page2.body.items.map((row) => row.requestId)).toEqual(expect.arrayContaining(['ryw-0', 'ryw-19', 'during-rebuild']));
+    await rebuildsOnTheWorker(api);
+    const all = await api.get<{ items: { requestId: string }[] }>('/requests?departmentId=it&limit=100', AGENT);
+    expect(all.body.items.map((row) => row.requestId)).toEqual(expect.arrayContaining(['ryw-0', 'ryw-19', 'during-rebuild']));
   });
 
   it('shows a projection the worker’s runner faulted on a poison event, and skips it there', async () => {
@@ -136,10 +157,17 @@ describe('the API with its projections on a worker thread (the embedded default)
       expect(skipped.status).toBe(200);
       expect(skipped.body).toMatchObject({ name, skipped: [{ position: String(poison) }] });
     }
-    await until(async () => (await projections()).every((projection) => projection.state === 'running'), 20_000, 'every projection to run again');
+    await until(
+      async () => (await projections()).every((projection) => projection.state === 'running'),
+      20_000,
+      'every projection to run again',
+    );
     // Reads that wait for a position past the poison event are answered again.
     const after = await open(api, 'after-poison');
-    const page = await api.get<{ items: { requestId: string }[] }>(`/requests?departmentId=it&minPosition=${after.position}&limit=100`, AGENT);
+    const page = await api.get<{ items: { requestId: string }[] }>(
+      `/requests?departmentId=it&minPosition=${after.position}&limit=100`,
+      AGENT,
+    );
     expect(page.status).toBe(200);
     expect(page.body.items.map((row) => row.requestId)).toContain('after-poison');
   });
@@ -184,7 +212,10 @@ describe('the API with its projections on a worker thread (the embedded default)
 
   it('stops the worker on SIGTERM after its batches, every checkpoint saved at the head of the log', async () => {
     const last = await open(api, 'last-before-stop');
-    const page = await api.get<{ items: { requestId: string }[] }>(`/requests?departmentId=it&minPosition=${last.position}&limit=100`, AGENT);
+    const page = await api.get<{ items: { requestId: string }[] }>(
+      `/requests?departmentId=it&minPosition=${last.position}&limit=100`,
+      AGENT,
+    );
     expect(page.body.items.map((row) => row.requestId)).toContain('last-before-stop');
     expect(await api.stop('SIGTERM')).toBe(0);
     const stopped = api
@@ -204,3 +235,40 @@ describe('the API with its projections on a worker thread (the embedded default)
     }
   });
 });
+
+function describeOnPostgres(databaseUrl: string): void {
+  describe('the API with its projections on a worker thread, PostgreSQL events and read models', () => {
+    let dataDir: string;
+    let backend: DeskBackend;
+    let api: ApiChild;
+
+    beforeAll(async () => {
+      dataDir = mkdtempSync(join(tmpdir(), 'desk-projections-worker-pg-'));
+      backend = await postgresBackend(databaseUrl);
+      api = await ApiChild.start(dataDir, { ...backend.env, SLA_WATCH_INTERVAL_MS: '3600000' });
+      await seed(api);
+    });
+    afterAll(async () => {
+      if (api && api.process.exitCode === null && api.process.signalCode === null) await api.kill();
+      await backend?.cleanup();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it('answers reads with the positions of commands just made, rebuilds on the worker, and stops cleanly', async () => {
+      await readsSeeTheirWrites(api, 'pg');
+      await rebuildsOnTheWorker(api);
+      expect(await api.stop('SIGTERM')).toBe(0);
+      const checkpoints = await backend.checkpoints();
+      const events = await backend.openEvents();
+      try {
+        expect(checkpoints.get('request-summaries')).toBe(await events.headPosition());
+      } finally {
+        await events.close();
+      }
+    });
+  });
+}
+
+const databaseUrl = process.env.DATABASE_URL;
+if (databaseUrl) describeOnPostgres(databaseUrl);
+else describeSkipped('the API with its projections on a worker thread, PostgreSQL events and read models', 'DATABASE_URL is not set');

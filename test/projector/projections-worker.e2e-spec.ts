@@ -43,9 +43,11 @@ describe('the projections worker', () => {
     let last = 0n;
     for (const event of history.events.slice(appended)) {
       const { id, type, data, metadata } = event;
-      last = (await store.appendToStream(event.streamId, [{ id, type, data, metadata }], {
-        expectedRevision: event.revision === 0n ? 'no_stream' : event.revision - 1n,
-      })).position;
+      last = (
+        await store.appendToStream(event.streamId, [{ id, type, data, metadata }], {
+          expectedRevision: event.revision === 0n ? 'no_stream' : event.revision - 1n,
+        })
+      ).position;
     }
     appended = history.events.length;
     return last;
@@ -59,7 +61,12 @@ describe('the projections worker', () => {
     eventStore = await createEventStore({ dataDir, eventStoreUrl: undefined });
     readModels = await createReadModelStore({ dataDir, databaseUrl: undefined, embeddedReader: EMBEDDED_READER_DEFAULTS });
     host = await ProjectionsWorker.start({
-      env: { DATA_DIR: dataDir, AUTH_SECRET: 'projections-worker-secret-long-enough-for-hs256', LOG_LEVEL: 'warn', SLA_WATCH_INTERVAL_MS: '3600000' },
+      env: {
+        DATA_DIR: dataDir,
+        AUTH_SECRET: 'projections-worker-secret-long-enough-for-hs256',
+        LOG_LEVEL: 'warn',
+        SLA_WATCH_INTERVAL_MS: '3600000',
+      },
       log,
       minBackoffMs: 300,
     });

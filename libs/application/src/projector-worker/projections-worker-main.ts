@@ -95,7 +95,10 @@ export async function runProjectionsWorker(): Promise<void> {
 
   const act = async (message: WorkerAction) => {
     try {
-      const value = message.type === 'rebuild' ? (await readSide.rebuild(message.name), null) : await readSide.resolveFault(message.name, message.action);
+      const value =
+        message.type === 'rebuild'
+          ? (await readSide.rebuild(message.name), null)
+          : await readSide.resolveFault(message.name, message.action);
       post({ type: 'reply', id: message.id, snapshot: snapshotOf(readSide), value });
     } catch (error) {
       post({ type: 'reply', id: message.id, snapshot: snapshotOf(readSide), value: null, error: actionError(error) });

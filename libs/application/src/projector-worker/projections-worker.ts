@@ -258,7 +258,8 @@ export class ProjectionsWorker implements ProjectionsOffLoop {
   statuses(): ProjectionStatus[] {
     return this.snapshot.statuses.map((status) => {
       const told = this.told.get(status.name);
-      const checkpoint = status.state !== 'rebuilding' && told !== undefined && told > BigInt(status.checkpoint) ? String(told) : status.checkpoint;
+      const checkpoint =
+        status.state !== 'rebuilding' && told !== undefined && told > BigInt(status.checkpoint) ? String(told) : status.checkpoint;
       return this.down ? { ...status, checkpoint, state: 'stopped', rate: 0, lastError: this.down } : { ...status, checkpoint };
     });
   }

@@ -11,7 +11,8 @@ export interface ReadSideSnapshot {
 }
 
 /** An operator's action, taken by the worker's read side. */
-export type WorkerAction = { id: number; type: 'rebuild'; name: string } | { id: number; type: 'resolveFault'; name: string; action: 'retry' | 'skip' };
+export type WorkerAction =
+  { id: number; type: 'rebuild'; name: string } | { id: number; type: 'resolveFault'; name: string; action: 'retry' | 'skip' };
 
 /** `appended`: the API's thread committed to the log (once per turn of its loop however many commands). */
 export type ToWorker = WorkerAction | { type: 'appended' } | { type: 'stop' };
