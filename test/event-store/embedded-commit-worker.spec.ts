@@ -136,7 +136,10 @@ describe('the embedded event store committing on its worker thread', () => {
   it('fails only the append whose events cannot be written as JSON, before anything is sent', async () => {
     const store = new SqliteEventStore(file);
     const unwritable = { ...event(1), data: { n: 1n } as unknown as Record<string, unknown> };
-    const [refused, accepted] = await Promise.allSettled([store.appendToStream('bad', [unwritable]), store.appendToStream('good', [event(2)])]);
+    const [refused, accepted] = await Promise.allSettled([
+      store.appendToStream('bad', [unwritable]),
+      store.appendToStream('good', [event(2)]),
+    ]);
     expect(refused).toMatchObject({ status: 'rejected', reason: expect.any(TypeError) });
     expect(accepted).toMatchObject({ status: 'fulfilled', value: { position: 1n } });
     await store.close();

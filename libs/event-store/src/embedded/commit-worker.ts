@@ -45,7 +45,8 @@ export class CommitWorker {
     private readonly busyTimeoutMs: number,
   ) {
     // A build that left the script behind fails here, when the store opens, rather than at the first command.
-    if (!existsSync(GROUP_COMMIT_WORKER_SCRIPT)) throw new Error(`the event store's commit worker is missing: ${GROUP_COMMIT_WORKER_SCRIPT}`);
+    if (!existsSync(GROUP_COMMIT_WORKER_SCRIPT))
+      throw new Error(`the event store's commit worker is missing: ${GROUP_COMMIT_WORKER_SCRIPT}`);
   }
 
   commit(batch: AppendRequest[]): Promise<BatchOutcome> {
