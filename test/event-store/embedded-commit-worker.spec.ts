@@ -111,6 +111,17 @@ describe('the embedded event store committing on its worker thread', () => {
     await store.close();
   });
 
+  it('rejects the batch as unavailable when its worker cannot open the file, and tries the file again with the next batch', async () => {
+    const store = new SqliteEventStore(file);
+    // The store's own connection keeps the file it opened; a connection opened now finds none.
+    rmSync(file);
+    const refused = store.appendToStream('nowhere', [event(1)]);
+    await expect(refused).rejects.toBeInstanceOf(EventStoreUnavailableError);
+    await expect(refused).rejects.toThrow(/could not commit: unable to open database file \(SQLITE_CANTOPEN\)/);
+    await expect(store.appendToStream('again', [event(2)])).rejects.toThrow(/SQLITE_CANTOPEN/);
+    await store.close();
+  });
+
   it('commits on close what was appended before it, the batch in flight and the one gathered, then refuses more', async () => {
     const store = new SqliteEventStore(file);
     const lock = holdWriteLock(file);

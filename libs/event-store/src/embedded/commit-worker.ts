@@ -27,6 +27,8 @@ export class CommitWorkerStoppedError extends Error {
 }
 
 interface InFlight {
+  /** The thread it was sent to: one that ended since is answered for by no other. */
+  worker: Worker;
   resolve(outcome: BatchOutcome): void;
   reject(error: unknown): void;
 }
@@ -54,7 +56,7 @@ export class CommitWorker {
     return new Promise<BatchOutcome>((resolve, reject) => {
       if (this.inFlight) throw new Error('a batch is already being committed');
       const worker = this.worker ?? this.start();
-      this.inFlight = { resolve, reject };
+      this.inFlight = { worker, resolve, reject };
       worker.ref();
       worker.postMessage(batch);
     });
@@ -76,11 +78,11 @@ export class CommitWorker {
       workerData: { file: this.file, busyTimeoutMs: this.busyTimeoutMs, typescriptLoader: TYPESCRIPT_LOADER },
     });
     let failure: unknown;
-    worker.on('message', (outcome: BatchOutcome) => {
-      const answered = this.inFlight;
-      this.inFlight = null;
+    worker.on('message', ({ outcome, ending }: { outcome: BatchOutcome; ending?: boolean }) => {
+      // Told before its exit event comes: the next batch, which may be sent at once, must not go to this one.
+      if (ending && this.worker === worker) this.worker = null;
       worker.unref();
-      answered?.resolve(outcome);
+      this.settled(worker)?.resolve(outcome);
     });
     // An uncaught error (out of memory, a bug) comes before the exit that follows it: kept to say why.
     worker.on('error', (error) => {
@@ -88,12 +90,18 @@ export class CommitWorker {
     });
     worker.on('exit', (code) => {
       if (this.worker === worker) this.worker = null;
-      const lost = this.inFlight;
-      this.inFlight = null;
-      lost?.reject(new CommitWorkerStoppedError(code, failure));
+      this.settled(worker)?.reject(new CommitWorkerStoppedError(code, failure));
     });
     worker.unref();
     this.worker = worker;
     return worker;
+  }
+
+  /** The batch in flight on `worker`, no longer in flight; none if the one in flight went to another. */
+  private settled(worker: Worker): InFlight | null {
+    const inFlight = this.inFlight;
+    if (inFlight?.worker !== worker) return null;
+    this.inFlight = null;
+    return inFlight;
   }
 }

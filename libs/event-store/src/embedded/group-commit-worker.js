@@ -9,7 +9,8 @@
  * where the store passes the loader that compiles batch-commit.ts on require.
  *
  * workerData: { file, busyTimeoutMs, typescriptLoader }. Messages in: an array of appends (a batch), or
- * { close: true }. Out: one BatchOutcome per batch, in order.
+ * { close: true }. Out: { outcome } (a BatchOutcome) per batch, in order, with `ending: true` when the thread ends
+ * after it (the file could not be opened), so that the next batch goes to a new worker.
  */
 const { parentPort, workerData } = require('node:worker_threads');
 
@@ -27,7 +28,7 @@ try {
   // and the next batch starts another worker, which tries the file again.
   const failure = sqliteFailureOf(error);
   parentPort.once('message', () => {
-    parentPort.postMessage({ kind: 'failed', failure });
+    parentPort.postMessage({ outcome: { kind: 'failed', failure }, ending: true });
     parentPort.close();
   });
 }
@@ -35,7 +36,7 @@ try {
 if (commit) {
   parentPort.on('message', (message) => {
     if (Array.isArray(message)) {
-      parentPort.postMessage(commit(message));
+      parentPort.postMessage({ outcome: commit(message) });
       return;
     }
     if (message && message.close) {
