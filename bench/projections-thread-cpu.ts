@@ -9,7 +9,10 @@
  * throughput: on a shared machine a rate measures the neighbours as much as
  * the desk, a thread's CPU per command much less. The modes alternate, each
  * `--runs` times; after the load, the projections are let catch up before
- * the process's CPU is read, so their whole work is in it.
+ * the process's CPU is read, so their whole work is in it. Then, the desk
+ * idle, read-your-writes: one command after another, each followed at once by
+ * a queue read naming its position, timed from the command's answer to the
+ * read's (how long the read waited for the projections to have it).
  *
  *   node -r ./test/support/register-ts.js bench/projections-thread-cpu.ts [--seconds 10] [--rate 300] [--runs 2]
  */
@@ -17,10 +20,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openRequests } from './commands-http';
-import { seedDesk } from './support/desk-setup';
-import { startApi } from './support/service';
+import { openRequestBody, seedDesk } from './support/desk-setup';
+import { startApi, tokenFor, type RunningService } from './support/service';
 import { untilCaughtUp } from './support/projections';
-import { round, say, type BenchFigure } from './support/report';
+import { percentile, round, say, type BenchFigure } from './support/report';
 import { argument, runAsScript } from './support/cli';
 
 /** Clock ticks a second of /proc's utime and stime (USER_HZ, 100 on Linux). */
@@ -41,6 +44,27 @@ interface Run {
   processMicros: number;
   p99: number;
   failed: number;
+  /** Read-your-writes: the read naming a command's position, from the command's answer to the read's. */
+  readP50: number;
+  readP99: number;
+}
+
+const READS_AFTER_WRITES = 200;
+
+async function readsAfterWrites(api: RunningService): Promise<number[]> {
+  const headers = { authorization: `Bearer ${tokenFor('agent')}`, 'content-type': 'application/json' };
+  const waits: number[] = [];
+  for (let n = 0; n < READS_AFTER_WRITES; n++) {
+    const answer = await fetch(`${api.url}/requests`, { method: 'POST', headers, body: openRequestBody(`ryw-${n}`, n) });
+    if (answer.status !== 201) throw new Error(`POST /requests: ${answer.status} ${await answer.text()}`);
+    const { position } = (await answer.json()) as { position: string };
+    const answered = performance.now();
+    const read = await fetch(`${api.url}/queues/it?limit=50&minPosition=${position}`, { headers });
+    if (read.status !== 200) throw new Error(`GET /queues/it: ${read.status} ${await read.text()}`);
+    await read.arrayBuffer();
+    waits.push(performance.now() - answered);
+  }
+  return waits.sort((a, b) => a - b);
 }
 
 async function measure(mode: Run['mode'], seconds: number, rate: number): Promise<Run> {
@@ -56,6 +80,7 @@ async function measure(mode: Run['mode'], seconds: number, rate: number): Promis
     await untilCaughtUp(api);
     const after = { main: cpuSeconds(pid, pid), process: cpuSeconds(pid) };
     const perCommand = (cpu: number) => round((cpu * 1e6) / result.total);
+    const waits = await readsAfterWrites(api);
     return {
       mode,
       commands: result.total,
@@ -63,6 +88,8 @@ async function measure(mode: Run['mode'], seconds: number, rate: number): Promis
       processMicros: perCommand(after.process - before.process),
       p99: result.p99,
       failed: result.failed,
+      readP50: round(percentile(waits, 50), 1),
+      readP99: round(percentile(waits, 99), 1),
     };
   } finally {
     await api.stop();
@@ -77,14 +104,15 @@ export async function threadCpuBench(options: { seconds: number; rate: number; r
       const run = await measure(mode, options.seconds, options.rate);
       say(
         `PROJECTIONS_IN=${mode}: ${run.commands} commands at ${options.rate}/s, main thread ${run.mainMicros} µs CPU a command, ` +
-          `whole process ${run.processMicros} µs, p99 ${run.p99} ms, ${run.failed} failed`,
+          `whole process ${run.processMicros} µs, p99 ${run.p99} ms, ${run.failed} failed; ` +
+          `a read naming the position just answered: p50 ${run.readP50} ms, p99 ${run.readP99} ms`,
       );
       runs.push(run);
     }
   }
   const mean = (mode: Run['mode'], of: (run: Run) => number) => {
     const mine = runs.filter((run) => run.mode === mode);
-    return round(mine.reduce((sum, run) => sum + of(run), 0) / mine.length);
+    return round(mine.reduce((sum, run) => sum + of(run), 0) / mine.length, 1);
   };
   const loopMain = mean('loop', (run) => run.mainMicros);
   const workerMain = mean('worker', (run) => run.mainMicros);
@@ -101,6 +129,16 @@ export async function threadCpuBench(options: { seconds: number; rate: number; r
         `whole process (every thread), worker ${mean('worker', (run) => run.processMicros)} µs against loop ${mean('loop', (run) => run.processMicros)} µs a command`,
         `p99 worker ${mean('worker', (run) => run.p99)} ms against loop ${mean('loop', (run) => run.p99)} ms; ${options.runs} runs of each, alternating, ${options.seconds} s each`,
       ],
+    },
+    {
+      workload: `read-your-writes: a queue read naming the position a command just answered (${READS_AFTER_WRITES} in a row, idle desk), the projections on their worker thread`,
+      figure: mean('worker', (run) => run.readP50),
+      unit: 'ms p50',
+      reference: { what: 'the same with the projections in the request loop', figure: mean('loop', (run) => run.readP50), unit: 'ms p50' },
+      ratio: mean('worker', (run) => run.readP50) / mean('loop', (run) => run.readP50),
+      target: 'as in the loop: the worker tells each commit, no polling',
+      met: mean('worker', (run) => run.readP50) <= mean('loop', (run) => run.readP50) * 1.25,
+      notes: [`p99 worker ${mean('worker', (run) => run.readP99)} ms against loop ${mean('loop', (run) => run.readP99)} ms`],
     },
   ];
 }
