@@ -224,7 +224,7 @@ export class ReadSide implements ReadModelProgress {
     return runner.status();
   }
 
-  /** Resolves when the rebuild of `name` (if any) has swapped in or stopped. */
+  /** Resolves when the rebuild of `name` on this thread (if any) has swapped in or stopped; a worker's shows in lastRebuild. */
   async rebuilt(name: string): Promise<void> {
     await this.rebuilds.get(name)?.done;
   }

@@ -98,7 +98,7 @@ export class ProjectionsWorker implements ProjectionsOffLoop {
     return host;
   }
 
-  /** The thread of the worker now running, if any (for the log, and for specs that end it as a crash would). */
+  /** The thread of the worker now running; null while none runs (restarting, stopped). */
   get threadId(): number | null {
     return this.worker?.threadId ?? null;
   }
