@@ -4,6 +4,8 @@ import { takeTurn, turnDue } from '../runner/event-loop-turns';
 
 /** Rows per multi-row statement on SQLite: well under its 32,766 parameters for our widest table. */
 const CHUNK = 400;
+/** Rows per statement of SQLite's prepared multi-row upserts: 7,700 parameters for the widest table's 77 columns. */
+const ROWS_PER_STATEMENT = 100;
 /** Rows per JSON parameter on PostgreSQL. */
 const JSON_CHUNK = 2_000;
 
@@ -28,12 +30,23 @@ export async function upsertRows<Table extends keyof ReadModelTables>(
       .values(chunk as never)
       .onConflict(replaceOnConflict);
   if (isSqlite(trx)) {
-    // SQLite runs a prepared one-row statement faster than it parses a 400-row one, and the statement is
-    // prepared once (the store keeps statements by their text). compile() applies the writer's plugins
-    // (a rebuild's table renaming), so the template already names the right table.
+    // Kysely compiling a 400-row statement costs more than SQLite running 400 one-row ones: the one-row statement is
+    // compiled once, and prepared once (the store keeps statements by their text). compile() applies the writer's
+    // plugins (a rebuild's table renaming), so the template already names the right table. Rows then go
+    // ROWS_PER_STATEMENT at a time in the same statement with its values repeated (one call into Kysely and SQLite
+    // for them all, a sixth less per row than one at a time), the rest one by one.
     const template = upsert([rows[0]]).compile();
-    if (template.parameters.length === names.length) {
-      for (const row of rows) {
+    const tuple = `(${names.map(() => '?').join(', ')})`;
+    if (template.parameters.length === names.length && template.sql.split(tuple).length === 2) {
+      const many = template.sql.replace(tuple, Array<string>(ROWS_PER_STATEMENT).fill(tuple).join(', '));
+      let start = 0;
+      for (; start + ROWS_PER_STATEMENT <= rows.length; start += ROWS_PER_STATEMENT) {
+        const values: unknown[] = [];
+        for (const row of rows.slice(start, start + ROWS_PER_STATEMENT)) for (const name of names) values.push(row[name] ?? null);
+        await trx.executeQuery(CompiledQuery.raw(many, values));
+        if (turnDue()) await takeTurn();
+      }
+      for (const row of rows.slice(start)) {
         await trx.executeQuery(
           CompiledQuery.raw(
             template.sql,
