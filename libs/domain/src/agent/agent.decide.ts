@@ -2,7 +2,7 @@ import type { DepartmentState } from '../department/department.state';
 import type { DecisionLookups } from '../shared/decider';
 import { CommandRefusedError, NotFoundError } from '../shared/errors';
 import type { DecisionContext } from '../shared/event';
-import { ADMINISTRATOR_ROLES, requireRole } from '../shared/roles';
+import { ADMINISTRATOR_ROLES, refuseReservedId, requireRole } from '../shared/roles';
 import { FieldProblems, TEXT_LIMITS } from '../shared/validation';
 import { ID_PATTERN, TIERS, type Tier } from '../shared/vocabulary';
 import type { AgentCommand, ChangeAgent, RegisterAgent } from './agent.commands';
@@ -93,6 +93,7 @@ function requireDepartments(agentId: string, departmentIds: readonly string[], c
 
 function registerAgent(command: RegisterAgent, state: AgentState, context: AgentDecisionContext): AgentRegistered[] {
   requireRole(context.actor, ADMINISTRATOR_ROLES, 'register an agent');
+  refuseReservedId(context.actor, 'agent', command.data.agentId);
   registerAgentProblems(command.data).throwIfAny(command.type);
   const { agentId, name, departmentIds, tier } = command.data;
   if (state.status !== 'absent') {

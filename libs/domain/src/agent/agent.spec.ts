@@ -1,5 +1,5 @@
 import { CommandRefusedError, ForbiddenError, InvalidCommandError, NotFoundError } from '../shared/errors';
-import { agent, hrDepartment, itDepartment, manager, operator } from '../testing/fixtures';
+import { agent, hrDepartment, itDepartment, manager, operator, system } from '../testing/fixtures';
 import { specification, stateAfter } from '../testing/specification';
 import type { RegisterAgent } from './agent.commands';
 import { agentLookups, MAX_AGENT_DEPARTMENTS, type AgentDecisionContext } from './agent.decide';
@@ -38,6 +38,19 @@ describe('RegisterAgent', () => {
       .given([])
       .when(register(), { ...context, actor: agent })
       .thenThrows(ForbiddenError, 'an agent may not register an agent: only manager, operator, system may');
+  });
+
+  it("keeps ids with ':' for the desk's own processes: an import registers its agents as <source>:<id>", () => {
+    for (const actor of [manager, operator]) {
+      agents
+        .given([])
+        .when(register({ agentId: 'volvo:ann' }), { ...context, actor })
+        .thenThrows(ForbiddenError, `may not create agent volvo:ann: ids with ':' are reserved for the desk's own processes`);
+    }
+    agents
+      .given([])
+      .when(register({ agentId: 'volvo:ann' }), { ...context, actor: system })
+      .then([{ ...registered, data: { ...registered.data, agentId: 'volvo:ann' } }]);
   });
 
   it('refuses an agent that is already registered', () => {

@@ -1,7 +1,7 @@
 import type { DepartmentState } from '../department/department.state';
 import { CommandRefusedError, NotFoundError } from '../shared/errors';
 import type { DecisionContext } from '../shared/event';
-import { ADMINISTRATOR_ROLES, requireRole } from '../shared/roles';
+import { ADMINISTRATOR_ROLES, refuseReservedId, requireRole } from '../shared/roles';
 import { FieldProblems, TEXT_LIMITS, isOneOf } from '../shared/validation';
 import { AUDIENCES, EXTERNAL_CUSTOMER_KINDS, INTERNAL_CUSTOMER_KINDS } from '../shared/vocabulary';
 import type { CustomerCommand, RegisterCustomer } from './customer.commands';
@@ -71,6 +71,7 @@ export function registerCustomerProblems(data: RegisterCustomer['data']): FieldP
 
 function registerCustomer(command: RegisterCustomer, state: CustomerState, context: CustomerDecisionContext): CustomerRegistered[] {
   requireRole(context.actor, ADMINISTRATOR_ROLES, 'register a customer');
+  refuseReservedId(context.actor, 'customer', command.data.customerId);
   const { customerId, name, type, kind, departmentId, customerFacing } = command.data;
   registerCustomerProblems(command.data).throwIfAny(command.type);
 

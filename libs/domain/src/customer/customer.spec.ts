@@ -1,5 +1,5 @@
 import { CommandRefusedError, ForbiddenError, InvalidCommandError, NotFoundError } from '../shared/errors';
-import { agent, hrDepartment, manager } from '../testing/fixtures';
+import { agent, hrDepartment, manager, system } from '../testing/fixtures';
 import { specification, stateAfter } from '../testing/specification';
 import type { RegisterCustomer } from './customer.commands';
 import { customerLookups, type CustomerDecisionContext } from './customer.decide';
@@ -44,6 +44,17 @@ describe('RegisterCustomer', () => {
       .given([])
       .when({ type: 'RegisterCustomer', data: { customerId: 'x-1', name: 'City of Ghent', type: 'external', kind: 'government' } }, context)
       .then([{ type: 'CustomerRegistered', data: { customerId: 'x-1', name: 'City of Ghent', type: 'external', kind: 'government' } }]);
+  });
+
+  it("keeps ids with ':' for the desk's own processes: an import registers its requesters as <source>:<id>", () => {
+    customer
+      .given([])
+      .when(register({ customerId: 'volvo:eva' }), context)
+      .thenThrows(ForbiddenError, `a manager may not create customer volvo:eva: ids with ':' are reserved for the desk's own processes`);
+    customer
+      .given([])
+      .when(register({ customerId: 'volvo:eva' }), { ...context, actor: system })
+      .then([{ ...registeredEva, data: { ...registeredEva.data, customerId: 'volvo:eva' } }]);
   });
 
   it('refuses a customer that already exists', () => {

@@ -1,6 +1,6 @@
 import { CommandRefusedError, NotFoundError } from '../shared/errors';
 import type { DecisionContext } from '../shared/event';
-import { ADMINISTRATOR_ROLES, requireRole } from '../shared/roles';
+import { ADMINISTRATOR_ROLES, refuseReservedId, requireRole } from '../shared/roles';
 import { FieldProblems, TEXT_LIMITS, isOneOf } from '../shared/validation';
 import { AUDIENCES, PRIORITIES } from '../shared/vocabulary';
 import { validateBusinessCalendar, weeklyWorkingMinutes } from '../sla/business-calendar';
@@ -39,6 +39,7 @@ function registerDepartment(
   context: DepartmentDecisionContext,
 ): DepartmentRegistered[] {
   requireRole(context.actor, ADMINISTRATOR_ROLES, 'register a department');
+  refuseReservedId(context.actor, 'department', command.data.departmentId);
   const problems = new FieldProblems();
   problems.id('departmentId', command.data.departmentId);
   problems.text('name', command.data.name, TEXT_LIMITS.name);

@@ -1,6 +1,6 @@
 import { CommandRefusedError, ForbiddenError, InvalidCommandError, NotFoundError } from '../shared/errors';
 import type { DecisionContext } from '../shared/event';
-import { itCalendar, itTargetsV1, manager, operator, agent } from '../testing/fixtures';
+import { itCalendar, itTargetsV1, manager, operator, agent, system } from '../testing/fixtures';
 import { specification, stateAfter } from '../testing/specification';
 import type { DepartmentEvent } from './department.events';
 import { departmentDecider } from './department.decider';
@@ -31,6 +31,19 @@ describe('RegisterDepartment', () => {
       .given([])
       .when({ type: 'RegisterDepartment', data: { departmentId: 'it', name: 'IT' } }, { now, actor: operator })
       .then([registered]);
+  });
+
+  it("keeps ids with ':' for the desk's own processes: an import registers its teams as <source>:<id>", () => {
+    for (const actor of [manager, operator]) {
+      department
+        .given([])
+        .when({ type: 'RegisterDepartment', data: { departmentId: 'volvo:it', name: 'IT' } }, { now, actor })
+        .thenThrows(ForbiddenError, `may not create department volvo:it: ids with ':' are reserved for the desk's own processes`);
+    }
+    department
+      .given([])
+      .when({ type: 'RegisterDepartment', data: { departmentId: 'volvo:it', name: 'IT' } }, { now, actor: system })
+      .then([{ type: 'DepartmentRegistered', data: { departmentId: 'volvo:it', name: 'IT' } }]);
   });
 
   it('refuses a department that already exists', () => {

@@ -5,7 +5,7 @@ import { currentServiceStandard, serviceStandardVersion, type DepartmentState } 
 import { CommandRefusedError, ForbiddenError, NotFoundError } from '../shared/errors';
 import type { Actor, DecisionContext, Role } from '../shared/event';
 import { DEFAULT_DESK_POLICIES } from '../shared/policies';
-import { WORKER_ROLES, withArticle } from '../shared/roles';
+import { WORKER_ROLES, refuseReservedId, withArticle } from '../shared/roles';
 import {
   COMPENSATION_AMOUNT,
   FieldProblems,
@@ -298,6 +298,7 @@ function authorizeOpening(command: OpenRequest, actor: Actor): void {
   } else if (!WORKER_ROLES.includes(actor.role)) {
     throw new ForbiddenError(`${withArticle(actor.role)} may not open a request: only requesters, agents, managers and system may`);
   }
+  refuseReservedId(actor, 'request', command.data.requestId);
 }
 
 function idTaken(requestId: string): CommandRefusedError {

@@ -70,6 +70,20 @@ describe('OpenRequest', () => {
     expect(event.data).toMatchObject({ audience: 'internal', exposedToExternal: true });
   });
 
+  it("keeps ids with ':' for the desk's own processes: a requester or staff opening an import's future case id is refused", () => {
+    for (const actor of [employee, agent, manager]) {
+      request
+        .given([])
+        .when(open({ requestId: 'volvo:im0001234' }), requestContext(actor))
+        .thenThrows(ForbiddenError, `may not create request volvo:im0001234: ids with ':' are reserved for the desk's own processes`);
+    }
+    const [event] = request
+      .given([])
+      .when(open({ requestId: 'volvo:im0001234' }), requestContext(system))
+      .events();
+    expect(event.data).toMatchObject({ requestId: 'volvo:im0001234' });
+  });
+
   it('lets the follow-up process open a request that follows up a poor rating, and records which', () => {
     const [event] = request
       .given([])

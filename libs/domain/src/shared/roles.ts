@@ -17,3 +17,15 @@ export function requireRole(actor: Actor, allowed: readonly Role[], what: string
     throw new ForbiddenError(`${withArticle(actor.role)} may not ${what}: only ${allowed.join(', ')} may`);
   }
 }
+
+/**
+ * Ids holding ':' are the desk's own processes' to create: an import names each request, customer, department and
+ * agent it creates `<source>:<id>`, so nobody else can create one first and have the import append to it (a requester
+ * reading the imported internal history through a request they opened with a future case's id), nor merge with one.
+ */
+export function refuseReservedId(actor: Actor, what: string, id: unknown): void {
+  if (actor.role === 'system' || typeof id !== 'string' || !id.includes(':')) return;
+  throw new ForbiddenError(
+    `${withArticle(actor.role)} may not create ${what} ${id}: ids with ':' are reserved for the desk's own processes (an import's are <source>:<id>); only system may`,
+  );
+}
