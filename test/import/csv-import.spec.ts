@@ -49,12 +49,21 @@ describe('importing a CSV event log', () => {
     const file = csv(dir, rows);
     const first = await importCsv({ store, mapping: mapping(), file });
     expect(first.rowsRejected).toBe(0);
-    const frederic = await store.readStream('agent-fr-frederic');
+    const frederic = await store.readStream('agent-bpi2013-volvo:fr-frederic');
     expect(frederic.map((event) => [event.type, event.data, event.metadata.occurredAt])).toEqual([
-      ['AgentRegistered', { agentId: 'fr-frederic', name: 'fr-Frederic', departmentIds: ['v30'], tier: 'L2' }, '2012-01-02T08:00:00.000Z'],
+      [
+        'AgentRegistered',
+        { agentId: 'bpi2013-volvo:fr-frederic', name: 'fr-Frederic', departmentIds: ['bpi2013-volvo:v30'], tier: 'L2' },
+        '2012-01-02T08:00:00.000Z',
+      ],
       [
         'AgentDepartmentsChanged',
-        { agentId: 'fr-frederic', departmentIds: ['v30', 'v5-3rd'], joined: ['v5-3rd'], left: [] },
+        {
+          agentId: 'bpi2013-volvo:fr-frederic',
+          departmentIds: ['bpi2013-volvo:v30', 'bpi2013-volvo:v5-3rd'],
+          joined: ['bpi2013-volvo:v5-3rd'],
+          left: [],
+        },
         '2012-01-02T08:00:00.000Z',
       ],
     ]);
@@ -65,13 +74,13 @@ describe('importing a CSV event log', () => {
       await importCsv({ store: prefixStore, mapping: mapping(), file: csv(prefixDir, rows.slice(0, 1)) });
       await importCsv({ store: prefixStore, mapping: mapping(), file: csv(prefixDir, rows) });
       const shape = (events: typeof frederic) => events.map((event) => [event.id, event.type, event.data]);
-      expect(shape(await prefixStore.readStream('agent-fr-frederic'))).toEqual(shape(frederic));
+      expect(shape(await prefixStore.readStream('agent-bpi2013-volvo:fr-frederic'))).toEqual(shape(frederic));
     } finally {
       await prefixStore.close();
       rmSync(prefixDir, { recursive: true, force: true });
     }
-    expect((await store.readStream('agent-be-anne-claire')).map((event) => event.data)).toEqual([
-      { agentId: 'be-anne-claire', name: 'be-Anne Claire', departmentIds: ['v5-3rd'], tier: 'L1' },
+    expect((await store.readStream('agent-bpi2013-volvo:be-anne-claire')).map((event) => event.data)).toEqual([
+      { agentId: 'bpi2013-volvo:be-anne-claire', name: 'be-Anne Claire', departmentIds: ['bpi2013-volvo:v5-3rd'], tier: 'L1' },
     ]);
     const again = await importCsv({ store, mapping: mapping(), file });
     expect(again.eventsAppended).toBe(0);
@@ -80,9 +89,20 @@ describe('importing a CSV event log', () => {
       row('1-3', '2012-01-03T09:00:00+01:00', 'Accepted', 'In Progress', 'V13 2nd', 'L1', 'Medium', 'be-Anne Claire'),
     ]);
     expect((await importCsv({ store, mapping: mapping(), file: more })).rowsRejected).toBe(0);
-    expect((await store.readStream('agent-be-anne-claire')).map((event) => [event.type, event.data])).toEqual([
-      ['AgentRegistered', { agentId: 'be-anne-claire', name: 'be-Anne Claire', departmentIds: ['v5-3rd'], tier: 'L1' }],
-      ['AgentDepartmentsChanged', { agentId: 'be-anne-claire', departmentIds: ['v5-3rd', 'v13-2nd'], joined: ['v13-2nd'], left: [] }],
+    expect((await store.readStream('agent-bpi2013-volvo:be-anne-claire')).map((event) => [event.type, event.data])).toEqual([
+      [
+        'AgentRegistered',
+        { agentId: 'bpi2013-volvo:be-anne-claire', name: 'be-Anne Claire', departmentIds: ['bpi2013-volvo:v5-3rd'], tier: 'L1' },
+      ],
+      [
+        'AgentDepartmentsChanged',
+        {
+          agentId: 'bpi2013-volvo:be-anne-claire',
+          departmentIds: ['bpi2013-volvo:v5-3rd', 'bpi2013-volvo:v13-2nd'],
+          joined: ['bpi2013-volvo:v13-2nd'],
+          left: [],
+        },
+      ],
     ]);
   });
 
@@ -98,7 +118,7 @@ describe('importing a CSV event log', () => {
     ]);
     const result = await importCsv({ store, mapping: mapping(), file });
     expect(result).toMatchObject({ rowsRead: 7, casesTotal: 1, rowsImported: 6, rowsUnchanged: 1, rowsRejected: 0 });
-    const stream = await store.readStream('request-1-1');
+    const stream = await store.readStream('request-bpi2013-volvo:1-1');
     expect(stream.map((event) => [event.type, event.metadata.occurredAt])).toEqual([
       ['RequestOpened', '2012-01-02T08:00:00.000Z'],
       ['RequestAssigned', '2012-01-02T08:30:00.000Z'],
@@ -114,21 +134,27 @@ describe('importing a CSV event log', () => {
       ['RequestClosed', '2012-01-03T11:00:00.000Z'],
     ]);
     expect(stream[0].data).toMatchObject({
-      requesterId: 'org-line-a2',
-      departmentId: 'v30',
+      requesterId: 'bpi2013-volvo:org-line-a2',
+      departmentId: 'bpi2013-volvo:v30',
       priority: 'medium',
       channel: 'import',
       category: 'PROD582',
       subject: 'PROD582 incident in fr',
     });
     expect(stream[3].data).toMatchObject({ reason: 'awaiting_requester', clockPaused: true });
-    expect(stream[5].data).toMatchObject({ toDepartmentId: 'v5-3rd' });
-    expect(stream[8].data).toMatchObject({ agentId: 'be-anne-claire' });
+    expect(stream[5].data).toMatchObject({ toDepartmentId: 'bpi2013-volvo:v5-3rd' });
+    expect(stream[8].data).toMatchObject({ agentId: 'bpi2013-volvo:be-anne-claire' });
     expect(stream[0].metadata).toMatchObject({ importSource: 'bpi2013-volvo', importRow: 2, actor: 'import:bpi2013-volvo' });
-    const team = (await store.readStream('department-v5-3rd'))[0];
-    expect([team.data, team.metadata.occurredAt]).toEqual([{ departmentId: 'v5-3rd', name: 'V5 3rd' }, '2012-01-02T10:00:00.000Z']);
-    expect((await store.readStream('department-volvo-business'))[0].metadata.occurredAt).toBe('2012-01-02T08:00:00.000Z');
-    expect((await store.readStream('customer-org-line-a2'))[0].data).toMatchObject({ type: 'internal', departmentId: 'volvo-business' });
+    const team = (await store.readStream('department-bpi2013-volvo:v5-3rd'))[0];
+    expect([team.data, team.metadata.occurredAt]).toEqual([
+      { departmentId: 'bpi2013-volvo:v5-3rd', name: 'V5 3rd' },
+      '2012-01-02T10:00:00.000Z',
+    ]);
+    expect((await store.readStream('department-bpi2013-volvo:volvo-business'))[0].metadata.occurredAt).toBe('2012-01-02T08:00:00.000Z');
+    expect((await store.readStream('customer-bpi2013-volvo:org-line-a2'))[0].data).toMatchObject({
+      type: 'internal',
+      departmentId: 'bpi2013-volvo:volvo-business',
+    });
   });
 
   it('rejects rows it cannot map or the lifecycle cannot reach, with the reason, and goes on', async () => {
@@ -145,7 +171,7 @@ describe('importing a CSV event log', () => {
     ]);
     const result = await importCsv({ store, mapping: mapping(), file });
     expect(result.rejected.map((r) => [r.line, r.caseId, r.reason])).toEqual([
-      [3, '2-1', 'request 2-1 is closed: it cannot become in_progress'],
+      [3, '2-1', 'request bpi2013-volvo:2-1 is closed: it cannot become in_progress'],
       [4, '2-2', '"yesterday" in "Change Date+Time" is not a time in the format iso8601'],
       [5, '2-3', 'status "Unmatched/Unmatched" is mapped to reject'],
       [6, '2-4', 'status "Accepted/Dreaming" is not in the mapping'],
@@ -155,7 +181,7 @@ describe('importing a CSV event log', () => {
       [10, '', expect.stringMatching(/^not a valid CSV record/)],
     ]);
     expect(result).toMatchObject({ rowsRead: 8, casesTotal: 1 });
-    expect((await store.readStream('request-2-1')).map((event) => event.type)).toEqual([
+    expect((await store.readStream('request-bpi2013-volvo:2-1')).map((event) => event.type)).toEqual([
       'RequestOpened',
       'RequestAssigned',
       'RequestResolved',

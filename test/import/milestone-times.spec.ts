@@ -57,7 +57,7 @@ describe('opened, resolved and closed time columns', () => {
     );
     const result = await importCsv({ store, mapping: mapping(), file });
     expect(result).toMatchObject({ rowsImported: 3, rowsRejected: 0, notApplied: [] });
-    expect(typesAndTimes(await store.readStream('request-t1'))).toEqual([
+    expect(typesAndTimes(await store.readStream('request-generic:t1'))).toEqual([
       ['RequestOpened', '2024-05-06T08:12:00.000Z'],
       ['RequestAssigned', '2024-05-06T09:00:00.000Z'],
       ['RequestWorkStarted', '2024-05-06T09:00:00.000Z'],
@@ -94,7 +94,7 @@ describe('opened, resolved and closed time columns', () => {
       [3, 'resolved', '6/5/2024 10:30', expect.stringMatching(/^not after the case's previous row \(2024-05-06T09:00:00.000Z\) or after/)],
       [4, 'closed', 'soon', "not a time in the column's format: the row's own time was used"],
     ]);
-    expect(typesAndTimes(await store.readStream('request-t2')).map(([, at]) => at)).toEqual([
+    expect(typesAndTimes(await store.readStream('request-generic:t2')).map(([, at]) => at)).toEqual([
       '2024-05-06T09:00:00.000Z',
       '2024-05-06T09:00:00.000Z',
       '2024-05-06T09:00:00.000Z',

@@ -34,7 +34,7 @@ describe('what an import could not apply', () => {
       { number: 'INC1', updated: at(12), state: 'Resolved', assigned_to: 'Carl' },
     ]);
     expect(result).toMatchObject({ rowsImported: 4, rowsRejected: 0, changesNotApplied: 0, notApplied: [] });
-    const events = await store.readStream('request-inc1');
+    const events = await store.readStream('request-generic:inc1');
     expect(typesAndTimes(events).slice(3)).toEqual([
       ['RequestPutOnHold', '2024-05-06T10:00:00.000Z'],
       ['RequestResumed', '2024-05-06T11:00:00.000Z'],
@@ -44,7 +44,11 @@ describe('what an import could not apply', () => {
       ['RequestAssigned', '2024-05-06T12:00:00.000Z'],
       ['RequestResolved', '2024-05-06T12:00:00.000Z'],
     ]);
-    expect(events.filter((event) => event.type === 'RequestAssigned').map((event) => event.data.agentId)).toEqual(['bob', 'eve', 'carl']);
+    expect(events.filter((event) => event.type === 'RequestAssigned').map((event) => event.data.agentId)).toEqual([
+      'generic:bob',
+      'generic:eve',
+      'generic:carl',
+    ]);
   });
 
   it('lists a team change after resolution with the lifecycle’s refusal, or transfers when the mapping says afterResolution: transfer', async () => {
@@ -72,7 +76,7 @@ describe('what an import could not apply', () => {
       department: { column: 'team', afterResolution: 'transfer' },
     });
     expect(transferred).toMatchObject({ rowsImported: 3, changesNotApplied: 0 });
-    const events = typesAndTimes(await store.readStream('request-inc2'));
+    const events = typesAndTimes(await store.readStream('request-generic:inc2'));
     expect(events.slice(-5)).toEqual([
       ['RequestResolved', '2024-05-06T10:00:00.000Z'],
       ['RequestReopened', '2024-05-06T11:00:00.000Z'],
@@ -95,7 +99,7 @@ describe('what an import could not apply', () => {
     expect(byField).toEqual([
       [2, 'agent', 'Bob', expect.stringMatching(/^the row says new, and an assignment would make the request assigned/)],
       [3, 'tier', 'L1', "the request is at L2: a request's tier only rises, by escalation"],
-      [3, 'requester', 'Zoe Ray', "a request's requester is the one it was opened for (ann-smith)"],
+      [3, 'requester', 'Zoe Ray', "a request's requester is the one it was opened for (generic:ann-smith)"],
       [3, 'category', 'Printer', "a request's category is the one it was opened with (Email)"],
       [4, 'status', 'Assigned', 'the request stays in_progress'],
       [6, 'priority', '1', expect.stringMatching(/^cannot change the priority of a request that is resolved/)],
@@ -133,16 +137,16 @@ describe('what an import could not apply', () => {
     it('is refused by default (afterClosed: reject): the request ends at its first close', async () => {
       const result = await run(rows);
       expect(result.rejected.map(({ line, reason }) => [line, reason])).toEqual([
-        [5, 'request inc4 is closed: it cannot become in_progress'],
-        [6, 'request inc4 is closed: it cannot become resolved'],
+        [5, 'request generic:inc4 is closed: it cannot become in_progress'],
+        [6, 'request generic:inc4 is closed: it cannot become resolved'],
       ]);
-      expect((await store.readStream('request-inc4')).at(-1)!.type).toBe('RequestClosed');
+      expect((await store.readStream('request-generic:inc4')).at(-1)!.type).toBe('RequestClosed');
     });
 
     it('reopens the request at the row’s time with afterClosed: reopen, keeping the second cycle of work', async () => {
       const result = await run(rows, { afterClosed: 'reopen' });
       expect(result).toMatchObject({ rowsImported: 6, rowsRejected: 0, changesNotApplied: 0 });
-      expect(typesAndTimes(await store.readStream('request-inc4')).slice(3)).toEqual([
+      expect(typesAndTimes(await store.readStream('request-generic:inc4')).slice(3)).toEqual([
         ['RequestResolved', '2024-05-06T10:00:00.000Z'],
         ['RequestClosed', '2024-05-06T11:00:00.000Z'],
         ['RequestReopened', '2024-05-06T14:00:00.000Z'],

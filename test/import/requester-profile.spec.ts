@@ -53,18 +53,36 @@ describe("the requester's profile from columns", () => {
     );
     const result = await importCsv({ store, mapping: genericMapping({ requester }), file });
     expect(result.rowsRejected).toBe(0);
-    expect(await registered('ann-smith')).toEqual([
-      { customerId: 'ann-smith', name: 'Ann Smith', type: 'internal', kind: 'employee', departmentId: 'sales', customerFacing: true },
+    expect(await registered('generic:ann-smith')).toEqual([
+      {
+        customerId: 'generic:ann-smith',
+        name: 'Ann Smith',
+        type: 'internal',
+        kind: 'employee',
+        departmentId: 'generic:sales',
+        customerFacing: true,
+      },
     ]);
-    expect((await store.readStream('department-sales')).map((event) => event.data)).toMatchObject([
-      { departmentId: 'sales', name: 'Sales' },
+    expect((await store.readStream('department-generic:sales')).map((event) => event.data)).toMatchObject([
+      { departmentId: 'generic:sales', name: 'Sales' },
     ]);
-    expect(await registered('bo-li')).toEqual([
-      { customerId: 'bo-li', name: 'Bo Li', type: 'internal', kind: 'contractor', departmentId: 'staff', customerFacing: false },
+    expect(await registered('generic:bo-li')).toEqual([
+      {
+        customerId: 'generic:bo-li',
+        name: 'Bo Li',
+        type: 'internal',
+        kind: 'contractor',
+        departmentId: 'generic:staff',
+        customerFacing: false,
+      },
     ]);
-    expect(await registered('acme')).toEqual([{ customerId: 'acme', name: 'Acme', type: 'external', kind: 'business' }]);
-    expect(await registered('cy-doe')).toEqual([{ customerId: 'cy-doe', name: 'Cy Doe', type: 'external', kind: 'individual' }]);
-    expect((await store.readStream('department-staff')).map((event) => event.data)).toMatchObject([{ name: 'Staff without a department' }]);
+    expect(await registered('generic:acme')).toEqual([{ customerId: 'generic:acme', name: 'Acme', type: 'external', kind: 'business' }]);
+    expect(await registered('generic:cy-doe')).toEqual([
+      { customerId: 'generic:cy-doe', name: 'Cy Doe', type: 'external', kind: 'individual' },
+    ]);
+    expect((await store.readStream('department-generic:staff')).map((event) => event.data)).toMatchObject([
+      { name: 'Staff without a department' },
+    ]);
   });
 
   it('lists what a later row says of a registered requester that their registration does not hold', async () => {
@@ -108,22 +126,24 @@ describe("the requester's profile from columns", () => {
         3,
         'requester',
         'Ann Smith (kind contractor)',
-        'requester ann-smith is registered as the first row naming them says (kind employee)',
+        'requester generic:ann-smith is registered as the first row naming them says (kind employee)',
       ],
       [
         3,
         'requester',
         'Ann Smith (customer-facing true)',
-        'requester ann-smith is registered as the first row naming them says (customer-facing false)',
+        'requester generic:ann-smith is registered as the first row naming them says (customer-facing false)',
       ],
       [
         3,
         'requester',
         'Ann Smith (department Ops)',
-        'requester ann-smith is registered as the first row naming them says (department Sales)',
+        'requester generic:ann-smith is registered as the first row naming them says (department Sales)',
       ],
     ]);
-    expect(await registered('ann-smith')).toMatchObject([{ kind: 'employee', departmentId: 'sales', customerFacing: false }]);
+    expect(await registered('generic:ann-smith')).toMatchObject([
+      { kind: 'employee', departmentId: 'generic:sales', customerFacing: false },
+    ]);
   });
 
   it('refuses a row whose requester the columns cannot say, naming why', async () => {
@@ -157,7 +177,7 @@ describe("the requester's profile from columns", () => {
       [5, 'requester customerFacing in column "vip" is "maybe", which is not in the mapping'],
       [6, 'requester department "?!" in "caller_dept" gives no id (it has no letter or digit)'],
     ]);
-    expect(await store.readStream('customer-ann')).toEqual([]);
+    expect(await store.readStream('customer-generic:ann')).toEqual([]);
   });
 
   it('names the path of a bad requester attribute', () => {

@@ -86,7 +86,7 @@ describe('the ServiceNow-style mapping', () => {
     const result = await importCsv({ store, mapping: mapping(), file });
     expect(result).toMatchObject({ rowsRead: 8, rowsImported: 7, rowsRejected: 1, notApplied: [] });
     expect(result.rejected.map(({ line, reason }) => [line, reason])).toEqual([[9, 'status "-100" is mapped to reject']]);
-    expect(typesAndTimes(await store.readStream('request-inc0000045'))).toEqual([
+    expect(typesAndTimes(await store.readStream('request-servicenow:inc0000045'))).toEqual([
       ['RequestOpened', '2016-02-29T01:16:00.000Z'],
       ['RequestAssigned', '2016-02-29T01:26:00.000Z'],
       ['RequestWorkStarted', '2016-02-29T08:53:00.000Z'],
@@ -97,10 +97,10 @@ describe('the ServiceNow-style mapping', () => {
       ['RequestReopened', '2016-03-07T09:00:00.000Z'],
       ['RequestTransferred', '2016-03-07T09:00:00.000Z'],
     ]);
-    const assigned = (await store.readStream('request-inc0000045')).filter((event) => event.type === 'RequestAssigned');
+    const assigned = (await store.readStream('request-servicenow:inc0000045')).filter((event) => event.type === 'RequestAssigned');
     // "New" naming an agent is assigned (a status rule); the agent on the row that puts it on hold is kept.
-    expect(assigned.map((event) => event.data.agentId)).toEqual(['resolver-89', 'resolver-31']);
+    expect(assigned.map((event) => event.data.agentId)).toEqual(['servicenow:resolver-89', 'servicenow:resolver-31']);
     // The second cycle waits in Group 70's queue ("Active" with nobody assigned is new): no agent is made of "?".
-    expect(await store.readStream('agent-x')).toEqual([]);
+    expect(await store.readStream('agent-servicenow:x')).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // Node's own Punycode encoder (deprecated for applications, kept by Node): an oracle independent of the importer's.
 import * as nodePunycode from 'node:punycode';
-import { importCsv, parseMapping, punycode, sourceId, type ImportMapping } from '@desk/application';
+import { importCsv, importedId, parseMapping, punycode, sourceId, type ImportMapping } from '@desk/application';
 import { ID_PATTERN } from '@desk/domain';
 import { SqliteEventStore, type RecordedEvent } from '@desk/event-store';
 import { readWholeLog } from '../support/shared-event-stores';
@@ -139,17 +139,17 @@ describe('importing values that are missing, of other scripts, or that fold toge
     ]);
     expect(registered(events)).toEqual({
       departments: [
-        ['v30', 'V30'],
-        ['volvo-business', 'Volvo business units'],
+        ['bpi2013-volvo:v30', 'V30'],
+        ['bpi2013-volvo:volvo-business', 'Volvo business units'],
       ],
-      customers: [['org-line-a2', 'Org line A2']],
-      agents: [['unassigned', 'Unassigned (imported)']],
+      customers: [['bpi2013-volvo:org-line-a2', 'Org line A2']],
+      agents: [['bpi2013-volvo:_unassigned', 'Unassigned (imported)']],
     });
     // A missing category is none; a missing tier leaves the request's as it was.
     const opened = events.filter((event) => event.type === 'RequestOpened');
     expect(opened.map((event) => [event.data.requestId, event.data.category ?? null])).toEqual([
-      ['1-1', null],
-      ['1-4', 'PROD1'],
+      ['bpi2013-volvo:1-1', null],
+      ['bpi2013-volvo:1-4', 'PROD1'],
     ]);
   });
 
@@ -165,7 +165,7 @@ describe('importing values that are missing, of other scripts, or that fold toge
       [3, 'agent "?" in "Resource" gives no id (it has no letter or digit)'],
       [4, 'no team in column "Involved ST"'],
     ]);
-    expect(registered(events).agents).toEqual([['unassigned', 'Unassigned (imported)']]);
+    expect(registered(events).agents).toEqual([['bpi2013-volvo:_unassigned', 'Unassigned (imported)']]);
   });
 
   it('registers teams, requesters and agents of other scripts under ids of their own', async () => {
@@ -179,12 +179,12 @@ describe('importing values that are missing, of other scripts, or that fold toge
     expect(departments.map(([, name]) => name)).toEqual(expect.arrayContaining(['Служба ИТ', 'Отдел']));
     expect(customers).toEqual(
       [
-        [sourceId('営業部'), '営業部'],
-        [sourceId('経理部'), '経理部'],
+        [importedId('bpi2013-volvo', '営業部'), '営業部'],
+        [importedId('bpi2013-volvo', '経理部'), '経理部'],
       ].sort(),
     );
     expect(new Set([...departments, ...customers, ...agents].map(([id]) => id)).size).toBe(7);
-    for (const [id] of [...departments, ...customers, ...agents]) expect(id).not.toBe('x');
+    for (const [id] of [...departments, ...customers, ...agents]) expect(id).not.toBe('bpi2013-volvo:x');
   });
 
   it('refuses, naming both, a value whose id another value had first: CASE-1 is not case-1, V30 is not v30', async () => {
@@ -197,15 +197,15 @@ describe('importing values that are missing, of other scripts, or that fold toge
       row({ id: '1-4', resource: 'FR-Frédéric' }),
     );
     expect(result.rejected.map((rejected) => [rejected.line, rejected.reason])).toEqual([
-      [3, 'case "CASE-1" gives the id case-1, which case "case-1" (line 2) has: two values of the source cannot share an id'],
-      [4, 'team "v30" gives the id v30, which team "V30" (line 2) has: two values of the source cannot share an id'],
+      [3, 'case "CASE-1" gives the id bpi2013-volvo:case-1, which case "case-1" (line 2) has: two values of the source cannot share an id'],
+      [4, 'team "v30" gives the id bpi2013-volvo:v30, which team "V30" (line 2) has: two values of the source cannot share an id'],
       [
         5,
-        'requester "ORG LINE A2" gives the id org-line-a2, which requester "Org line A2" (line 2) has: two values of the source cannot share an id',
+        'requester "ORG LINE A2" gives the id bpi2013-volvo:org-line-a2, which requester "Org line A2" (line 2) has: two values of the source cannot share an id',
       ],
       [
         6,
-        'agent "FR-Frédéric" gives the id fr-frederic, which agent "fr-Frederic" (line 2) has: two values of the source cannot share an id',
+        'agent "FR-Frédéric" gives the id bpi2013-volvo:fr-frederic, which agent "fr-Frederic" (line 2) has: two values of the source cannot share an id',
       ],
     ]);
     expect(events.filter((event) => event.type === 'RequestResolved')).toEqual([]);
@@ -220,7 +220,10 @@ describe('importing values that are missing, of other scripts, or that fold toge
       row({ id: '1-3', team: 'v30' }),
     );
     expect(result.rejected.map((rejected) => rejected.line)).toEqual([4]);
-    expect(registered(events).agents).toEqual([['se-andre', 'se-Andrè']]);
-    expect(events.filter((event) => event.type === 'RequestAssigned').map((event) => event.data.agentId)).toEqual(['se-andre', 'se-andre']);
+    expect(registered(events).agents).toEqual([['bpi2013-volvo:se-andre', 'se-Andrè']]);
+    expect(events.filter((event) => event.type === 'RequestAssigned').map((event) => event.data.agentId)).toEqual([
+      'bpi2013-volvo:se-andre',
+      'bpi2013-volvo:se-andre',
+    ]);
   });
 });

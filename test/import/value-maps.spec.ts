@@ -52,14 +52,14 @@ describe('value maps and status rules', () => {
     const result = await importCsv({ store, mapping, file });
     expect(result).toMatchObject({ rowsRejected: 0 });
     const types = async (stream: string) => (await store.readStream(stream)).map((event) => event.type);
-    expect(await types('request-a1')).toEqual(['RequestOpened', 'RequestAssigned', 'RequestResolved']);
-    expect((await store.readStream('request-a1'))[0].data).toMatchObject({ priority: 'medium' });
-    expect(await types('request-a2')).toEqual(['RequestOpened', 'RequestAssigned']);
-    expect((await store.readStream('request-a2'))[0].data).toMatchObject({ priority: 'low' });
+    expect(await types('request-generic:a1')).toEqual(['RequestOpened', 'RequestAssigned', 'RequestResolved']);
+    expect((await store.readStream('request-generic:a1'))[0].data).toMatchObject({ priority: 'medium' });
+    expect(await types('request-generic:a2')).toEqual(['RequestOpened', 'RequestAssigned']);
+    expect((await store.readStream('request-generic:a2'))[0].data).toMatchObject({ priority: 'low' });
     // Active without an agent is in progress: assigned to the import's placeholder (no agent "?" is made), then started.
-    expect(await types('request-a3')).toEqual(['RequestOpened', 'RequestAssigned', 'RequestWorkStarted']);
-    expect((await store.readStream('request-a3'))[1].data).toMatchObject({ agentId: 'unassigned' });
-    expect(await store.readStream('agent-x')).toEqual([]);
+    expect(await types('request-generic:a3')).toEqual(['RequestOpened', 'RequestAssigned', 'RequestWorkStarted']);
+    expect((await store.readStream('request-generic:a3'))[1].data).toMatchObject({ agentId: 'generic:_unassigned' });
+    expect(await store.readStream('agent-generic:x')).toEqual([]);
   });
 
   it('refuses a row whose status columns are all missing when there is no default, and one no entry or rule matches', async () => {

@@ -31,22 +31,30 @@ function phaseOf(status: string, sub: string): Phase | null {
 
 const OPEN: Phase[] = ['new', 'assigned', 'in_progress', 'on_hold'];
 
-/** The team id as the mapping folds it (letters, digits, '-'). */
-function teamId(team: string): string {
-  return team
+/** What the import names the ids it creates by: `<source>:<folded value>`. */
+const SOURCE = 'bpi2013-volvo';
+
+/** A plain Latin value as the mapping folds it (letters, digits, '-'). */
+function folded(value: string): string {
+  return value
     .toLowerCase()
     .replace(/[^a-z0-9._:-]+/g, '-')
     .replace(/^[^a-z0-9]+|-+$/g, '');
 }
 
+/** The team id of a team the log names. */
+function teamId(team: string): string {
+  return `${SOURCE}:${folded(team)}`;
+}
+
 /**
  * A resource's id as the mapping folds it: compatibility forms and accents dropped (the log has names such as
- * "us-AndrÈ"), a word with another letter (the log's "se-Torbjˆrn") written in Punycode by Node's own encoder, then as
- * a team id. Spellings of one resource that differ in case or accents are one agent (the mapping's mergeSpellings).
+ * "us-AndrÈ"), a word with another letter (the log's "se-Torbjˆrn") written in Punycode by Node's own encoder, then folded as
+ * a team's name is. Spellings of one resource that differ in case or accents are one agent (the mapping's mergeSpellings).
  */
 function agentId(resource: string): string {
-  const folded = resource.normalize('NFKD').toLowerCase().normalize('NFKD').replace(/\p{M}/gu, '');
-  return teamId(folded.replace(/[\p{L}\p{N}]+/gu, (word) => (/^[a-z0-9]+$/.test(word) ? word : `xn--${nodePunycode.encode(word)}`)));
+  const plain = resource.normalize('NFKD').toLowerCase().normalize('NFKD').replace(/\p{M}/gu, '');
+  return `${SOURCE}:${folded(plain.replace(/[\p{L}\p{N}]+/gu, (word) => (/^[a-z0-9]+$/.test(word) ? word : `xn--${nodePunycode.encode(word)}`)))}`;
 }
 
 export function volvoFigures(file: string): VolvoFigures {

@@ -19,6 +19,8 @@ export interface LoadedAggregate<State> {
   outcomes: ReadonlyMap<string, IdempotentOutcome>;
   /** Import source → the last source row whose events are in this stream: where a resumed import goes on. */
   importedRows: ReadonlyMap<string, number>;
+  /** The import source whose row made the stream's first event; null when a live command made it, or there is none. */
+  createdByImport: string | null;
 }
 
 /** Most folded aggregates kept (bench/soak.ts waits for it to fill before it judges memory flat). */
@@ -64,7 +66,9 @@ function recorded<State>(base: LoadedAggregate<State>, events: RecordedEvent[]):
     }
   }
   const last = events[events.length - 1];
-  return { revision: last.revision, position: last.position, outcomes, importedRows };
+  const first = events[0].metadata.importSource;
+  const createdByImport = base.revision === null ? (typeof first === 'string' ? first : null) : base.createdByImport;
+  return { revision: last.revision, position: last.position, outcomes, importedRows, createdByImport };
 }
 
 /**
@@ -90,6 +94,7 @@ export class AggregateRepository {
       position: null,
       outcomes: new Map(),
       importedRows: new Map(),
+      createdByImport: null,
     };
     const fromRevision = base.revision === null ? 0n : base.revision + 1n;
     const newer = await this.store.readStream(streamId, { fromRevision });

@@ -58,6 +58,8 @@ export interface CasePolicy {
   transferAfterResolution: boolean;
   /** A row after Closed: refused, or the request is reopened at the row's time. */
   afterClosed: 'reject' | 'reopen';
+  /** Who an assignment goes to when the log names nobody and nobody holds the request (unassignedAgentId). */
+  unassignedAgentId: string;
 }
 
 export interface CasePlan {
@@ -72,8 +74,6 @@ export interface CasePlan {
 
 const MAX_STEPS = 12;
 
-/** Who an assignment goes to when the log names nobody and nobody holds the request: the import registers this agent too. */
-export const UNASSIGNED_AGENT = 'unassigned';
 const BY_IMPORT = 'as recorded in the imported log';
 
 class RowRefused extends Error {}
@@ -166,7 +166,7 @@ function nextCommand(requestId: string, state: RequestState, row: CaseRow, polic
   if (open && row.priority !== state.priority) {
     return { type: 'ChangePriority', data: { priority: row.priority, reason: BY_IMPORT } };
   }
-  const agentId = row.agentId ?? state.assigneeId ?? UNASSIGNED_AGENT;
+  const agentId = row.agentId ?? state.assigneeId ?? policy.unassignedAgentId;
   const assign = (): RequestCommand => ({ type: 'AssignRequest', data: { agentId } });
   const otherAgent = row.agentId !== undefined && row.agentId !== state.assigneeId;
   switch (target.status) {

@@ -29,8 +29,8 @@ import {
   type MilestoneTime,
   type TimeColumn,
 } from './import-mapping';
-import { SourceIds, sourceId, type SourceKind } from './source-ids';
-import { planCase, UNASSIGNED_AGENT, type CasePlan, type CaseRow, type RejectedRow, type UnappliedChange } from './case-plan';
+import { SourceIds, importedId, sourceId, unassignedAgentId, type SourceKind } from './source-ids';
+import { planCase, type CasePlan, type CaseRow, type RejectedRow, type UnappliedChange } from './case-plan';
 
 export interface ImportProgress {
   rowsRead: number;
@@ -170,12 +170,17 @@ async function importCase(
     new RequestWrite(
       requestId,
       async (current, planning) => {
+        if (current.revision !== null && current.createdByImport !== mapping.source) {
+          plan = { accepted: 0, rejected: rows.map((row) => notOurs(row, current.createdByImport)), unchanged: 0, notApplied: [] };
+          return;
+        }
         const importedUpTo = current.importedRows.get(mapping.source) ?? 0;
         const pending = rows.filter((row) => row.line > importedUpTo);
         alreadyImported = rows.length - pending.length;
         plan = await planCase(requestId, pending, planning, stepOf, {
           transferAfterResolution: mapping.department.afterResolution === 'transfer',
           afterClosed: mapping.afterClosed,
+          unassignedAgentId: unassignedAgentId(mapping.source),
         });
       },
       {
@@ -196,15 +201,30 @@ async function importCase(
   return plan;
 }
 
+/**
+ * A case whose request stream exists but was not created by this source: a live command or another import made it
+ * (possible only in a store written before imported ids were bound to their source), and appending the source's
+ * history to it would hand that history to whoever holds it.
+ */
+function notOurs(row: CaseRow, createdBy: string | null): RejectedRow {
+  const maker = createdBy === null ? 'a live command' : `the import of source ${createdBy}`;
+  return {
+    line: row.line,
+    caseId: row.caseId,
+    reason: `request ${row.requestId} was created by ${maker}, not by this source's import: nothing is appended to it`,
+  };
+}
+
 async function registerAll(writes: WriteSide, mapping: ImportMapping, registration: Registration, progress: ImportProgress): Promise<void> {
   const requester = mapping.requester;
+  const requesterDepartmentId = requester.departmentId && importedId(mapping.source, requester.departmentId);
   const departmentList = [...registration.departments];
   // The requesters' department exists from the first row that names a requester in it on; without one, it is not needed.
   const first = [...registration.customers.values()]
-    .filter(({ profile }) => profile.type === 'internal' && profile.departmentId === requester.departmentId)
+    .filter(({ profile }) => profile.type === 'internal' && profile.departmentId === requesterDepartmentId)
     .reduce<Date | null>((min, { at }) => (!min || at < min ? at : min), null);
-  if (requester.departmentId && requester.departmentName && first) {
-    departmentList.unshift([requester.departmentId, { name: requester.departmentName, at: first }]);
+  if (requesterDepartmentId && requester.departmentName && first) {
+    departmentList.unshift([requesterDepartmentId, { name: requester.departmentName, at: first }]);
   }
   const envelope = (now: Date): CommandEnvelope => ({
     commandId: `import:${mapping.source}:register`,
@@ -278,7 +298,7 @@ function agentJoins(id: string, agent: MetAgent, mapping: ImportMapping): Planne
   };
 }
 
-/** Registers a team or a requester the first time an import meets it; one registered already (by the desk, or an earlier run) is left as it is. */
+/** Registers a team or a requester the first time an import meets it; one registered already (by an earlier run) is left as it is. */
 function unlessRegistered<State, Command>(command: Command, streamId: string, mapping: ImportMapping): Planner<State, Command> {
   return async ({ revision }, planning) => {
     if (revision === null) await planning.decide({ command, eventIdSeed: `${mapping.source}|${streamId}` });
@@ -352,7 +372,7 @@ async function readCases(
       if (unregistered.length > 0) row.unregistered = unregistered;
     }
     if (profile.departmentName !== undefined) firstSeen(registration.departments, profile.departmentId!, profile.departmentName, row.at);
-    metAgent(registration.agents, row, (mapped as MappedRow).agent ?? '');
+    metAgent(registration.agents, row, (mapped as MappedRow).agent ?? '', mapping.source);
     const rows = cases.get(row.requestId) ?? [];
     rows.push(row);
     cases.set(row.requestId, rows);
@@ -379,8 +399,8 @@ function firstSeen(map: Map<string, { name: string; at: Date }>, id: string, nam
  * The agent a row names (or the placeholder assignments without one go to) in the row's team. A name the deciders
  * would refuse is replaced by the agent's id: the row was importable before agents were registered, and stays so.
  */
-function metAgent(agents: Map<string, MetAgent>, row: CaseRow, name: string): void {
-  const id = row.agentId ?? UNASSIGNED_AGENT;
+function metAgent(agents: Map<string, MetAgent>, row: CaseRow, name: string, source: string): void {
+  const id = row.agentId ?? unassignedAgentId(source);
   let agent = agents.get(id);
   if (!agent) {
     const usable = row.agentId !== undefined && nameProblem(name) === null;
@@ -431,7 +451,8 @@ function mapRow(
   const caseId = cell(mapping.caseId) ?? '';
   const reject = (reason: string): RejectedRow => ({ line, caseId, reason });
   if (!caseId) return reject(`no case id in column "${mapping.caseId}"`);
-  const requestId = sourceId(caseId);
+  const idOf = (value: string) => importedId(mapping.source, value);
+  const requestId = idOf(caseId);
   if (!requestId) return reject(`case id "${caseId.slice(0, 40)}" gives no id (it has no letter or digit)`);
   const time = cell(mapping.timestamp.column);
   if (time === undefined) return reject(`no time in column "${mapping.timestamp.column}"`);
@@ -467,7 +488,7 @@ function mapRow(
   const profile = requesterProfile(mapping, cell);
   if (typeof profile === 'string') return reject(profile);
   const agent = mapping.agent && cell(mapping.agent.column);
-  const agentId = agent === undefined ? undefined : sourceId(agent);
+  const agentId = agent === undefined ? undefined : idOf(agent);
   if (agent !== undefined && !agentId)
     return reject(`agent "${agent.slice(0, 40)}" in "${mapping.agent!.column}" gives no id (it has no letter or digit)`);
   const category = mapping.category && cell(mapping.category.column);
@@ -487,11 +508,11 @@ function mapRow(
       requestId,
       at,
       target,
-      departmentId: sourceId(team)!,
+      departmentId: idOf(team)!,
       tier,
       agentId: agentId ?? undefined,
       priority,
-      requesterId: sourceId(requester)!,
+      requesterId: idOf(requester)!,
       category: category ? category.slice(0, 100) : undefined,
       subject,
       // Interned: a log repeats its few teams, agents and statuses on every row it keeps.
@@ -533,10 +554,10 @@ function requesterProfile(mapping: ImportMapping, cell: (column: string) => stri
   if (department !== undefined) {
     const problem = nameProblem(department);
     if (problem) return `requester department "${department.slice(0, 40)}" in "${requester.department!.column}" ${problem}`;
-    return { type, kind, customerFacing, departmentId: sourceId(department)!, departmentName: department };
+    return { type, kind, customerFacing, departmentId: importedId(mapping.source, department)!, departmentName: department };
   }
   if (!requester.departmentId) return `no department for an internal requester in column "${requester.department!.column}"`;
-  return { type, kind, customerFacing, departmentId: requester.departmentId };
+  return { type, kind, customerFacing, departmentId: importedId(mapping.source, requester.departmentId)! };
 }
 
 /** What a row says of a requester that differs from their profile as registered (by the first row naming them). */

@@ -6,14 +6,39 @@
  * word can be read back. A value with no letter or digit at all (only punctuation, symbols or spaces) gives no id.
  */
 const ID_MAX = 120;
+/** The longest id the deciders take (ID_PATTERN). */
+const ID_LENGTH_LIMIT = 128;
+
+/**
+ * The id an import gives a source value, bound to its source: `<source>:<folded value>`. Ids holding ':' are the
+ * desk's own processes' to create (the deciders refuse anyone else), so no live command can create a request, customer,
+ * department or agent an import later writes into, and two sources importing alike values get apart streams. The
+ * source names no ':', so the first ':' ends it; the folded value is cut to keep the whole within the id's length.
+ */
+export function importedId(source: string, value: string): string | null {
+  const folded = foldedId(value, ID_LENGTH_LIMIT - source.length - 1);
+  return folded === null ? null : `${source}:${folded}`;
+}
+
+/**
+ * Who an assignment goes to when the log names nobody and nobody holds the request (the import registers this agent
+ * too): no source value folds to it, since a folded value starts with a letter or a digit.
+ */
+export function unassignedAgentId(source: string): string {
+  return `${source}:_unassigned`;
+}
 
 export function sourceId(value: string): string | null {
+  return foldedId(value, ID_MAX);
+}
+
+function foldedId(value: string, maxLength: number): string | null {
   const folded = value.normalize('NFKD').toLowerCase().normalize('NFKD').replace(/\p{M}/gu, '');
   const encoded = folded.replace(/[\p{L}\p{N}]+/gu, (word) => (/^[a-z0-9]+$/.test(word) ? word : `xn--${punycode(word)}`));
   const id = encoded
     .replace(/[^a-z0-9._:-]+/g, '-')
     .replace(/^[^a-z0-9]+|-+$/g, '')
-    .slice(0, ID_MAX);
+    .slice(0, maxLength);
   return /[a-z0-9]/.test(id) ? id : null;
 }
 
