@@ -82,6 +82,15 @@ describe('source ids', () => {
     ]);
   });
 
+  it("binds an import's id to its source, within the length an id may have", () => {
+    expect(importedId('bpi2013-volvo', 'Org line A2')).toBe('bpi2013-volvo:org-line-a2');
+    const source = 's'.repeat(40);
+    const long = importedId(source, 'a'.repeat(300))!;
+    expect([long.length, long.startsWith(`${source}:a`)]).toEqual([128, true]);
+    expect(long).toMatch(ID_PATTERN);
+    expect(importedId('bpi2013-volvo', '?!')).toBeNull();
+  });
+
   it('gives no id to a value without a letter or digit, never a made-up one', () => {
     expect(['?', '-', '...', '😀', ' ', '—', '()'].map(sourceId)).toEqual([null, null, null, null, null, null, null]);
   });

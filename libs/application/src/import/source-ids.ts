@@ -4,6 +4,7 @@
  * other characters one -. A word of any other script (or with letters such as ß) is kept, written in Punycode
  * (RFC 3492, as internationalised domain names are: "xn--" and the encoding), so no letter or digit is lost and the
  * word can be read back. A value with no letter or digit at all (only punctuation, symbols or spaces) gives no id.
+ * Each id is bound to its source (importedId).
  */
 const ID_MAX = 120;
 /** The longest id the deciders take (ID_PATTERN). */
