@@ -878,7 +878,7 @@ export interface components {
         };
         RegisterDepartmentBody: {
             /**
-             * @description Chosen by the caller; becomes part of the stream name department-<id>
+             * @description Chosen by the caller; becomes part of the stream name department-<id>. An id holding ':' is an import's (403)
              * @example it
              */
             id: string;
@@ -1041,7 +1041,7 @@ export interface components {
         };
         RegisterCustomerBody: {
             /**
-             * @description A requester's token subject is this id
+             * @description A requester's token subject is this id. An id holding ':' is an import's (403)
              * @example reception-anna
              */
             id: string;
@@ -1156,7 +1156,7 @@ export interface components {
         };
         RegisterAgentBody: {
             /**
-             * @description An agent's token subject is this id
+             * @description An agent's token subject is this id. An id holding ':' is an import's (403)
              * @example agent-ann
              */
             id: string;
@@ -1229,7 +1229,7 @@ export interface components {
             nextCursor: string | null;
         };
         OpenRequestBody: {
-            /** @description Chosen by the caller, or generated (derived from the Idempotency-Key when one is sent) */
+            /** @description Chosen by the caller, or generated (derived from the Idempotency-Key when one is sent). An id holding ':' is an import's (403) */
             id?: string;
             /** @description The customer asking; a requester can only name themselves */
             requesterId: string;

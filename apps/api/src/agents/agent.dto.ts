@@ -49,7 +49,7 @@ function DepartmentIdsField(options: { optional?: boolean; description: string }
 }
 
 export class RegisterAgentBody {
-  @IdField({ example: 'agent-ann', description: "An agent's token subject is this id" })
+  @IdField({ example: 'agent-ann', description: "An agent's token subject is this id. An id holding ':' is an import's (403)" })
   id: string;
 
   @TextField(TEXT_LIMITS.name, { example: 'Ann Peeters' })

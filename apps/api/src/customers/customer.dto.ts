@@ -11,7 +11,7 @@ import { BooleanField, EnumField, IdField, TextField } from '../http/fields';
 import { DirectoryQuery } from '../agents/directory-query';
 
 export class RegisterCustomerBody {
-  @IdField({ example: 'reception-anna', description: "A requester's token subject is this id" })
+  @IdField({ example: 'reception-anna', description: "A requester's token subject is this id. An id holding ':' is an import's (403)" })
   id: string;
 
   @TextField(TEXT_LIMITS.name, { example: 'Anna Peeters' })

@@ -20,7 +20,10 @@ const MINUTES_PER_YEAR = 366 * 24 * 60;
 const TIME = /^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/;
 
 export class RegisterDepartmentBody {
-  @IdField({ example: 'it', description: 'Chosen by the caller; becomes part of the stream name department-<id>' })
+  @IdField({
+    example: 'it',
+    description: "Chosen by the caller; becomes part of the stream name department-<id>. An id holding ':' is an import's (403)",
+  })
   id: string;
 
   @TextField(TEXT_LIMITS.name, { example: 'IT' })

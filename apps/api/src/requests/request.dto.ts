@@ -35,7 +35,11 @@ import {
 import { AmountField, CurrencyField, EnumField, IdField, IntegerField, PatternField, TextField } from '../http/fields';
 
 export class OpenRequestBody {
-  @IdField({ optional: true, description: 'Chosen by the caller, or generated (derived from the Idempotency-Key when one is sent)' })
+  @IdField({
+    optional: true,
+    description:
+      "Chosen by the caller, or generated (derived from the Idempotency-Key when one is sent). An id holding ':' is an import's (403)",
+  })
   id?: string;
 
   @IdField({ description: 'The customer asking; a requester can only name themselves' })
