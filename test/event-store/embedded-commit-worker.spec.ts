@@ -113,7 +113,8 @@ describe('the embedded event store committing on its worker thread', () => {
 
   it('rejects the batch as unavailable when its worker cannot open the file, and tries the file again with the next batch', async () => {
     const store = new SqliteEventStore(file);
-    // The store's own connection keeps the file it opened; a connection opened now finds none.
+    await workerOf(store)!.terminate();
+    // The store's own connection keeps the file it opened; the next worker's finds none.
     rmSync(file);
     const refused = store.appendToStream('nowhere', [event(1)]);
     await expect(refused).rejects.toBeInstanceOf(EventStoreUnavailableError);
