@@ -1,10 +1,8 @@
-import { createEventStore, type EventStore } from '@desk/event-store';
-import { createReadModelStore, type ReadModelStore } from '@desk/read-models';
+import type { EventStore } from '@desk/event-store';
 import { describeSkipped } from '../support/describe-skipped';
 import { readWholeLog } from '../support/shared-event-stores';
-import { seedOrganisation } from '../api/support/org';
-import { agent, TestDesk } from '../api/support/test-desk';
-import { ReadOnlyTurningDisk } from './store-outages-support';
+import { agent, type TestDesk } from '../api/support/test-desk';
+import { embeddedDeskIn, ReadOnlyTurningDisk, stopEmbeddedDesk } from './store-outages-support';
 
 /**
  * Issue 17, item 4: an embedded desk whose disk turns read-only under it (ext4 errors=remount-ro, the kernel's own
@@ -22,23 +20,18 @@ if (!probe) {
 } else {
   describe('an embedded desk whose disk turns read-only (ext4 on a loop device, errors=remount-ro)', () => {
     let disk: ReadOnlyTurningDisk;
+    let started: Awaited<ReturnType<typeof embeddedDeskIn>>;
     let store: EventStore;
-    let readModels: ReadModelStore;
     let desk: TestDesk;
 
     beforeEach(async () => {
       disk = ReadOnlyTurningDisk.tryMount(64)!;
-      const dataDir = disk.folder('data');
-      store = await createEventStore({ dataDir });
-      readModels = await createReadModelStore({ dataDir });
-      desk = await TestDesk.start({ store, readModels });
-      await seedOrganisation(desk);
+      started = await embeddedDeskIn(disk.folder('data'));
+      ({ store, desk } = started);
     });
 
     afterEach(async () => {
-      await desk.stop().catch(() => undefined);
-      await store.close().catch(() => undefined);
-      await readModels.close().catch(() => undefined);
+      await stopEmbeddedDesk(started);
       disk.unmount();
     });
 

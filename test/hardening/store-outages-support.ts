@@ -5,6 +5,10 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { Client } from 'pg';
+import { createEventStore, type EventStore } from '@desk/event-store';
+import { createReadModelStore, type ReadModelStore } from '@desk/read-models';
+import { seedOrganisation } from '../api/support/org';
+import { TestDesk } from '../api/support/test-desk';
 
 /**
  * Polls until the check holds (or the time is up: the last value is returned for the spec's own expectation). A read
@@ -198,4 +202,20 @@ export class ReadOnlyTurningDisk {
   private errorTrigger(): string {
     return `/sys/fs/ext4/${basename(this.device)}/trigger_fs_error`;
   }
+}
+
+/** A desk on embedded files of its own in `dataDir` (on a disk of the spec's own), with the specs' organisation. */
+export async function embeddedDeskIn(dataDir: string): Promise<{ store: EventStore; readModels: ReadModelStore; desk: TestDesk }> {
+  const store = await createEventStore({ dataDir });
+  const readModels = await createReadModelStore({ dataDir });
+  const desk = await TestDesk.start({ store, readModels });
+  await seedOrganisation(desk);
+  return { store, readModels, desk };
+}
+
+/** Stops what embeddedDeskIn started, whatever state the disk left it in. */
+export async function stopEmbeddedDesk(started: { store: EventStore; readModels: ReadModelStore; desk: TestDesk }): Promise<void> {
+  await started.desk.stop().catch(() => undefined);
+  await started.store.close().catch(() => undefined);
+  await started.readModels.close().catch(() => undefined);
 }

@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
-import { createEventStore, PostgresEventStore, type EventStore } from '@desk/event-store';
+import { PostgresEventStore, type EventStore } from '@desk/event-store';
 import { createReadModelStore, type ReadModelStore } from '@desk/read-models';
 import { describeSkipped } from '../support/describe-skipped';
 import { readWholeLog } from '../support/shared-event-stores';
 import { seedOrganisation } from '../api/support/org';
 import { agent, operator, requester, TestClock, TestDesk } from '../api/support/test-desk';
-import { capSqliteFile, eventually, OwnDatabase, SmallDisk } from './store-outages-support';
+import { capSqliteFile, embeddedDeskIn, eventually, OwnDatabase, SmallDisk, stopEmbeddedDesk } from './store-outages-support';
 
 /**
  * Issue 17, item 4 (and 11): a store that refuses writes (read-only, full) is an outage, not a poison event. The
@@ -128,23 +128,19 @@ if (!disks) {
 } else {
   describe('an embedded desk on a full disk (a tmpfs of its own)', () => {
     let disk: SmallDisk;
+    let started: Awaited<ReturnType<typeof embeddedDeskIn>>;
     let store: EventStore;
-    let readModels: ReadModelStore;
     let desk: TestDesk;
 
     beforeEach(async () => {
       disk = SmallDisk.tryMount(24)!;
-      const dataDir = disk.folder('data');
-      store = await createEventStore({ dataDir });
-      readModels = await createReadModelStore({ dataDir });
-      desk = await TestDesk.start({ store, readModels });
-      await seedOrganisation(desk);
+      started = await embeddedDeskIn(disk.folder('data'));
+      ({ store, desk } = started);
     });
 
     afterEach(async () => {
       disk.free();
-      await desk.stop().catch(() => undefined);
-      await store.close().catch(() => undefined);
+      await stopEmbeddedDesk(started);
       disk.unmount();
     });
 
