@@ -2267,7 +2267,7 @@ export interface components {
             /** @description Pass back as cursor (with the same q, sort and order) for the next page; null on the last */
             nextCursor: string | null;
             /**
-             * @description Null: every match was ranked against every other. A number N (4096): the search matched more than N requests, so they are ranked within ranges of N requests in the order they were opened, newest range first (each page then costs the same however common the words are)
+             * @description Null: every match was ranked against every other. A number N (4096): the search matched more than N requests, so they are ranked within ranges of requests in the order they were opened, newest range first: the newest N, then each older range twice as wide (a page then costs about the same however common the words are)
              * @example null
              */
             rankedWithin: number | null;
@@ -2364,7 +2364,7 @@ export interface components {
             /** @description Pass back as cursor (with the same q, sort and order) for the next page; null on the last */
             nextCursor: string | null;
             /**
-             * @description Null: every match was ranked against every other. A number N (4096): the search matched more than N requests, so they are ranked within ranges of N requests in the order they were opened, newest range first (each page then costs the same however common the words are)
+             * @description Null: every match was ranked against every other. A number N (4096): the search matched more than N requests, so they are ranked within ranges of requests in the order they were opened, newest range first: the newest N, then each older range twice as wide (a page then costs about the same however common the words are)
              * @example null
              */
             rankedWithin: number | null;

@@ -122,9 +122,16 @@ describeOnEveryReadModelStore('request list with full-text search', (open) => {
   });
 
   describe('a search that matches more requests than it ranks at once', () => {
-    // p-i is the (i + 1)th request indexed: its document is i + 1, so with ranges of 4 it stands in range ⌊(i + 1) / 4⌋.
+    // p-i is the (i + 1)th request indexed: its document is i + 1 (x-1 and x-2 are 16 and 17). Ranges go newest
+    // first, the newest 4 documents, then each older range twice as wide: 14–17, 6–13, 0–5.
     const RANGE = 4;
-    const rangeOf = (requestId: string) => Math.floor((Number(requestId.slice(2)) + 1) / RANGE);
+    const NEWEST = 17;
+    const rangeOf = (requestId: string) => {
+      const doc = Number(requestId.slice(2)) + 1;
+      let range = 0;
+      for (let to = NEWEST, width = RANGE; doc < to - width + 1; to -= width, width *= 2) range++;
+      return range;
+    };
     const ranged = (q: string, extra: Partial<RequestListFilter> = {}, viewer: 'staff' | 'requester' = 'staff') =>
       searchRequestList(store.reader, parseSearch(q), filter(extra), true, NOW, viewer, RANGE);
     const everyPage = async (q: string, extra: Partial<RequestListFilter>, viewer: 'staff' | 'requester' = 'staff') => {
@@ -140,7 +147,7 @@ describeOnEveryReadModelStore('request list with full-text search', (open) => {
       throw new Error('more pages than matches');
     };
 
-    it('ranks each range of documents on its own, newest range first, and pages through every match once', async () => {
+    it('ranks each range of documents on its own, newest range first, each older one twice as wide, and pages through every match once', async () => {
       const whole = (await staffSearch('printer')).items.map((item) => item.requestId);
       const first = await ranged('printer');
       expect(first.rankedWithin).toBe(RANGE);
@@ -148,7 +155,8 @@ describeOnEveryReadModelStore('request list with full-text search', (open) => {
       const order = first.items.map((item) => item.requestId);
       expect(order.slice().sort()).toEqual(whole.slice().sort());
       const ranges = order.map(rangeOf);
-      expect(ranges).toEqual(ranges.slice().sort((a, b) => b - a));
+      expect(ranges).toEqual(ranges.slice().sort((a, b) => a - b));
+      expect(new Set(ranges)).toEqual(new Set([0, 1, 2]));
       // Within a range, the order is the rank's: the same as ranking every match, kept to that range.
       for (const range of new Set(ranges)) {
         expect(order.filter((id) => rangeOf(id) === range)).toEqual(whole.filter((id) => rangeOf(id) === range));

@@ -46,7 +46,7 @@ const rankedWithin = () =>
     min: 1,
     nullable: true,
     example: null,
-    description: `Null: every match was ranked against every other. A number N (${RANKED_AT_ONCE}): the search matched more than N requests, so they are ranked within ranges of N requests in the order they were opened, newest range first (each page then costs the same however common the words are)`,
+    description: `Null: every match was ranked against every other. A number N (${RANKED_AT_ONCE}): the search matched more than N requests, so they are ranked within ranges of requests in the order they were opened, newest range first: the newest N, then each older range twice as wide (a page then costs about the same however common the words are)`,
   });
 
 const RANK_SORTS = ['rank', 'updatedAt', 'openedAt', 'dueAt', 'effectivePriority'] as const;

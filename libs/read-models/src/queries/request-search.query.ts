@@ -299,7 +299,8 @@ export type SearchedRow<Row> = Row & { match: SearchHit | null };
 /**
  * Matches a search ranks at once. Both stores score every match before picking the best (bm25 reads each match's
  * positions and lengths: about 0.5-1 µs a match on SQLite), so a word most requests hold would cost the whole
- * index per page; beyond this many matches the ranking is by ranges of this many documents instead.
+ * index per page; beyond this many matches the ranking is by ranges of documents instead, the newest this many,
+ * each older range twice as wide as the one before it.
  */
 export const RANKED_AT_ONCE = 4_096;
 
@@ -307,7 +308,8 @@ export const RANKED_AT_ONCE = 4_096;
 export type SearchPage<Row> = RequestListPage<SearchedRow<Row>> & {
   /**
    * Null: every match was ranked against every other. A number N: the search matched more than N requests, so
-   * matches are ranked within ranges of N documents (the order requests were first indexed in), newest range first.
+   * matches are ranked within ranges of documents (the order requests were first indexed in), newest range first:
+   * the newest N documents, then each older range twice as wide as the one before it.
    */
   rankedWithin: number | null;
 };
@@ -318,9 +320,11 @@ export type SearchPage<Row> = RequestListPage<SearchedRow<Row>> & {
  * their id as the filter's requesterId) reads their own requests and only what they may see of them.
  *
  * Ranked, a search that matches more than RANKED_AT_ONCE requests is ranked a range of documents at a time,
- * newest first: a page costs what ranking RANKED_AT_ONCE matches costs (more only when the list's other filters
- * leave fewer rows than a page in a range), where ranking them all grows with the whole history. Words held by
- * that many requests are weighed next to nothing by bm25, so the newest of them first is also the more useful order.
+ * newest first: a page costs what ranking RANKED_AT_ONCE matches costs, where ranking them all grows with the whole
+ * history. Each older range is twice as wide as the one before it, so a page the list's other filters leave short
+ * (a department's, a requester's) costs a few ranges, at most what ranking every match once costs, not one query per
+ * RANKED_AT_ONCE documents of the history. Words held by that many requests are weighed next to nothing by bm25, so
+ * the newest of them first is also the more useful order.
  */
 export async function searchRequestList(
   db: ReadModelDb,
@@ -379,9 +383,10 @@ export async function searchRequestList(
 /** A search's page before its rows are told where they matched. */
 type RankedPage = RequestListPage<RequestRow | RequesterRequestRow> & Pick<SearchPage<unknown>, 'rankedWithin'>;
 
-/** Where a search ranked by ranges goes on: the range (doc_id / RANKED_AT_ONCE) and the list's cursor within it. */
+/** Where a search ranked by ranges goes on: its range (the newest document of it, and its width) and the list's cursor within it. */
 interface RangedStart {
-  range: number;
+  to: number;
+  width: number;
   within: string | undefined;
 }
 
@@ -399,18 +404,18 @@ async function rangedStart(
   cursor: string | undefined,
   rankedAtOnce: number,
 ): Promise<RangedStart | null> {
-  const decoded = cursor === undefined ? null : decodeCursor(cursor, ['string', 'number', 'string']);
-  if (decoded && decoded[0] === RANGED && Number(decoded[1]) >= 0) {
-    return { range: Number(decoded[1]), within: decoded[2] === '' ? undefined : String(decoded[2]) };
+  const decoded = cursor === undefined ? null : decodeCursor(cursor, ['string', 'number', 'number', 'string']);
+  if (decoded && decoded[0] === RANGED && Number(decoded[1]) >= 0 && Number(decoded[2]) >= rankedAtOnce) {
+    return { to: Number(decoded[1]), width: Number(decoded[2]), within: decoded[3] === '' ? undefined : String(decoded[3]) };
   }
   const ranksAll = (await countMatchesUpTo(db, query, viewer, rankedAtOnce + 1)) <= rankedAtOnce;
   if (ranksAll) return null;
   if (cursor !== undefined)
     throw new InvalidCursorError('cursor: not a cursor of this search (it now matches too many requests to rank all at once)');
-  return { range: Math.floor((await highestDocId(db)) / rankedAtOnce), within: undefined };
+  return { to: await highestDocId(db), width: rankedAtOnce, within: undefined };
 }
 
-/** A page of a search ranked a range at a time, newest range first, until the page is full or the ranges end. */
+/** A page of a search ranked a range at a time, newest range first, each twice as wide as the last, until the page is full or the ranges end. */
 async function rankByRanges(
   db: ReadModelDb,
   query: SearchQuery,
@@ -423,22 +428,22 @@ async function rankByRanges(
 ): Promise<RankedPage> {
   const items: (RequestRow | RequesterRequestRow)[] = [];
   let nextCursor: string | null = null;
-  for (let range = start.range; range >= 0 && items.length < filter.limit; range--) {
-    const docs = { from: range * rankedAtOnce, to: (range + 1) * rankedAtOnce - 1 };
+  for (let { to, width } = start, first = true; to >= 0 && items.length < filter.limit; to -= width, width *= 2, first = false) {
+    const docs = { from: Math.max(0, to - width + 1), to };
     const page = await requestList(
       db,
       {
         ...filter,
         limit: filter.limit - items.length,
-        cursor: range === start.range ? start.within : undefined,
+        cursor: first ? start.within : undefined,
         matches: { matches: searchMatches(db, query, searcher, docs), rankOrder: true },
       },
       now,
       viewer,
     );
     items.push(...page.items);
-    if (page.nextCursor !== null) nextCursor = encodeCursor([RANGED, range, page.nextCursor]);
-    else if (items.length === filter.limit && range > 0) nextCursor = encodeCursor([RANGED, range - 1, '']);
+    if (page.nextCursor !== null) nextCursor = encodeCursor([RANGED, to, width, page.nextCursor]);
+    else if (items.length === filter.limit && docs.from > 0) nextCursor = encodeCursor([RANGED, docs.from - 1, width * 2, '']);
   }
   return {
     asOf: now.toISOString(),
