@@ -988,6 +988,9 @@ describe('parseCompensationMaxPerOffer', () => {
     );
     expect(() => parseCompensationMaxPerOffer('-1')).toThrow('from 0 to');
     expect(() => parseCompensationMaxPerOffer('1.001')).toThrow('at most 2 decimals');
+    for (const notDecimal of ['0x10', '1e3', '', '1,000', '5.'])
+      expect(() => parseCompensationMaxPerOffer(notDecimal)).toThrow('must be an amount');
+    expect(() => parseCompensationMaxPerOffer('1000000000.01')).toThrow('from 0 to 1000000000');
     expect(() => parseCompensationMaxPerOffer('eur:5')).toThrow("got 'eur:5'");
     expect(() => parseCompensationMaxPerOffer('EUR:5,EUR:6')).toThrow('names EUR twice');
     expect(() => parseCompensationMaxPerOffer('EUR:')).toThrow('for EUR must be an amount');

@@ -30,15 +30,9 @@ export const DEFAULT_DESK_POLICIES: DeskPolicies = {
  */
 export function parseCompensationMaxPerOffer(text: string): Record<string, number> {
   const amount = (value: string, what: string) => {
-    const number = Number(value);
-    const cents = Math.round(number * 100);
-    if (
-      value === '' ||
-      !Number.isFinite(number) ||
-      number < 0 ||
-      number > COMPENSATION_AMOUNT.max ||
-      Math.abs(cents - number * 100) > 1e-6
-    ) {
+    // Decimal digits only: Number() would also read '0x10', '1e3' or ' ' as amounts.
+    const number = /^\d+(\.\d{1,2})?$/.test(value) ? Number(value) : Number.NaN;
+    if (!(number <= COMPENSATION_AMOUNT.max)) {
       throw new Error(`${what} must be an amount from 0 to ${COMPENSATION_AMOUNT.max} with at most 2 decimals, got '${value}'`);
     }
     return number;
