@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { createEventStore, type LogPosition } from '@desk/event-store';
+import { createEventStore, SqliteEventStore, type LogPosition } from '@desk/event-store';
 import { createReadModelStore } from '@desk/read-models';
 import { systemClock } from '../clock';
 import { createCommandSide } from '../command-side';
@@ -7,7 +7,6 @@ import { loadConfig } from '../config/app-config';
 import type { CommandObserver, CommandOutcome } from '../observability/desk-metrics';
 import { JsonLog } from '../observability/json-log';
 import { ProjectionActionRefusedError, ReadSide } from '../read-side';
-import { WokenEventStore } from './woken-event-store';
 import type { ActionError, FromWorker, ReadSideSnapshot, ToWorker, WorkerAction } from './worker-messages';
 
 /** How often the worker tells its statuses (rates, states); checkpoints are told as they are committed. */
@@ -46,10 +45,10 @@ export async function runProjectionsWorker(): Promise<void> {
   const post = (message: FromWorker) => port.postMessage(message);
   const config = loadConfig();
   const log = new JsonLog('projections', config.logLevel);
-  const opened = await createEventStore({ dataDir: config.dataDir, eventStoreUrl: config.eventStoreUrl });
-  // The embedded file's appends by the API's thread wake the runners at its word; the other stores tell their subscribers themselves.
-  const woken = config.eventStoreUrl ? null : new WokenEventStore(opened);
-  const eventStore = woken?.store ?? opened;
+  const eventStore = await createEventStore({ dataDir: config.dataDir, eventStoreUrl: config.eventStoreUrl });
+  // The embedded file's appends by the API's thread wake the runners at its word (they would otherwise wait for the
+  // store's slow poll); the other stores tell their subscribers themselves.
+  const embedded = eventStore instanceof SqliteEventStore ? eventStore : null;
   const readModels = await createReadModelStore({
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,
@@ -120,7 +119,7 @@ export async function runProjectionsWorker(): Promise<void> {
     port.close();
   };
   port.on('message', (message: ToWorker) => {
-    if (message.type === 'appended') woken?.appended();
+    if (message.type === 'appended') embedded?.noticeAppend();
     else if (message.type === 'stop') void stop();
     else void act(message);
   });

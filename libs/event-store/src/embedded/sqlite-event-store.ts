@@ -140,6 +140,8 @@ export class SqliteEventStore implements EventStore {
   private drained: (() => void)[] = [];
   /** Transactions committed by this process (each one fsync); subscriptions compare it to know whether to read again before sleeping. */
   private commits = 0;
+  /** Appends another connection in this process said it committed (noticeAppend): they wake subscriptions too. */
+  private noticed = 0;
   private busyRetries = 0;
   private readonly wakers = new Set<() => void>();
   private readonly statements = new Map<string, Database.Statement>();
@@ -342,7 +344,7 @@ export class SqliteEventStore implements EventStore {
     return pollingSubscription({
       after: options.after ?? START,
       readPage: (after) => this.readAll({ ...filter, after, maxCount: 500 }),
-      changeCount: () => this.commits,
+      changeCount: () => this.commits + this.noticed,
       // A slow poll as well, for appends by other processes on the same file.
       pollMs: 250,
       onWake: (wake) => {
@@ -385,6 +387,15 @@ export class SqliteEventStore implements EventStore {
     for (const wake of this.wakers) wake();
     await this.line.close();
     this.db.close();
+  }
+
+  /**
+   * Another connection to this file committed, and its owner says so (the API's thread telling its projections
+   * worker): the subscriptions read now rather than at their slow poll, which is all they would otherwise know of it.
+   */
+  noticeAppend(): void {
+    this.noticed++;
+    for (const wake of this.wakers) wake();
   }
 
   /** How many times a batch met a busy database inside its transaction and was committed again. */
