@@ -27,7 +27,7 @@ const CATEGORIES: [string, RegExp][] = [
     'event store: commit (SQLite transaction, fsync)',
     /sqlite-event-store\.ts.*(flush|commitBatch|appendOne)|better-sqlite3\/lib\/methods\/transaction/,
   ],
-  ['event store: reading streams', /sqlite-event-store\.ts.*(readStream|validLastRevisions)/],
+  ['event store: reading streams', /sqlite-event-store\.ts.*(readStream|forgetStaleRevisions)/],
   ['projections (in-process read models)', /libs\/read-models\/|kysely|polling-subscription|readAllSync/],
   ['domain: decide and evolve', /libs\/domain\//],
   ['command handling (executor, repository, lookups)', /libs\/application\/src\/commands\//],

@@ -283,23 +283,23 @@ export class SqliteEventStore implements EventStore {
     }
     const fromRevision = options.fromRevision ?? 0n;
     const toTheEnd = options.maxCount === undefined;
-    const fresh = toTheEnd && this.validLastRevisions();
-    const last = fresh ? this.lastRevisions.get(streamId) : undefined;
+    if (toTheEnd) this.forgetStaleRevisions();
+    const last = toTheEnd ? this.lastRevisions.get(streamId) : undefined;
     if (last !== undefined && fromRevision > last) return [];
     const rows = this.rows(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?`).all(
       streamId,
       fromRevision,
       limit,
     ) as EventRow[];
-    if (fresh && rows.length > 0) this.rememberLastRevision(streamId, rows[rows.length - 1][3]);
+    if (toTheEnd && rows.length > 0) this.rememberLastRevision(streamId, rows[rows.length - 1][3]);
     return rows.map(toRecorded);
   }
 
   /**
-   * Whether the remembered revisions still hold: they are forgotten as soon as the log's head is not the one they
-   * are right as of. The version is read before the head: a commit between the two moves the version again.
+   * Forgets the remembered revisions once they may not hold: as soon as the log's head is not the one they are
+   * right as of. The version is read before the head: a commit between the two moves the version again.
    */
-  private validLastRevisions(): boolean {
+  private forgetStaleRevisions(): void {
     const version = this.prepare('PRAGMA data_version').pluck().get();
     if (version !== this.lastRevisionsVersion) {
       const head = (this.prepare(HEAD).get() as { head: bigint | null }).head ?? 0n;
@@ -309,7 +309,6 @@ export class SqliteEventStore implements EventStore {
       }
       this.lastRevisionsVersion = version;
     }
-    return true;
   }
 
   private rememberLastRevision(streamId: string, revision: bigint): void {
